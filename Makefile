@@ -1,0 +1,143 @@
+# qujat: plain GNU make. pkg-config for every library; flags are added to
+# the caller's CFLAGS/LDFLAGS (Debian's hardening flags arrive there).
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/qujat
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)/qujat
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+MANDIR     ?= $(PREFIX)/share/man
+DESTDIR    ?=
+PKG_CONFIG ?= pkg-config
+PYTHON     ?= /usr/bin/python3
+B          ?= build
+
+# Debian 12 packages the build, the tests and the run need.
+DEB_PACKAGES = build-essential pkg-config libuv1-dev libmagic-dev libmagic-mgc \
+	libjpeg62-turbo-dev libpng-dev libtiff-dev libqpdf-dev libjansson-dev \
+	libconfig-dev libseccomp-dev libsqlite3-dev libsystemd-dev \
+	libcmocka-dev nettle-dev python3 python3-pil qpdf systemd
+
+WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wclobbered
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE \
+	-DLIBEXECDIR='"$(LIBEXECDIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' -MMD -MP
+ifdef WERROR
+CFLAGS += -Werror
+endif
+
+D_PKGS = libuv jansson libconfig sqlite3 libsystemd nettle
+F_PKGS = libmagic libjpeg libpng libtiff-4 libqpdf libseccomp nettle
+D_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(D_PKGS) 2>/dev/null)
+D_LIBS   := $(shell $(PKG_CONFIG) --libs $(D_PKGS) 2>/dev/null)
+F_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(F_PKGS) 2>/dev/null)
+F_LIBS   := $(shell $(PKG_CONFIG) --libs $(F_PKGS) 2>/dev/null) -lm
+T_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+LIB_SRC    = $(filter-out daemon/qujatd.c daemon/qujat.c,$(wildcard daemon/*.c))
+LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o)
+FILTER_SRC = $(wildcard filters/*.c)
+FILTER_OBJ = $(FILTER_SRC:%.c=$(B)/obj/%.o)
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+PROGS      = $(B)/qujatd $(B)/qujat $(B)/qujat-filter
+TEST_PROGS = $(B)/tests/evil-filter
+
+all: $(PROGS)
+
+$(B)/obj/daemon/%.o: daemon/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(D_CFLAGS) -c -o $@ $<
+
+$(B)/obj/filters/%.o: filters/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(F_CFLAGS) -c -o $@ $<
+
+$(B)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(D_CFLAGS) $(F_CFLAGS) -c -o $@ $<
+
+$(B)/libqujat.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/qujatd: $(B)/obj/daemon/qujatd.o $(B)/libqujat.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(D_LIBS)
+
+$(B)/qujat: $(B)/obj/daemon/qujat.o $(B)/libqujat.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(D_LIBS)
+
+$(B)/qujat-filter: $(FILTER_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(F_LIBS)
+
+$(B)/tests/evil-filter: $(B)/obj/tests/evil_filter.o $(B)/obj/filters/sandbox.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(F_LIBS)
+
+$(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/libqujat.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(D_LIBS) $(T_LIBS)
+
+# Installs what is missing of DEB_PACKAGES, as root or through sudo.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "qujat: installing missing packages: $$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+		else echo "qujat: run as root or install sudo to install: $$missing" >&2; exit 1; fi; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+RUN_SPOOL ?= $(CURDIR)/run/spool
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p $(RUN_SPOOL)
+	@echo "qujat: spool $(RUN_SPOOL); drop a bundle with: $(B)/qujat submit DIR --spool $(RUN_SPOOL)"
+	@echo "qujat: results appear in $(RUN_SPOOL)/outbox and $(RUN_SPOOL)/rejected; Ctrl-C stops"
+	exec $(B)/qujatd -c conf/qujat.conf --spool $(RUN_SPOOL)
+
+unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do $$t || fail=1; done; exit $$fail
+
+integration: $(PROGS) $(TEST_PROGS)
+	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) -m unittest discover -s tests/integration -t tests/integration $(if $(V),-v)
+
+check: deps
+	@$(MAKE) --no-print-directory all $(TEST_PROGS) $(UNIT_BIN)
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+check-asan: deps
+	@$(MAKE) --no-print-directory B=build-asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" QUJAT_ASAN=1 check-built
+
+check-built: all $(TEST_PROGS) $(UNIT_BIN)
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR)
+	install -m 755 $(B)/qujatd $(DESTDIR)$(SBINDIR)/qujatd
+	install -m 755 $(B)/qujat $(DESTDIR)$(BINDIR)/qujat
+	install -m 755 $(B)/qujat-filter $(DESTDIR)$(LIBEXECDIR)/qujat-filter
+	install -m 644 conf/qujat.conf conf/services.conf conf/messages.conf $(DESTDIR)$(SYSCONFDIR)/
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/qujatd.service.in \
+		> $(DESTDIR)$(UNITDIR)/qujatd.service
+	install -m 644 systemd/qujat.sysusers $(DESTDIR)$(SYSUSERSDIR)/qujat.conf
+	install -m 644 systemd/qujat.tmpfiles $(DESTDIR)$(TMPFILESDIR)/qujat.conf
+
+clean:
+	rm -rf build build-asan run
+
+.PHONY: all deps run unit integration check check-asan check-built install clean
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,62 @@
+/*
+ * conf.h: qujat.conf, the operator's configuration (libconfig syntax).
+ * Strict: an unknown key, a wrong type or an out-of-range value is an error
+ * naming the file and line. The service checklists and refusal texts are
+ * loaded from the files it names (see catalogue.h). A loaded conf is
+ * immutable and reference-counted, so a reload (SIGHUP) can replace it while
+ * bundles in flight keep the one they started with.
+ */
+#ifndef QUJAT_CONF_H
+#define QUJAT_CONF_H
+
+#include <stdint.h>
+#include "qerr.h"
+
+struct catalogue;
+
+struct limits {
+	int64_t max_files;		/* files per bundle */
+	int64_t max_file_bytes;		/* bytes per file */
+	int64_t max_pixels;		/* pixels per image, from the header */
+	int64_t max_pages;		/* pages per PDF or TIFF */
+	int64_t max_pdf_objects;	/* objects per PDF */
+	int64_t max_stream_bytes;	/* decompressed bytes per stream */
+	int64_t max_manifest_bytes;
+	int64_t max_manifest_depth;
+	int64_t worker_cpu_seconds;	/* RLIMIT_CPU of a worker */
+	int64_t worker_memory_mb;	/* RLIMIT_AS of a worker */
+	int64_t file_timeout_ms;	/* wall clock per worker */
+	int64_t bundle_timeout_ms;	/* wall clock per bundle */
+};
+
+struct conf {
+	int refs;
+	char *path;			/* the file it was read from */
+	char *spool;			/* spool root */
+	char *state_dir;		/* SQLite store, metrics; default <spool>/state */
+	char *filter;			/* qujat-filter path; default beside qujatd */
+	char *services_file;		/* resolved against the conf's folder */
+	char *messages_file;
+	int64_t max_bundle_bytes;	/* the budget */
+	int64_t workers;		/* concurrent workers; 0 = cores */
+	int64_t worker_retries;		/* extra tries after a crash or timeout */
+	int64_t scan_interval_ms;	/* rescan of incoming/ without events */
+	int64_t stop_timeout_ms;	/* grace for in-flight bundles on SIGTERM */
+	int log_level;			/* LOG_ERR .. LOG_DEBUG */
+	struct limits limits;
+	struct catalogue *cat;		/* checklists and refusal texts */
+};
+
+/* Reads and validates path (and the catalogue files it names). spool, when
+ * not NULL, overrides `spool` (qujatd --spool); state_dir then defaults to
+ * <spool>/state unless the file sets it. On success *out holds one ref. */
+int conf_load(const char *path, const char *spool, struct conf **out,
+    struct qerr *err);
+
+struct conf *conf_ref(struct conf *c);
+void conf_unref(struct conf *c);
+
+/* Effective worker count: c->workers, or the number of online cores. */
+int conf_workers(const struct conf *c);
+
+#endif

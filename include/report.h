@@ -1,0 +1,69 @@
+/*
+ * report.h: what qujat-filter tells the daemon about one file, and how the
+ * daemon starts it. This is the only thing the trusted side reads from a
+ * worker, so it is small, line-based and size-checked.
+ *
+ * Invocation:  qujat-filter [options]
+ *   fd 0  the upload, opened read-only by the daemon (a regular file)
+ *   fd 1  the report (a pipe), at most REPORT_MAX bytes
+ *   fd 2  diagnostics, one line each; the daemon logs them
+ *   fd 3  the output file, empty and writable (absent with --probe-only)
+ * Options (all limits are applied before any decoding):
+ *   --max-bytes N   --max-pixels N   --max-pages N   --max-objects N
+ *   --max-stream-bytes N   --cpu-seconds N   --memory-mb N
+ *   --probe-only    analyse only; write no output
+ *   --photo         the file is a photograph (photo_3x4), not a page
+ *
+ * Report: ASCII lines "key value", the first "qujat-filter 1", the last
+ * "end". Keys may come in any order and unknown keys are ignored, so the
+ * worker can grow; a value is printable ASCII without newlines.
+ *   status     ok | unsupported | corrupt | encrypted | limit | blank
+ *   limit      bytes | pixels | pages | objects | stream  (status limit)
+ *   type       the detected media type, e.g. image/jpeg (always)
+ *   ext        jpg | png | tif | pdf: the real type's extension (status ok)
+ *   width height  pixels of the first (or largest) image, 0 for a PDF
+ *   pages      pages (1 for a single image)
+ *   bytes_in   sha256_in    of fd 0 as read
+ *   bytes_out  sha256_out   of what was written to fd 3
+ *   transform  what was changed, e.g. "trailing data removed" (optional)
+ *   detail     a short reason for the log (optional)
+ *   ms         time spent in the worker, milliseconds
+ * Exit status 0 whenever a report was written, whatever its status; any
+ * other exit or a signal means the worker failed (retried by the daemon).
+ */
+#ifndef QUJAT_REPORT_H
+#define QUJAT_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "qerr.h"
+
+#define REPORT_MAX 4096
+#define REPORT_MAGIC "qujat-filter 1"
+
+enum filter_status {
+	FS_OK, FS_UNSUPPORTED, FS_CORRUPT, FS_ENCRYPTED, FS_LIMIT, FS_BLANK
+};
+
+struct filter_report {
+	enum filter_status status;
+	char limit[16];
+	char type[96];
+	char ext[8];
+	int64_t width, height, pages;
+	int64_t bytes_in, bytes_out;
+	char sha256_in[65], sha256_out[65];
+	char transform[160];
+	char detail[200];
+	int64_t ms;
+};
+
+/* Parses a report. Returns 0, or -EPROTO when it is malformed, truncated,
+ * over REPORT_MAX or lacks a required key for its status (err says which). */
+int report_parse(const char *buf, size_t len, struct filter_report *out,
+    struct qerr *err);
+
+/* The status keyword, e.g. "corrupt". */
+const char *report_status_name(enum filter_status s);
+
+#endif
