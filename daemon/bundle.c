@@ -1,0 +1,301 @@
+/*
+ * bundle.c: a bundle's life on the trusted side: claim it, read its
+ * manifest, list and open its files without following anything, and run
+ * one worker per file. SECURITY: no byte of an upload is read here; files
+ * are opened O_NOFOLLOW|O_NONBLOCK and checked to be regular before their
+ * fd is handed to a sandboxed worker.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "catalogue.h"
+#include "conf.h"
+#include "log.h"
+#include "spool.h"
+
+#define OPEN_RO (O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+
+struct bundle *
+bundle_new(struct conf *conf, struct spool *sp, struct store *store,
+    const char *name, enum bundle_origin origin)
+{
+	struct bundle *b = calloc(1, sizeof(*b));
+
+	if (!b || !(b->id = strdup(name))) {
+		free(b);
+		return NULL;
+	}
+	b->conf = conf_ref(conf);
+	b->sp = sp;
+	b->store = store;
+	b->origin = origin;
+	b->dirfd = b->workfd = -1;
+	b->warnings = json_array();
+	b->t0 = uv_hrtime() / 1000000;
+	b->deadline = b->t0 + (uint64_t)conf->limits.bundle_timeout_ms;
+	return b;
+}
+
+static void
+bfile_release(struct bfile *f)
+{
+	if (f->in_fd >= 0)
+		close(f->in_fd);
+	if (f->out_fd >= 0)
+		close(f->out_fd);
+	free(f->out_name);
+}
+
+void
+bundle_free(struct bundle *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->nfiles; i++)
+		bfile_release(&b->files[i]);
+	free(b->files);
+	if (b->dirfd >= 0)
+		close(b->dirfd);
+	if (b->workfd >= 0)
+		close(b->workfd);
+	if (b->have_manifest)
+		manifest_release(&b->m);
+	reasons_release(&b->reasons);
+	json_decref(b->warnings);
+	free(b->holder);
+	conf_unref(b->conf);
+	free(b->id);
+	free(b);
+}
+
+static int
+fail(struct bundle *b, int code, const char *what)
+{
+	snprintf(b->errmsg, sizeof(b->errmsg), "%s: %s", what,
+	    strerror(-code));
+	return b->error = code;
+}
+
+/* Reads manifest.json into a malloc'd buffer; problems become reasons. */
+static unsigned char *
+read_manifest(struct bundle *b, size_t *len)
+{
+	const struct limits *lim = &b->conf->limits;
+	unsigned char *buf;
+	struct stat st;
+	int fd = openat(b->dirfd, "manifest.json", OPEN_RO);
+	ssize_t n;
+	size_t got = 0;
+
+	if (fd < 0) {
+		reasons_add(&b->reasons, "manifest_invalid", NULL,
+		    "manifest.json", NULL, errno == ENOENT ? "missing" :
+		    "not a regular file");
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > lim->max_manifest_bytes) {
+		reasons_add(&b->reasons, "manifest_invalid", NULL,
+		    "manifest.json", NULL, S_ISREG(st.st_mode) ? "too large" :
+		    "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	while (buf && got < (size_t)st.st_size &&
+	    (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	*len = got;
+	return buf;
+}
+
+static void
+load_manifest(struct bundle *b)
+{
+	struct manifest_limits ml = {
+		.max_bytes = (size_t)b->conf->limits.max_manifest_bytes,
+		.max_depth = (size_t)b->conf->limits.max_manifest_depth,
+		.max_documents = (size_t)b->conf->limits.max_files,
+	};
+	const char *dir_id = b->id;
+	unsigned char *buf;
+	size_t len = 0;
+
+	if (b->origin == FROM_FOLDER)
+		dir_id = NULL;	/* a folder outside the spool has any name */
+	else if (!manifest_id_valid(b->id))
+		reasons_add(&b->reasons, "manifest_invalid", NULL, NULL, NULL,
+		    "the bundle's folder name is not a valid application id");
+	if (!(buf = read_manifest(b, &len)))
+		return;
+	b->have_manifest = true;
+	if (manifest_parse(buf, len, dir_id, &ml, b->conf->cat, &b->m,
+	    &b->reasons) < 0) {
+		manifest_release(&b->m);
+		b->have_manifest = false;
+	}
+	free(buf);
+}
+
+static const struct document *
+find_doc(const struct bundle *b, const char *name)
+{
+	for (size_t i = 0; b->have_manifest && i < b->m.ndocs; i++)
+		if (strcmp(b->m.docs[i].file, name) == 0)
+			return &b->m.docs[i];
+	return NULL;
+}
+
+static bool
+skip_entry(const struct bundle *b, const char *name)
+{
+	if (!strcmp(name, ".") || !strcmp(name, "..") ||
+	    !strcmp(name, "manifest.json"))
+		return true;
+	return b->origin != FROM_FOLDER && !strcmp(name, BUNDLE_WORKDIR);
+}
+
+/* Opens one listed, regular, singly-linked file for its worker. */
+static int
+open_file(struct bundle *b, const struct document *d, const struct stat *st0)
+{
+	const struct limits *lim = &b->conf->limits;
+	struct bfile *f = &b->files[b->nfiles];
+	struct stat st;
+	char lim_s[32];
+
+	if (st0->st_size > lim->max_file_bytes) {
+		snprintf(lim_s, sizeof(lim_s), "%lld",
+		    (long long)(lim->max_file_bytes / 1000000));
+		return reasons_add(&b->reasons, "limit_exceeded",
+		    "limit_file_bytes", d->file, d->type, lim_s);
+	}
+	memset(f, 0, sizeof(*f));
+	f->b = b;
+	f->doc = d;
+	f->out_fd = -1;
+	f->in_fd = openat(b->dirfd, d->file, OPEN_RO);
+	if (f->in_fd < 0 || fstat(f->in_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_ino != st0->st_ino || st.st_nlink != 1) {
+		if (f->in_fd >= 0)
+			close(f->in_fd);
+		return reasons_add(&b->reasons, "file_not_regular", NULL,
+		    d->file, d->type, NULL);
+	}
+	fcntl(f->in_fd, F_SETFL, O_RDONLY);	/* a regular file: blocking */
+	b->nfiles++;
+	b->bytes_in += st.st_size;
+	if (b->workfd < 0)
+		return 0;
+	snprintf(f->tmpname, sizeof(f->tmpname), ".f%zu", b->nfiles);
+	f->out_fd = openat(b->workfd, f->tmpname, O_RDWR | O_CREAT | O_TRUNC |
+	    O_CLOEXEC | O_NOFOLLOW, 0640);
+	return f->out_fd < 0 ? fail(b, -errno, "cannot create output") : 0;
+}
+
+static int
+examine_entry(struct bundle *b, const char *name, bool *seen)
+{
+	const struct document *d = find_doc(b, name);
+	struct stat st;
+
+	if (fstatat(b->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;	/* vanished: file_missing will say it */
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+		return reasons_add(&b->reasons, "file_not_regular", NULL,
+		    name, d ? d->type : NULL, NULL);
+	if (!d)
+		return b->have_manifest ? reasons_add(&b->reasons,
+		    "file_unlisted", NULL, name, NULL, NULL) : 0;
+	seen[d - b->m.docs] = true;
+	return open_file(b, d, &st);
+}
+
+static int
+list_files(struct bundle *b)
+{
+	size_t max = (size_t)b->conf->limits.max_files, n = 0;
+	bool *seen = calloc(b->have_manifest ? b->m.ndocs + 1 : 1, 1);
+	struct dirent *de;
+	DIR *dir;
+	int fd = dup(b->dirfd), r = 0;
+
+	if (!seen || fd < 0 || !(dir = fdopendir(fd))) {
+		free(seen);
+		if (fd >= 0)
+			close(fd);
+		return fail(b, -errno, "cannot list the bundle");
+	}
+	b->files = calloc(max + 1, sizeof(*b->files));
+	while (r == 0 && b->files && (de = readdir(dir)) != NULL) {
+		if (skip_entry(b, de->d_name))
+			continue;
+		if (++n > max) {
+			char lim_s[32];
+			snprintf(lim_s, sizeof(lim_s), "%zu", max);
+			reasons_add(&b->reasons, "limit_exceeded",
+			    "limit_files", NULL, NULL, lim_s);
+			break;
+		}
+		r = examine_entry(b, de->d_name, seen);
+	}
+	closedir(dir);
+	for (size_t i = 0; r == 0 && n <= max && b->have_manifest &&
+	    i < b->m.ndocs; i++)
+		if (!seen[i])
+			reasons_add(&b->reasons, "file_missing", NULL,
+			    b->m.docs[i].file, b->m.docs[i].type, NULL);
+	free(seen);
+	if (!b->files)
+		return fail(b, -ENOMEM, "cannot list the bundle");
+	return r < 0 ? r : 0;
+}
+
+/* Opens the bundle's folder; in a spool, (re)creates the work folder. */
+static int
+open_folder(struct bundle *b)
+{
+	int base = b->origin == FROM_FOLDER ? AT_FDCWD : b->sp->dfd[SP_ACTIVE];
+
+	b->dirfd = openat(base, b->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (b->dirfd < 0)
+		return errno == ENOENT ? -ENOENT : fail(b, -errno,
+		    "cannot open the bundle");
+	if (b->origin == FROM_FOLDER)
+		return 0;
+	if (b->origin == FROM_ACTIVE)	/* a crash's leftovers, ours */
+		unlinkat(b->dirfd, "refusal.json", 0);
+	remove_flat_dir(b->dirfd, BUNDLE_WORKDIR);
+	if (mkdirat(b->dirfd, BUNDLE_WORKDIR, 0750) < 0)
+		return fail(b, -errno, "cannot create the work folder");
+	b->workfd = openat(b->dirfd, BUNDLE_WORKDIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	return b->workfd < 0 ? fail(b, -errno, "cannot open the work folder") : 0;
+}
+
+int
+bundle_prepare(struct bundle *b)
+{
+	int r;
+
+	if (b->origin == FROM_INCOMING) {
+		r = spool_move(b->sp, SP_INCOMING, b->id, SP_ACTIVE, b->id);
+		if (r == -ENOENT || r == -EEXIST)
+			return b->error = r;
+		if (r < 0)
+			return fail(b, r, "cannot claim the bundle");
+	}
+	if ((r = open_folder(b)) < 0)
+		return b->error = r;
+	load_manifest(b);
+	return list_files(b);
+}

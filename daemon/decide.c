@@ -1,0 +1,230 @@
+/*
+ * decide.c: from the workers' reports, the checklist, the budget and the
+ * one-application rule to a decision, with every reason found.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle.h"
+#include "catalogue.h"
+#include "conf.h"
+#include "log.h"
+#include "spool.h"
+#include "store.h"
+
+static const struct { const char *ext, *alias; } ext_alias[] = {
+	{ "jpg", "jpg" }, { "jpg", "jpeg" }, { "jpg", "jpe" },
+	{ "png", "png" }, { "tif", "tif" }, { "tif", "tiff" },
+	{ "pdf", "pdf" },
+};
+
+/* The file's extension (after the last dot), or NULL. */
+static const char *
+name_ext(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot && dot != name && dot[1] ? dot + 1 : NULL;
+}
+
+static bool
+ext_matches(const char *have, const char *real)
+{
+	for (size_t i = 0; have && i < sizeof(ext_alias) / sizeof(*ext_alias); i++)
+		if (!strcmp(ext_alias[i].ext, real) &&
+		    !strcasecmp(ext_alias[i].alias, have))
+			return true;
+	return false;
+}
+
+static bool
+name_taken(const struct bundle *b, const char *name, size_t upto)
+{
+	for (size_t i = 0; i < upto; i++)
+		if (b->files[i].out_name && !strcmp(b->files[i].out_name, name))
+			return true;
+	return !strcmp(name, "manifest.json") || !strcmp(name, "report.json");
+}
+
+/* The published name: the original's, its extension following the real
+ * type; unique within the bundle. */
+static char *
+out_name(const struct bundle *b, size_t idx, const char *ext)
+{
+	const char *name = b->files[idx].doc->file, *have = name_ext(name);
+	size_t stem = strlen(name);
+	char *s = NULL;
+
+	if (ext_matches(have, ext) && !name_taken(b, name, idx))
+		return strdup(name);
+	if (have && strlen(have) <= 5)
+		stem = (size_t)(have - 1 - name);
+	for (int n = 1; n < 1000; n++) {
+		free(s);
+		s = NULL;
+		if (n == 1 && asprintf(&s, "%.*s.%s", (int)stem, name, ext) < 0)
+			return NULL;
+		if (n > 1 && asprintf(&s, "%.*s-%d.%s", (int)stem, name, n,
+		    ext) < 0)
+			return NULL;
+		if (!name_taken(b, s, idx))
+			return s;
+	}
+	free(s);
+	return NULL;
+}
+
+static void
+judge_report(struct bundle *b, size_t idx)
+{
+	struct bfile *f = &b->files[idx];
+	const struct filter_report *r = &f->job.report;
+	const struct document *d = f->doc;
+	char key[32];
+
+	switch (r->status) {
+	case FS_OK:
+		break;
+	case FS_UNSUPPORTED:
+		reasons_add(&b->reasons, "type_unsupported", NULL, d->file,
+		    d->type, r->type);
+		return;
+	case FS_CORRUPT:
+		reasons_add(&b->reasons, "file_corrupt", NULL, d->file,
+		    d->type, NULL);
+		return;
+	case FS_ENCRYPTED:
+		reasons_add(&b->reasons, "pdf_encrypted", NULL, d->file,
+		    d->type, NULL);
+		return;
+	case FS_BLANK:
+		reasons_add(&b->reasons, "blank_page", NULL, d->file,
+		    d->type, NULL);
+		return;
+	case FS_LIMIT:
+		snprintf(key, sizeof(key), "limit_%s", r->limit);
+		reasons_add(&b->reasons, "limit_exceeded",
+		    catalogue_has_message(b->conf->cat, key) ? key : NULL,
+		    d->file, d->type, NULL);
+		return;
+	}
+	if (d->bytes >= 0 && d->bytes != r->bytes_in)
+		reasons_add(&b->reasons, "file_corrupt", "file_size_mismatch",
+		    d->file, d->type, NULL);
+	else if (d->sha256 && strcmp(d->sha256, r->sha256_in) != 0)
+		reasons_add(&b->reasons, "file_corrupt",
+		    "file_checksum_mismatch", d->file, d->type, NULL);
+	f->out_name = out_name(b, idx, r->ext);
+	b->bytes_out += f->out_fd >= 0 ? r->bytes_out : r->bytes_in;
+}
+
+static void
+warn_unlisted_types(struct bundle *b)
+{
+	const struct catalogue *cat = b->conf->cat;
+
+	for (size_t i = 0; i < b->m.ndocs; i++) {
+		const char *t = b->m.docs[i].type;
+		if (catalogue_service_lists(cat, b->m.service, t))
+			continue;
+		json_array_append_new(b->warnings, json_pack("{s:s, s:s, s:s}",
+		    "code", "document_not_in_checklist", "document", t,
+		    "file", b->m.docs[i].file));
+	}
+}
+
+static void
+check_list(struct bundle *b)
+{
+	const char **types;
+	struct missing miss[32];
+	int n;
+
+	if (!b->have_manifest || !catalogue_has_service(b->conf->cat,
+	    b->m.service))
+		return;
+	if (!(types = calloc(b->m.ndocs + 1, sizeof(*types))))
+		return;
+	for (size_t i = 0; i < b->m.ndocs; i++)
+		types[i] = b->m.docs[i].type;
+	n = catalogue_check(b->conf->cat, b->m.service, types, b->m.ndocs,
+	    miss, 32);
+	for (int i = 0; i < n; i++)
+		reasons_add(&b->reasons, "document_missing", miss[i].msg_key,
+		    NULL, miss[i].document, NULL);
+	free(types);
+	warn_unlisted_types(b);
+}
+
+static void
+check_budget(struct bundle *b)
+{
+	char s[64];
+
+	if (b->bytes_out <= b->conf->max_bundle_bytes)
+		return;
+	snprintf(s, sizeof(s), "%.1f", (double)b->conf->max_bundle_bytes / 1e6);
+	reasons_add(&b->reasons, "too_large", NULL, NULL, NULL, s);
+}
+
+/* The same application id accepted before, or the child already held. */
+static void
+check_duplicate(struct bundle *b)
+{
+	const struct manifest *m = &b->m;
+	int r;
+
+	if (!b->have_manifest || !m->child_iin || !m->service)
+		return;
+	if (b->sp && (spool_exists(b->sp, SP_ORIGINALS, b->id) ||
+	    spool_exists(b->sp, SP_OUTBOX, b->id) ||
+	    spool_exists(b->sp, SP_SENT, b->id))) {
+		reasons_add(&b->reasons, "duplicate_application", NULL, NULL,
+		    NULL, b->id);
+		return;
+	}
+	if (!b->store)
+		return;
+	if (b->reasons.n) {
+		if (store_held_by_other(b->store, m->service, m->child_iin,
+		    m->application_id))
+			reasons_add(&b->reasons, "duplicate_application", NULL,
+			    NULL, NULL, NULL);
+		return;
+	}
+	r = store_claim(b->store, m->service, m->child_iin, m->application_id,
+	    m->institution_id, &b->holder);
+	if (r == -EEXIST)
+		reasons_add(&b->reasons, "duplicate_application", NULL, NULL,
+		    NULL, NULL);
+	else if (r < 0) {
+		b->error = r;
+		snprintf(b->errmsg, sizeof(b->errmsg), "the store failed");
+	}
+}
+
+void
+bundle_decide(struct bundle *b)
+{
+	if (b->abandon) {
+		b->decision = DECIDE_NONE;
+		return;
+	}
+	if (b->error) {
+		b->decision = DECIDE_RETRY;
+		return;
+	}
+	for (size_t i = 0; i < b->nfiles; i++)
+		if (b->files[i].processed)
+			judge_report(b, i);
+	check_list(b);
+	check_budget(b);
+	check_duplicate(b);
+	if (b->error)
+		b->decision = DECIDE_RETRY;
+	else
+		b->decision = b->reasons.n ? DECIDE_REJECT : DECIDE_ACCEPT;
+}

@@ -1,0 +1,225 @@
+/*
+ * spool.c: the spool's folders, its lock, and durable renames between
+ * folders (Maildir and Postfix style: one rename per transition, fsync of
+ * both folders after it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include "log.h"
+#include "spool.h"
+
+const char *const spool_dir_name[SP_NDIRS] = {
+	"incoming", "active", "outbox", "rejected", "sent", "originals",
+};
+
+int
+fsync_dir(int dirfd)
+{
+	if (fsync(dirfd) < 0 && errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
+int
+mkdir_p(const char *path, unsigned mode)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void
+spool_reset(struct spool *sp)
+{
+	sp->root = NULL;
+	sp->rootfd = -1;
+	sp->lockfd = -1;
+	for (int i = 0; i < SP_NDIRS; i++)
+		sp->dfd[i] = -1;
+}
+
+int
+spool_open(struct spool *sp, const char *root, struct qerr *err)
+{
+	int r, i;
+
+	spool_reset(sp);
+	if ((r = mkdir_p(root, 0750)) < 0)
+		return qerr_set(err, r, "cannot create spool '%s': %s", root,
+		    strerror(-r));
+	sp->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->rootfd < 0)
+		return qerr_set(err, -errno, "cannot open spool '%s': %s",
+		    root, strerror(errno));
+	for (i = 0; i < SP_NDIRS; i++) {
+		const char *n = spool_dir_name[i];
+		if (mkdirat(sp->rootfd, n, 0750) < 0 && errno != EEXIST)
+			goto fail;
+		sp->dfd[i] = openat(sp->rootfd, n,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sp->dfd[i] < 0)
+			goto fail;
+	}
+	sp->root = strdup(root);
+	return 0;
+fail:
+	r = -errno;
+	qerr_set(err, r, "cannot open '%s' in spool '%s': %s",
+	    spool_dir_name[i], root, strerror(-r));
+	spool_close(sp);
+	return r;
+}
+
+void
+spool_close(struct spool *sp)
+{
+	for (int i = 0; i < SP_NDIRS; i++)
+		if (sp->dfd[i] >= 0)
+			close(sp->dfd[i]);
+	if (sp->rootfd >= 0)
+		close(sp->rootfd);
+	if (sp->lockfd >= 0)
+		close(sp->lockfd);
+	free(sp->root);
+	spool_reset(sp);
+}
+
+int
+spool_lock(struct spool *sp, struct qerr *err)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char pid[32];
+	int fd, n;
+
+	fd = openat(sp->rootfd, ".qujatd.lock",
+	    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0)
+		return qerr_set(err, -errno, "cannot open '%s/.qujatd.lock': %s",
+		    sp->root, strerror(errno));
+	if (fcntl(fd, F_SETLK, &fl) < 0) {
+		int e = errno;
+		struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		if (e == EAGAIN || e == EACCES) {
+			fcntl(fd, F_GETLK, &q);
+			close(fd);
+			return qerr_set(err, -EBUSY, "spool '%s' is in use by "
+			    "another qujatd (pid %d); stop it first or choose "
+			    "another spool", sp->root, (int)q.l_pid);
+		}
+		close(fd);
+		return qerr_set(err, -e, "cannot lock '%s/.qujatd.lock': %s",
+		    sp->root, strerror(e));
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	/* The lock holds without the pid text; F_GETLK names the holder. */
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) != n)
+		log_msg(LOG_WARNING, NULL, "cannot write the pid to the lock");
+	sp->lockfd = fd;
+	return 0;
+}
+
+int
+rename_durable(int fromfd, const char *name, int tofd, const char *newname)
+{
+	int r;
+
+	if (renameat2(fromfd, name, tofd, newname, RENAME_NOREPLACE) < 0)
+		return -errno;
+	if ((r = fsync_dir(tofd)) < 0)
+		return r;
+	return fromfd == tofd ? 0 : fsync_dir(fromfd);
+}
+
+int
+rename_durable_aside(int fromfd, const char *name, int tofd,
+    const char *newname)
+{
+	char aside[400];
+	long long now = (long long)time(NULL);
+	int r;
+
+	r = rename_durable(fromfd, name, tofd, newname);
+	for (int i = 0; r == -EEXIST && i < 1000; i++) {
+		if (i == 0)
+			snprintf(aside, sizeof(aside), "%s@%lld", newname, now);
+		else
+			snprintf(aside, sizeof(aside), "%s@%lld.%d", newname,
+			    now, i);
+		r = rename_durable(tofd, newname, tofd, aside);
+		if (r == -EEXIST)
+			continue;
+		if (r < 0)
+			return r;
+		r = rename_durable(fromfd, name, tofd, newname);
+	}
+	return r;
+}
+
+int
+spool_move(struct spool *sp, enum spool_dir from, const char *name,
+    enum spool_dir to, const char *newname)
+{
+	return rename_durable(sp->dfd[from], name, sp->dfd[to], newname);
+}
+
+int
+spool_move_replace(struct spool *sp, enum spool_dir from, const char *name,
+    enum spool_dir to)
+{
+	return rename_durable_aside(sp->dfd[from], name, sp->dfd[to], name);
+}
+
+int
+spool_exists(const struct spool *sp, enum spool_dir d, const char *name)
+{
+	struct stat st;
+
+	return fstatat(sp->dfd[d], name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int
+remove_flat_dir(int dirfd, const char *name)
+{
+	DIR *dir;
+	struct dirent *de;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!(dir = fdopendir(fd))) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(fd, de->d_name, 0);
+	}
+	closedir(dir);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,115 @@
+/*
+ * bundle.h: one application's bundle on its way through the daemon:
+ * prepare (claim, read the manifest, open every file without following
+ * links), run one worker per file, decide (checklist, budget, the
+ * one-application rule), publish. The steps marked "blocking" do file
+ * I/O and run in libuv's thread pool; the rest run on the loop. `qujat
+ * check` runs the same steps on a folder outside any spool, publishing
+ * nothing. The trusted side parses only manifest.json and worker reports.
+ */
+#ifndef QUJAT_BUNDLE_H
+#define QUJAT_BUNDLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "manifest.h"
+#include "reasons.h"
+#include "worker.h"
+
+struct conf;
+struct spool;
+struct store;
+
+/* Where the daemon builds a bundle's results, inside the bundle's folder. */
+#define BUNDLE_WORKDIR ".qujat-out"
+
+enum bundle_origin { FROM_INCOMING, FROM_ACTIVE, FROM_FOLDER };
+enum bundle_decision { DECIDE_NONE, DECIDE_ACCEPT, DECIDE_REJECT,
+	DECIDE_RETRY, DECIDE_GONE };
+
+struct bundle;
+
+struct bfile {
+	struct bundle *b;
+	const struct document *doc;
+	int in_fd, out_fd;
+	int tries;
+	bool processed;		/* the worker gave a report */
+	char tmpname[24];	/* output's name inside the work folder */
+	char *out_name;		/* published name: extension of the real type */
+	struct job job;
+	char *argv[24];
+	char argbuf[8][32];
+	char tag[300];
+};
+
+struct bundle {
+	char *id;			/* folder name (maybe not a valid id) */
+	struct conf *conf;		/* one ref */
+	struct spool *sp;		/* NULL for FROM_FOLDER */
+	struct store *store;		/* NULL: the rule is not checked */
+	enum bundle_origin origin;
+	int dirfd, workfd;
+	bool have_manifest;
+	struct manifest m;
+	struct reasons reasons;
+	struct bfile *files;
+	size_t nfiles;
+	struct pool *pool;		/* where its workers run */
+	int pending;			/* jobs not yet done */
+	bool abandon;			/* shutting down: leave it in active/ */
+	uint64_t t0, deadline;		/* uv_hrtime() ms */
+	int64_t bytes_in, bytes_out;
+	json_t *warnings;		/* array of {code, document, message} */
+	enum bundle_decision decision;
+	int error;			/* -errno of a failed blocking step */
+	char errmsg[256];
+	char *holder;			/* duplicate_application: who holds it */
+	/* for the caller */
+	uv_work_t work;
+	void (*done)(struct bundle *b);
+	void *data;
+	struct bundle *next;
+};
+
+/* A new bundle for folder name. Takes a ref on conf. */
+struct bundle *bundle_new(struct conf *conf, struct spool *sp,
+    struct store *store, const char *name, enum bundle_origin origin);
+void bundle_free(struct bundle *b);
+
+/* Blocking. FROM_INCOMING: claims incoming/<name> into active/. Then reads
+ * the manifest, lists the folder, opens each listed regular file and (in a
+ * spool) creates the work folder. Problems with the bundle become reasons;
+ * the return is 0, -ENOENT when the bundle vanished (another claimed it),
+ * or -errno for a local failure (b->errmsg says what; retry later). */
+int bundle_prepare(struct bundle *b);
+
+/* On the loop: submits one worker per file to pool; calls b->done once
+ * every worker has reported (at once when there is nothing to run). */
+void bundle_run(struct bundle *b, struct pool *pool, const char *filter);
+
+/* Blocking: sets b->decision from the reasons, the reports, the
+ * checklist, the budget and the store. */
+void bundle_decide(struct bundle *b);
+
+/* Blocking: publishes the decision (outbox/ and originals/, or rejected/).
+ * 0, or -errno when the bundle must stay in active/ for a later retry. */
+int bundle_publish(struct bundle *b);
+
+/* The refusal document (contract section 3), or NULL when accepted. New
+ * reference. */
+json_t *bundle_refusal_json(const struct bundle *b);
+
+/* report.json: per file and per bundle. New reference. */
+json_t *bundle_report_json(const struct bundle *b);
+
+/* The outbox manifest.json: the producer's, each document extended with
+ * original_file, media_type, bytes, sha256 and transform. New reference. */
+json_t *bundle_outbox_manifest(const struct bundle *b);
+
+/* Finishes publications a crash interrupted: originals/<id>/.qujat-out is
+ * renamed to outbox/<id>. Blocking; returns how many were finished. */
+int bundle_resume_published(struct spool *sp);
+
+#endif

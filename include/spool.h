@@ -1,0 +1,64 @@
+/*
+ * spool.h: the spool folders of spec/contract.md and the durable moves
+ * between them. Every state is a folder and every transition one rename,
+ * made durable: the files are fsync'd before, both folders after.
+ */
+#ifndef QUJAT_SPOOL_H
+#define QUJAT_SPOOL_H
+
+#include "qerr.h"
+
+enum spool_dir {
+	SP_INCOMING, SP_ACTIVE, SP_OUTBOX, SP_REJECTED, SP_SENT, SP_ORIGINALS,
+	SP_NDIRS
+};
+
+extern const char *const spool_dir_name[SP_NDIRS];
+
+struct spool {
+	char *root;
+	int rootfd;
+	int dfd[SP_NDIRS];
+	int lockfd;
+};
+
+/* Opens root and its folders, creating those missing (0750). Returns 0 or
+ * -errno; on failure sp holds no open fd. */
+int spool_open(struct spool *sp, const char *root, struct qerr *err);
+void spool_close(struct spool *sp);
+
+/* Takes the spool's lock (a POSIX lock on <root>/.qujatd.lock, holding our
+ * pid) for the life of the process. -EBUSY when another process holds it;
+ * err then names that process. */
+int spool_lock(struct spool *sp, struct qerr *err);
+
+/* Moves from/name to to/newname with renameat2(RENAME_NOREPLACE) and
+ * fsyncs both folders. -EEXIST when the target exists. */
+int spool_move(struct spool *sp, enum spool_dir from, const char *name,
+    enum spool_dir to, const char *newname);
+
+/* Like spool_move, but an existing target is first renamed aside to
+ * "<name>@<unix time>[.<n>]" so nothing is lost or overwritten. */
+int spool_move_replace(struct spool *sp, enum spool_dir from,
+    const char *name, enum spool_dir to);
+
+/* The same two moves between any two folders, by fd. */
+int rename_durable(int fromfd, const char *name, int tofd,
+    const char *newname);
+int rename_durable_aside(int fromfd, const char *name, int tofd,
+    const char *newname);
+
+/* True when name exists in folder d (any type, links not followed). */
+int spool_exists(const struct spool *sp, enum spool_dir d, const char *name);
+
+/* fsync a folder by fd; returns 0 or -errno. */
+int fsync_dir(int dirfd);
+
+/* Creates path and its parents (like mkdir -p) with mode. 0 or -errno. */
+int mkdir_p(const char *path, unsigned mode);
+
+/* Removes the folder name inside dirfd and what it holds (one level of
+ * regular files, as the daemon's own work folders have). 0 or -errno. */
+int remove_flat_dir(int dirfd, const char *name);
+
+#endif
