@@ -1,0 +1,199 @@
+/*
+ * cli_submit.c: `qujat submit DIR`, the reference producer of the spool
+ * contract: copy every file under a dot name in incoming/, fill in each
+ * document's bytes and sha256, fsync, then one rename to incoming/<id>.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "conf.h"
+#include "manifest.h"
+#include "spool.h"
+
+/* Copies src/name to dst/name (fsync'd); fills *bytes and hex. */
+static int
+copy_file(int src, int dst, const char *name, long long *bytes, char hex[65])
+{
+	struct sha256_ctx ctx;
+	uint8_t dig[SHA256_DIGEST_SIZE], buf[65536];
+	int in, out, r = 0;
+	ssize_t n;
+
+	in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	out = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (out < 0) {
+		close(in);
+		return -errno;
+	}
+	sha256_init(&ctx);
+	*bytes = 0;
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		sha256_update(&ctx, (size_t)n, buf);
+		*bytes += n;
+		if (write(out, buf, (size_t)n) != n) {
+			r = -EIO;
+			break;
+		}
+	}
+	if (n < 0)
+		r = -errno;
+	if (r == 0 && fsync(out) < 0)
+		r = -errno;
+	close(in);
+	close(out);
+	sha256_digest(&ctx, sizeof(dig), dig);
+	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+		snprintf(hex + 2 * i, 3, "%02x", dig[i]);
+	return r;
+}
+
+/* Copies every regular file of DIR but the manifest; fills in the
+ * manifest's bytes and sha256 for the documents it lists. */
+static int
+copy_files(const char *dir, int src, int dst, json_t *docs)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int r = 0;
+
+	if (!d)
+		return -errno;
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		struct stat st;
+		long long bytes;
+		char hex[65];
+		size_t i;
+		json_t *e;
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "manifest.json"))
+			continue;
+		if (fstatat(src, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "qujat: skipping '%s/%s': not a regular "
+			    "file\n", dir, de->d_name);
+			continue;
+		}
+		if ((r = copy_file(src, dst, de->d_name, &bytes, hex)) < 0) {
+			fprintf(stderr, "qujat: cannot copy '%s/%s': %s\n", dir,
+			    de->d_name, strerror(-r));
+			break;
+		}
+		json_array_foreach(docs, i, e) {
+			const char *f = json_string_value(json_object_get(e, "file"));
+			if (!f || strcmp(f, de->d_name) != 0 || !json_is_object(e))
+				continue;
+			json_object_set_new(e, "bytes", json_integer(bytes));
+			json_object_set_new(e, "sha256", json_string(hex));
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+static int
+write_manifest(int dst, json_t *root)
+{
+	char *text = json_dumps(root, JSON_INDENT(2));
+	int fd, r = 0;
+
+	fd = openat(dst, "manifest.json", O_WRONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC, 0640);
+	if (!text || fd < 0)
+		r = -errno;
+	else if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
+	    fsync(fd) < 0)
+		r = -EIO;
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	return r;
+}
+
+static int
+enqueue(struct spool *sp, const char *dir, json_t *root, const char *id)
+{
+	char tmp[300];
+	int src, dst, r;
+
+	snprintf(tmp, sizeof(tmp), ".%s.%d", id, (int)getpid());
+	src = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (src < 0)
+		return -errno;
+	if (mkdirat(sp->dfd[SP_INCOMING], tmp, 0750) < 0 ||
+	    (dst = openat(sp->dfd[SP_INCOMING], tmp, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0) {
+		close(src);
+		return -errno;
+	}
+	r = copy_files(dir, src, dst, json_object_get(root, "documents"));
+	if (r == 0)
+		r = write_manifest(dst, root);
+	if (r == 0)
+		r = fsync_dir(dst);
+	if (r == 0)
+		r = spool_move(sp, SP_INCOMING, tmp, SP_INCOMING, id);
+	close(src);
+	close(dst);
+	if (r < 0)	/* leave nothing half-made behind */
+		remove_flat_dir(sp->dfd[SP_INCOMING], tmp);
+	return r;
+}
+
+int
+cli_submit(const struct cli_opts *o)
+{
+	struct conf *c = NULL;
+	struct qerr err = { 0 };
+	struct spool sp;
+	json_error_t jerr;
+	json_t *root;
+	char path[4096];
+	const char *id;
+	int r;
+
+	if (o->nargs != 1)
+		return fprintf(stderr, "usage: qujat submit DIR [--spool DIR]\n"), 2;
+	snprintf(path, sizeof(path), "%s/manifest.json", o->args[0]);
+	if (!(root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr))) {
+		fprintf(stderr, "qujat: cannot read '%s': %s (line %d); write a "
+		    "valid manifest.json first\n", path, jerr.text, jerr.line);
+		return 1;
+	}
+	id = json_string_value(json_object_get(root, "application_id"));
+	if (!id || !manifest_id_valid(id)) {
+		fprintf(stderr, "qujat: '%s': application_id is missing or not a "
+		    "valid id (letters, digits, '.', '_', '-')\n", path);
+		json_decref(root);
+		return 1;
+	}
+	if (conf_load(o->conf, o->spool, &c, &err) < 0 ||
+	    spool_open(&sp, c->spool, &err) < 0) {
+		fprintf(stderr, "qujat: %s\n", err.msg);
+		json_decref(root);
+		conf_unref(c);
+		return 1;
+	}
+	r = enqueue(&sp, o->args[0], root, id);
+	if (r == -EEXIST)
+		fprintf(stderr, "qujat: '%s' is already waiting in '%s/incoming'\n",
+		    id, sp.root);
+	else if (r < 0)
+		fprintf(stderr, "qujat: cannot submit '%s': %s\n", o->args[0],
+		    strerror(-r));
+	else
+		printf("%s/incoming/%s\n", sp.root, id);
+	spool_close(&sp);
+	conf_unref(c);
+	json_decref(root);
+	return r < 0 ? 1 : 0;
+}
