@@ -1,0 +1,164 @@
+/*
+ * fmt_jpeg.c: JPEG through libjpeg-turbo: header limits, then a full
+ * decode of every scanline to tell decodable from corrupt.
+ * SECURITY: parses uploaded bytes. Errors longjmp to a per-handle jmp_buf
+ * set in a tiny function; memory and progressive scans are capped.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <jpeglib.h>
+#include <jerror.h>
+
+#include "filter.h"
+
+/* A progressive JPEG may have thousands of tiny scans, each a full pass
+ * over the coefficients (libjpeg-turbo's own advice is to cap them). */
+#define JPEG_MAX_SCANS 1000
+
+struct jctx {
+	struct jpeg_decompress_struct d;
+	struct jpeg_error_mgr err;
+	struct jpeg_progress_mgr progress;
+	jmp_buf jb;
+	int damaged;		/* a warning that means lost image data */
+	char msg[JMSG_LENGTH_MAX];
+	struct uniform uni;
+};
+
+#define JCTX(c) ((struct jctx *)(void *)((char *)(c) - \
+	offsetof(struct jctx, d)))
+
+static void jctx_exit(j_common_ptr c)
+{
+	struct jctx *ctx = JCTX(c);
+
+	c->err->format_message(c, ctx->msg);
+	longjmp(ctx->jb, 1);
+}
+
+/* Warnings that mean image data was missing or unreadable. */
+static int jpeg_warning_damages(int code)
+{
+	return code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER ||
+	    code == JWRN_HUFF_BAD_CODE || code == JWRN_ARITH_BAD_CODE ||
+	    code == JWRN_MUST_RESYNC || code == JWRN_NOT_SEQUENTIAL ||
+	    code == JWRN_BOGUS_PROGRESSION;
+}
+
+static void jctx_emit(j_common_ptr c, int level)
+{
+	struct jctx *ctx = JCTX(c);
+
+	if (level >= 0)		/* trace messages */
+		return;
+	c->err->num_warnings++;
+	if (!ctx->damaged && jpeg_warning_damages(c->err->msg_code)) {
+		ctx->damaged = 1;
+		c->err->format_message(c, ctx->msg);
+	}
+}
+
+static void jctx_output(j_common_ptr c)
+{
+	(void)c;		/* never print; messages go to the report */
+}
+
+static void jctx_progress(j_common_ptr c)
+{
+	struct jctx *ctx = JCTX(c);
+
+	if (ctx->d.input_scan_number > JPEG_MAX_SCANS) {
+		snprintf(ctx->msg, sizeof ctx->msg, "more than %d scans",
+		    JPEG_MAX_SCANS);
+		longjmp(ctx->jb, 1);
+	}
+}
+
+static int jpeg_header(struct jctx *ctx, const struct filter_input *in)
+{
+	jpeg_mem_src(&ctx->d, in->buf, (unsigned long)in->len);
+	return jpeg_read_header(&ctx->d, TRUE) == JPEG_HEADER_OK ? 0 : -1;
+}
+
+static int jpeg_decode(struct jctx *ctx, const struct filter_input *in)
+{
+	JSAMPARRAY row;
+	size_t rowlen;
+
+	(void)in;
+	ctx->d.dct_method = JDCT_ISLOW;
+	jpeg_start_decompress(&ctx->d);
+	rowlen = (size_t)ctx->d.output_width * ctx->d.output_components;
+	row = ctx->d.mem->alloc_sarray((j_common_ptr)&ctx->d, JPOOL_IMAGE,
+	    (JDIMENSION)rowlen, 1);
+	uniform_init(&ctx->uni, (size_t)ctx->d.output_components);
+	while (ctx->d.output_scanline < ctx->d.output_height) {
+		if (jpeg_read_scanlines(&ctx->d, row, 1) != 1)
+			return -1;
+		uniform_row(&ctx->uni, row[0], rowlen);
+	}
+	jpeg_finish_decompress(&ctx->d);
+	return 0;
+}
+
+/* The only place that setjmps: no locals change after it. */
+static int jpeg_guarded(struct jctx *ctx, const struct filter_input *in,
+    int (*step)(struct jctx *, const struct filter_input *))
+{
+	if (setjmp(ctx->jb))
+		return -1;
+	return step(ctx, in);
+}
+
+static void jctx_init(struct jctx *ctx, const struct filter_input *in)
+{
+	ctx->d.err = jpeg_std_error(&ctx->err);
+	ctx->err.error_exit = jctx_exit;
+	ctx->err.emit_message = jctx_emit;
+	ctx->err.output_message = jctx_output;
+	jpeg_create_decompress(&ctx->d);
+	ctx->d.mem->max_memory_to_use = (long)(in->lim->memory_mb * 1024 *
+	    1024 / 2);
+	ctx->progress.progress_monitor = jctx_progress;
+	ctx->d.progress = &ctx->progress;
+}
+
+static void jpeg_verdict(struct jctx *ctx, const struct filter_input *in,
+    struct filter_report *rep)
+{
+	rep->pages = 1;
+	if (jpeg_guarded(ctx, in, jpeg_header) < 0)
+		filter_set_status(rep, FS_CORRUPT, "jpeg: %s", ctx->msg);
+	else if (filter_too_many_pixels(ctx->d.image_width,
+	    ctx->d.image_height, in->lim))
+		filter_set_limit(rep, "pixels");
+	else if (jpeg_guarded(ctx, in, jpeg_decode) < 0 || ctx->damaged)
+		filter_set_status(rep, FS_CORRUPT, "jpeg: %s", ctx->msg);
+	else if (ctx->uni.blank)
+		filter_set_status(rep, FS_BLANK, "jpeg: one flat colour");
+	else
+		rep->status = FS_OK;
+	rep->width = ctx->d.image_width;
+	rep->height = ctx->d.image_height;
+}
+
+static int jpeg_probe(const struct filter_input *in,
+    struct filter_report *rep)
+{
+	struct jctx *ctx;
+
+	if ((ctx = calloc(1, sizeof *ctx)) == NULL)
+		return -ENOMEM;
+	jctx_init(ctx, in);
+	jpeg_verdict(ctx, in, rep);
+	jpeg_destroy_decompress(&ctx->d);
+	free(ctx);
+	return 0;
+}
+
+const struct fmt_ops fmt_jpeg = {
+	.mime = "image/jpeg", .ext = "jpg", .probe = jpeg_probe,
+};

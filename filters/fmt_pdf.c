@@ -1,0 +1,172 @@
+/*
+ * fmt_pdf.c: PDF through QPDF's C API, read from memory: object and page
+ * counts first, then every object parsed and every page's content decoded.
+ * SECURITY: parses uploaded bytes. QPDF reports errors through its handle
+ * (exceptions never cross the C API); nothing is written or decrypted
+ * with a guessed password: an empty user password only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <qpdf/qpdf-c.h>
+
+#include "filter.h"
+
+/* The message of the pending error (or of the first warning), or NULL. */
+static const char *pdf_problem(qpdf_data q, enum qpdf_error_code_e *code)
+{
+	qpdf_error e = qpdf_has_error(q) ? qpdf_get_error(q) :
+	    qpdf_more_warnings(q) ? qpdf_next_warning(q) : NULL;
+
+	if (e == NULL)
+		return NULL;
+	if (code)
+		*code = qpdf_get_error_code(q, e);
+	return qpdf_get_error_full_text(q, e);
+}
+
+static long long pdf_int_key(qpdf_data q, qpdf_oh dict, const char *key)
+{
+	qpdf_oh v = qpdf_oh_get_key(q, dict, key);
+	long long n = 0;
+
+	if (!qpdf_oh_get_value_as_longlong(q, v, &n))
+		n = -1;
+	qpdf_oh_release(q, v);
+	return n;
+}
+
+/* Declared counts against the limits, before anything is decoded.
+ * Returns 0, or -1 with the status set. */
+static int pdf_check_counts(qpdf_data q, const struct filter_input *in,
+    struct filter_report *rep)
+{
+	qpdf_oh trailer = qpdf_get_trailer(q), root = qpdf_get_root(q);
+	qpdf_oh pages = qpdf_oh_get_key(q, root, "/Pages");
+	long long objects = pdf_int_key(q, trailer, "/Size");
+	long long count = pdf_int_key(q, pages, "/Count");
+
+	qpdf_oh_release(q, pages);
+	if (objects > 0 && (uint64_t)objects > in->lim->max_objects) {
+		filter_set_limit(rep, "objects");
+		return -1;
+	}
+	if (count > 0 && (uint64_t)count > in->lim->max_pages) {
+		rep->pages = count;
+		filter_set_limit(rep, "pages");
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses every object the xref names (generation 0) and bounds each
+ * stream's stored length. Returns 0, or -1 with the status set. */
+static int pdf_walk_objects(qpdf_data q, const struct filter_input *in,
+    struct filter_report *rep)
+{
+	long long size = pdf_int_key(q, qpdf_get_trailer(q), "/Size"), len;
+	qpdf_oh obj, dict;
+
+	for (long long i = 1; i < size && !qpdf_has_error(q); i++) {
+		obj = qpdf_get_object_by_id(q, (int)i, 0);
+		if (qpdf_oh_is_stream(q, obj)) {
+			dict = qpdf_oh_get_dict(q, obj);
+			len = pdf_int_key(q, dict, "/Length");
+			if (len > 0 && (uint64_t)len > in->lim->max_stream_bytes) {
+				filter_set_limit(rep, "stream");
+				return -1;
+			}
+			qpdf_oh_release(q, dict);
+		}
+		qpdf_oh_release(q, obj);
+	}
+	return 0;
+}
+
+/* Decodes every page's content streams. Returns 0 or -1. */
+static int pdf_decode_pages(qpdf_data q, int n)
+{
+	unsigned char *data;
+	size_t len;
+	qpdf_oh page;
+
+	for (int i = 0; i < n; i++) {
+		page = qpdf_get_page_n(q, (size_t)i);
+		data = NULL;
+		if (qpdf_oh_get_page_content_data(q, page, &data, &len) &
+		    QPDF_ERRORS) {
+			free(data);
+			return -1;
+		}
+		free(data);
+		qpdf_oh_release(q, page);
+	}
+	return qpdf_has_error(q) ? -1 : 0;
+}
+
+static void pdf_corrupt(qpdf_data q, struct filter_report *rep,
+    const char *what)
+{
+	const char *msg = pdf_problem(q, NULL);
+
+	filter_set_status(rep, FS_CORRUPT, "pdf: %s%s%s", what,
+	    msg ? ": " : "", msg ? msg : "");
+}
+
+static void pdf_verdict(qpdf_data q, const struct filter_input *in,
+    struct filter_report *rep)
+{
+	int n;
+
+	if (pdf_check_counts(q, in, rep) < 0)
+		return;
+	n = qpdf_get_num_pages(q);
+	rep->pages = n > 0 ? n : 0;
+	if (qpdf_has_error(q) || n <= 0)
+		return pdf_corrupt(q, rep, "no readable pages");
+	if ((uint64_t)n > in->lim->max_pages)
+		return filter_set_limit(rep, "pages");
+	if (pdf_walk_objects(q, in, rep) < 0)
+		return;
+	if (qpdf_has_error(q))
+		return pdf_corrupt(q, rep, "unreadable object");
+	if (pdf_decode_pages(q, n) < 0)
+		return pdf_corrupt(q, rep, "unreadable page content");
+	rep->status = FS_OK;
+	if (qpdf_is_encrypted(q))
+		filter_set_status(rep, FS_OK, "pdf: owner password only");
+}
+
+static void pdf_open_failed(qpdf_data q, struct filter_report *rep)
+{
+	enum qpdf_error_code_e code = qpdf_e_success;
+	const char *msg = pdf_problem(q, &code);
+
+	if (code == qpdf_e_password)
+		filter_set_status(rep, FS_ENCRYPTED, "pdf: needs a password");
+	else
+		filter_set_status(rep, FS_CORRUPT, "pdf: %s",
+		    msg ? msg : "cannot open");
+}
+
+static int pdf_probe(const struct filter_input *in,
+    struct filter_report *rep)
+{
+	qpdf_data q = qpdf_init();
+
+	if (q == NULL)
+		return -ENOMEM;
+	qpdf_silence_errors(q);
+	qpdf_set_suppress_warnings(q, QPDF_TRUE);
+	if (qpdf_read_memory(q, "upload", (const char *)in->buf, in->len,
+	    "") & QPDF_ERRORS)
+		pdf_open_failed(q, rep);
+	else
+		pdf_verdict(q, in, rep);
+	qpdf_cleanup(&q);
+	return 0;
+}
+
+const struct fmt_ops fmt_pdf = {
+	.mime = "application/pdf", .ext = "pdf", .probe = pdf_probe,
+};

@@ -1,0 +1,145 @@
+/*
+ * fmt_png.c: PNG through libpng: header limits, then a full decode of
+ * every row (all interlace passes) and the chunks up to IEND.
+ * SECURITY: parses uploaded bytes. Errors longjmp to the png_struct's own
+ * jmp_buf from a tiny function; chunk count and chunk size are capped.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <png.h>
+
+#include "filter.h"
+
+#define PNG_CHUNK_CACHE_MAX 1000	/* ancillary chunks kept */
+#define PNG_CHUNK_MALLOC_MAX (8u << 20)	/* one ancillary chunk, bytes */
+
+struct pctx {
+	png_structp png;
+	png_infop info;
+	const struct filter_input *in;
+	size_t off;
+	png_bytep row;
+	char msg[160];
+	struct uniform uni;
+};
+
+static void pctx_error(png_structp png, png_const_charp msg)
+{
+	struct pctx *ctx = png_get_error_ptr(png);
+
+	snprintf(ctx->msg, sizeof ctx->msg, "%s", msg);
+	png_longjmp(png, 1);
+}
+
+static void pctx_warning(png_structp png, png_const_charp msg)
+{
+	(void)png;
+	(void)msg;		/* benign: the decode decides */
+}
+
+static void pctx_read(png_structp png, png_bytep out, size_t len)
+{
+	struct pctx *ctx = png_get_io_ptr(png);
+
+	if (len > ctx->in->len - ctx->off)
+		png_error(png, "unexpected end of file");
+	memcpy(out, ctx->in->buf + ctx->off, len);
+	ctx->off += len;
+}
+
+static int png_header(struct pctx *ctx)
+{
+	png_read_info(ctx->png, ctx->info);
+	return 0;
+}
+
+static int png_decode(struct pctx *ctx)
+{
+	png_structp png = ctx->png;
+	png_uint_32 y, h = png_get_image_height(png, ctx->info);
+	int pass, passes = png_set_interlace_handling(png);
+	size_t rowlen, pixel;
+
+	png_set_packing(png);	/* one byte per sample, for uniform_row */
+	png_read_update_info(png, ctx->info);
+	rowlen = png_get_rowbytes(png, ctx->info);
+	if ((ctx->row = calloc(1, rowlen)) == NULL)
+		png_error(png, "out of memory for a row");
+	/* Interlaced passes fill a row piecemeal: judge only plain images. */
+	pixel = passes > 1 ? 0 : rowlen / png_get_image_width(png, ctx->info);
+	uniform_init(&ctx->uni, pixel);
+	for (pass = 0; pass < passes; pass++)
+		for (y = 0; y < h; y++) {
+			png_read_row(png, ctx->row, NULL);
+			uniform_row(&ctx->uni, ctx->row, rowlen);
+		}
+	png_read_end(png, NULL);
+	return 0;
+}
+
+/* The only place that setjmps: no locals change after it. */
+static int png_guarded(struct pctx *ctx, int (*step)(struct pctx *))
+{
+	if (setjmp(png_jmpbuf(ctx->png)))
+		return -1;
+	return step(ctx);
+}
+
+static int pctx_init(struct pctx *ctx, const struct filter_input *in)
+{
+	ctx->in = in;
+	ctx->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx,
+	    pctx_error, pctx_warning);
+	if (ctx->png == NULL)
+		return -ENOMEM;
+	if ((ctx->info = png_create_info_struct(ctx->png)) == NULL)
+		return -ENOMEM;
+	/* Dimensions are judged by max_pixels below, not by libpng's
+	 * per-side defaults; chunks are bounded here. */
+	png_set_user_limits(ctx->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+	png_set_chunk_cache_max(ctx->png, PNG_CHUNK_CACHE_MAX);
+	png_set_chunk_malloc_max(ctx->png, PNG_CHUNK_MALLOC_MAX);
+	png_set_read_fn(ctx->png, ctx, pctx_read);
+	return 0;
+}
+
+static void png_verdict(struct pctx *ctx, struct filter_report *rep)
+{
+	rep->pages = 1;
+	if (png_guarded(ctx, png_header) < 0) {
+		filter_set_status(rep, FS_CORRUPT, "png: %s", ctx->msg);
+		return;
+	}
+	rep->width = png_get_image_width(ctx->png, ctx->info);
+	rep->height = png_get_image_height(ctx->png, ctx->info);
+	if (filter_too_many_pixels((uint64_t)rep->width,
+	    (uint64_t)rep->height, ctx->in->lim))
+		filter_set_limit(rep, "pixels");
+	else if (png_guarded(ctx, png_decode) < 0)
+		filter_set_status(rep, FS_CORRUPT, "png: %s", ctx->msg);
+	else if (ctx->uni.blank)
+		filter_set_status(rep, FS_BLANK, "png: one flat colour");
+	else
+		rep->status = FS_OK;
+}
+
+static int png_probe(const struct filter_input *in,
+    struct filter_report *rep)
+{
+	struct pctx ctx = { 0 };
+	int rc;
+
+	if ((rc = pctx_init(&ctx, in)) == 0)
+		png_verdict(&ctx, rep);
+	if (ctx.png != NULL)
+		png_destroy_read_struct(&ctx.png, &ctx.info, NULL);
+	free(ctx.row);
+	return rc;
+}
+
+const struct fmt_ops fmt_png = {
+	.mime = "image/png", .ext = "png", .probe = png_probe,
+};

@@ -1,0 +1,209 @@
+/*
+ * fmt_tiff.c: TIFF through libtiff, read from memory: page count and every
+ * page's size first, then every strip or tile of every page decoded.
+ * SECURITY: parses uploaded bytes. Per-handle error hooks and an
+ * allocation cap through TIFFOpenOptions; no global handler is touched.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tiffio.h>
+
+#include "filter.h"
+
+struct tctx {
+	const struct filter_input *in;
+	toff_t off;
+	int failed;
+	char msg[160];
+};
+
+static tmsize_t t_read(thandle_t h, void *out, tmsize_t n)
+{
+	struct tctx *ctx = h;
+	toff_t len = ctx->in->len;
+
+	if (n <= 0 || ctx->off >= len)
+		return 0;
+	if ((toff_t)n > len - ctx->off)
+		n = (tmsize_t)(len - ctx->off);
+	memcpy(out, ctx->in->buf + ctx->off, (size_t)n);
+	ctx->off += (toff_t)n;
+	return n;
+}
+
+static tmsize_t t_write(thandle_t h, void *buf, tmsize_t n)
+{
+	(void)h, (void)buf, (void)n;
+	return -1;		/* opened read-only */
+}
+
+static toff_t t_seek(thandle_t h, toff_t off, int whence)
+{
+	struct tctx *ctx = h;
+	toff_t base = whence == SEEK_CUR ? ctx->off :
+	    whence == SEEK_END ? (toff_t)ctx->in->len : 0;
+
+	if (off > UINT64_MAX - base)
+		return (toff_t)-1;
+	return ctx->off = base + off;
+}
+
+static int t_close(thandle_t h)
+{
+	(void)h;
+	return 0;
+}
+
+static toff_t t_size(thandle_t h)
+{
+	return ((struct tctx *)h)->in->len;
+}
+
+static int t_map(thandle_t h, void **base, toff_t *size)
+{
+	(void)h, (void)base, (void)size;
+	return 0;		/* no mapping: libtiff copies what it reads */
+}
+
+static void t_unmap(thandle_t h, void *base, toff_t size)
+{
+	(void)h, (void)base, (void)size;
+}
+
+static int t_error(TIFF *tif, void *user, const char *module,
+    const char *fmt, va_list ap)
+{
+	struct tctx *ctx = user;
+
+	(void)tif, (void)module;
+	if (!ctx->failed)
+		vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
+	ctx->failed = 1;
+	return 1;		/* handled: nothing reaches stderr */
+}
+
+static int t_warning(TIFF *tif, void *user, const char *module,
+    const char *fmt, va_list ap)
+{
+	(void)tif, (void)user, (void)module, (void)fmt, (void)ap;
+	return 1;
+}
+
+static TIFF *tiff_open(struct tctx *ctx)
+{
+	TIFFOpenOptions *opts;
+	TIFF *tif;
+
+	if ((opts = TIFFOpenOptionsAlloc()) == NULL)
+		return NULL;
+	/* One strip or tile buffer may take at most a quarter of memory. */
+	TIFFOpenOptionsSetMaxSingleMemAlloc(opts,
+	    (tmsize_t)(ctx->in->lim->memory_mb << 18));
+	TIFFOpenOptionsSetErrorHandlerExtR(opts, t_error, ctx);
+	TIFFOpenOptionsSetWarningHandlerExtR(opts, t_warning, ctx);
+	tif = TIFFClientOpenExt("upload", "rm", ctx, t_read, t_write, t_seek,
+	    t_close, t_size, t_map, t_unmap, opts);
+	TIFFOpenOptionsFree(opts);
+	return tif;
+}
+
+/* Every page's size against max_pixels, before any decoding. Returns 0,
+ * or -1 with the status set. */
+static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
+    struct filter_report *rep)
+{
+	tdir_t n = TIFFNumberOfDirectories(tif), d;
+	uint32_t w, h;
+
+	rep->pages = n;
+	if (n == 0 || ctx->failed) {
+		filter_set_status(rep, FS_CORRUPT, "tiff: %s",
+		    ctx->failed ? ctx->msg : "no pages");
+		return -1;
+	}
+	if ((uint64_t)n > ctx->in->lim->max_pages) {
+		filter_set_limit(rep, "pages");
+		return -1;
+	}
+	for (d = 0; d < n; d++) {
+		if (!TIFFSetDirectory(tif, d) ||
+		    !TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w) ||
+		    !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h)) {
+			filter_set_status(rep, FS_CORRUPT, "tiff: page %u: %s",
+			    (unsigned)d + 1, ctx->msg[0] ? ctx->msg : "no size");
+			return -1;
+		}
+		if (d == 0)
+			rep->width = w, rep->height = h;
+		if (filter_too_many_pixels(w, h, ctx->in->lim)) {
+			filter_set_limit(rep, "pixels");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Decodes every strip or tile of the current page; 0 or -1. */
+static int tiff_decode_page(TIFF *tif, struct tctx *ctx)
+{
+	int tiled = TIFFIsTiled(tif);
+	uint32_t i, n = tiled ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
+	tmsize_t sz = tiled ? TIFFTileSize(tif) : TIFFStripSize(tif);
+	char emsg[1024];
+	void *buf;
+	int rc = 0;
+
+	if (!TIFFRGBAImageOK(tif, emsg)) {
+		filter_sanitize(ctx->msg, sizeof ctx->msg, emsg);
+		return -1;
+	}
+	if (sz <= 0 || n == 0 || (buf = malloc((size_t)sz)) == NULL)
+		return -1;
+	for (i = 0; i < n && rc == 0 && !ctx->failed; i++)
+		if ((tiled ? TIFFReadEncodedTile(tif, i, buf, sz) :
+		    TIFFReadEncodedStrip(tif, i, buf, sz)) < 0)
+			rc = -1;
+	free(buf);
+	return rc == 0 && !ctx->failed ? 0 : -1;
+}
+
+static void tiff_verdict(TIFF *tif, struct tctx *ctx,
+    struct filter_report *rep)
+{
+	tdir_t d;
+
+	if (tiff_check_pages(tif, ctx, rep) < 0)
+		return;
+	for (d = 0; d < (tdir_t)rep->pages; d++)
+		if (!TIFFSetDirectory(tif, d) ||
+		    tiff_decode_page(tif, ctx) < 0) {
+			filter_set_status(rep, FS_CORRUPT, "tiff: page %u: %s",
+			    (unsigned)d + 1, ctx->msg[0] ? ctx->msg :
+			    "cannot decode");
+			return;
+		}
+	rep->status = FS_OK;
+}
+
+static int tiff_probe(const struct filter_input *in,
+    struct filter_report *rep)
+{
+	struct tctx ctx = { .in = in };
+	TIFF *tif;
+
+	if ((tif = tiff_open(&ctx)) == NULL) {
+		filter_set_status(rep, FS_CORRUPT, "tiff: %s",
+		    ctx.msg[0] ? ctx.msg : "cannot open");
+		return 0;
+	}
+	tiff_verdict(tif, &ctx, rep);
+	TIFFClose(tif);
+	return 0;
+}
+
+const struct fmt_ops fmt_tiff = {
+	.mime = "image/tiff", .ext = "tif", .probe = tiff_probe,
+};

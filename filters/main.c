@@ -1,0 +1,214 @@
+/*
+ * main.c: qujat-filter, the sandboxed worker (report.h). It narrows itself
+ * (sandbox.h) before it reads a byte of fd 0, then detects the real type,
+ * probes and decodes with the format's own library (fmt_*.c), writes the
+ * output to fd 3 and the report to fd 1.
+ * SECURITY: runs on uploaded bytes; trusted only by being walled in.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "sandbox.h"
+
+#define MIB (1024ull * 1024ull)
+
+/* One line on fd 2, then exit nonzero. Not dprintf(): it fstat()s the
+ * fd, which the sandbox forbids. */
+__attribute__((noreturn, format(printf, 1, 2)))
+static void fatal(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	n = snprintf(msg, sizeof msg, "qujat-filter: ");
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	n = (int)strlen(msg);
+	msg[n++] = '\n';
+	write_all(2, (const unsigned char *)msg, (size_t)n);
+	_exit(1);
+}
+
+static const struct option long_opts[] = {
+	{ "max-bytes", required_argument, NULL, 'b' },
+	{ "max-pixels", required_argument, NULL, 'x' },
+	{ "max-pages", required_argument, NULL, 'p' },
+	{ "max-objects", required_argument, NULL, 'o' },
+	{ "max-stream-bytes", required_argument, NULL, 's' },
+	{ "cpu-seconds", required_argument, NULL, 'c' },
+	{ "memory-mb", required_argument, NULL, 'm' },
+	{ "probe-only", no_argument, NULL, 'P' },
+	{ "photo", no_argument, NULL, 'F' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static uint64_t parse_u64(const char *name, const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end != '\0' || s[0] == '-' || v == 0)
+		fatal("invalid value '%s' for --%s", s, name);
+	return v;
+}
+
+static uint64_t *limit_field(struct filter_limits *lim, int c)
+{
+	switch (c) {
+	case 'b': return &lim->max_bytes;
+	case 'x': return &lim->max_pixels;
+	case 'p': return &lim->max_pages;
+	case 'o': return &lim->max_objects;
+	case 's': return &lim->max_stream_bytes;
+	case 'c': return &lim->cpu_seconds;
+	case 'm': return &lim->memory_mb;
+	default: return NULL;
+	}
+}
+
+static void parse_options(int argc, char **argv, struct filter_limits *lim)
+{
+	uint64_t *field;
+	int c, idx;
+
+	*lim = (struct filter_limits){
+		.max_bytes = 64 * MIB, .max_pixels = 100000000,
+		.max_pages = 200, .max_objects = 200000,
+		.max_stream_bytes = 256 * MIB, .cpu_seconds = 60,
+		.memory_mb = 1024,
+	};
+	while ((c = getopt_long(argc, argv, "", long_opts, &idx)) != -1) {
+		if (c == 'P')
+			lim->probe_only = 1;
+		else if (c == 'F')
+			lim->photo = 1;
+		else if ((field = limit_field(lim, c)) != NULL)
+			*field = parse_u64(long_opts[idx].name, optarg);
+		else
+			fatal("usage: qujat-filter [--max-bytes N] "
+			    "[--max-pixels N] [--max-pages N] [--max-objects N] "
+			    "[--max-stream-bytes N] [--cpu-seconds N] "
+			    "[--memory-mb N] [--probe-only] [--photo]");
+	}
+	if (optind != argc)
+		fatal("unexpected argument '%s'", argv[optind]);
+}
+
+/* Everything that needs open() happens here, then the wall goes up. */
+static struct magic_set *narrow(const struct filter_limits *lim)
+{
+	struct sandbox_limits sl = {
+		.cpu_seconds = lim->cpu_seconds,
+		.memory_bytes = lim->memory_mb * MIB,
+		/* room for a recompressed output up to twice the input */
+		.output_bytes = 2 * lim->max_bytes + MIB,
+	};
+	struct magic_set *ms;
+	int rc;
+
+	/* Inherited fds beyond 0-3 are none of the worker's business. */
+	close_range(4, ~0u, 0);
+	if ((rc = sandbox_limit(&sl)) < 0)
+		fatal("cannot set resource limits: %s", strerror(-rc));
+	if ((ms = detect_open()) == NULL)
+		fatal("cannot load the libmagic database");
+	if ((rc = sandbox_seccomp()) < 0)
+		fatal("cannot load the seccomp filter: %s", strerror(-rc));
+	return ms;
+}
+
+static void probe(struct magic_set *ms, const struct filter_input *in,
+    struct filter_report *rep)
+{
+	const struct fmt_ops *fmt;
+	int rc;
+
+	detect_type(ms, in->buf, in->len, rep->type, sizeof rep->type);
+	if ((fmt = fmt_lookup(rep->type)) == NULL) {
+		filter_set_status(rep, FS_UNSUPPORTED,
+		    "content is not jpeg, png, tiff or pdf");
+		return;
+	}
+	if ((rc = fmt->probe(in, rep)) < 0)
+		fatal("cannot probe the %s: %s", fmt->ext, strerror(-rc));
+	if (rep->status == FS_OK)
+		snprintf(rep->ext, sizeof rep->ext, "%s", fmt->ext);
+}
+
+static void output(const struct filter_input *in, struct filter_report *rep)
+{
+	int rc;
+
+	sha256_hex(NULL, 0, rep->sha256_out);
+	if (rep->status != FS_OK || in->lim->probe_only)
+		return;
+	/* Pass-through for now; recompression will write here instead. */
+	if ((rc = write_all(3, in->buf, in->len)) < 0)
+		fatal("cannot write the output: %s", strerror(-rc));
+	rep->bytes_out = (int64_t)in->len;
+	memcpy(rep->sha256_out, rep->sha256_in, sizeof rep->sha256_out);
+}
+
+static int64_t ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (int64_t)(t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void report(struct filter_report *rep, const struct timespec *t0)
+{
+	char buf[REPORT_MAX];
+	int len;
+
+	rep->ms = ms_since(t0);
+	if ((len = report_format(rep, buf, sizeof buf)) < 0)
+		fatal("report does not fit in %d bytes", REPORT_MAX);
+	if (write_all(1, (const unsigned char *)buf, (size_t)len) < 0)
+		fatal("cannot write the report: %s", strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	struct filter_limits lim;
+	struct filter_report rep = { .status = FS_OK };
+	struct filter_input in = { .lim = &lim };
+	struct magic_set *ms;
+	struct timespec t0;
+	unsigned char *buf = NULL;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	parse_options(argc, argv, &lim);
+	ms = narrow(&lim);
+	rc = read_all(0, lim.max_bytes, &buf, &in.len);
+	if (rc < 0 && rc != -EFBIG)
+		fatal("cannot read the upload: %s", strerror(-rc));
+	in.buf = buf;
+	rep.bytes_in = (int64_t)in.len;
+	sha256_hex(in.buf, in.len, rep.sha256_in);
+	if (rc == -EFBIG) {
+		detect_type(ms, in.buf, in.len, rep.type, sizeof rep.type);
+		filter_set_limit(&rep, "bytes");
+	} else
+		probe(ms, &in, &rep);
+	output(&in, &rep);
+	report(&rep, &t0);
+	free(buf);
+	detect_close(ms);
+	return 0;
+}

@@ -1,0 +1,138 @@
+/*
+ * evil_filter.c: a worker for tests only. Uploads that start with a
+ * QUJAT-TEST-* marker make it crash, hang, or try to get past the sandbox
+ * (open a file, connect a socket, run a program), which seccomp must
+ * stop by killing it; any other upload goes to the real qujat-filter.
+ * SECURITY: never installed; peeks at uploaded bytes with pread only.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+extern char **environ;
+
+/* Written only when the sandbox let an escape through; with write(),
+ * not stdio, which would fstat() and be killed for that instead. */
+static void escaped(const char *how)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof buf, "qujat-filter 1\nstatus ok\n"
+	    "type text/x-escaped\next pdf\nwidth 0\nheight 0\npages 1\n"
+	    "bytes_in 0\nbytes_out 0\ndetail sandbox escaped: %s\nms 0\n"
+	    "end\n", how);
+
+	if (n > 0 && write(1, buf, (size_t)n) != n)
+		_exit(1);
+	_exit(0);
+}
+
+static void wall(void)
+{
+	struct sandbox_limits lim = {
+		.cpu_seconds = 10, .memory_bytes = 512u << 20,
+		.output_bytes = 1u << 20,
+	};
+
+	if (sandbox_limit(&lim) < 0 || sandbox_seccomp() < 0) {
+		dprintf(2, "evil-filter: cannot enter the sandbox\n");
+		exit(1);
+	}
+}
+
+static void try_open(void)
+{
+	if (open("/etc/passwd", O_RDONLY) >= 0)
+		escaped("open");
+#if defined(__SANITIZE_ADDRESS__)
+	/* The ASan build's wall refuses open() with EACCES instead of
+	 * killing (sandbox.c says why); die the same way the real build
+	 * does, so a test's meaning stays "nothing was opened". */
+	if (errno == EACCES) {
+		static const char msg[] = "evil-filter: open refused (asan)\n";
+
+		if (write(2, msg, sizeof msg - 1) < 0)
+			_exit(1);
+		raise(SIGSYS);
+	}
+#endif
+	escaped("open refused without a kill");
+}
+
+static void try_connect(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons(9) };
+	int s;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) >= 0) {
+		connect(s, (struct sockaddr *)&sin, sizeof sin);
+		escaped("socket");
+	}
+	escaped("socket refused without a kill");
+}
+
+static void run_real(char **argv)
+{
+	char self[PATH_MAX], path[PATH_MAX + 32];
+	const char *real = getenv("QUJAT_REAL_FILTER");
+	ssize_t n;
+	char *slash;
+
+	if (real == NULL) {
+		if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) < 0)
+			exit(1);
+		self[n] = '\0';
+		/* build/tests/evil-filter -> build/qujat-filter */
+		if ((slash = strrchr(self, '/')) != NULL)
+			*slash = '\0';
+		if ((slash = strrchr(self, '/')) != NULL)
+			*slash = '\0';
+		snprintf(path, sizeof path, "%s/qujat-filter", self);
+		real = path;
+	}
+	argv[0] = (char *)real;
+	execv(real, argv);
+	dprintf(2, "evil-filter: cannot run '%s'\n", real);
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	char head[32] = { 0 };
+	char *const targv[] = { "/bin/true", NULL };
+
+	(void)argc;
+	if (pread(0, head, sizeof head - 1, 0) < 0)
+		head[0] = '\0';
+	if (strncmp(head, "QUJAT-TEST-CRASH", 16) == 0)
+		abort();
+	if (strncmp(head, "QUJAT-TEST-HANG", 15) == 0)
+		for (;;)
+			sleep(60);
+	if (strncmp(head, "QUJAT-TEST-OPEN", 15) == 0) {
+		wall();
+		try_open();
+	}
+	if (strncmp(head, "QUJAT-TEST-CONNECT", 18) == 0) {
+		wall();
+		try_connect();
+	}
+	if (strncmp(head, "QUJAT-TEST-EXEC", 15) == 0) {
+		wall();
+		execve("/bin/true", targv, environ);
+		escaped("exec refused without a kill");
+	}
+	run_real(argv);
+	return 1;
+}
