@@ -95,16 +95,14 @@ read_manifest(struct bundle *b, size_t *len)
 	size_t got = 0;
 
 	if (fd < 0) {
-		reasons_add(&b->reasons, "manifest_invalid", NULL,
-		    "manifest.json", NULL, errno == ENOENT ? "missing" :
-		    "not a regular file");
+		reasons_add(&b->reasons, "manifest_invalid",
+		    "manifest_unreadable", "manifest.json", NULL, NULL);
 		return NULL;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size > lim->max_manifest_bytes) {
-		reasons_add(&b->reasons, "manifest_invalid", NULL,
-		    "manifest.json", NULL, S_ISREG(st.st_mode) ? "too large" :
-		    "not a regular file");
+		reasons_add(&b->reasons, "manifest_invalid",
+		    "manifest_unreadable", "manifest.json", NULL, NULL);
 		close(fd);
 		return NULL;
 	}
@@ -133,7 +131,7 @@ load_manifest(struct bundle *b)
 		dir_id = NULL;	/* a folder outside the spool has any name */
 	else if (!manifest_id_valid(b->id))
 		reasons_add(&b->reasons, "manifest_invalid", NULL, NULL, NULL,
-		    "the bundle's folder name is not a valid application id");
+		    "application_id");
 	if (!(buf = read_manifest(b, &len)))
 		return;
 	b->have_manifest = true;
@@ -174,7 +172,7 @@ open_file(struct bundle *b, const struct document *d, const struct stat *st0)
 
 	if (st0->st_size > lim->max_file_bytes) {
 		snprintf(lim_s, sizeof(lim_s), "%lld",
-		    (long long)(lim->max_file_bytes / 1000000));
+		    (long long)lim->max_file_bytes);
 		return reasons_add(&b->reasons, "limit_exceeded",
 		    "limit_file_bytes", d->file, d->type, lim_s);
 	}

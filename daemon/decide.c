@@ -77,6 +77,29 @@ out_name(const struct bundle *b, size_t idx, const char *ext)
 	return NULL;
 }
 
+/* The configured value of the limit a worker reported, as text. */
+static const char *
+limit_value(const struct conf *c, const char *which)
+{
+	static __thread char buf[32];
+	int64_t v = -1;
+
+	if (!strcmp(which, "pixels"))
+		v = c->limits.max_pixels;
+	else if (!strcmp(which, "pages"))
+		v = c->limits.max_pages;
+	else if (!strcmp(which, "objects"))
+		v = c->limits.max_pdf_objects;
+	else if (!strcmp(which, "bytes") || !strcmp(which, "file_bytes"))
+		v = c->limits.max_file_bytes;
+	else if (!strcmp(which, "stream"))
+		v = c->limits.max_stream_bytes;
+	if (v < 0)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	return buf;
+}
+
 static void
 judge_report(struct bundle *b, size_t idx)
 {
@@ -105,10 +128,11 @@ judge_report(struct bundle *b, size_t idx)
 		    d->type, NULL);
 		return;
 	case FS_LIMIT:
-		snprintf(key, sizeof(key), "limit_%s", r->limit);
+		snprintf(key, sizeof(key), "limit_%s", strcmp(r->limit,
+		    "bytes") ? r->limit : "file_bytes");
 		reasons_add(&b->reasons, "limit_exceeded",
 		    catalogue_has_message(b->conf->cat, key) ? key : NULL,
-		    d->file, d->type, NULL);
+		    d->file, d->type, limit_value(b->conf, r->limit));
 		return;
 	}
 	if (d->bytes >= 0 && d->bytes != r->bytes_in)
