@@ -113,10 +113,12 @@ check: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 
+# The sanitizer flags go through the environment so that the Makefile's
+# own `CFLAGS +=` still applies.
 check-asan: deps
-	@$(MAKE) --no-print-directory B=build-asan \
-		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-		LDFLAGS="-fsanitize=address,undefined" QUJAT_ASAN=1 check-built
+	@CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" QUJAT_ASAN=1 \
+		$(MAKE) --no-print-directory B=build-asan check-built
 
 check-built: all $(TEST_PROGS) $(UNIT_BIN)
 	@$(MAKE) --no-print-directory unit
