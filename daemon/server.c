@@ -227,13 +227,13 @@ scan_cb(uv_fs_t *req)
 		log_msg(LOG_ERR, NULL, "cannot scan '%s/incoming': %s",
 		    d->spool.root, uv_strerror((int)req->result));
 	uv_fs_req_cleanup(req);
+	daemon_status(d);
 	if (!d->ready) {
 		d->ready = true;
 		sd_notify(0, "READY=1");
 		log_msg(LOG_INFO, NULL, "ready: spool '%s', %d workers",
 		    d->spool.root, d->pool.limit);
 	}
-	daemon_status(d);
 	if (d->rescan && !d->stopping) {
 		d->rescan = false;
 		scan_start(d);
