@@ -1,0 +1,379 @@
+/*
+ * conf.c: reads qujat.conf (conf.h) strictly: every key is known, typed
+ * and in range, or the load fails naming the file and line. Operator
+ * input, trusted, but a typo must fail `qujatd -t`, not a running daemon.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <libconfig.h>
+
+#include "catalogue.h"
+#include "conf.h"
+
+#ifndef LIBEXECDIR
+#define LIBEXECDIR "/usr/local/libexec/qujat"
+#endif
+
+enum ckind { C_STR, C_INT, C_LEVEL, C_LIMITS };
+
+struct ckey {
+	const char *name;
+	enum ckind kind;
+	size_t off;		/* into struct conf (or struct limits) */
+	int64_t min, max;
+};
+
+#define CO(m) offsetof(struct conf, m)
+#define LO(m) offsetof(struct limits, m)
+#define GIB (INT64_C(1) << 30)
+
+static const struct ckey top_keys[] = {
+	{ "spool", C_STR, CO(spool), 0, 0 },
+	{ "state_dir", C_STR, CO(state_dir), 0, 0 },
+	{ "filter", C_STR, CO(filter), 0, 0 },
+	{ "services_file", C_STR, CO(services_file), 0, 0 },
+	{ "messages_file", C_STR, CO(messages_file), 0, 0 },
+	{ "max_bundle_bytes", C_INT, CO(max_bundle_bytes), 1024, 1024 * GIB },
+	{ "workers", C_INT, CO(workers), 0, 1024 },
+	{ "worker_retries", C_INT, CO(worker_retries), 0, 10 },
+	{ "scan_interval_ms", C_INT, CO(scan_interval_ms), 100, 3600000 },
+	{ "stop_timeout_ms", C_INT, CO(stop_timeout_ms), 0, 3600000 },
+	{ "log_level", C_LEVEL, CO(log_level), 0, 0 },
+	{ "limits", C_LIMITS, CO(limits), 0, 0 },
+	{ NULL, 0, 0, 0, 0 }
+};
+
+static const struct ckey limit_keys[] = {
+	{ "max_files", C_INT, LO(max_files), 1, 100000 },
+	{ "max_file_bytes", C_INT, LO(max_file_bytes), 1024, 1024 * GIB },
+	{ "max_pixels", C_INT, LO(max_pixels), 1, INT64_C(1) << 40 },
+	{ "max_pages", C_INT, LO(max_pages), 1, 1000000 },
+	{ "max_pdf_objects", C_INT, LO(max_pdf_objects), 1, 1000000000 },
+	{ "max_stream_bytes", C_INT, LO(max_stream_bytes), 1024, 1024 * GIB },
+	{ "max_manifest_bytes", C_INT, LO(max_manifest_bytes), 1024,
+	    64 << 20 },
+	/* 3 is the depth of a manifest itself; jansson stops at 2048 */
+	{ "max_manifest_depth", C_INT, LO(max_manifest_depth), 3, 1000 },
+	{ "worker_cpu_seconds", C_INT, LO(worker_cpu_seconds), 1, 86400 },
+	{ "worker_memory_mb", C_INT, LO(worker_memory_mb), 16, 1 << 20 },
+	{ "file_timeout_ms", C_INT, LO(file_timeout_ms), 100, 86400000 },
+	{ "bundle_timeout_ms", C_INT, LO(bundle_timeout_ms), 100,
+	    7 * INT64_C(86400000) },
+	{ NULL, 0, 0, 0, 0 }
+};
+
+static const struct {
+	const char *name;
+	int level;
+} levels[] = {
+	{ "error", LOG_ERR }, { "warning", LOG_WARNING },
+	{ "notice", LOG_NOTICE }, { "info", LOG_INFO }, { "debug", LOG_DEBUG },
+};
+
+static const struct limits default_limits = {
+	.max_files = 50,
+	.max_file_bytes = 52428800,
+	.max_pixels = 100000000,
+	.max_pages = 500,
+	.max_pdf_objects = 1000000,
+	.max_stream_bytes = 268435456,
+	.max_manifest_bytes = 1048576,
+	.max_manifest_depth = 32,
+	.worker_cpu_seconds = 60,
+	.worker_memory_mb = 1024,
+	.file_timeout_ms = 60000,
+	.bundle_timeout_ms = 600000,
+};
+
+static void
+set_defaults(struct conf *c)
+{
+	c->max_bundle_bytes = 5000000;
+	c->workers = 0;
+	c->worker_retries = 1;
+	c->scan_interval_ms = 2000;
+	c->stop_timeout_ms = 20000;
+	c->log_level = LOG_INFO;
+	c->limits = default_limits;
+}
+
+/* "file:line: message", with err->line set. */
+static int __attribute__((format(printf, 4, 5)))
+at_line(struct qerr *err, const char *path, const config_setting_t *s,
+    const char *fmt, ...)
+{
+	const char *file = s ? config_setting_source_file(s) : NULL;
+	int line = s ? config_setting_source_line(s) : 0;
+	char buf[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	qerr_set(err, -EINVAL, "%s:%d: %s", file ? file : path, line, buf);
+	if (err != NULL)
+		err->line = line;
+	return -EINVAL;
+}
+
+static int
+read_cfg(config_t *cfg, const char *path, struct qerr *err)
+{
+	FILE *fp;
+	int ok, e;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		e = errno;
+		return qerr_set(err, -e, "cannot open '%s': %s", path,
+		    strerror(e));
+	}
+	ok = config_read(cfg, fp);
+	fclose(fp);
+	if (ok)
+		return 0;
+	qerr_set(err, -EINVAL, "%s:%d: %s", config_error_file(cfg) ?
+	    config_error_file(cfg) : path, config_error_line(cfg),
+	    config_error_text(cfg));
+	if (err != NULL)
+		err->line = config_error_line(cfg);
+	return -EINVAL;
+}
+
+static const struct ckey *
+find_key(const struct ckey *keys, const char *name)
+{
+	for (; keys->name != NULL; keys++)
+		if (strcmp(keys->name, name) == 0)
+			return keys;
+	return NULL;
+}
+
+static int
+set_int(const struct ckey *k, const config_setting_t *s, void *base,
+    const char *path, struct qerr *err)
+{
+	int t = config_setting_type(s);
+	long long v;
+
+	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+		return at_line(err, path, s, "'%s' must be an integer",
+		    k->name);
+	v = config_setting_get_int64(s);
+	if (v < k->min || v > k->max)
+		return at_line(err, path, s, "'%s' is %lld, must be %lld to "
+		    "%lld", k->name, v, (long long)k->min, (long long)k->max);
+	*(int64_t *)(void *)((char *)base + k->off) = v;
+	return 0;
+}
+
+static int
+set_str(const struct ckey *k, const config_setting_t *s, void *base,
+    const char *path, struct qerr *err)
+{
+	const char *v = config_setting_get_string(s);
+	char **dst = (char **)(void *)((char *)base + k->off);
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING || v[0] == '\0')
+		return at_line(err, path, s, "'%s' must be a non-empty string",
+		    k->name);
+	free(*dst);
+	if ((*dst = strdup(v)) == NULL)
+		return qerr_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int
+set_level(const config_setting_t *s, struct conf *c, const char *path,
+    struct qerr *err)
+{
+	const char *v = config_setting_get_string(s);
+	size_t i;
+
+	for (i = 0; v != NULL && i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (strcmp(levels[i].name, v) == 0) {
+			c->log_level = levels[i].level;
+			return 0;
+		}
+	return at_line(err, path, s, "'log_level' must be error, warning, "
+	    "notice, info or debug");
+}
+
+static int set_group(const config_setting_t *, const struct ckey *, void *,
+    struct conf *, struct qerr *);
+
+static int
+set_one(const struct ckey *k, const config_setting_t *s, void *base,
+    struct conf *c, struct qerr *err)
+{
+	switch (k->kind) {
+	case C_STR:
+		return set_str(k, s, base, c->path, err);
+	case C_INT:
+		return set_int(k, s, base, c->path, err);
+	case C_LEVEL:
+		return set_level(s, c, c->path, err);
+	case C_LIMITS:
+		if (!config_setting_is_group(s))
+			return at_line(err, c->path, s, "'%s' must be a group",
+			    k->name);
+		return set_group(s, limit_keys, &c->limits, c, err);
+	}
+	return -EINVAL;
+}
+
+/* Applies every member of group g, each of which must be in keys. */
+static int
+set_group(const config_setting_t *g, const struct ckey *keys, void *base,
+    struct conf *c, struct qerr *err)
+{
+	const struct ckey *k;
+	int i, n = config_setting_length(g), rc;
+
+	for (i = 0; i < n; i++) {
+		config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		if ((k = find_key(keys, config_setting_name(s))) == NULL)
+			return at_line(err, c->path, s, "unknown key '%s'",
+			    config_setting_name(s));
+		if ((rc = set_one(k, s, base, c, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* name joined to the folder of the conf file, unless it is absolute. */
+static char *
+beside(const char *conf_path, const char *name)
+{
+	const char *slash = strrchr(conf_path, '/');
+	char *out;
+
+	if (name[0] == '/' || slash == NULL)
+		return strdup(name);
+	if (asprintf(&out, "%.*s/%s", (int)(slash - conf_path), conf_path,
+	    name) < 0)
+		return NULL;
+	return out;
+}
+
+/* qujat-filter beside the running program, else the installed one. */
+static char *
+default_filter(void)
+{
+	char exe[PATH_MAX], *slash, *out;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL &&
+		    asprintf(&out, "%.*s/qujat-filter", (int)(slash - exe),
+		    exe) >= 0) {
+			if (access(out, X_OK) == 0)
+				return out;
+			free(out);
+		}
+	}
+	return strdup(LIBEXECDIR "/qujat-filter");
+}
+
+/* Fills what the file left unset and resolves relative names. */
+static int
+finish(struct conf *c, const char *spool, struct qerr *err)
+{
+	char *s, *m;
+
+	if (spool != NULL) {
+		free(c->spool);
+		c->spool = strdup(spool);
+	} else if (c->spool == NULL) {
+		c->spool = strdup("/var/spool/qujat");
+	}
+	if (c->spool == NULL)
+		return qerr_set(err, -ENOMEM, "out of memory");
+	if (c->state_dir == NULL && asprintf(&c->state_dir, "%s/state",
+	    c->spool) < 0)
+		c->state_dir = NULL;
+	if (c->filter == NULL)
+		c->filter = default_filter();
+	s = beside(c->path, c->services_file ? c->services_file :
+	    "services.conf");
+	m = beside(c->path, c->messages_file ? c->messages_file :
+	    "messages.conf");
+	free(c->services_file);
+	free(c->messages_file);
+	c->services_file = s;
+	c->messages_file = m;
+	if (!c->state_dir || !c->filter || !s || !m)
+		return qerr_set(err, -ENOMEM, "out of memory");
+	return catalogue_load(s, m, &c->cat, err);
+}
+
+int
+conf_load(const char *path, const char *spool, struct conf **out,
+    struct qerr *err)
+{
+	struct conf *c;
+	config_t cfg;
+	int rc;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->path = strdup(path)) == NULL) {
+		free(c);
+		return qerr_set(err, -ENOMEM, "out of memory");
+	}
+	c->refs = 1;
+	set_defaults(c);
+	config_init(&cfg);
+	if ((rc = read_cfg(&cfg, path, err)) == 0)
+		rc = set_group(config_root_setting(&cfg), top_keys, c, c, err);
+	config_destroy(&cfg);
+	if (rc == 0)
+		rc = finish(c, spool, err);
+	if (rc < 0) {
+		conf_unref(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+struct conf *
+conf_ref(struct conf *c)
+{
+	c->refs++;
+	return c;
+}
+
+void
+conf_unref(struct conf *c)
+{
+	if (c == NULL || --c->refs > 0)
+		return;
+	catalogue_free(c->cat);
+	free(c->path);
+	free(c->spool);
+	free(c->state_dir);
+	free(c->filter);
+	free(c->services_file);
+	free(c->messages_file);
+	free(c);
+}
+
+int
+conf_workers(const struct conf *c)
+{
+	long n;
+
+	if (c->workers > 0)
+		return (int)c->workers;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
