@@ -13,11 +13,25 @@
  *   --max-stream-bytes N   --cpu-seconds N   --memory-mb N
  *   --probe-only    analyse only; write no output
  *   --photo         the file is a photograph (photo_3x4), not a page
+ *   --max-dpi N  --min-dpi N  --low-dpi N  --quality-floor Q
+ *                   the legibility policy (defaults 200, 150, 100, 40)
+ *   --menu          also size the variants (the bundle is over budget)
+ *   --variant ID    write variant ID (from an earlier --menu report on
+ *                   the same file and options) to fd 3 instead of "keep"
+ *
+ * Without --variant the worker writes the "keep" variant to fd 3: the file
+ * as it is, minus what no viewer shows but a parser may act on (trailing
+ * bytes, GPS and serials in EXIF), upright, in a format every case system
+ * opens (a TIFF becomes a PDF). Variants are the engine's menu for fitting
+ * the budget: a few resolutions and qualities, grey or colour as the
+ * analysis says. Encoding is deterministic: a variant written later has
+ * the size the menu said.
  *
  * Report: ASCII lines "key value", the first "qujat-filter 1", the last
  * "end". Keys may come in any order and unknown keys are ignored, so the
  * worker can grow; a value is printable ASCII without newlines.
- *   status     ok | unsupported | corrupt | encrypted | limit | blank
+ *   status     ok | unsupported | corrupt | encrypted | limit | blank |
+ *              lowres (below --low-dpi: resolution_too_low)
  *   limit      bytes | pixels | pages | objects | stream  (status limit)
  *   type       the detected media type, e.g. image/jpeg (always)
  *   ext        jpg | png | tif | pdf: the real type's extension (status ok)
@@ -25,6 +39,14 @@
  *   pages      pages (1 for a single image)
  *   bytes_in   sha256_in    of fd 0 as read
  *   bytes_out  sha256_out   of what was written to fd 3
+ *   out_type   media type of what was written to fd 3 (status ok)
+ *   out_ext    its extension: jpg | png | pdf (status ok)
+ *   dpi        effective dpi of the worst page (0 when unknown)
+ *   color      1 when a page has meaningful colour (a stamp), else 0
+ *   variant    "ID BYTES RANK", repeated, at most REPORT_MAX_VARIANTS, the
+ *              first always "keep"; ID is [a-z0-9._-]{1,31}; RANK 0..100
+ *              is the legibility the variant keeps, comparable across files
+ *              and formats (keep = 100); listed from best to smallest
  *   transform  what was changed, e.g. "trailing data removed" (optional)
  *   detail     a short reason for the log (optional)
  *   ms         time spent in the worker, milliseconds
@@ -40,9 +62,17 @@
 
 #define REPORT_MAX 4096
 #define REPORT_MAGIC "qujat-filter 1"
+#define REPORT_MAX_VARIANTS 16
 
 enum filter_status {
-	FS_OK, FS_UNSUPPORTED, FS_CORRUPT, FS_ENCRYPTED, FS_LIMIT, FS_BLANK
+	FS_OK, FS_UNSUPPORTED, FS_CORRUPT, FS_ENCRYPTED, FS_LIMIT, FS_BLANK,
+	FS_LOWRES
+};
+
+struct report_variant {
+	char id[32];
+	int64_t bytes;
+	int rank;
 };
 
 struct filter_report {
@@ -53,6 +83,12 @@ struct filter_report {
 	int64_t width, height, pages;
 	int64_t bytes_in, bytes_out;
 	char sha256_in[65], sha256_out[65];
+	char out_type[96];
+	char out_ext[8];
+	int64_t dpi;
+	int color;
+	struct report_variant variants[REPORT_MAX_VARIANTS];
+	int nvariants;
 	char transform[160];
 	char detail[200];
 	int64_t ms;
