@@ -80,35 +80,45 @@ class Accept(q.SpoolTest):
                         "the warning names neither the type nor the file: "
                         + text)
 
-    def test_hidden_data_dropped(self):
-        """GPS in EXIF and bytes after a JPEG's end-of-image marker are
-        dropped on the way, and the entry says so in `transform`; the
-        originals keep them."""
-        from PIL import Image
-        self.daemon()
+    def hidden_data_bundle(self, app):
         payload = b"PK\x03\x04polyglot-payload" * 64
         files = {"photo.jpg": q.photo_jpeg(gps=True),
                  "f065.jpg": q.scan_jpeg(seed=1) + payload,
                  "f052.jpg": q.scan_jpeg(seed=2)}
-        self.assertIn(0x8825, Image.open(io.BytesIO(files["photo.jpg"]))
-                      .getexif())
-        m = q.manifest_for("HIDE-1", "school_admission",
+        m = q.manifest_for(app, "school_admission",
                            [("photo.jpg", "photo_3x4"),
                             ("f065.jpg", "med_065u"),
                             ("f052.jpg", "med_052_2u")], files=files)
-        q.drop(self.spool, "HIDE-1", files, m)
-        man, rep, out = self.assertAccepted("HIDE-1", files)
-        ent = {e["original_file"]: e for e in man["documents"]}
+        q.drop(self.spool, app, files, m)
+        man, rep, out = self.assertAccepted(app, files)
+        return {e["original_file"]: e for e in man["documents"]}, out
+
+    def test_gps_dropped(self):
+        """GPS in a photo's EXIF is dropped on the way, and the entry says
+        so in `transform`; the original keeps it."""
+        from PIL import Image
+        self.daemon()
+        self.assertTrue(Image.open(io.BytesIO(q.photo_jpeg(gps=True)))
+                        .getexif().get_ifd(0x8825))
+        ent, out = self.hidden_data_bundle("GPS-1")
         photo = (out / ent["photo.jpg"]["file"]).read_bytes()
         exif = Image.open(io.BytesIO(photo)).getexif()
         self.assertFalse(exif.get_ifd(0x8825), "GPS kept in the photo")
         self.assertTrue(ent["photo.jpg"].get("transform"),
                         "no transform for the photo whose GPS was dropped")
+
+    def test_trailing_data_dropped(self):
+        """Bytes after a JPEG's end-of-image marker are dropped, and the
+        entry says so in `transform`; the original keeps them."""
+        self.daemon()
+        ent, out = self.hidden_data_bundle("TRAIL-1")
         page = (out / ent["f065.jpg"]["file"]).read_bytes()
-        self.assertNotIn(b"polyglot-payload", page)
+        self.assertFalse(b"polyglot-payload" in page,
+                         "the bytes after the end-of-image marker were kept")
         self.assertTrue(ent["f065.jpg"].get("transform"),
                         "no transform for the page whose trailer was dropped")
-
+        self.assertFalse(ent["f052.jpg"].get("transform"),
+                         "a clean page reported as changed")
 
 if __name__ == "__main__":
     unittest.main()
