@@ -123,6 +123,10 @@ judge_report(struct bundle *b, size_t idx)
 		reasons_add(&b->reasons, "pdf_encrypted", NULL, d->file,
 		    d->type, NULL);
 		return;
+	case FS_LOWRES:
+		reasons_add(&b->reasons, "resolution_too_low", NULL, d->file,
+		    d->type, NULL);
+		return;
 	case FS_BLANK:
 		reasons_add(&b->reasons, "blank_page", NULL, d->file,
 		    d->type, NULL);
@@ -141,7 +145,7 @@ judge_report(struct bundle *b, size_t idx)
 	else if (d->sha256 && strcmp(d->sha256, r->sha256_in) != 0)
 		reasons_add(&b->reasons, "file_corrupt",
 		    "file_checksum_mismatch", d->file, d->type, NULL);
-	f->out_name = out_name(b, idx, r->ext);
+	f->out_name = out_name(b, idx, f->out_fd >= 0 ? r->out_ext : r->ext);
 	b->bytes_out += f->out_fd >= 0 ? r->bytes_out : r->bytes_in;
 }
 

@@ -161,7 +161,8 @@ bundle_outbox_manifest(const struct bundle *b)
 			continue;
 		json_object_set_new(e, "file", json_name(f->out_name));
 		json_object_set_new(e, "original_file", json_name(f->doc->file));
-		json_object_set_new(e, "media_type", json_string(r->type));
+		json_object_set_new(e, "media_type", json_string(f->out_fd >= 0 ?
+		    r->out_type : r->type));
 		json_object_set_new(e, "bytes", json_integer(f->out_fd >= 0 ?
 		    r->bytes_out : r->bytes_in));
 		json_object_set_new(e, "sha256", json_string(f->out_fd >= 0 ?

@@ -94,10 +94,13 @@ json_depth(const unsigned char *buf, size_t len, size_t max)
 	return deepest;
 }
 
-/* Adds manifest_invalid for field with the text of key. */
+/* Adds manifest_invalid for field with the text of key; a fault in one
+ * document's entry gets the text that names its file. */
 static void
 bad(struct reasons *r, const char *key, const char *field, const char *file)
 {
+	if (file && strcmp(key, "manifest_invalid") == 0)
+		key = "document_field_invalid";
 	reasons_add(r, "manifest_invalid", key, file, NULL, field);
 }
 

@@ -14,7 +14,7 @@
 static const char *const status_names[] = {
 	[FS_OK] = "ok", [FS_UNSUPPORTED] = "unsupported",
 	[FS_CORRUPT] = "corrupt", [FS_ENCRYPTED] = "encrypted",
-	[FS_LIMIT] = "limit", [FS_BLANK] = "blank",
+	[FS_LIMIT] = "limit", [FS_BLANK] = "blank", [FS_LOWRES] = "lowres",
 };
 
 #define NSTATUS (sizeof(status_names) / sizeof(status_names[0]))
@@ -22,11 +22,11 @@ static const char *const status_names[] = {
 enum rkey {
 	K_STATUS, K_LIMIT, K_TYPE, K_EXT, K_WIDTH, K_HEIGHT, K_PAGES,
 	K_BYTES_IN, K_SHA_IN, K_BYTES_OUT, K_SHA_OUT, K_TRANSFORM, K_DETAIL,
-	K_MS, K_COUNT
+	K_MS, K_OUT_TYPE, K_OUT_EXT, K_DPI, K_COLOR, K_VARIANT, K_COUNT
 };
 
 /* What a key's value is; numbers hold [0, max]. */
-enum rkind { R_STATUS, R_WORD, R_TEXT, R_NUM, R_SHA };
+enum rkind { R_STATUS, R_WORD, R_TEXT, R_NUM, R_SHA, R_VARIANT };
 
 static const struct rkey_def {
 	const char *name;
@@ -52,6 +52,11 @@ static const struct rkey_def {
 	[K_TRANSFORM] = { "transform", R_TEXT, F(transform), S(transform), 0 },
 	[K_DETAIL] = { "detail", R_TEXT, F(detail), S(detail), 0 },
 	[K_MS] = { "ms", R_NUM, F(ms), 0, INT64_C(1) << 40 },
+	[K_OUT_TYPE] = { "out_type", R_WORD, F(out_type), S(out_type), 0 },
+	[K_OUT_EXT] = { "out_ext", R_WORD, F(out_ext), S(out_ext), 0 },
+	[K_DPI] = { "dpi", R_NUM, F(dpi), 0, 1000000 },
+	[K_COLOR] = { "color", R_NUM, F(color), 0, 1 },
+	[K_VARIANT] = { "variant", R_VARIANT, 0, 0, 0 },
 #undef F
 #undef S
 };
@@ -124,6 +129,41 @@ parse_status(const char *v, size_t len, struct filter_report *out)
 	return -1;
 }
 
+static bool
+id_valid(const char *v, size_t len)
+{
+	if (len == 0 || len >= sizeof(((struct report_variant *)0)->id))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' &&
+		    v[i] <= '9') || v[i] == '.' || v[i] == '_' || v[i] == '-'))
+			return false;
+	return true;
+}
+
+/* "ID BYTES RANK": one more entry of the menu. */
+static int
+parse_variant(const char *v, size_t len, struct filter_report *out)
+{
+	struct report_variant *var = &out->variants[out->nvariants];
+	const char *s1 = memchr(v, ' ', len), *s2;
+	int64_t rank;
+
+	if (out->nvariants >= REPORT_MAX_VARIANTS || !s1)
+		return -1;
+	s2 = memchr(s1 + 1, ' ', len - (size_t)(s1 + 1 - v));
+	if (!s2 || !id_valid(v, (size_t)(s1 - v)) ||
+	    parse_num(s1 + 1, (size_t)(s2 - s1 - 1), INT64_C(1) << 50,
+	    &var->bytes) < 0 ||
+	    parse_num(s2 + 1, len - (size_t)(s2 + 1 - v), 100, &rank) < 0)
+		return -1;
+	memcpy(var->id, v, (size_t)(s1 - v));
+	var->id[s1 - v] = '\0';
+	var->rank = (int)rank;
+	out->nvariants++;
+	return 0;
+}
+
 /* Stores one value; 0, or -1 when it does not fit its key. */
 static int
 store_value(const struct rkey_def *k, const char *v, size_t len,
@@ -134,6 +174,8 @@ store_value(const struct rkey_def *k, const char *v, size_t len,
 	switch (k->kind) {
 	case R_STATUS:
 		return parse_status(v, len, out);
+	case R_VARIANT:
+		return parse_variant(v, len, out);
 	case R_NUM:
 		return parse_num(v, len, k->max, (int64_t *)(void *)dst);
 	case R_SHA:
@@ -181,7 +223,7 @@ parse_line(const char *line, size_t len, bool *seen,
 	klen = (size_t)(sp - line);
 	if ((k = find_key(line, klen)) < 0)
 		return 0;	/* a newer worker's key */
-	if (seen[k])
+	if (seen[k] && k != K_VARIANT)
 		return qerr_set(err, -EPROTO, "report key '%s' given twice",
 		    rkeys[k].name);
 	seen[k] = true;
@@ -235,6 +277,17 @@ check_required(const bool *seen, const struct filter_report *out,
 	if (!in_list(out->ext, strlen(out->ext), ext_names))
 		return qerr_set(err, -EPROTO, "report ext '%s' is unknown",
 		    out->ext);
+	if (seen[K_OUT_EXT] && !seen[K_OUT_TYPE])
+		return qerr_set(err, -EPROTO, "report has out_ext without "
+		    "out_type");
+	if (seen[K_OUT_EXT] && !in_list(out->out_ext,
+	    strlen(out->out_ext), ext_names))
+		return qerr_set(err, -EPROTO, "report out_ext '%s' is unknown "
+		    "or lacks out_type", out->out_ext);
+	for (int v = 1; v < out->nvariants; v++)
+		if (out->variants[v].rank >= out->variants[v - 1].rank)
+			return qerr_set(err, -EPROTO, "report variants are not "
+			    "listed from best to smallest");
 	return 0;
 }
 
@@ -265,5 +318,11 @@ report_parse(const char *buf, size_t len, struct filter_report *out,
 	if (!ended || pos < len)
 		return qerr_set(err, -EPROTO, ended ? "report has data after "
 		    "'end'" : "report is truncated: no 'end' line");
-	return check_required(seen, out, err);
+	if ((rc = check_required(seen, out, err)) < 0)
+		return rc;
+	if (out->status == FS_OK && !seen[K_OUT_EXT]) {	/* pass-through */
+		memcpy(out->out_ext, out->ext, sizeof(out->out_ext));
+		memcpy(out->out_type, out->type, sizeof(out->out_type));
+	}
+	return 0;
 }

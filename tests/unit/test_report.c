@@ -37,6 +37,24 @@ static const struct {
 	    "type image/jpeg\nend\n", 0, NULL },
 	{ "unsupported", "qujat-filter 1\nstatus unsupported\n"
 	    "type application/zip\nend\n", 0, NULL },
+	{ "engine fields", OK_HEAD "out_type application/pdf\nout_ext pdf\n"
+	    "dpi 150\ncolor 1\nvariant keep 900000 100\n"
+	    "variant j200q75c 400000 80\nvariant j150q40g 90000 30\nend\n",
+	    0, NULL },
+	{ "lowres", "qujat-filter 1\nstatus lowres\ntype image/jpeg\nend\n",
+	    0, NULL },
+	{ "variants out of order", OK_HEAD "variant keep 9 100\n"
+	    "variant a 5 100\nend\n", -EPROTO, "best" },
+	{ "variant bad id", OK_HEAD "variant Keep 9 100\nend\n", -EPROTO,
+	    "variant" },
+	{ "variant rank over 100", OK_HEAD "variant keep 9 101\nend\n",
+	    -EPROTO, "variant" },
+	{ "variant missing rank", OK_HEAD "variant keep 9\nend\n", -EPROTO,
+	    "variant" },
+	{ "out_ext unknown", OK_HEAD "out_type x/y\nout_ext exe\nend\n",
+	    -EPROTO, "out_ext" },
+	{ "out_ext without out_type", OK_HEAD "out_ext pdf\nend\n", -EPROTO,
+	    "out_type" },
 	{ "empty", "", -EPROTO, "empty" },
 	{ "no magic", "status ok\nend\n", -EPROTO, "start" },
 	{ "wrong version", "qujat-filter 2\nstatus blank\ntype image/png\n"
