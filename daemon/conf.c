@@ -47,6 +47,10 @@ static const struct ckey top_keys[] = {
 	{ "scan_interval_ms", C_INT, CO(scan_interval_ms), 100, 3600000 },
 	{ "stop_timeout_ms", C_INT, CO(stop_timeout_ms), 0, 3600000 },
 	{ "log_level", C_LEVEL, CO(log_level), 0, 0 },
+	{ "max_dpi", C_INT, CO(max_dpi), 50, 1200 },
+	{ "min_dpi", C_INT, CO(min_dpi), 50, 1200 },
+	{ "low_dpi", C_INT, CO(low_dpi), 10, 1200 },
+	{ "quality_floor", C_INT, CO(quality_floor), 10, 95 },
 	{ "limits", C_LIMITS, CO(limits), 0, 0 },
 	{ NULL, 0, 0, 0, 0 }
 };
@@ -102,6 +106,10 @@ set_defaults(struct conf *c)
 	c->scan_interval_ms = 2000;
 	c->stop_timeout_ms = 20000;
 	c->log_level = LOG_INFO;
+	c->max_dpi = 200;
+	c->min_dpi = 150;
+	c->low_dpi = 100;
+	c->quality_floor = 40;
 	c->limits = default_limits;
 }
 
@@ -297,6 +305,11 @@ finish(struct conf *c, const char *spool, struct qerr *err)
 	}
 	if (c->spool == NULL)
 		return qerr_set(err, -ENOMEM, "out of memory");
+	if (c->low_dpi > c->min_dpi || c->min_dpi > c->max_dpi)
+		return qerr_set(err, -EINVAL, "%s: the dpi settings must hold "
+		    "low_dpi <= min_dpi <= max_dpi (now %lld, %lld, %lld)",
+		    c->path, (long long)c->low_dpi, (long long)c->min_dpi,
+		    (long long)c->max_dpi);
 	if (c->state_dir == NULL && asprintf(&c->state_dir, "%s/state",
 	    c->spool) < 0)
 		c->state_dir = NULL;

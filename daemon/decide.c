@@ -145,8 +145,8 @@ judge_report(struct bundle *b, size_t idx)
 	else if (d->sha256 && strcmp(d->sha256, r->sha256_in) != 0)
 		reasons_add(&b->reasons, "file_corrupt",
 		    "file_checksum_mismatch", d->file, d->type, NULL);
-	f->out_name = out_name(b, idx, f->out_fd >= 0 ? r->out_ext : r->ext);
-	b->bytes_out += f->out_fd >= 0 ? r->bytes_out : r->bytes_in;
+	f->out_name = out_name(b, idx, r->out_ext);
+	b->bytes_out += r->bytes_out;
 }
 
 static void
@@ -249,7 +249,8 @@ bundle_decide(struct bundle *b)
 		if (b->files[i].processed)
 			judge_report(b, i);
 	check_list(b);
-	check_budget(b);
+	if (b->reasons.n == 0)	/* otherwise nothing was planned yet */
+		check_budget(b);
 	check_duplicate(b);
 	if (b->error)
 		b->decision = DECIDE_RETRY;

@@ -85,6 +85,8 @@ action_of(const struct bfile *f)
 {
 	const struct filter_report *r = &f->job.report;
 
+	if (f->variant)
+		return "recompressed";
 	if (r->transform[0])
 		return "cleaned";
 	return "passed";
@@ -101,15 +103,20 @@ file_report(const struct bfile *f)
 	json_object_set_new(o, "original_file", json_name(f->doc->file));
 	json_object_set_new(o, "document", json_string(f->doc->type));
 	json_object_set_new(o, "type", json_string(r->type));
+	json_object_set_new(o, "media_type", json_string(r->out_type));
 	json_object_set_new(o, "width", json_integer(r->width));
 	json_object_set_new(o, "height", json_integer(r->height));
 	json_object_set_new(o, "pages", json_integer(r->pages));
+	json_object_set_new(o, "dpi", json_integer(r->dpi));
+	json_object_set_new(o, "color", json_boolean(r->color));
 	json_object_set_new(o, "action", json_string(action_of(f)));
+	json_object_set_new(o, "variant", json_string(f->variant ?
+	    f->variant : "keep"));
+	json_object_set_new(o, "legibility", json_integer(f->rank));
 	if (r->transform[0])
 		json_object_set_new(o, "transform", json_string(r->transform));
 	json_object_set_new(o, "bytes_in", json_integer(r->bytes_in));
-	json_object_set_new(o, "bytes_out", json_integer(f->out_fd >= 0 ?
-	    r->bytes_out : r->bytes_in));
+	json_object_set_new(o, "bytes_out", json_integer(r->bytes_out));
 	json_object_set_new(o, "ms", json_integer(r->ms));
 	json_object_set_new(o, "tries", json_integer(f->tries));
 	return o;
@@ -161,12 +168,9 @@ bundle_outbox_manifest(const struct bundle *b)
 			continue;
 		json_object_set_new(e, "file", json_name(f->out_name));
 		json_object_set_new(e, "original_file", json_name(f->doc->file));
-		json_object_set_new(e, "media_type", json_string(f->out_fd >= 0 ?
-		    r->out_type : r->type));
-		json_object_set_new(e, "bytes", json_integer(f->out_fd >= 0 ?
-		    r->bytes_out : r->bytes_in));
-		json_object_set_new(e, "sha256", json_string(f->out_fd >= 0 ?
-		    r->sha256_out : r->sha256_in));
+		json_object_set_new(e, "media_type", json_string(r->out_type));
+		json_object_set_new(e, "bytes", json_integer(r->bytes_out));
+		json_object_set_new(e, "sha256", json_string(r->sha256_out));
 		if (r->transform[0])
 			json_object_set_new(e, "transform",
 			    json_string(r->transform));

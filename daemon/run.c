@@ -4,12 +4,14 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bundle.h"
 #include "catalogue.h"
 #include "conf.h"
 #include "log.h"
+#include "plan.h"
 
 static void
 add_arg(struct bfile *f, int *n, const char *opt, int64_t v)
@@ -35,14 +37,58 @@ build_argv(struct bfile *f, const char *filter)
 	add_arg(f, &n, "--max-stream-bytes", l->max_stream_bytes);
 	add_arg(f, &n, "--cpu-seconds", l->worker_cpu_seconds);
 	add_arg(f, &n, "--memory-mb", l->worker_memory_mb);
+	add_arg(f, &n, "--max-dpi", f->b->conf->max_dpi);
+	add_arg(f, &n, "--min-dpi", f->b->conf->min_dpi);
+	add_arg(f, &n, "--low-dpi", f->b->conf->low_dpi);
+	add_arg(f, &n, "--quality-floor", f->b->conf->quality_floor);
 	if (f->out_fd < 0)
 		f->argv[n++] = "--probe-only";
 	if (catalogue_is_photo(f->b->conf->cat, f->doc->type))
 		f->argv[n++] = "--photo";
+	/* Sizing the menu costs encodes; only a bundle over budget needs it
+	 * (keep is never larger than the input). */
+	if (f->b->bytes_in > f->b->conf->max_bundle_bytes)
+		f->argv[n++] = "--menu";
+	if (f->variant) {
+		f->argv[n++] = "--variant";
+		f->argv[n++] = (char *)f->variant;
+	}
 	f->argv[n] = NULL;
 }
 
 static void bfile_submit(struct bfile *f);
+static void bundle_plan(struct bundle *b);
+
+/* A variant's report replaces the keep report's output fields only. */
+static void
+merge_variant(struct bfile *f)
+{
+	struct filter_report v = f->job.report;
+	struct filter_report *r = &f->job.report;
+
+	*r = f->first;
+	memcpy(r->out_type, v.out_type, sizeof(r->out_type));
+	memcpy(r->out_ext, v.out_ext, sizeof(r->out_ext));
+	memcpy(r->sha256_out, v.sha256_out, sizeof(r->sha256_out));
+	memcpy(r->transform, v.transform, sizeof(r->transform));
+	r->bytes_out = v.bytes_out;
+	r->ms += v.ms;
+	if (v.status != FS_OK) {
+		r->status = v.status;
+		memcpy(r->limit, v.limit, sizeof(r->limit));
+	}
+}
+
+static void
+bundle_step_done(struct bundle *b)
+{
+	if (--b->pending > 0)
+		return;
+	if (b->planned || b->abandon || b->error || b->reasons.n)
+		b->done(b);
+	else
+		bundle_plan(b);
+}
 
 static void
 bfile_done(struct job *j)
@@ -53,6 +99,8 @@ bfile_done(struct job *j)
 
 	if (j->result == JOB_OK) {
 		f->processed = true;
+		if (f->variant)
+			merge_variant(f);
 	} else if (b->abandon || j->result == JOB_CANCELLED) {
 		b->abandon = true;
 	} else if (j->result == JOB_SPAWN) {
@@ -70,8 +118,7 @@ bfile_done(struct job *j)
 		reasons_add(&b->reasons, "processing_failed", NULL,
 		    f->doc->file, f->doc->type, NULL);
 	}
-	if (--b->pending == 0)
-		b->done(b);
+	bundle_step_done(b);
 }
 
 static void
@@ -89,24 +136,76 @@ bfile_submit(struct bfile *f)
 	pool_submit(b->pool, &f->job);
 }
 
+static void
+submit_file(struct bundle *b, struct bfile *f)
+{
+	build_argv(f, b->filter);
+	snprintf(f->tag, sizeof(f->tag), "[%s] '%s'", b->id, f->doc->file);
+	f->job.argv = f->argv;
+	f->job.in_fd = f->in_fd;
+	f->job.out_fd = f->out_fd;
+	f->job.tag = f->tag;
+	f->job.done = bfile_done;
+	f->job.data = f;
+	f->tries = 0;
+	bfile_submit(f);
+}
+
+/* The keep variants do not fit: choose one variant per file and have the
+ * files whose choice is not keep encoded again. */
+static void
+bundle_plan(struct bundle *b)
+{
+	struct plan_file *pf = calloc(b->nfiles + 1, sizeof(*pf));
+	struct report_variant *keep = calloc(b->nfiles + 1, sizeof(*keep));
+	int64_t total = 0;
+
+	b->planned = true;
+	for (size_t i = 0; i < b->nfiles; i++)
+		total += b->files[i].job.report.bytes_out;
+	if (total <= b->conf->max_bundle_bytes || !pf || !keep)
+		goto out;
+	for (size_t i = 0; i < b->nfiles; i++) {
+		struct filter_report *r = &b->files[i].job.report;
+		keep[i].bytes = r->bytes_out;
+		keep[i].rank = 100;
+		pf[i].v = r->nvariants ? r->variants : &keep[i];
+		pf[i].n = r->nvariants ? r->nvariants : 1;
+	}
+	if (plan_choose(pf, b->nfiles, b->conf->max_bundle_bytes) < 0)
+		goto out;	/* nothing legible fits: too_large */
+	b->pending = 1;
+	for (size_t i = 0; i < b->nfiles; i++) {
+		struct bfile *f = &b->files[i];
+		if (pf[i].chosen == 0)
+			continue;
+		f->first = f->job.report;
+		f->variant = f->first.variants[pf[i].chosen].id;
+		f->rank = f->first.variants[pf[i].chosen].rank;
+		b->pending++;
+		submit_file(b, f);
+	}
+	free(pf);
+	free(keep);
+	bundle_step_done(b);
+	return;
+out:
+	free(pf);
+	free(keep);
+	b->done(b);
+}
+
 void
 bundle_run(struct bundle *b, struct pool *pool, const char *filter)
 {
 	b->pool = pool;
+	b->filter = filter;
 	b->pending = (int)b->nfiles + 1;	/* +1 until all are queued */
 	for (size_t i = 0; i < b->nfiles; i++) {
 		struct bfile *f = &b->files[i];
-		build_argv(f, filter);
-		snprintf(f->tag, sizeof(f->tag), "[%s] '%s'", b->id,
-		    f->doc->file);
-		f->job.argv = f->argv;
-		f->job.in_fd = f->in_fd;
-		f->job.out_fd = f->out_fd;
-		f->job.tag = f->tag;
-		f->job.done = bfile_done;
-		f->job.data = f;
-		bfile_submit(f);
+		f->rank = 100;
+		submit_file(b, f);
 	}
-	if (--b->pending == 0)
-		b->done(b);
+	bundle_step_done(b);
 }
+

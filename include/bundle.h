@@ -39,8 +39,11 @@ struct bfile {
 	char tmpname[24];	/* output's name inside the work folder */
 	char *out_name;		/* published name: extension of the real type */
 	struct job job;
-	char *argv[24];
-	char argbuf[8][32];
+	struct filter_report first;	/* the keep/menu report, once planned */
+	const char *variant;		/* the variant asked for, or NULL */
+	int rank;			/* its legibility, 100 for keep */
+	char *argv[32];
+	char argbuf[12][32];
 	char tag[300];
 };
 
@@ -57,6 +60,8 @@ struct bundle {
 	struct bfile *files;
 	size_t nfiles;
 	struct pool *pool;		/* where its workers run */
+	const char *filter;		/* the worker program */
+	bool planned;			/* variants chosen (or not needed) */
 	int pending;			/* jobs not yet done */
 	bool abandon;			/* shutting down: leave it in active/ */
 	uint64_t t0, deadline;		/* uv_hrtime() ms */

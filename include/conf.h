@@ -43,6 +43,10 @@ struct conf {
 	int64_t scan_interval_ms;	/* rescan of incoming/ without events */
 	int64_t stop_timeout_ms;	/* grace for in-flight bundles on SIGTERM */
 	int log_level;			/* LOG_ERR .. LOG_DEBUG */
+	int64_t max_dpi;		/* pages are downsampled to at most this */
+	int64_t min_dpi;		/* ... and never below this */
+	int64_t low_dpi;		/* below this: resolution_too_low */
+	int64_t quality_floor;		/* lowest JPEG quality the engine uses */
 	struct limits limits;
 	struct catalogue *cat;		/* checklists and refusal texts */
 };

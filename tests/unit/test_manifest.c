@@ -197,17 +197,17 @@ static const struct {
 	    "{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\"}]", 0,
 	    "manifest_invalid", "file_listed_twice", "documents[1].file" },
 	{ "documents", "[{\"file\": \"a.jpg\"}]", 0, "manifest_invalid",
-	    "manifest_invalid", "documents[0].type" },
+	    "document_field_invalid", "documents[0].type" },
 	{ "documents", "[{\"file\": \"a.jpg\", \"type\": \"passport\"}]", 0,
 	    "manifest_invalid", "document_type_unknown", "passport" },
 	{ "documents", "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\", "
-	    "\"bytes\": -1}]", 0, "manifest_invalid", "manifest_invalid",
+	    "\"bytes\": -1}]", 0, "manifest_invalid", "document_field_invalid",
 	    "documents[0].bytes" },
 	{ "documents", "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\", "
-	    "\"bytes\": 1.5}]", 0, "manifest_invalid", "manifest_invalid",
+	    "\"bytes\": 1.5}]", 0, "manifest_invalid", "document_field_invalid",
 	    "documents[0].bytes" },
 	{ "documents", "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\", "
-	    "\"sha256\": \"abc\"}]", 0, "manifest_invalid", "manifest_invalid",
+	    "\"sha256\": \"abc\"}]", 0, "manifest_invalid", "document_field_invalid",
 	    "documents[0].sha256" },
 	{ "documents", "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\", "
 	    "\"sha256\": \"" SHA_LOW "\", \"bytes\": 0}]", 0, NULL, NULL,
@@ -396,7 +396,7 @@ test_all_reasons(void **state)
 	    "passport"));
 	assert_true(has_reason(&r, "manifest_invalid", "file_listed_twice",
 	    NULL));
-	assert_true(has_reason(&r, "manifest_invalid", "manifest_invalid",
+	assert_true(has_reason(&r, "manifest_invalid", "document_field_invalid",
 	    "documents[3].bytes"));
 	assert_true(has_reason(&r, "limit_exceeded", "limit_files", "3"));
 	assert_int_equal(r.n, 12);

@@ -1,0 +1,28 @@
+/*
+ * plan.h: fitting a bundle into its budget: one variant per file from the
+ * menus the workers measured, so the total fits and the worst page is as
+ * legible as it can be (a multiple-choice knapsack, solved by a greedy
+ * walk down the size-legibility curves, then a walk back up).
+ */
+#ifndef QUJAT_PLAN_H
+#define QUJAT_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "report.h"
+
+struct plan_file {
+	const struct report_variant *v;	/* the menu, best first; v[0] keep */
+	int n;				/* entries in v (>= 1) */
+	int chosen;			/* out: index into v */
+};
+
+/* Chooses f[i].chosen for every file. Returns 0 when the total fits in
+ * budget, -ENOSPC when even the smallest variants do not (every file is
+ * then at its smallest). */
+int plan_choose(struct plan_file *f, size_t n, int64_t budget);
+
+/* Sum of the chosen variants' bytes. */
+int64_t plan_total(const struct plan_file *f, size_t n);
+
+#endif
