@@ -124,6 +124,13 @@ check-built: all $(TEST_PROGS) $(UNIT_BIN)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 
+# Throughput and memory of the daemon, and the engine against the tools a
+# sysadmin would use instead; ratios, never assertions.
+BENCH_N ?= 500
+bench: deps
+	@$(MAKE) --no-print-directory all
+	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_daemon.py $(BENCH_N)
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
 		$(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
@@ -140,6 +147,6 @@ install: all
 clean:
 	rm -rf build build-asan run
 
-.PHONY: all deps run unit integration check check-asan check-built install clean
+.PHONY: all deps run unit integration check check-asan check-built bench install clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

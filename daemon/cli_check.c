@@ -73,7 +73,7 @@ cli_check(const struct cli_opts *o)
 	struct qerr err = { 0 };
 	struct bundle *b;
 	struct pool pool;
-	char *filter, **env;
+	char **env;
 	int rc;
 
 	if (o->nargs != 1)
@@ -88,11 +88,10 @@ cli_check(const struct cli_opts *o)
 		conf_unref(c);
 		return 1;
 	}
-	filter = daemon_filter_path(c->filter);
 	env = daemon_worker_env();
 	pool_init(&pool, uv_default_loop(), conf_workers(c), env);
 	b->done = check_done;
-	bundle_run(b, &pool, filter);
+	bundle_run(b, &pool, c->filter);
 	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
 	pool_close(&pool);
 	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
@@ -110,7 +109,6 @@ cli_check(const struct cli_opts *o)
 	}
 	bundle_free(b);
 	conf_unref(c);
-	free(filter);
 	for (char **e = env; e && *e; e++)
 		free(*e);
 	free(env);

@@ -10,28 +10,6 @@
 
 #include "daemon.h"
 
-char *
-daemon_filter_path(const char *configured)
-{
-	char self[PATH_MAX], *slash, *p = NULL;
-	ssize_t n;
-
-	if (configured && *configured)
-		return strdup(configured);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) != NULL) {
-			*slash = '\0';
-			if (asprintf(&p, "%s/qujat-filter", self) > 0 &&
-			    access(p, X_OK) == 0)
-				return p;
-			free(p);
-		}
-	}
-	return strdup(LIBEXECDIR "/qujat-filter");
-}
-
 char **
 daemon_worker_env(void)
 {

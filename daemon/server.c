@@ -163,10 +163,13 @@ prepare_after(uv_work_t *w, int status)
 	    b->have_manifest && b->m.service ? b->m.service : "-",
 	    b->have_manifest ? log_iin(b->m.child_iin, iin, sizeof(iin)) : "-",
 	    b->nfiles, b->origin == FROM_ACTIVE ? " (resumed)" : "");
+	if (d->stopping) {	/* not started: the next start resumes it */
+		log_msg(LOG_NOTICE, b->id, "left in active/ for the next start");
+		unlink_bundle(d, b);
+		return;
+	}
 	b->done = run_done;
-	if (d->stopping)
-		b->abandon = true;
-	bundle_run(b, &d->pool, d->filter);
+	bundle_run(b, &d->pool, b->conf->filter);
 }
 
 static void
@@ -318,7 +321,6 @@ reload(struct daemon *d)
 	struct timespec ts;
 	struct conf *nc = NULL;
 	struct qerr err = { 0 };
-	char *filter;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
@@ -336,9 +338,6 @@ reload(struct daemon *d)
 		conf_unref(nc);
 		return;
 	}
-	filter = daemon_filter_path(nc->filter);
-	free(d->filter);
-	d->filter = filter;
 	conf_unref(d->conf);
 	d->conf = nc;
 	log_set_level(nc->log_level);
@@ -479,7 +478,6 @@ daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 	snprintf(path, sizeof(path), "%s/store.sqlite", d->conf->state_dir);
 	if ((r = store_open(path, &d->store, err)) < 0)
 		return r;
-	d->filter = daemon_filter_path(d->conf->filter);
 	d->worker_env = daemon_worker_env();
 	d->loop = uv_default_loop();
 	pool_init(&d->pool, d->loop, conf_workers(d->conf), d->worker_env);
@@ -514,7 +512,6 @@ daemon_release(struct daemon *d)
 	free(d->resume);
 	store_close(d->store);
 	spool_close(&d->spool);
-	free(d->filter);
 	if (d->worker_env) {
 		for (char **e = d->worker_env; *e; e++)
 			free(*e);

@@ -26,7 +26,6 @@ struct daemon {
 	struct conf *conf;
 	const char *conf_path;
 	const char *spool_override;	/* --spool, kept for reloads */
-	char *filter;			/* resolved worker path */
 	struct spool spool;
 	struct store *store;
 	struct pool pool;
@@ -57,10 +56,6 @@ int daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 int daemon_run(struct daemon *d);
 
 void daemon_release(struct daemon *d);
-
-/* The worker program: path from the conf, else qujat-filter beside the
- * running executable, else LIBEXECDIR's. Malloc'd. */
-char *daemon_filter_path(const char *configured);
 
 /* A minimal environment for workers (PATH, LC_ALL=C, and sanitizer
  * options when set). NULL-terminated, malloc'd. */
