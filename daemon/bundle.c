@@ -67,6 +67,11 @@ bundle_free(struct bundle *b)
 		close(b->workfd);
 	if (b->have_manifest)
 		manifest_release(&b->m);
+	if (b->own_docs) {
+		for (size_t i = 0; i < b->m.ndocs; i++)
+			free((char *)b->m.docs[i].file);
+		free(b->m.docs);
+	}
 	reasons_release(&b->reasons);
 	json_decref(b->warnings);
 	free(b->holder);
@@ -301,4 +306,53 @@ bundle_prepare(struct bundle *b)
 		return b->error = r;
 	load_manifest(b);
 	return list_files(b);
+}
+
+/* One operator-given file for `qujat compress`. */
+static int
+open_given(struct bundle *b, const char *path, size_t i)
+{
+	struct bfile *f = &b->files[b->nfiles];
+	struct stat st;
+
+	memset(f, 0, sizeof(*f));
+	f->b = b;
+	f->doc = &b->m.docs[i];
+	f->out_fd = -1;
+	f->in_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (f->in_fd < 0 || fstat(f->in_fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(b->errmsg, sizeof(b->errmsg), "cannot read '%s': %s",
+		    path, f->in_fd < 0 ? strerror(errno) : "not a regular file");
+		if (f->in_fd >= 0)
+			close(f->in_fd);
+		return b->error = -EINVAL;
+	}
+	b->nfiles++;
+	b->bytes_in += st.st_size;
+	snprintf(f->tmpname, sizeof(f->tmpname), ".q%u.tmp", (unsigned)i);
+	f->out_fd = openat(b->workfd, f->tmpname, O_RDWR | O_CREAT | O_TRUNC |
+	    O_CLOEXEC | O_NOFOLLOW, 0644);
+	return f->out_fd < 0 ? fail(b, -errno, "cannot create output") : 0;
+}
+
+int
+bundle_prepare_files(struct bundle *b, char *const *paths, size_t n,
+    int outdir, bool photo)
+{
+	int r = 0;
+
+	b->own_docs = true;
+	b->m.docs = calloc(n + 1, sizeof(*b->m.docs));
+	b->files = calloc(n + 1, sizeof(*b->files));
+	if ((b->workfd = dup(outdir)) < 0 || !b->m.docs || !b->files)
+		return fail(b, -ENOMEM, "cannot start");
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const char *slash = strrchr(paths[i], '/');
+		struct document *d = &b->m.docs[b->m.ndocs++];
+		d->file = strdup(slash ? slash + 1 : paths[i]);
+		d->type = photo ? "photo_3x4" : "document";
+		d->bytes = -1;
+		r = d->file ? open_given(b, paths[i], i) : -ENOMEM;
+	}
+	return r;
 }

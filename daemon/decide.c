@@ -234,6 +234,22 @@ check_duplicate(struct bundle *b)
 	}
 }
 
+static void
+judge_all(struct bundle *b)
+{
+	for (size_t i = 0; i < b->nfiles; i++)
+		if (b->files[i].processed)
+			judge_report(b, i);
+}
+
+void
+bundle_judge(struct bundle *b)
+{
+	judge_all(b);
+	if (b->reasons.n == 0)
+		check_budget(b);
+}
+
 void
 bundle_decide(struct bundle *b)
 {
@@ -245,9 +261,7 @@ bundle_decide(struct bundle *b)
 		b->decision = DECIDE_RETRY;
 		return;
 	}
-	for (size_t i = 0; i < b->nfiles; i++)
-		if (b->files[i].processed)
-			judge_report(b, i);
+	judge_all(b);
 	check_list(b);
 	if (b->reasons.n == 0)	/* otherwise nothing was planned yet */
 		check_budget(b);

@@ -3,6 +3,7 @@
  *   qujat submit DIR [--spool DIR]   the reference producer
  *   qujat check DIR [--json]         what qujatd would decide, and why
  *   qujat status [--spool DIR]       bundles per folder, oldest age
+ *   qujat compress FILE... -o DIR    the engine, one shot
  * All take -c FILE for the configuration.
  */
 #include <getopt.h>
@@ -19,7 +20,9 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: qujat submit DIR [--spool DIR] [-c FILE]\n"
 	    "       qujat check DIR [--json] [--lang kk|ru|en] [-c FILE]\n"
-	    "       qujat status [--spool DIR] [-c FILE]\n");
+	    "       qujat status [--spool DIR] [-c FILE]\n"
+	    "       qujat compress FILE... -o DIR [--budget BYTES] [--photo] "
+	    "[--json] [-c FILE]\n");
 }
 
 int
@@ -31,6 +34,9 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "lang", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "budget", required_argument, NULL, 'b' },
+		{ "photo", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o = { .lang = "en" };
@@ -43,13 +49,16 @@ main(int argc, char **argv)
 	}
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "c:s:jl:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:jl:ho:b:p", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.conf = optarg; break;
 		case 's': o.spool = optarg; break;
 		case 'j': o.json = 1; break;
 		case 'l': o.lang = optarg; break;
 		case 'h': usage(stdout); return 0;
+		case 'o': o.outdir = optarg; break;
+		case 'b': o.budget = strtoll(optarg, NULL, 10); break;
+		case 'p': o.photo = 1; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -63,6 +72,8 @@ main(int argc, char **argv)
 		rc = cli_check(&o);
 	else if (!strcmp(cmd, "status"))
 		rc = cli_status(&o);
+	else if (!strcmp(cmd, "compress"))
+		rc = cli_compress(&o);
 	else {
 		usage(stderr);
 		rc = 2;

@@ -55,6 +55,7 @@ struct bundle {
 	enum bundle_origin origin;
 	int dirfd, workfd;
 	bool have_manifest;
+	bool own_docs;			/* m.docs made by prepare_files */
 	struct manifest m;
 	struct reasons reasons;
 	struct bfile *files;
@@ -89,6 +90,17 @@ void bundle_free(struct bundle *b);
  * the return is 0, -ENOENT when the bundle vanished (another claimed it),
  * or -errno for a local failure (b->errmsg says what; retry later). */
 int bundle_prepare(struct bundle *b);
+
+/* Blocking, for `qujat compress`: a bundle of the files at paths, no
+ * manifest, outputs created in outdir as hidden temporary files (each
+ * bfile's tmpname). photo: the files are photographs, not pages. */
+int bundle_prepare_files(struct bundle *b, char *const *paths, size_t n,
+    int outdir, bool photo);
+
+/* Turns the workers' reports into reasons (corrupt, unsupported, ...),
+ * names the outputs, sums bytes_out, and adds too_large when over budget.
+ * Part of bundle_decide; `qujat compress` calls it alone. */
+void bundle_judge(struct bundle *b);
 
 /* On the loop: submits one worker per file to pool; calls b->done once
  * every worker has reported (at once when there is nothing to run). */

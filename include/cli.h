@@ -10,6 +10,9 @@ struct cli_opts {
 	const char *spool;
 	const char *lang;
 	int json;
+	int photo;			/* compress: the files are photos */
+	const char *outdir;		/* compress: -o DIR */
+	long long budget;		/* compress: --budget, 0 = the conf's */
 	char **args;
 	int nargs;
 };
@@ -17,5 +20,6 @@ struct cli_opts {
 int cli_submit(const struct cli_opts *o);
 int cli_check(const struct cli_opts *o);
 int cli_status(const struct cli_opts *o);
+int cli_compress(const struct cli_opts *o);
 
 #endif
