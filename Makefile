@@ -19,7 +19,8 @@ B          ?= build
 DEB_PACKAGES = build-essential pkg-config libuv1-dev libmagic-dev libmagic-mgc \
 	libjpeg62-turbo-dev libpng-dev libtiff-dev libqpdf-dev libjansson-dev \
 	libconfig-dev libseccomp-dev libsqlite3-dev libsystemd-dev \
-	libcmocka-dev nettle-dev python3 python3-pil qpdf systemd
+	libcmocka-dev nettle-dev python3 python3-pil qpdf systemd \
+	libcurl4-openssl-dev libpq-dev postgresql-15 lintian dpkg-dev man-db
 
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wclobbered
@@ -30,7 +31,7 @@ ifdef WERROR
 CFLAGS += -Werror
 endif
 
-D_PKGS = libuv jansson libconfig sqlite3 libsystemd nettle
+D_PKGS = libuv jansson libconfig sqlite3 libsystemd nettle libcurl libpq
 F_PKGS = libmagic libjpeg libpng libtiff-4 libqpdf libseccomp nettle
 D_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(D_PKGS) 2>/dev/null)
 D_LIBS   := $(shell $(PKG_CONFIG) --libs $(D_PKGS) 2>/dev/null)
@@ -78,13 +79,53 @@ $(B)/tests/evil-filter: $(B)/obj/tests/evil_filter.o $(B)/obj/filters/sandbox.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(F_LIBS)
 
+# Fuzz harnesses (tests/fuzz/): the daemon's parsers on libqujat.a, the
+# filters' probes on the worker's objects but main.o. fuzz-* link libFuzzer
+# (make fuzz, in build-fuzz/); replay-* link replay.c's main() instead and
+# replay tests/regression/<harness>/ (make regression, part of make check).
+FUZZ_DAEMON = manifest report conf
+FUZZ_FILTER = jpeg png tiff pdf detect
+FUZZ_NAMES  = $(FUZZ_DAEMON) $(FUZZ_FILTER)
+REPLAY_BIN  = $(FUZZ_NAMES:%=$(B)/tests/replay-%)
+FILTER_LIB_OBJ = $(filter-out $(B)/obj/filters/main.o,$(FILTER_OBJ))
+fuzz_def_jpeg = -DFUZZ_FMT=fmt_jpeg
+fuzz_def_png = -DFUZZ_FMT=fmt_png
+fuzz_def_tiff = -DFUZZ_FMT=fmt_tiff
+fuzz_def_pdf = -DFUZZ_FMT=fmt_pdf
+fuzz_def_detect = -DFUZZ_DETECT
+
+$(B)/obj/tests/fuzz/%.o: CPPFLAGS += -DFUZZ_CONF_DIR='"$(CURDIR)/conf"'
+$(B)/obj/tests/fuzz/filter-%.o: tests/fuzz/fuzz_filter.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(F_CFLAGS) $(fuzz_def_$*) -c -o $@ $<
+
+$(FUZZ_DAEMON:%=$(B)/tests/replay-%): $(B)/tests/replay-%: \
+		$(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o $(B)/libqujat.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(D_LIBS)
+$(FUZZ_FILTER:%=$(B)/tests/replay-%): $(B)/tests/replay-%: \
+		$(B)/obj/tests/fuzz/filter-%.o $(B)/obj/tests/fuzz/replay.o $(FILTER_LIB_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(F_LIBS)
+$(FUZZ_DAEMON:%=$(B)/fuzz/fuzz-%): $(B)/fuzz/fuzz-%: \
+		$(B)/obj/tests/fuzz/fuzz_%.o $(B)/libqujat.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(D_LIBS)
+$(FUZZ_FILTER:%=$(B)/fuzz/fuzz-%): $(B)/fuzz/fuzz-%: \
+		$(B)/obj/tests/fuzz/filter-%.o $(FILTER_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(F_LIBS)
+
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/libqujat.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(D_LIBS) $(T_LIBS)
 
-# Installs what is missing of DEB_PACKAGES, as root or through sudo.
-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
+# The peers and scorers `make bench` compares the engine with.
+BENCH_PACKAGES = ghostscript imagemagick jpegoptim libvips-tools tesseract-ocr \
+	tesseract-ocr-rus tesseract-ocr-kaz python3-numpy poppler-utils \
+	fonts-dejavu-core
+
+# Installs what is missing of a package list, as root or through sudo.
+define install_missing
+	@missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "qujat: installing missing packages: $$missing"; \
@@ -93,6 +134,13 @@ deps:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEB_PACKAGES))
+
+bench-deps: deps
+	$(call install_missing,$(BENCH_PACKAGES))
 
 RUN_SPOOL ?= $(CURDIR)/run/spool
 run: deps
@@ -109,8 +157,9 @@ integration: $(PROGS) $(TEST_PROGS)
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) -m unittest discover -s tests/integration -t tests/integration $(if $(V),-v)
 
 check: deps
-	@$(MAKE) --no-print-directory all $(TEST_PROGS) $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(TEST_PROGS) $(UNIT_BIN) $(REPLAY_BIN)
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory regression
 	@$(MAKE) --no-print-directory integration
 
 # The sanitizer flags go through the environment so that the Makefile's
@@ -120,16 +169,42 @@ check-asan: deps
 		LDFLAGS="-fsanitize=address,undefined" QUJAT_ASAN=1 \
 		$(MAKE) --no-print-directory B=build-asan check-built
 
-check-built: all $(TEST_PROGS) $(UNIT_BIN)
+check-built: all $(TEST_PROGS) $(UNIT_BIN) $(REPLAY_BIN)
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory regression
 	@$(MAKE) --no-print-directory integration
+
+# Every input under tests/regression/<harness>/ through its harness.
+regression: $(REPLAY_BIN)
+	@fail=0; for h in $(FUZZ_NAMES); do \
+		[ -n "$$(ls tests/regression/$$h 2>/dev/null)" ] || continue; \
+		$(B)/tests/replay-$$h tests/regression/$$h 2>$(B)/tests/replay-$$h.log \
+		&& echo "regression: $$h: $$(ls tests/regression/$$h | wc -l) inputs ok" \
+		|| { fail=1; echo "regression: $$h FAILED:"; tail -30 $(B)/tests/replay-$$h.log; }; \
+	done; exit $$fail
+
+# libFuzzer under ASan and UBSan (clang), FUZZ_SECONDS per harness from the
+# seeds tests/fuzz/seeds.py makes; crash inputs go to tests/regression/.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@CC=$(FUZZ_CC) CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" \
+		$(MAKE) --no-print-directory B=build-fuzz \
+		WARN="$(WARN) -Wno-unknown-warning-option -Wno-format-nonliteral \
+		-Wno-missing-field-initializers" \
+		$(FUZZ_NAMES:%=build-fuzz/fuzz/fuzz-%)
+	$(PYTHON) tests/fuzz/seeds.py build-fuzz/seeds
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 # Throughput and memory of the daemon, and the engine against the tools a
 # sysadmin would use instead; ratios, never assertions.
 BENCH_N ?= 500
-bench: deps
+bench: bench-deps
 	@$(MAKE) --no-print-directory all
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_daemon.py $(BENCH_N)
+	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_engine.py
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
@@ -145,8 +220,9 @@ install: all
 	install -m 644 systemd/qujat.tmpfiles $(DESTDIR)$(TMPFILESDIR)/qujat.conf
 
 clean:
-	rm -rf build build-asan run
+	rm -rf build build-asan build-fuzz run
 
-.PHONY: all deps run unit integration check check-asan check-built bench install clean
+.PHONY: all deps run unit integration check check-asan check-built bench bench-deps install clean \
+	regression fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,333 @@
+#!/usr/bin/python3
+"""bench_engine: qujat's engine against the tools a sysadmin would script.
+
+On a generated corpus of six bundles (one per service, each over 5 MB:
+300 and 600 dpi colour scans, a phone photo with EXIF rotation and GPS, a
+grey PNG, a 3-page TIFF, scanned PDFs), runs `qujat compress` per bundle
+and, per file, Ghostscript pdfwrite /ebook (PDF), ImageMagick convert
+-resize -quality 75, jpegoptim --size (JPEG) and vips thumbnail, and
+prints one table: bytes and whether each bundle fits 5 MB, SSIM against
+the original (grey, common scale, worst page; computed here), whether the
+blue stamp survived, OCR character error rate (tesseract rus+kaz) beside
+the original's, wall and CPU seconds per megapixel and peak memory of one
+process, with qujat's ratio to each peer. Run: make bench-engine, or
+    QUJAT_BUILD=$PWD/build /usr/bin/python3 tests/bench/bench_engine.py
+"""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("QUJAT_BUILD", REPO / "build"))
+BUDGET = 5000000
+OCR = os.environ.get("QUJAT_BENCH_OCR", "1") != "0"
+
+
+def run(cmd, **kw):
+    """(returncode, wall s, cpu s, peak RSS MB of the process tree's
+    largest process)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, **kw)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    rc = os.waitstatus_to_exitcode(status)
+    if rc != 0 and err:
+        sys.stderr.write("%s: %s\n" % (cmd[0], err.strip()[:300]))
+    return rc, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0
+
+
+def pages_of(path, dpi=100, color=False):
+    """The pages of a file as a viewer shows them (EXIF orientation
+    applied), as PIL images."""
+    path = Path(path)
+    head = path.read_bytes()[:8]
+    if head.startswith(b"%PDF"):
+        with tempfile.TemporaryDirectory() as t:
+            subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(path),
+                            t + "/p"], check=True)
+            return [Image.open(p).convert("RGB") for p in
+                    sorted(Path(t).glob("p*.png"))]
+    im = Image.open(path)
+    out = []
+    for i in range(getattr(im, "n_frames", 1)):
+        im.seek(i)
+        out.append(ImageOps.exif_transpose(im.copy()).convert("RGB"))
+    return out
+
+
+def grey(img, width=827):
+    h = max(1, round(img.size[1] * width / img.size[0]))
+    return np.asarray(img.convert("L").resize((width, h), Image.BOX),
+                      dtype=np.float64)
+
+
+def _box(a, k=7):
+    c = np.cumsum(np.cumsum(np.pad(a, ((1, 0), (1, 0))), 0), 1)
+    return (c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]) / (k * k)
+
+
+def ssim(a, b):
+    """Mean SSIM (7x7 box windows) of two grey images of one size."""
+    h = min(a.shape[0], b.shape[0])
+    a, b = a[:h], b[:h]
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    ma, mb = _box(a), _box(b)
+    va = _box(a * a) - ma * ma
+    vb = _box(b * b) - mb * mb
+    cov = _box(a * b) - ma * mb
+    s = ((2 * ma * mb + c1) * (2 * cov + c2)) / \
+        ((ma * ma + mb * mb + c1) * (va + vb + c2))
+    return float(s.mean())
+
+
+def blue_pixels(img):
+    a = np.asarray(img.convert("RGB").resize((827, round(
+        img.size[1] * 827 / img.size[0]))), dtype=np.int32)
+    r, g, b = a[..., 0], a[..., 1], a[..., 2]
+    return int(((b - r > 45) & (b - g > 25)).sum())
+
+
+def levenshtein(a, b):
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1,
+                           prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def cer(img, truth):
+    with tempfile.NamedTemporaryFile(suffix=".png") as f:
+        img.save(f.name)
+        p = subprocess.run(["tesseract", f.name, "stdout", "-l", "rus+kaz",
+                            "--psm", "4"], capture_output=True, text=True)
+    got = " ".join(p.stdout.split())
+    want = " ".join(" ".join(truth).split())
+    return 100.0 * levenshtein(got, want) / max(1, len(want))
+
+
+class Result:
+    def __init__(self):
+        self.bytes = 0
+        self.handled = 0
+        self.wall = self.cpu = 0.0
+        self.peak = 0.0
+        self.mp = 0.0
+        self.ssims = []          # worst page per file
+        self.stamps = [0, 0]     # kept, had
+        self.cer = []            # (out - orig) per checked page
+        self.fits = 0
+
+
+def megapixels(path):
+    return sum(p.size[0] * p.size[1] for p in pages_of(path, dpi=200)) / 1e6
+
+
+def evaluate(res, doc, src, out, orig_pages, orig_cer):
+    if out is None or not Path(out).exists():
+        return
+    outp = pages_of(out, dpi=100)
+    if len(outp) != len(orig_pages):
+        res.ssims.append(0.0)   # a page lost
+        return
+    worst = min(ssim(grey(a), grey(b)) for a, b in zip(orig_pages, outp))
+    res.ssims.append(worst)
+    had = blue_pixels(orig_pages[0]) > 200
+    if had:
+        res.stamps[1] += 1
+        res.stamps[0] += blue_pixels(outp[0]) > 0.3 * blue_pixels(
+            orig_pages[0])
+    if OCR and doc.truths and orig_cer is not None and not doc.photo:
+        hi = pages_of(out, dpi=200)[0]
+        res.cer.append(cer(hi, doc.truths[0][0]) - orig_cer)
+
+
+def peer_cmds(tool, src, outdir, share):
+    """The command a sysadmin would use for src, and its output path."""
+    name = Path(src).name
+    stem, ext = os.path.splitext(name)
+    head = Path(src).read_bytes()[:4]
+    is_pdf, is_tif = head == b"%PDF", head[:2] in (b"II", b"MM")
+    is_jpg = head[:2] == b"\xff\xd8"
+    im_dpi = 300
+    if not is_pdf:
+        w = Image.open(src).size[0]
+        im_dpi = max(w, Image.open(src).size[1] * 210 / 297) / 8.27
+    pct = min(100.0, 100.0 * 200 / im_dpi)
+    if tool == "gs" and is_pdf:
+        out = outdir / name
+        return ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER",
+                "-sDEVICE=pdfwrite", "-dPDFSETTINGS=/ebook",
+                "-sOutputFile=%s" % out, str(src)], out
+    if tool == "convert" and not is_pdf:
+        out = outdir / (stem + (".pdf" if is_tif else ".jpg"))
+        return ["convert", str(src), "-auto-orient", "-resize", "%.1f%%" % pct,
+                "-quality", "75"] + (["-compress", "jpeg"] if is_tif else []) \
+            + [str(out)], out
+    if tool == "jpegoptim" and is_jpg:
+        out = outdir / name
+        return ["jpegoptim", "-q", "--strip-all", "--size=%dk" % max(
+            20, share // 1000), "--dest=%s" % outdir, str(src)], out
+    if tool == "vips" and not is_pdf and not is_tif:
+        out = outdir / (stem + ".jpg")
+        w = max(64, int(Image.open(src).size[0] * pct / 100))
+        return ["vips", "thumbnail", str(src), "%s[Q=75,strip]" % out,
+                str(w), "--size", "down"], out
+    return None, None
+
+
+TOOLS = ("qujat", "gs", "convert", "jpegoptim", "vips")
+
+
+def bench(root):
+    bundles = corpus.make_docs()
+    results = {t: Result() for t in TOOLS}
+    for service, docs in bundles.items():
+        src = corpus.write(root / "in" / service, docs)
+        total_in = sum(len(d.data) for d in docs)
+        print("%-18s %d files, %.1f MB in" % (service, len(docs),
+                                              total_in / 1e6), flush=True)
+        origs = [pages_of(s, dpi=100) for s in src]
+        orig_cer = [cer(pages_of(s, dpi=200)[0], d.truths[0][0])
+                    if OCR and d.truths and not d.photo else None
+                    for s, d in zip(src, docs)]
+        mps = [megapixels(s) for s in src]
+        for tool in TOOLS:
+            r = results[tool]
+            outdir = root / tool / service
+            outdir.mkdir(parents=True)
+            outs = run_tool(tool, r, src, docs, outdir, total_in, mps)
+            size = sum(Path(o).stat().st_size if o and Path(o).exists()
+                       else len(d.data) for o, d in zip(outs, docs))
+            r.bytes += size
+            r.fits += size <= BUDGET
+            for d, s, o, op, oc in zip(docs, src, outs, origs, orig_cer):
+                evaluate(r, d, s, o, op, oc)
+    return results
+
+
+def run_tool(tool, r, src, docs, outdir, total_in, mps):
+    if tool == "qujat":
+        photos = [s for s, d in zip(src, docs) if d.photo]
+        pages = [s for s, d in zip(src, docs) if not d.photo]
+        outs = {}
+        for group, extra in ((pages, []), (photos, ["--photo"])):
+            if not group:
+                continue
+            budget = BUDGET * sum(len(Path(g).read_bytes()) for g in group) \
+                // total_in if photos and pages else BUDGET
+            rc, wall, cpu, peak = run([str(BUILD / "qujat"), "compress"] +
+                                      [str(g) for g in group] +
+                                      ["-o", str(outdir), "--budget",
+                                       str(budget), "--json"] + extra)
+            r.wall += wall
+            r.cpu += cpu
+            r.peak = max(r.peak, peak)
+            for g in group:
+                hits = [p for p in outdir.iterdir()
+                        if p.stem == Path(g).stem]
+                outs[g] = hits[0] if hits else None
+        r.mp += sum(mps)
+        r.handled += len(src)
+        return [outs.get(s) for s in src]
+    outs = []
+    for s, d, mp in zip(src, docs, mps):
+        share = BUDGET * len(d.data) // total_in
+        cmd, out = peer_cmds(tool, s, outdir, share)
+        if cmd is None:
+            outs.append(None)
+            continue
+        rc, wall, cpu, peak = run(cmd)
+        r.wall += wall
+        r.cpu += cpu
+        r.peak = max(r.peak, peak)
+        r.mp += mp
+        r.handled += 1
+        outs.append(out if rc == 0 else None)
+    return outs
+
+
+def versions():
+    v = {}
+    for tool, cmd in (("gs", ["gs", "--version"]),
+                      ("convert", ["convert", "-version"]),
+                      ("jpegoptim", ["jpegoptim", "--version"]),
+                      ("vips", ["vips", "--version"]),
+                      ("tesseract", ["tesseract", "--version"])):
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            v[tool] = (p.stdout or p.stderr).splitlines()[0].strip()
+        except (OSError, IndexError):
+            v[tool] = "missing"
+    return v
+
+
+def table(results):
+    q = results["qujat"]
+    rows = []
+    hdr = ("tool", "files", "fits", "MB out", "SSIM med", "SSIM min",
+           "stamps", "OCR +pp max", "wall s/MP", "cpu s/MP", "peak MB",
+           "qujat/peer wall", "qujat/peer cpu")
+    for t in TOOLS:
+        r = results[t]
+        if not r.handled:
+            continue
+        w = r.wall / max(r.mp, 1e-9)
+        c = r.cpu / max(r.mp, 1e-9)
+        qw = q.wall / max(q.mp, 1e-9)
+        qc = q.cpu / max(q.mp, 1e-9)
+        rows.append((t, "%d" % r.handled, "%d/6" % r.fits,
+                     "%.1f" % (r.bytes / 1e6),
+                     "%.3f" % statistics.median(r.ssims) if r.ssims else "-",
+                     "%.3f" % min(r.ssims) if r.ssims else "-",
+                     "%d/%d" % tuple(r.stamps),
+                     "%.1f" % max(r.cer) if r.cer else "-",
+                     "%.3f" % w, "%.3f" % c, "%.0f" % r.peak,
+                     "%.2f" % (qw / w) if t != "qujat" else "1",
+                     "%.2f" % (qc / c) if t != "qujat" else "1"))
+    widths = [max(len(str(x)) for x in col) for col in zip(hdr, *rows)]
+    for row in [hdr] + rows:
+        print("  ".join(str(x).rjust(w) for x, w in zip(row, widths)))
+
+
+def main():
+    keep = os.environ.get("QUJAT_BENCH_KEEP")
+    root = Path(tempfile.mkdtemp(prefix="qujat-bench-engine-"))
+    try:
+        results = bench(root)
+        print()
+        print("engine benchmark: 6 bundles (one per service), budget %d "
+              "bytes; 'fits' counts bundles whose files add up to at most "
+              "the budget (files a tool cannot handle count as they are)"
+              % BUDGET)
+        table(results)
+        print("versions: %s" % json.dumps(versions(), ensure_ascii=False))
+        print("reproduce: QUJAT_BUILD=%s /usr/bin/python3 %s" % (
+            BUILD, Path(__file__).relative_to(REPO)))
+    finally:
+        if keep:
+            print("kept %s" % root)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
