@@ -282,6 +282,13 @@ pool_pump(struct pool *p)
 		p->head = j->next;
 		if (!p->head)
 			p->tail = NULL;
+		if (j->cancelled) {	/* kick_cb has not run yet */
+			j->result = JOB_CANCELLED;
+			snprintf(j->why, sizeof(j->why), "cancelled before it "
+			    "started");
+			j->done(j);
+			continue;
+		}
 		p->running++;
 		j->lnext = p->live;
 		p->live = j;
