@@ -12,6 +12,7 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+#include "engine.h"
 #include "filter.h"
 
 /* A progressive JPEG may have thousands of tiny scans, each a full pass
@@ -159,6 +160,55 @@ static int jpeg_probe(const struct filter_input *in,
 	return 0;
 }
 
+/* The page source of a JPEG: its keep bytes, already upright. */
+struct jsrc {
+	const struct buf *keep;
+	uint64_t memory_mb;
+	struct jpeg_head head;
+};
+
+static int jsrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
+{
+	struct jsrc *s = ctx;
+
+	(void)page;
+	*w = s->head.w, *h = s->head.h, *bilevel = 0;
+	return 0;
+}
+
+static int jsrc_decode(void *ctx, int page, int tw, int th,
+    struct raster *out, char *msg, size_t msgsz)
+{
+	struct jsrc *s = ctx;
+
+	(void)page;
+	return jpeg_decode_to(s->keep->p, s->keep->len, tw, th, s->memory_mb,
+	    out, msg, msgsz);
+}
+
+static int jpeg_emit(struct engine *e)
+{
+	struct jsrc s = { .keep = &e->out, .memory_mb = e->in->lim->memory_mb };
+	struct page_src src = { .npages = 1, .ctx = &s, .info = jsrc_info,
+	    .decode = jsrc_decode };
+	char t[sizeof e->rep->transform], msg[160];
+	int orientation, rc;
+
+	rc = jpeg_keep(e->in->buf, e->in->len, e->in->lim->memory_mb, &e->out,
+	    t, sizeof t, &orientation);
+	if (rc == -EINVAL || (rc == 0 && jpeg_read_head(e->out.p, e->out.len,
+	    &s.head, msg, sizeof msg) < 0)) {
+		filter_set_status(e->rep, FS_CORRUPT, "jpeg: cannot rewrite");
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	engine_note(e, t);
+	engine_out_type(e, "image/jpeg", "jpg");
+	return pages_run(e, &src, 1);
+}
+
 const struct fmt_ops fmt_jpeg = {
 	.mime = "image/jpeg", .ext = "jpg", .probe = jpeg_probe,
+	.emit = jpeg_emit,
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <qpdf/qpdf-c.h>
 
+#include "engine.h"
 #include "filter.h"
 
 /* The message of the pending error (or of the first warning), or NULL. */
@@ -167,6 +168,21 @@ static int pdf_probe(const struct filter_input *in,
 	return 0;
 }
 
+/* Keep: the PDF as it is, incremental updates included. */
+static int pdf_emit(struct engine *e)
+{
+	int rc;
+
+	engine_out_type(e, "application/pdf", "pdf");
+	if ((rc = buf_add(&e->out, e->in->buf, e->in->len)) < 0)
+		return rc;
+	e->rep->variants[0] = (struct report_variant){ .id = "keep",
+	    .bytes = (int64_t)e->in->len, .rank = 100 };
+	e->rep->nvariants = 1;
+	return 0;
+}
+
 const struct fmt_ops fmt_pdf = {
 	.mime = "application/pdf", .ext = "pdf", .probe = pdf_probe,
+	.emit = pdf_emit,
 };

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <png.h>
 
+#include "engine.h"
 #include "filter.h"
 
 #define PNG_CHUNK_CACHE_MAX 1000	/* ancillary chunks kept */
@@ -140,6 +141,14 @@ static int png_probe(const struct filter_input *in,
 	return rc;
 }
 
+/* Pass-through until the engine handles this format. */
+static int png_emit(struct engine *e)
+{
+	engine_out_type(e, "image/png", "png");
+	return buf_add(&e->out, e->in->buf, e->in->len);
+}
+
 const struct fmt_ops fmt_png = {
 	.mime = "image/png", .ext = "png", .probe = png_probe,
+	.emit = png_emit,
 };

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <tiffio.h>
 
+#include "engine.h"
 #include "filter.h"
 
 struct tctx {
@@ -204,6 +205,14 @@ static int tiff_probe(const struct filter_input *in,
 	return 0;
 }
 
+/* Pass-through until the engine handles this format. */
+static int tiff_emit(struct engine *e)
+{
+	engine_out_type(e, "image/tiff", "tif");
+	return buf_add(&e->out, e->in->buf, e->in->len);
+}
+
 const struct fmt_ops fmt_tiff = {
 	.mime = "image/tiff", .ext = "tif", .probe = tiff_probe,
+	.emit = tiff_emit,
 };

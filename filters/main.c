@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine.h"
 #include "filter.h"
 #include "sandbox.h"
 
@@ -49,6 +50,12 @@ static const struct option long_opts[] = {
 	{ "memory-mb", required_argument, NULL, 'm' },
 	{ "probe-only", no_argument, NULL, 'P' },
 	{ "photo", no_argument, NULL, 'F' },
+	{ "max-dpi", required_argument, NULL, 'D' },
+	{ "min-dpi", required_argument, NULL, 'd' },
+	{ "low-dpi", required_argument, NULL, 'L' },
+	{ "quality-floor", required_argument, NULL, 'Q' },
+	{ "menu", no_argument, NULL, 'M' },
+	{ "variant", required_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -78,32 +85,76 @@ static uint64_t *limit_field(struct filter_limits *lim, int c)
 	}
 }
 
+static int *policy_field(struct filter_limits *lim, int c)
+{
+	switch (c) {
+	case 'D': return &lim->max_dpi;
+	case 'd': return &lim->min_dpi;
+	case 'L': return &lim->low_dpi;
+	case 'Q': return &lim->quality_floor;
+	default: return NULL;
+	}
+}
+
+/* A dpi or a quality: 1..10000. */
+static int parse_policy(const char *name, const char *s)
+{
+	uint64_t v = parse_u64(name, s);
+
+	if (v > 10000)
+		fatal("invalid value '%s' for --%s", s, name);
+	return (int)v;
+}
+
+static void parse_variant(struct filter_limits *lim, const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n >= sizeof lim->variant ||
+	    strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789._-") != n)
+		fatal("invalid variant '%s'", id);
+	memcpy(lim->variant, id, n + 1);
+}
+
 static void parse_options(int argc, char **argv, struct filter_limits *lim)
 {
 	uint64_t *field;
+	int *pfield;
 	int c, idx;
 
 	*lim = (struct filter_limits){
 		.max_bytes = 64 * MIB, .max_pixels = 100000000,
 		.max_pages = 200, .max_objects = 200000,
 		.max_stream_bytes = 256 * MIB, .cpu_seconds = 60,
-		.memory_mb = 1024,
+		.memory_mb = 1024, .max_dpi = 200, .min_dpi = 150,
+		.low_dpi = 100, .quality_floor = 40,
 	};
 	while ((c = getopt_long(argc, argv, "", long_opts, &idx)) != -1) {
 		if (c == 'P')
 			lim->probe_only = 1;
 		else if (c == 'F')
 			lim->photo = 1;
+		else if (c == 'M')
+			lim->menu = 1;
+		else if (c == 'V')
+			parse_variant(lim, optarg);
+		else if ((pfield = policy_field(lim, c)) != NULL)
+			*pfield = parse_policy(long_opts[idx].name, optarg);
 		else if ((field = limit_field(lim, c)) != NULL)
 			*field = parse_u64(long_opts[idx].name, optarg);
 		else
 			fatal("usage: qujat-filter [--max-bytes N] "
 			    "[--max-pixels N] [--max-pages N] [--max-objects N] "
 			    "[--max-stream-bytes N] [--cpu-seconds N] "
-			    "[--memory-mb N] [--probe-only] [--photo]");
+			    "[--memory-mb N] [--probe-only] [--photo] "
+			    "[--max-dpi N] [--min-dpi N] [--low-dpi N] "
+			    "[--quality-floor Q] [--menu] [--variant ID]");
 	}
 	if (optind != argc)
 		fatal("unexpected argument '%s'", argv[optind]);
+	if (lim->quality_floor > 100 || lim->min_dpi > lim->max_dpi)
+		fatal("inconsistent policy: quality floor %d, dpi %d..%d",
+		    lim->quality_floor, lim->min_dpi, lim->max_dpi);
 }
 
 /* Everything that needs open() happens here, then the wall goes up. */
@@ -130,7 +181,7 @@ static struct magic_set *narrow(const struct filter_limits *lim)
 }
 
 static void probe(struct magic_set *ms, const struct filter_input *in,
-    struct filter_report *rep)
+    struct filter_report *rep, struct engine *e)
 {
 	const struct fmt_ops *fmt;
 	int rc;
@@ -143,22 +194,26 @@ static void probe(struct magic_set *ms, const struct filter_input *in,
 	}
 	if ((rc = fmt->probe(in, rep)) < 0)
 		fatal("cannot probe the %s: %s", fmt->ext, strerror(-rc));
-	if (rep->status == FS_OK)
-		snprintf(rep->ext, sizeof rep->ext, "%s", fmt->ext);
+	if (rep->status != FS_OK)
+		return;
+	snprintf(rep->ext, sizeof rep->ext, "%s", fmt->ext);
+	*e = (struct engine){ .in = in, .rep = rep, .fmt = fmt };
+	if ((rc = fmt->emit(e)) < 0)
+		fatal("cannot write the %s: %s", fmt->ext, strerror(-rc));
 }
 
-static void output(const struct filter_input *in, struct filter_report *rep)
+static void output(const struct filter_input *in, struct filter_report *rep,
+    struct engine *e)
 {
 	int rc;
 
 	sha256_hex(NULL, 0, rep->sha256_out);
 	if (rep->status != FS_OK || in->lim->probe_only)
 		return;
-	/* Pass-through for now; recompression will write here instead. */
-	if ((rc = write_all(3, in->buf, in->len)) < 0)
+	if ((rc = write_all(3, e->out.p, e->out.len)) < 0)
 		fatal("cannot write the output: %s", strerror(-rc));
-	rep->bytes_out = (int64_t)in->len;
-	memcpy(rep->sha256_out, rep->sha256_in, sizeof rep->sha256_out);
+	rep->bytes_out = (int64_t)e->out.len;
+	sha256_hex(e->out.p, e->out.len, rep->sha256_out);
 }
 
 static int64_t ms_since(const struct timespec *t0)
@@ -187,6 +242,7 @@ int main(int argc, char **argv)
 	struct filter_limits lim;
 	struct filter_report rep = { .status = FS_OK };
 	struct filter_input in = { .lim = &lim };
+	struct engine e = { 0 };
 	struct magic_set *ms;
 	struct timespec t0;
 	unsigned char *buf = NULL;
@@ -205,9 +261,10 @@ int main(int argc, char **argv)
 		detect_type(ms, in.buf, in.len, rep.type, sizeof rep.type);
 		filter_set_limit(&rep, "bytes");
 	} else
-		probe(ms, &in, &rep);
-	output(&in, &rep);
+		probe(ms, &in, &rep, &e);
+	output(&in, &rep, &e);
 	report(&rep, &t0);
+	buf_release(&e.out);
 	free(buf);
 	detect_close(ms);
 	return 0;

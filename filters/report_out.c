@@ -15,7 +15,7 @@
 static const char *const status_names[] = {
 	[FS_OK] = "ok", [FS_UNSUPPORTED] = "unsupported",
 	[FS_CORRUPT] = "corrupt", [FS_ENCRYPTED] = "encrypted",
-	[FS_LIMIT] = "limit", [FS_BLANK] = "blank",
+	[FS_LIMIT] = "limit", [FS_BLANK] = "blank", [FS_LOWRES] = "lowres",
 };
 
 void filter_sanitize(char *dst, size_t dstsz, const char *src)
@@ -83,10 +83,27 @@ static int format_optional(const struct filter_report *rep, char *buf,
 		off = line(buf, sz, off, "limit", rep->limit);
 	if (rep->status == FS_OK && rep->ext[0])
 		off = line(buf, sz, off, "ext", rep->ext);
+	if (rep->status == FS_OK && rep->out_type[0]) {
+		off = line(buf, sz, off, "out_type", rep->out_type);
+		off = line(buf, sz, off, "out_ext", rep->out_ext);
+	}
 	if (rep->transform[0])
 		off = line(buf, sz, off, "transform", rep->transform);
 	if (rep->detail[0])
 		off = line(buf, sz, off, "detail", rep->detail);
+	return off;
+}
+
+static int format_variants(const struct filter_report *rep, char *buf,
+    size_t sz, int off)
+{
+	char v[96];
+
+	for (int i = 0; i < rep->nvariants && i < REPORT_MAX_VARIANTS; i++) {
+		snprintf(v, sizeof v, "%s %" PRId64 " %d", rep->variants[i].id,
+		    rep->variants[i].bytes, rep->variants[i].rank);
+		off = line(buf, sz, off, "variant", v);
+	}
 	return off;
 }
 
@@ -107,6 +124,9 @@ int report_format(const struct filter_report *rep, char *buf, size_t bufsz)
 	off = line(buf, bufsz, off, "sha256_in", rep->sha256_in);
 	off = line_i(buf, bufsz, off, "bytes_out", rep->bytes_out);
 	off = line(buf, bufsz, off, "sha256_out", rep->sha256_out);
+	off = line_i(buf, bufsz, off, "dpi", rep->dpi);
+	off = line_i(buf, bufsz, off, "color", rep->color);
+	off = format_variants(rep, buf, bufsz, off);
 	off = line_i(buf, bufsz, off, "ms", rep->ms);
 	return line(buf, bufsz, off, "end", NULL);
 }

@@ -36,6 +36,10 @@ struct filter_limits {
 	uint64_t memory_mb;
 	int probe_only;
 	int photo;
+	/* the legibility policy and what to write (report.h) */
+	int max_dpi, min_dpi, low_dpi, quality_floor;
+	int menu;
+	char variant[32];	/* "" for keep */
 };
 
 struct filter_input {
@@ -44,10 +48,16 @@ struct filter_input {
 	const struct filter_limits *lim;
 };
 
+struct engine;
+
 struct fmt_ops {
 	const char *mime;	/* libmagic's MAGIC_MIME_TYPE answer */
 	const char *ext;	/* the report's ext for this type */
 	int (*probe)(const struct filter_input *in, struct filter_report *rep);
+	/* After an ok probe: analyses the file and writes the keep variant,
+	 * the menu or one variant (engine.h). 0 with rep->status decided,
+	 * or a negative errno-style code on an internal failure. */
+	int (*emit)(struct engine *e);
 };
 
 extern const struct fmt_ops fmt_jpeg, fmt_png, fmt_tiff, fmt_pdf;

@@ -1,0 +1,48 @@
+/*
+ * engine.c: what the worker writes after a file passed its probe: the
+ * keep variant, the menu or one variant (report.h), through the format's
+ * emit(); and the report fields that say what was written.
+ * SECURITY: runs on uploaded bytes through the formats' emit functions;
+ * the text noted here is made printable before it is reported.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine.h"
+
+void engine_note(struct engine *e, const char *what)
+{
+	char *t = e->rep->transform;
+	size_t l = strlen(t), tsz = sizeof e->rep->transform;
+	char clean[sizeof e->rep->transform];
+
+	if (what == NULL || what[0] == '\0')
+		return;
+	filter_sanitize(clean, sizeof clean, what);
+	snprintf(t + l, tsz - l, "%s%s", l ? ", " : "", clean);
+}
+
+void engine_out_type(struct engine *e, const char *mime, const char *ext)
+{
+	snprintf(e->rep->out_type, sizeof e->rep->out_type, "%s", mime);
+	snprintf(e->rep->out_ext, sizeof e->rep->out_ext, "%s", ext);
+}
+
+/* What a variant did, for the manifest's transform. */
+void engine_describe(struct engine *e, const char *fmt, const struct vspec *s,
+    int grey)
+{
+	char t[96];
+
+	e->rep->transform[0] = '\0';
+	if (s->lossless)
+		snprintf(t, sizeof t, "%s lossless rewrite", fmt);
+	else if (s->id[0] == 'p')
+		snprintf(t, sizeof t, "%s q%d %dx%d photo", fmt, s->quality,
+		    s->level, s->level * 4 / 3);
+	else
+		snprintf(t, sizeof t, "%s q%d %ddpi %s", fmt, s->quality,
+		    s->level, grey ? "gray" : "color");
+	engine_note(e, t);
+}

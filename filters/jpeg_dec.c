@@ -1,0 +1,158 @@
+/*
+ * jpeg_dec.c: decodes a JPEG straight to a target size: libjpeg-turbo's
+ * DCT-domain scaling (N/8) to the smallest size not below the target,
+ * then the streaming area resampler for the rest, one scanline at a time,
+ * so a 600 dpi scan never exists in memory at 600 dpi. CMYK and YCCK
+ * (Adobe-inverted or not) become RGB.
+ * SECURITY: parses uploaded bytes (after the probe accepted them);
+ * libjpeg's memory is capped and its errors longjmp to a tiny guard.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "jpegutil.h"
+
+struct jdec {
+	struct jpeg_decompress_struct d;
+	struct jerr err;
+	const unsigned char *buf;
+	size_t len;
+	int tw, th;
+	struct raster *out;
+	struct resampler *rs;
+	unsigned char *row, *rgb;
+};
+
+static int jdec_head(void *arg)
+{
+	struct jdec *j = arg;
+
+	jpeg_mem_src(&j->d, j->buf, (unsigned long)j->len);
+	return jpeg_read_header(&j->d, TRUE) == JPEG_HEADER_OK ? 0 : -1;
+}
+
+/* The smallest N/8 scale whose output still covers tw x th. */
+static void jdec_pick_scale(struct jdec *j)
+{
+	unsigned num;
+
+	j->d.scale_denom = 8;
+	for (num = 1; num <= 8; num++) {
+		j->d.scale_num = num;
+		jpeg_calc_output_dimensions(&j->d);
+		if ((int)j->d.output_width >= j->tw &&
+		    (int)j->d.output_height >= j->th)
+			return;
+	}
+}
+
+static void cmyk_to_rgb(const unsigned char *s, unsigned char *d, int w,
+    int inverted)
+{
+	unsigned c, m, y, k;
+
+	for (int x = 0; x < w; x++, s += 4, d += 3) {
+		c = s[0], m = s[1], y = s[2], k = s[3];
+		if (!inverted)
+			c = 255 - c, m = 255 - m, y = 255 - y, k = 255 - k;
+		/* now 255 means no ink */
+		d[0] = (unsigned char)((c * k + 127) / 255);
+		d[1] = (unsigned char)((m * k + 127) / 255);
+		d[2] = (unsigned char)((y * k + 127) / 255);
+	}
+}
+
+static int jdec_setup(struct jdec *j)
+{
+	int cmyk = j->d.jpeg_color_space == JCS_CMYK ||
+	    j->d.jpeg_color_space == JCS_YCCK;
+	int ch = j->d.num_components == 1 ? 1 : 3;
+
+	j->d.out_color_space = ch == 1 ? JCS_GRAYSCALE : cmyk ? JCS_CMYK :
+	    JCS_RGB;
+	j->d.dct_method = JDCT_ISLOW;
+	jdec_pick_scale(j);
+	if ((int)j->d.output_width < j->tw || (int)j->d.output_height < j->th)
+		return -1;
+	if (raster_init(j->out, j->tw, j->th, ch) < 0 ||
+	    resampler_new(&j->rs, (int)j->d.output_width,
+	    (int)j->d.output_height, j->out) < 0)
+		return -1;
+	j->row = malloc((size_t)j->d.output_width * 4);
+	j->rgb = malloc((size_t)j->d.output_width * 3);
+	return j->row && j->rgb ? 0 : -1;
+}
+
+static int jdec_rows(void *arg)
+{
+	struct jdec *j = arg;
+	JSAMPROW rows[1];
+
+	if (jdec_setup(j) < 0) {
+		snprintf(j->err.msg, sizeof j->err.msg, "out of memory");
+		return -1;
+	}
+	jpeg_start_decompress(&j->d);
+	rows[0] = j->row;
+	while (j->d.output_scanline < j->d.output_height) {
+		if (jpeg_read_scanlines(&j->d, rows, 1) != 1)
+			return -1;
+		if (j->d.out_color_space == JCS_CMYK) {
+			cmyk_to_rgb(j->row, j->rgb, (int)j->d.output_width,
+			    j->d.saw_Adobe_marker);
+			resampler_row(j->rs, j->rgb);
+		} else
+			resampler_row(j->rs, j->row);
+	}
+	jpeg_finish_decompress(&j->d);
+	return 0;
+}
+
+int jpeg_read_head(const unsigned char *buf, size_t len,
+    struct jpeg_head *head, char *msg, size_t msgsz)
+{
+	struct jdec j = { .buf = buf, .len = len };
+	int rc;
+
+	j.d.err = jerr_init(&j.err);
+	jpeg_create_decompress(&j.d);
+	rc = jerr_guard(&j.err, jdec_head, &j);
+	if (rc == 0) {
+		head->w = (int)j.d.image_width;
+		head->h = (int)j.d.image_height;
+		head->comps = j.d.num_components;
+		head->cmyk = j.d.jpeg_color_space == JCS_CMYK ||
+		    j.d.jpeg_color_space == JCS_YCCK;
+	} else
+		snprintf(msg, msgsz, "%s", j.err.msg);
+	jpeg_destroy_decompress(&j.d);
+	return rc == 0 ? 0 : -EINVAL;
+}
+
+int jpeg_decode_to(const unsigned char *buf, size_t len, int tw, int th,
+    uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz)
+{
+	struct jdec j = { .buf = buf, .len = len, .tw = tw, .th = th,
+	    .out = out };
+	int rc;
+
+	*out = (struct raster){ 0 };
+	j.d.err = jerr_init(&j.err);
+	jpeg_create_decompress(&j.d);
+	j.d.mem->max_memory_to_use = (long)(memory_mb << 19);
+	rc = jerr_guard(&j.err, jdec_head, &j);
+	if (rc == 0)
+		rc = jerr_guard(&j.err, jdec_rows, &j);
+	if (rc < 0) {
+		snprintf(msg, msgsz, "jpeg: %s", j.err.msg);
+		raster_release(out);
+	}
+	jpeg_destroy_decompress(&j.d);
+	resampler_free(j.rs);
+	free(j.row);
+	free(j.rgb);
+	return rc < 0 ? -EINVAL : 0;
+}

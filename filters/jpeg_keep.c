@@ -1,0 +1,236 @@
+/*
+ * jpeg_keep.c: the JPEG keep variant: the same picture, minus what no
+ * viewer shows but a parser may act on. Header segments are walked and
+ * copied one by one: JFIF, ICC profiles, Adobe's colour transform, the
+ * tables and frames stay; EXIF is scrubbed (exif.c); XMP, comments, MPF
+ * and other application segments go; the bytes after EOI go. An EXIF
+ * orientation other than 1 is applied to the pixels (jpeg_rot.c, or a
+ * re-encode at quality KEEP_QUALITY when the MCU grid does not allow
+ * it), so the page is upright in any viewer.
+ * SECURITY: parses uploaded bytes. Every segment length is checked
+ * against the buffer before a byte of it is read.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define KEEP_QUALITY 92
+
+enum { M_SOI = 0xD8, M_EOI = 0xD9, M_SOS = 0xDA, M_APP0 = 0xE0,
+	M_APP1 = 0xE1, M_APP2 = 0xE2, M_APP14 = 0xEE, M_COM = 0xFE };
+
+struct jwalk {
+	const unsigned char *b;
+	size_t len, pos;
+	struct buf *out;
+	int exif_seen, dropped;
+	size_t exif_off, exif_len;	/* the scrubbed EXIF, in out */
+	struct exif_scrub ex;
+	const unsigned char *icc;	/* first ICC chunk, for re-encoding */
+	size_t icclen;
+};
+
+static int seg_has(const unsigned char *p, size_t n, const char *id,
+    size_t idlen)
+{
+	return n >= idlen && memcmp(p, id, idlen) == 0;
+}
+
+/* Whether an application or comment segment stays. */
+static int seg_keep(int m, const unsigned char *p, size_t n)
+{
+	if (m == M_APP0)
+		return seg_has(p, n, "JFIF\0", 5);
+	if (m == M_APP2)
+		return seg_has(p, n, "ICC_PROFILE\0", 12);
+	if (m == M_APP14)
+		return seg_has(p, n, "Adobe", 5);
+	return !(m >= M_APP0 && m <= 0xEF) && m != M_COM;
+}
+
+/* An EXIF segment, scrubbed in a copy and appended. */
+static int seg_exif(struct jwalk *w, const unsigned char *seg, size_t n)
+{
+	unsigned char *cp;
+	int rc;
+
+	if (w->exif_seen++) {
+		w->dropped = 1;
+		return 0;
+	}
+	if ((cp = malloc(n + 4)) == NULL)
+		return -ENOMEM;
+	memcpy(cp, seg - 4, n + 4);
+	exif_scrub(cp + 4, n, 1, &w->ex);
+	w->exif_off = w->out->len + 4;
+	w->exif_len = n;
+	rc = buf_add(w->out, cp, n + 4);
+	free(cp);
+	return rc;
+}
+
+static int seg_copy(struct jwalk *w, int m, size_t n)
+{
+	const unsigned char *p = w->b + w->pos + 4;
+
+	if (m == M_APP1 && seg_has(p, n, "Exif\0\0", 6))
+		return seg_exif(w, p, n);
+	if (!seg_keep(m, p, n)) {
+		w->dropped = 1;
+		return 0;
+	}
+	if (m == M_APP2 && w->icc == NULL && n > 14) {
+		w->icc = p + 14;
+		w->icclen = n - 14;
+	}
+	return buf_add(w->out, w->b + w->pos, n + 4);
+}
+
+/* The header up to SOS; 0, or -EINVAL when malformed. */
+static int walk_header(struct jwalk *w)
+{
+	size_t n;
+	int m, rc;
+
+	if (w->len < 4 || w->b[0] != 0xFF || w->b[1] != M_SOI)
+		return -EINVAL;
+	if ((rc = buf_add(w->out, w->b, 2)) < 0)
+		return rc;
+	for (w->pos = 2; w->pos + 4 <= w->len; w->pos += n + 4) {
+		if (w->b[w->pos] != 0xFF)
+			return -EINVAL;
+		m = w->b[w->pos + 1];
+		if (m == 0xFF) {	/* fill byte */
+			n = (size_t)-3;
+			continue;
+		}
+		if (m == M_SOS)
+			return 0;
+		n = (size_t)(w->b[w->pos + 2] << 8 | w->b[w->pos + 3]);
+		if (n < 2 || n - 2 > w->len - w->pos - 4)
+			return -EINVAL;
+		n -= 2;
+		if ((rc = seg_copy(w, m, n)) < 0)
+			return rc;
+	}
+	return -EINVAL;
+}
+
+/* The end of the image: just past the EOI that ends the scans. */
+static size_t find_eoi(const unsigned char *b, size_t len, size_t pos)
+{
+	size_t n;
+	int m;
+
+	while (pos + 1 < len) {
+		if (b[pos] != 0xFF) {
+			pos++;
+			continue;
+		}
+		m = b[pos + 1];
+		if (m == 0x00 || m == 0xFF || (m >= 0xD0 && m <= 0xD7)) {
+			pos += m == 0xFF ? 1 : 2;
+			continue;
+		}
+		if (m == M_EOI)
+			return pos + 2;
+		/* a segment between scans: DHT, DQT, SOS, DRI, ... */
+		if (pos + 4 > len)
+			return 0;
+		n = (size_t)(b[pos + 2] << 8 | b[pos + 3]);
+		if (n < 2 || n > len - pos - 2)
+			return 0;
+		pos += 2 + n;
+	}
+	return 0;
+}
+
+static void note(char *t, size_t tsz, const char *what)
+{
+	size_t l = strlen(t);
+
+	snprintf(t + l, tsz - l, "%s%s", l ? ", " : "", what);
+}
+
+/* Re-encodes the cleaned JPEG upright, when no lossless way exists. */
+static int reencode_upright(const struct jwalk *w, const struct buf *clean,
+    uint64_t memory_mb, struct buf *out)
+{
+	struct jpeg_head h;
+	struct raster r;
+	struct jpeg_enc_opts o = { .quality = KEEP_QUALITY, .subsample = 1 };
+	char msg[160];
+	int rc;
+
+	if ((rc = jpeg_read_head(clean->p, clean->len, &h, msg, sizeof msg)) ||
+	    (rc = jpeg_decode_to(clean->p, clean->len, h.w, h.h, memory_mb,
+	    &r, msg, sizeof msg)))
+		return rc;
+	if ((rc = raster_orient(&r, w->ex.orientation)) == 0) {
+		if (!h.cmyk)	/* a CMYK profile does not fit RGB pixels */
+			o.icc = w->icc, o.icclen = w->icclen;
+		if (w->exif_seen) {
+			o.exif = clean->p + w->exif_off;
+			o.exiflen = w->exif_len;
+		}
+		rc = jpeg_encode(&r, &o, out);
+	}
+	raster_release(&r);
+	return rc;
+}
+
+static int apply_orientation(const struct jwalk *w, struct buf *clean,
+    uint64_t memory_mb, char *t, size_t tsz)
+{
+	struct buf rot = { 0 };
+	int rc;
+
+	rc = jpeg_rotate_lossless(clean->p, clean->len, w->ex.orientation,
+	    memory_mb, &rot);
+	if (rc == -ERANGE || rc == -ENOMEM) {
+		buf_release(&rot);
+		rc = reencode_upright(w, clean, memory_mb, &rot);
+	}
+	if (rc < 0) {
+		buf_release(&rot);
+		return rc;
+	}
+	buf_release(clean);
+	*clean = rot;
+	note(t, tsz, "rotated upright");
+	return 0;
+}
+
+int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
+    struct buf *out, char *t, size_t tsz, int *orientation)
+{
+	struct jwalk w = { .b = buf, .len = len, .out = out,
+	    .ex = { .orientation = 1, .tag = -1 } };
+	size_t end;
+	int rc;
+
+	t[0] = '\0';
+	if ((rc = walk_header(&w)) < 0)
+		return rc;
+	if ((end = find_eoi(buf, len, w.pos)) == 0)
+		return -EINVAL;
+	if ((rc = buf_add(out, buf + w.pos, end - w.pos)) < 0)
+		return rc;
+	if (end < len)
+		note(t, tsz, "trailing data removed");
+	if (w.ex.gps)
+		note(t, tsz, "GPS removed");
+	if (w.ex.serial)
+		note(t, tsz, "device serials removed");
+	if (w.dropped)
+		note(t, tsz, "metadata removed");
+	*orientation = w.ex.orientation;
+	if (w.ex.orientation != 1)
+		return apply_orientation(&w, out, memory_mb, t, tsz);
+	if (w.ex.tag > 1 || w.ex.tag == 0)
+		note(t, tsz, "invalid orientation reset");
+	return 0;
+}

@@ -1,0 +1,161 @@
+/*
+ * menu.c: which variants a file is offered in, what they are called and
+ * how legible each stays. A variant's ID says how to make it, so the
+ * menu needs no state between runs: "d200q70g" is a page at 200 dpi,
+ * JPEG quality 70, grey; "p600q85c" a photo with a 600-pixel short side;
+ * "lossless" a lossless rewrite (PDF object streams, JPEG Huffman tables).
+ * SECURITY: no uploaded bytes; IDs from the command line are parsed with
+ * bounds.
+ *
+ * Rank (legibility kept, comparable across files): 99 * sqrt(r) * f(q),
+ * where r is the variant's resolution relative to what the policy asks
+ * (max_dpi for a page, a 600-pixel short side for a photo), at most 1,
+ * and f(q) = 0.55 + 0.45 q / 100. The square root because legibility
+ * falls slower than pixel count: a 150 dpi page at q85 (rank 79) reads
+ * about as well as a 200 dpi page at q55 (rank 78).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define PHOTO_SHORT 600		/* pixels: a 3x4 photo's short side */
+#define SECOND_DPI 150
+
+static const int menu_qualities[] = { 85, 70, 55 };
+
+double page_dpi(int w, int h)
+{
+	int s = w < h ? w : h, l = w < h ? h : w;
+	double a = s / A4_SHORT_IN, b = l / A4_LONG_IN;
+
+	return a < b ? a : b;
+}
+
+static int iround(double v)
+{
+	return v < 1.0 ? 1 : (int)(v + 0.5);
+}
+
+void level_dims(int w, int h, int photo, int level, int *tw, int *th)
+{
+	int s = w < h ? w : h, l = w < h ? h : w;
+	double k;
+
+	if (photo) {
+		k = (double)level / s;
+		if ((double)level * 4 / 3 / l > k)
+			k = (double)level * 4 / 3 / l;
+	} else
+		k = level / page_dpi(w, h);
+	if (k >= 1.0) {
+		*tw = w, *th = h;
+		return;
+	}
+	*tw = iround(w * k);
+	*th = iround(h * k);
+}
+
+int menu_levels(const struct filter_limits *lim, int photo, double dpi,
+    int levels[2])
+{
+	int second = lim->min_dpi > SECOND_DPI ? lim->min_dpi : SECOND_DPI;
+
+	if (photo) {
+		levels[0] = PHOTO_SHORT;
+		return 1;
+	}
+	levels[0] = lim->max_dpi;
+	if (second < lim->max_dpi && dpi > second + 0.5) {
+		levels[1] = second;
+		return 2;
+	}
+	return 1;
+}
+
+int vspec_rank(const struct filter_limits *lim, int photo, double res,
+    const struct vspec *s)
+{
+	double want = photo ? PHOTO_SHORT : lim->max_dpi;
+	double r = (res < s->level ? res : s->level) / want;
+	double v;
+
+	if (s->lossless)
+		return 99;
+	v = 99.0 * sqrt(r < 1.0 ? r : 1.0) * (0.55 + 0.45 * s->quality / 100.0);
+	return v > 99 ? 99 : v < 0 ? 0 : (int)v;
+}
+
+static void vspec_name(struct vspec *s, int photo)
+{
+	snprintf(s->id, sizeof s->id, "%c%dq%d%c", photo ? 'p' : 'd',
+	    s->level, s->quality, s->grey ? 'g' : 'c');
+}
+
+int menu_specs(const struct filter_limits *lim, int photo, double dpi,
+    int grey, struct vspec *out, int max)
+{
+	int levels[2], nl = menu_levels(lim, photo, dpi, levels), n = 0;
+	int qs[8], nq = 0;
+
+	for (size_t i = 0; i < sizeof menu_qualities / sizeof *menu_qualities;
+	    i++)
+		if (menu_qualities[i] > lim->quality_floor)
+			qs[nq++] = menu_qualities[i];
+	qs[nq++] = lim->quality_floor;
+	for (int l = 0; l < nl; l++)
+		for (int q = 0; q < nq && n < max; q++) {
+			out[n] = (struct vspec){ .level = levels[l],
+			    .quality = qs[q], .grey = grey };
+			vspec_name(&out[n++], photo);
+		}
+	return n;
+}
+
+int vspec_parse(const char *id, struct vspec *out)
+{
+	char kind, col, tail;
+	int level, q;
+
+	memset(out, 0, sizeof *out);
+	snprintf(out->id, sizeof out->id, "%s", id);
+	if (strcmp(id, "lossless") == 0) {
+		out->lossless = 1;
+		return 0;
+	}
+	if (sscanf(id, "%c%dq%d%c%c", &kind, &level, &q, &col, &tail) != 4 ||
+	    (kind != 'd' && kind != 'p') || (col != 'g' && col != 'c') ||
+	    level < 10 || level > 10000 || q < 1 || q > 100)
+		return -EINVAL;
+	out->level = level, out->quality = q, out->grey = col == 'g';
+	return 0;
+}
+
+static int cmp_variant(const void *a, const void *b)
+{
+	const struct report_variant *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank > y->rank ? -1 : 1;
+	return x->bytes < y->bytes ? -1 : x->bytes > y->bytes;
+}
+
+void menu_publish(struct filter_report *rep, struct report_variant *v, int n)
+{
+	struct report_variant *last;
+
+	qsort(v, (size_t)n, sizeof *v, cmp_variant);
+	for (int i = 0; i < n; i++) {
+		if (rep->nvariants >= REPORT_MAX_VARIANTS)
+			return;
+		last = rep->nvariants ? &rep->variants[rep->nvariants - 1] :
+		    NULL;
+		if (last && (v[i].rank >= last->rank ||
+		    v[i].bytes >= last->bytes))
+			continue;
+		rep->variants[rep->nvariants++] = v[i];
+	}
+}

@@ -1,0 +1,130 @@
+/*
+ * pdf_write.c: a small PDF writer for pages that are one image each (a
+ * TIFF's pages): JPEG pages as DCTDecode, bilevel pages as CCITT G4, each
+ * image filling its page at its resolution. The same code measures a PDF
+ * without its image data, so the menu knows a variant's exact size.
+ * SECURITY: writes encoded images made in this process; no parsing.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+struct pw {
+	struct buf *out;	/* NULL: measure only */
+	size_t off;
+	size_t *xref;		/* object offsets, 1-based */
+	int rc;
+};
+
+static void pw_add(struct pw *w, const void *p, size_t n)
+{
+	if (w->out && w->rc == 0 && p)
+		w->rc = buf_add(w->out, p, n);
+	w->off += n;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void pw_printf(struct pw *w, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		w->rc = -EINVAL;
+	else
+		pw_add(w, tmp, (size_t)n);
+}
+
+static void pw_obj(struct pw *w, int id)
+{
+	w->xref[id] = w->off;
+	pw_printf(w, "%d 0 obj\n", id);
+}
+
+static void pw_image(struct pw *w, int id, const struct pdf_page_img *p)
+{
+	pw_obj(w, id);
+	pw_printf(w, "<< /Type /XObject /Subtype /Image /Width %d /Height %d "
+	    "/BitsPerComponent %d /ColorSpace /%s ", p->w, p->h,
+	    p->ch ? 8 : 1, p->ch == 3 ? "DeviceRGB" : "DeviceGray");
+	if (p->ch)
+		pw_printf(w, "/Filter /DCTDecode ");
+	else
+		pw_printf(w, "/Filter /CCITTFaxDecode /DecodeParms << /K -1 "
+		    "/Columns %d /Rows %d /BlackIs1 false >> ", p->w, p->h);
+	pw_printf(w, "/Length %zu >>\nstream\n", p->len);
+	if (w->out && p->data == NULL)
+		w->rc = -EINVAL;
+	pw_add(w, p->data, p->len);
+	pw_printf(w, "\nendstream\nendobj\n");
+}
+
+static void pw_page(struct pw *w, int id, const struct pdf_page_img *p)
+{
+	double dpi = p->dpi > 1 ? p->dpi : 72;
+	double pw_ = p->w * 72.0 / dpi, ph = p->h * 72.0 / dpi;
+	char content[128];
+	int n;
+
+	n = snprintf(content, sizeof content,
+	    "q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q\n", pw_, ph);
+	pw_obj(w, id);
+	pw_printf(w, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] "
+	    "/Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R "
+	    ">>\nendobj\n", pw_, ph, id + 1, id + 2);
+	pw_image(w, id + 1, p);
+	pw_obj(w, id + 2);
+	pw_printf(w, "<< /Length %d >>\nstream\n%sendstream\nendobj\n", n,
+	    content);
+}
+
+static void pw_tree(struct pw *w, int n)
+{
+	pw_add(w, "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", 15);
+	pw_obj(w, 1);
+	pw_printf(w, "<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+	pw_obj(w, 2);
+	pw_printf(w, "<< /Type /Pages /Count %d /Kids [", n);
+	for (int i = 0; i < n; i++)
+		pw_printf(w, "%s%d 0 R", i ? " " : "", 3 + 3 * i);
+	pw_printf(w, "] >>\nendobj\n");
+}
+
+static void pw_xref(struct pw *w, int nobj)
+{
+	size_t start = w->off;
+
+	pw_printf(w, "xref\n0 %d\n0000000000 65535 f \n", nobj + 1);
+	for (int i = 1; i <= nobj; i++)
+		pw_printf(w, "%010zu 00000 n \n", w->xref[i]);
+	pw_printf(w, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n"
+	    "%%%%EOF\n", nobj + 1, start);
+}
+
+int pdf_write_pages(const struct pdf_page_img *pages, int n,
+    struct buf *out, size_t *size)
+{
+	struct pw w = { .out = out };
+	int nobj = 2 + 3 * n;
+
+	if (n <= 0)
+		return -EINVAL;
+	if ((w.xref = calloc((size_t)nobj + 1, sizeof *w.xref)) == NULL)
+		return -ENOMEM;
+	pw_tree(&w, n);
+	for (int i = 0; i < n; i++)
+		pw_page(&w, 3 + 3 * i, &pages[i]);
+	pw_xref(&w, nobj);
+	free(w.xref);
+	if (size)
+		*size = w.off;
+	return w.rc;
+}

@@ -1,0 +1,152 @@
+/*
+ * raster.c: byte buffers and decoded pages (engine.h): allocation, luma,
+ * EXIF orientation and whole-raster resampling.
+ * SECURITY: works on pixels decoded from uploads; sizes come from headers
+ * already checked against --max-pixels, and every product is checked.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+int buf_add(struct buf *b, const void *p, size_t n)
+{
+	size_t ncap = b->cap ? b->cap : 4096;
+	unsigned char *np;
+
+	if (n > SIZE_MAX / 2 - b->len)
+		return -ENOMEM;
+	while (ncap < b->len + n)
+		ncap *= 2;
+	if (ncap != b->cap) {
+		if ((np = realloc(b->p, ncap)) == NULL)
+			return -ENOMEM;
+		b->p = np;
+		b->cap = ncap;
+	}
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		return -EINVAL;
+	return buf_add(b, tmp, (size_t)n);
+}
+
+void buf_release(struct buf *b)
+{
+	free(b->p);
+	*b = (struct buf){ 0 };
+}
+
+int raster_init(struct raster *r, int w, int h, int ch)
+{
+	size_t n;
+
+	*r = (struct raster){ 0 };
+	if (w <= 0 || h <= 0 || ch <= 0 || ch > 4 ||
+	    (size_t)w > SIZE_MAX / (size_t)h / (size_t)ch)
+		return -E2BIG;
+	n = (size_t)w * (size_t)h * (size_t)ch;
+	if ((r->px = calloc(1, n)) == NULL)
+		return -ENOMEM;
+	r->w = w, r->h = h, r->ch = ch;
+	return 0;
+}
+
+void raster_release(struct raster *r)
+{
+	free(r->px);
+	*r = (struct raster){ 0 };
+}
+
+int raster_to_grey(struct raster *r)
+{
+	size_t i, n = (size_t)r->w * (size_t)r->h;
+	const unsigned char *s = r->px;
+
+	if (r->ch == 1)
+		return 0;
+	/* In place: pixel i is written at i, after it was read at 3i. */
+	for (i = 0; i < n; i++, s += 3)
+		r->px[i] = (unsigned char)((s[0] * 19595u + s[1] * 38470u +
+		    s[2] * 7471u + 32768u) >> 16);
+	r->ch = 1;
+	return 0;
+}
+
+/* Where output pixel (x, y) of an oriented w x h picture comes from in the
+ * stored sw x sh one. */
+static size_t orient_src(int o, int x, int y, int sw, int sh)
+{
+	int sx, sy;
+
+	switch (o) {
+	case 2: sx = sw - 1 - x, sy = y; break;
+	case 3: sx = sw - 1 - x, sy = sh - 1 - y; break;
+	case 4: sx = x, sy = sh - 1 - y; break;
+	case 5: sx = y, sy = x; break;
+	case 6: sx = y, sy = sh - 1 - x; break;
+	case 7: sx = sw - 1 - y, sy = sh - 1 - x; break;
+	case 8: sx = sw - 1 - y, sy = x; break;
+	default: sx = x, sy = y; break;
+	}
+	return (size_t)sy * (size_t)sw + (size_t)sx;
+}
+
+int raster_orient(struct raster *r, int o)
+{
+	struct raster t;
+	int x, y, c, rc;
+	size_t d = 0, s;
+
+	if (o < 2 || o > 8)
+		return 0;
+	if ((rc = raster_init(&t, o >= 5 ? r->h : r->w, o >= 5 ? r->w : r->h,
+	    r->ch)) < 0)
+		return rc;
+	for (y = 0; y < t.h; y++)
+		for (x = 0; x < t.w; x++) {
+			s = orient_src(o, x, y, r->w, r->h) * (size_t)r->ch;
+			for (c = 0; c < r->ch; c++)
+				t.px[d++] = r->px[s + (size_t)c];
+		}
+	raster_release(r);
+	*r = t;
+	return 0;
+}
+
+int raster_resample(const struct raster *src, int w, int h,
+    struct raster *dst)
+{
+	struct resampler *rs;
+	size_t stride = (size_t)src->w * (size_t)src->ch;
+	int y, rc;
+
+	if ((rc = raster_init(dst, w, h, src->ch)) < 0)
+		return rc;
+	if ((rc = resampler_new(&rs, src->w, src->h, dst)) < 0) {
+		raster_release(dst);
+		return rc;
+	}
+	for (y = 0; y < src->h && rc == 0; y++)
+		rc = resampler_row(rs, src->px + (size_t)y * stride);
+	resampler_free(rs);
+	if (rc < 0)
+		raster_release(dst);
+	return rc;
+}

@@ -1,0 +1,199 @@
+/*
+ * engine.h: the compression engine inside qujat-filter: the keep variant,
+ * the menu of variants and one variant on demand (report.h), built from
+ * decoded pages held at most at the policy's top resolution.
+ * SECURITY: everything declared here runs on uploaded bytes or on pixels
+ * decoded from them, inside the sandbox: every size is bounded by the
+ * caller's limits before memory is taken for it.
+ *
+ * Contract: a variant is named by an ID that says how to make it
+ * (menu.c), so `--variant ID` re-runs exactly the code the menu ran and
+ * writes the same bytes. Pixels are 8-bit grey (ch 1) or RGB (ch 3).
+ */
+#ifndef QUJAT_ENGINE_H
+#define QUJAT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "filter.h"
+
+/* A growable byte buffer; owner calls buf_release. */
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+};
+int buf_add(struct buf *b, const void *p, size_t n);	/* 0 or -ENOMEM */
+int buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void buf_release(struct buf *b);
+
+/* A decoded page: w x h pixels of ch bytes, rows packed. */
+struct raster {
+	int w, h, ch;
+	unsigned char *px;
+};
+/* Allocates px (released by raster_release); 0 or -ENOMEM / -E2BIG. */
+int raster_init(struct raster *r, int w, int h, int ch);
+void raster_release(struct raster *r);
+/* Area-average resample of src into a new dst of w x h (w <= src->w,
+ * h <= src->h); 0 or -ENOMEM. */
+int raster_resample(const struct raster *src, int w, int h,
+    struct raster *dst);
+/* Replaces r's pixels by their luma (ch 1). 0 or -ENOMEM. */
+int raster_to_grey(struct raster *r);
+/* Applies an EXIF orientation (2..8) to the pixels so the picture is
+ * upright; 1 and invalid values leave it as is. 0 or -ENOMEM. */
+int raster_orient(struct raster *r, int orientation);
+
+/* Streaming area resampler: rows of sw pixels of dst->ch bytes in, the
+ * rows of dst (already allocated, smaller or equal) filled out. */
+struct resampler;
+int resampler_new(struct resampler **out, int sw, int sh,
+    struct raster *dst);
+int resampler_row(struct resampler *rs, const unsigned char *row);
+void resampler_free(struct resampler *rs);
+
+/* What a page looks like (colour.c), judged on its top raster. */
+struct page_look {
+	int colour;		/* meaningful colour: a stamp, a signature */
+	int blank;		/* uniform but for scanner noise */
+	int photo;		/* continuous tone rather than text on paper */
+};
+void page_analyse(const struct raster *r, struct page_look *look);
+
+/* JPEG encoding to memory (jpeg_enc.c). */
+struct jpeg_enc_opts {
+	int quality;
+	int subsample;		/* 1: 4:2:0 chroma, 0: 4:4:4 */
+	const unsigned char *icc;	/* an ICC profile to embed, or NULL */
+	size_t icclen;
+	const unsigned char *exif;	/* an APP1 Exif payload, or NULL */
+	size_t exiflen;
+};
+/* Encodes r (grey or RGB) as a baseline JPEG with optimised Huffman
+ * tables into out (appended). 0, or -EIO with a libjpeg failure. */
+int jpeg_encode(const struct raster *r, const struct jpeg_enc_opts *o,
+    struct buf *out);
+
+/* JPEG decoding (jpeg_dec.c). */
+struct jpeg_head {
+	int w, h, comps;
+	int cmyk;		/* CMYK or YCCK: converted to RGB here */
+};
+int jpeg_read_head(const unsigned char *buf, size_t len,
+    struct jpeg_head *head, char *msg, size_t msgsz);
+/* Decodes buf to exactly tw x th pixels (<= the image), using DCT-domain
+ * scaling to the smallest size not below the target, then an area
+ * resample; grey images give ch 1, others RGB (CMYK converted, Adobe
+ * inversion handled). memory_mb bounds libjpeg. 0, or -EINVAL with msg
+ * set when the data is corrupt. */
+int jpeg_decode_to(const unsigned char *buf, size_t len, int tw, int th,
+    uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz);
+
+/* EXIF (exif.c), inside an APP1 payload that starts "Exif\0\0". */
+struct exif_scrub {
+	int orientation;	/* 1..8 as found; 1 when absent or invalid */
+	int tag;		/* the orientation tag's raw value, -1 if none */
+	int gps, serial;	/* what was removed */
+};
+/* Zeroes and unlinks GPS, serial numbers, unique ID and maker notes in
+ * place; with set_upright, when the orientation tag is not 1, also sets
+ * it to 1 and cuts the thumbnail. Never reads or writes outside
+ * [p, p+len). */
+void exif_scrub(unsigned char *p, size_t len, int set_upright,
+    struct exif_scrub *res);
+
+/* The JPEG keep variant (jpeg_keep.c): markers no viewer needs dropped,
+ * EXIF scrubbed, trailing bytes cut, orientation applied (losslessly
+ * when the MCU grid allows, else re-encoded). transform gets a summary
+ * ("" when the output is the input). 0, -EINVAL (corrupt) or -ENOMEM. */
+int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
+    struct buf *out, char *transform, size_t tsz, int *orientation);
+/* Lossless EXIF orientation transform of a whole JPEG (jpeg_rot.c):
+ * 0, -ERANGE when the edges are not whole MCUs (the caller re-encodes),
+ * -EINVAL when corrupt. markers is the list of APP segments to copy. */
+int jpeg_rotate_lossless(const unsigned char *buf, size_t len,
+    int orientation, uint64_t memory_mb, struct buf *out);
+
+/* Variants (menu.c). */
+struct vspec {
+	char id[32];
+	int level;		/* target dpi; for a photo the target short
+				 * side in pixels */
+	int quality;		/* JPEG quality */
+	int grey;
+	int lossless;		/* a lossless rewrite (PDF, JPEG Huffman) */
+};
+#define A4_SHORT_IN 8.27
+#define A4_LONG_IN 11.69
+/* The effective dpi of a w x h page (A4 unless the pixels say landscape). */
+double page_dpi(int w, int h);
+/* The pixel size of a w x h page at spec level `level` (never larger than
+ * the page). */
+void level_dims(int w, int h, int photo, int level, int *tw, int *th);
+/* The resolution levels for a page of dpi (or a photo): 1 or 2. */
+int menu_levels(const struct filter_limits *lim, int photo, double dpi,
+    int levels[2]);
+/* The lossy specs, best first, at most max. */
+int menu_specs(const struct filter_limits *lim, int photo, double dpi,
+    int grey, struct vspec *out, int max);
+/* Parses a variant ID; 0 or -EINVAL. */
+int vspec_parse(const char *id, struct vspec *out);
+/* Legibility kept, 0..99, comparable across files; res is the page's
+ * dpi, or a photo's short side in pixels. */
+int vspec_rank(const struct filter_limits *lim, int photo, double res,
+    const struct vspec *s);
+/* Sorts the measured variants v by rank and appends to rep's menu those
+ * that keep it strictly decreasing in rank and in size (a variant not
+ * smaller than a better one is useless). rep's keep comes first. */
+void menu_publish(struct filter_report *rep, struct report_variant *v,
+    int n);
+
+/* One run of the engine on one file. */
+struct engine {
+	const struct filter_input *in;
+	struct filter_report *rep;
+	const struct fmt_ops *fmt;
+	struct buf out;		/* what goes to fd 3 */
+};
+/* Adds a transform note ("a, b") to the report. */
+void engine_note(struct engine *e, const char *what);
+/* Sets out_type/out_ext in the report. */
+void engine_out_type(struct engine *e, const char *mime, const char *ext);
+/* Replaces the transform by what variant s did ("jpeg q70 200dpi gray"). */
+void engine_describe(struct engine *e, const char *fmt,
+    const struct vspec *s, int grey);
+
+/* The raster pipeline shared by JPEG, PNG and TIFF (pages.c). */
+struct page_src {
+	int npages;
+	void *ctx;
+	/* native size; bilevel pages are never turned into greys */
+	int (*info)(void *ctx, int page, int *w, int *h, int *bilevel);
+	/* decodes a page to exactly tw x th (<= native), upright */
+	int (*decode)(void *ctx, int page, int tw, int th,
+	    struct raster *out, char *msg, size_t msgsz);
+	/* a bilevel page as CCITT G4 (K -1, BlackIs1 false), its size */
+	int (*g4)(void *ctx, int page, struct buf *out, int *w, int *h);
+};
+/* Analyses every page, fills dpi/color/status and, as asked by the
+ * limits, the menu or one variant into e->out. single: one page whose
+ * variants are plain JPEGs; else a PDF of pages. When e->lim asks for
+ * keep only, `keep` (already in e->out, or NULL to build it as a PDF of
+ * native pages) is measured and listed. 0 or negative errno. */
+int pages_run(struct engine *e, const struct page_src *src, int single);
+
+/* A PDF made of page images (pdf_write.c). */
+struct pdf_page_img {
+	const unsigned char *data;
+	size_t len;
+	int w, h, ch;		/* ch 1 grey, 3 RGB, 0 bilevel (G4) */
+	double dpi;		/* for the page size */
+};
+/* Writes a PDF of n pages, one image each, filling the page, to out;
+ * with out NULL only measures (data may then be NULL). *size, when not
+ * NULL, gets the PDF's size. 0 or -ENOMEM. */
+int pdf_write_pages(const struct pdf_page_img *pages, int n,
+    struct buf *out, size_t *size);
+
+#endif
