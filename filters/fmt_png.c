@@ -141,11 +141,51 @@ static int png_probe(const struct filter_input *in,
 	return rc;
 }
 
-/* Pass-through until the engine handles this format. */
+/* The page source of a PNG: its one image. */
+struct psrc {
+	const struct filter_input *in;
+	int w, h;
+};
+
+static int psrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
+{
+	struct psrc *s = ctx;
+
+	(void)page;
+	*w = s->w, *h = s->h, *bilevel = 0;
+	return 0;
+}
+
+static int psrc_decode(void *ctx, int page, int tw, int th,
+    struct raster *out, char *msg, size_t msgsz)
+{
+	struct psrc *s = ctx;
+
+	(void)page;
+	return png_decode_to(s->in->buf, s->in->len, tw, th, out, msg, msgsz);
+}
+
 static int png_emit(struct engine *e)
 {
+	struct psrc s = { .in = e->in, .w = (int)e->rep->width,
+	    .h = (int)e->rep->height };
+	struct page_src src = { .npages = 1, .ctx = &s, .info = psrc_info,
+	    .decode = psrc_decode };
+	int dropped, trailing, rc;
+
+	if ((rc = png_keep(e->in->buf, e->in->len, &e->out, &dropped,
+	    &trailing)) == -EINVAL) {
+		filter_set_status(e->rep, FS_CORRUPT, "png: bad chunk");
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (trailing)
+		engine_note(e, "trailing data removed");
+	if (dropped)
+		engine_note(e, "metadata removed");
 	engine_out_type(e, "image/png", "png");
-	return buf_add(&e->out, e->in->buf, e->in->len);
+	return pages_run(e, &src, 1);
 }
 
 const struct fmt_ops fmt_png = {

@@ -13,13 +13,7 @@
 
 #include "engine.h"
 #include "filter.h"
-
-struct tctx {
-	const struct filter_input *in;
-	toff_t off;
-	int failed;
-	char msg[160];
-};
+#include "tiffutil.h"
 
 static tmsize_t t_read(thandle_t h, void *out, tmsize_t n)
 {
@@ -93,7 +87,7 @@ static int t_warning(TIFF *tif, void *user, const char *module,
 	return 1;
 }
 
-static TIFF *tiff_open(struct tctx *ctx)
+TIFF *tiff_open(struct tctx *ctx)
 {
 	TIFFOpenOptions *opts;
 	TIFF *tif;
@@ -205,11 +199,9 @@ static int tiff_probe(const struct filter_input *in,
 	return 0;
 }
 
-/* Pass-through until the engine handles this format. */
 static int tiff_emit(struct engine *e)
 {
-	engine_out_type(e, "image/tiff", "tif");
-	return buf_add(&e->out, e->in->buf, e->in->len);
+	return tiff_pages(e);
 }
 
 const struct fmt_ops fmt_tiff = {

@@ -170,8 +170,10 @@ static int run_pages(struct pjob *j)
 	for (int i = 0; i < j->src->npages && rc == 0; i++) {
 		if ((rc = j->src->info(j->src->ctx, i, &w, &h, &bilevel)) < 0)
 			break;
-		if (bilevel && !j->single)
+		if (bilevel && !j->single) {
+			j->blank = 0;	/* judged by its pixels: not yet */
 			rc = bilevel_page(j, i);
+		}
 		else
 			rc = contone_page(j, i, w, h);
 	}

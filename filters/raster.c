@@ -27,10 +27,24 @@ int buf_add(struct buf *b, const void *p, size_t n)
 		b->p = np;
 		b->cap = ncap;
 	}
-	if (n)
+	if (n && p)
 		memcpy(b->p + b->len, p, n);
 	b->len += n;
 	return 0;
+}
+
+int buf_resize(struct buf *b, size_t n)
+{
+	size_t old = b->len;
+	int rc;
+
+	if (n <= b->len) {
+		b->len = n;
+		return 0;
+	}
+	if ((rc = buf_add(b, NULL, n - old)) == 0)
+		memset(b->p + old, 0, n - old);
+	return rc;
 }
 
 int buf_printf(struct buf *b, const char *fmt, ...)

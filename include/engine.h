@@ -23,6 +23,8 @@ struct buf {
 	size_t len, cap;
 };
 int buf_add(struct buf *b, const void *p, size_t n);	/* 0 or -ENOMEM */
+/* Sets the length to n, new bytes zeroed; 0 or -ENOMEM. */
+int buf_resize(struct buf *b, size_t n);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void buf_release(struct buf *b);
@@ -115,6 +117,15 @@ int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
 int jpeg_rotate_lossless(const unsigned char *buf, size_t len,
     int orientation, uint64_t memory_mb, struct buf *out);
 
+/* PNG (png_engine.c). png_keep copies the chunks up to IEND minus text
+ * and EXIF chunks into out: 0, or -EINVAL when a chunk overruns.
+ * png_decode_to decodes to exactly tw x th (<= the image), grey or RGB,
+ * alpha over white: 0, or -EINVAL with msg. */
+int png_keep(const unsigned char *b, size_t len, struct buf *out,
+    int *dropped, int *trailing);
+int png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
+    struct raster *out, char *msg, size_t msgsz);
+
 /* Variants (menu.c). */
 struct vspec {
 	char id[32];
@@ -182,6 +193,9 @@ struct page_src {
  * keep only, `keep` (already in e->out, or NULL to build it as a PDF of
  * native pages) is measured and listed. 0 or negative errno. */
 int pages_run(struct engine *e, const struct page_src *src, int single);
+
+/* TIFF (tiff_engine.c): every page into pages_run as one PDF. */
+int tiff_pages(struct engine *e);
 
 /* A PDF made of page images (pdf_write.c). */
 struct pdf_page_img {

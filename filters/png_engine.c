@@ -1,0 +1,195 @@
+/*
+ * png_engine.c: the PNG side of the engine. keep: the chunks up to IEND,
+ * minus the ones that carry text and metadata (tEXt, zTXt, iTXt, eXIf);
+ * nothing after IEND. Pages: every PNG flavour (palette, grey, 16-bit,
+ * alpha, interlaced) decoded to 8-bit grey or RGB, alpha flattened onto
+ * white, straight through the area resampler to the target size.
+ * SECURITY: parses uploaded bytes. Chunk lengths are checked against the
+ * buffer; libpng errors longjmp to a tiny guard; an interlaced image,
+ * which must be held whole, is refused above PNG_INTERLACED_MAX bytes.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <png.h>
+
+#include "engine.h"
+
+#define PNG_INTERLACED_MAX (96u << 20)
+
+static const char *const png_dropped[] = { "tEXt", "zTXt", "iTXt", "eXIf" };
+
+static int chunk_dropped(const unsigned char *type)
+{
+	for (size_t i = 0; i < sizeof png_dropped / sizeof *png_dropped; i++)
+		if (memcmp(type, png_dropped[i], 4) == 0)
+			return 1;
+	return 0;
+}
+
+int png_keep(const unsigned char *b, size_t len, struct buf *out,
+    int *dropped, int *trailing)
+{
+	size_t pos = 8, n;
+	int rc;
+
+	*dropped = *trailing = 0;
+	if (len < 8 || (rc = buf_add(out, b, 8)) < 0)
+		return len < 8 ? -EINVAL : rc;
+	while (pos + 12 <= len) {
+		n = (size_t)b[pos] << 24 | (size_t)b[pos + 1] << 16 |
+		    (size_t)b[pos + 2] << 8 | b[pos + 3];
+		if (n > len - pos - 12)
+			return -EINVAL;
+		if (chunk_dropped(b + pos + 4))
+			*dropped = 1;
+		else if ((rc = buf_add(out, b + pos, n + 12)) < 0)
+			return rc;
+		pos += n + 12;
+		if (memcmp(b + pos - n - 8, "IEND", 4) == 0) {
+			*trailing = pos < len;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+struct pdec {
+	png_structp png;
+	png_infop info;
+	const unsigned char *buf;
+	size_t len, off;
+	int tw, th, ch, pch;	/* out channels; libpng's after transforms */
+	struct raster *out;
+	struct resampler *rs;
+	png_bytep row, flat, whole;
+	char msg[160];
+};
+
+static void pdec_error(png_structp png, png_const_charp msg)
+{
+	struct pdec *p = png_get_error_ptr(png);
+
+	snprintf(p->msg, sizeof p->msg, "png: %s", msg);
+	png_longjmp(png, 1);
+}
+
+static void pdec_warning(png_structp png, png_const_charp msg)
+{
+	(void)png, (void)msg;
+}
+
+static void pdec_read(png_structp png, png_bytep out, size_t len)
+{
+	struct pdec *p = png_get_io_ptr(png);
+
+	if (len > p->len - p->off)
+		png_error(png, "unexpected end of file");
+	memcpy(out, p->buf + p->off, len);
+	p->off += len;
+}
+
+/* One decoded row to out's channels: alpha over white. */
+static void flatten(const struct pdec *p, const png_byte *s, png_byte *d,
+    int w)
+{
+	int a, c, grey = p->ch == 1, alpha = p->pch == 2 || p->pch == 4;
+
+	for (int x = 0; x < w; x++, s += p->pch, d += p->ch) {
+		a = alpha ? s[p->pch - 1] : 255;
+		for (c = 0; c < p->ch; c++)
+			d[c] = (png_byte)((s[grey ? 0 : c] * a + 255 *
+			    (255 - a) + 127) / 255);
+	}
+}
+
+static void pdec_transforms(struct pdec *p)
+{
+	png_structp png = p->png;
+	int ct;
+
+	png_set_expand(png);
+	png_set_strip_16(png);
+	png_set_interlace_handling(png);
+	png_read_update_info(png, p->info);
+	ct = png_get_color_type(png, p->info);
+	p->pch = png_get_channels(png, p->info);
+	p->ch = ct == PNG_COLOR_TYPE_GRAY || ct == PNG_COLOR_TYPE_GRAY_ALPHA ?
+	    1 : 3;
+}
+
+static void pdec_rows(struct pdec *p, int w, int h)
+{
+	size_t rb = png_get_rowbytes(p->png, p->info);
+
+	if (png_get_interlace_type(p->png, p->info) != PNG_INTERLACE_NONE) {
+		if ((size_t)h > PNG_INTERLACED_MAX / rb)
+			png_error(p->png, "interlaced image too large");
+		png_bytep *rows = png_malloc(p->png, (size_t)h * sizeof *rows);
+
+		p->whole = png_malloc(p->png, (size_t)h * rb);
+		for (int y = 0; y < h; y++)
+			rows[y] = p->whole + (size_t)y * rb;
+		png_read_image(p->png, rows);
+		png_free(p->png, rows);
+		for (int y = 0; y < h; y++) {
+			flatten(p, p->whole + (size_t)y * rb, p->flat, w);
+			resampler_row(p->rs, p->flat);
+		}
+		return;
+	}
+	for (int y = 0; y < h; y++) {
+		png_read_row(p->png, p->row, NULL);
+		flatten(p, p->row, p->flat, w);
+		resampler_row(p->rs, p->flat);
+	}
+}
+
+static int pdec_run(struct pdec *p)
+{
+	int w, h;
+
+	if (setjmp(png_jmpbuf(p->png)))
+		return -1;
+	png_set_read_fn(p->png, p, pdec_read);
+	png_set_user_limits(p->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+	png_read_info(p->png, p->info);
+	pdec_transforms(p);
+	w = (int)png_get_image_width(p->png, p->info);
+	h = (int)png_get_image_height(p->png, p->info);
+	if (p->tw > w || p->th > h || raster_init(p->out, p->tw, p->th,
+	    p->ch) < 0 || resampler_new(&p->rs, w, h, p->out) < 0)
+		png_error(p->png, "cannot allocate the page");
+	p->row = png_malloc(p->png, png_get_rowbytes(p->png, p->info));
+	p->flat = png_malloc(p->png, (size_t)w * 3);
+	pdec_rows(p, w, h);
+	return 0;
+}
+
+int png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
+    struct raster *out, char *msg, size_t msgsz)
+{
+	struct pdec p = { .buf = buf, .len = len, .tw = tw, .th = th,
+	    .out = out };
+	int rc = -1;
+
+	*out = (struct raster){ 0 };
+	p.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &p, pdec_error,
+	    pdec_warning);
+	if (p.png && (p.info = png_create_info_struct(p.png)) != NULL)
+		rc = pdec_run(&p);
+	if (rc < 0) {
+		snprintf(msg, msgsz, "%s", p.msg[0] ? p.msg : "png: no memory");
+		raster_release(out);
+	}
+	if (p.png) {
+		png_free(p.png, p.row);
+		png_free(p.png, p.flat);
+		png_free(p.png, p.whole);
+		png_destroy_read_struct(&p.png, &p.info, NULL);
+	}
+	resampler_free(p.rs);
+	return rc < 0 ? -EINVAL : 0;
+}
