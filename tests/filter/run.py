@@ -20,7 +20,8 @@ EVIL = os.path.join(BUILD, "tests", "evil-filter")
 results = {"passed": 0, "failed": 0}
 
 
-def picture(mode="RGB", size=(320, 240)):
+def picture(mode="RGB", size=(1000, 1414)):
+    """A page-sized picture (121 dpi on A4: above --low-dpi)."""
     im = Image.new("RGB", size, "white")
     d = ImageDraw.Draw(im)
     for i in range(0, size[0], 5):
@@ -106,7 +107,7 @@ def cases(tmp):
     yield "png rgb", png, [], "ok", "image/png", "png"
     yield "png alpha", save(im.convert("RGBA"), "PNG"), [], "ok", "image/png", "png"
     yield "png palette", save(im.convert("P"), "PNG"), [], "ok", "image/png", "png"
-    yield "png 16-bit", save(picture("I"), "PNG"), [], "ok", "image/png", "png"
+    yield "png 16-bit", save(picture("L").convert("I").point(lambda v: v * 257), "PNG"), [], "ok", "image/png", "png"
     yield "png interlaced", png_interlaced(im), [], "ok", "image/png", "png"
     yield "png truncated", truncated(png), [], "corrupt", "image/png", None
     yield "png bit-flipped", flipped(png), [], "corrupt", "image/png", None
@@ -173,9 +174,416 @@ def run_case(tmp, name, data, args, status, mtype, extra):
         return check(name, False, "got %s, want %s (detail %s)" % (got, want, r.get("detail")))
     if r.get("sha256_in") != hashlib.sha256(data[:int(r["bytes_in"])]).hexdigest():
         return check(name, False, "sha256_in")
-    if status == "ok" and (out != data or r["sha256_out"] != hashlib.sha256(out).hexdigest()):
+    if status == "ok" and r["sha256_out"] != hashlib.sha256(out).hexdigest():
+        return check(name, False, "sha256_out is not the output's")
+    if status == "ok" and mtype == "image/tiff":
+        if not out.startswith(b"%PDF-") or r.get("out_type") != "application/pdf":
+            return check(name, False, "a tiff did not become a pdf")
+    elif status == "ok" and out != data:
         return check(name, False, "output is not the input")
     check(name, True, "")
+
+
+# ---- the compression engine: keep, menu, variants (report.h) ----
+
+def run_filter(tmp, data, args):
+    """Runs the worker; returns (report dict with 'variants', output)."""
+    src, dst = os.path.join(tmp, "upload"), os.path.join(tmp, "output")
+    open(src, "wb").write(data)
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        p = subprocess.run([FILTER] + args, stdin=fin, pass_fds=(3,),
+                           capture_output=True, timeout=120,
+                           preexec_fn=lambda: os.dup2(fout.fileno(), 3))
+    if p.returncode != 0:
+        raise AssertionError("exit %d: %s" % (p.returncode, p.stderr[:300]))
+    lines = p.stdout.decode("ascii").split("\n")
+    assert lines[0] == "qujat-filter 1" and lines[-2:] == ["end", ""]
+    r = {"variants": []}
+    for l in lines[1:-2]:
+        k, v = l.split(" ", 1)
+        if k == "variant":
+            vid, size, rank = v.split(" ")
+            r["variants"].append((vid, int(size), int(rank)))
+        else:
+            r[k] = v
+    return r, open(dst, "rb").read()
+
+
+def font(size):
+    from PIL import ImageFont
+    for f in ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",):
+        if os.path.exists(f):
+            return ImageFont.truetype(f, size)
+    return ImageFont.load_default()
+
+
+STAMP = (0.66, 0.80)        # the stamp's centre, as a fraction of the page
+
+
+def a4_page(dpi, stamp=True, ink=(20, 20, 30), paper=(250, 250, 246),
+            seed=1):
+    """An A4 text page; with stamp, a blue stamp circle and a blue
+    signature stroke."""
+    import random
+    rnd = random.Random(seed)
+    w, h = int(8.27 * dpi + 0.5), int(11.69 * dpi + 0.5)
+    im = Image.new("RGB", (w, h), paper)
+    d = ImageDraw.Draw(im)
+    f = font(max(8, dpi * 11 // 72))
+    y = dpi
+    while y < h * 0.7:
+        d.text((dpi * 3 // 4, y), " ".join(
+            "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz")
+                    for _ in range(rnd.randint(2, 9))) for _ in range(10)),
+            fill=ink, font=f)
+        y += dpi * 11 // 48
+    if stamp:
+        cx, cy, r = int(w * STAMP[0]), int(h * STAMP[1]), dpi * 3 // 4
+        d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(30, 60, 200),
+                  width=max(2, dpi // 40))
+        d.line([(dpi, int(h * 0.85)), (dpi * 2, int(h * 0.85) - dpi // 3),
+                (dpi * 3, int(h * 0.85))], fill=(20, 30, 150),
+               width=max(1, dpi // 100))
+    return im
+
+
+def noisy(im, amount=8):
+    n = Image.effect_noise(im.size, amount * 4).convert("RGB")
+    return Image.blend(im, n, amount / 200.0)
+
+
+def exif_bytes(orientation=None, gps=False, serial=False):
+    e = Image.Exif()
+    e[0x010F] = "QujatCam"
+    if orientation is not None:
+        e[0x0112] = orientation
+    if gps:
+        e[0x8825] = {1: "N", 2: (43.0, 14.0, 18.0), 3: "E",
+                     4: (76.0, 53.0, 40.0)}
+    if serial:
+        e[0x8769] = {0xA431: "SN-123456789", 0xA420: "UNIQUE-ID-42"}
+    return e.tobytes()
+
+
+def blue_pixels(im, box):
+    """Pixels in box that are clearly blue."""
+    px = im.convert("RGB").crop(box).getdata()
+    return sum(1 for r, g, b in px if b > 120 and b - r > 50 and b - g > 30)
+
+
+def stamp_box(im):
+    w, h = im.size
+    cx, cy, r = int(w * STAMP[0]), int(h * STAMP[1]), int(w / 8.27 * 0.8)
+    return (cx - r, cy - r, cx + r, cy + r)
+
+
+def ecase(name):
+    """Runs one engine check; an exception is a failure, not a crash."""
+    def wrap(fn):
+        def run(tmp):
+            try:
+                why = fn(tmp)
+                check(name, why is None, why or "")
+            except Exception as e:
+                check(name, False, "%s: %s" % (type(e).__name__, e))
+        ENGINE.append(run)
+        return fn
+    return wrap
+
+
+ENGINE = []
+
+
+def menu_is_exact(tmp, data, args):
+    """The menu's sizes strictly decrease, ranks too, and each variant
+    written with --variant has exactly the size the menu said."""
+    r, keep = run_filter(tmp, data, args + ["--menu"])
+    v = r["variants"]
+    if r["status"] != "ok" or not v or v[0][0] != "keep":
+        return r, None, "no menu: %s" % r
+    if v[0][1] != len(keep):
+        return r, None, "keep is %d bytes, menu says %d" % (len(keep), v[0][1])
+    for a, b in zip(v, v[1:]):
+        if not (b[1] < a[1] and b[2] < a[2]):
+            return r, None, "menu not decreasing: %s then %s" % (a, b)
+    outs = {}
+    for vid, size, rank in v[1:]:
+        rv, out = run_filter(tmp, data, args + ["--variant", vid])
+        if len(out) != size or int(rv["bytes_out"]) != size:
+            return r, None, "%s: menu %d, written %d" % (vid, size, len(out))
+        if rv["sha256_out"] != hashlib.sha256(out).hexdigest():
+            return r, None, "%s: sha256_out" % vid
+        outs[vid] = out
+    return r, outs, None
+
+
+@ecase("engine: 300 dpi page with a stamp: exact menu, 150 dpi size, stamp blue")
+def _(tmp):
+    im = noisy(a4_page(300))
+    r, outs, why = menu_is_exact(tmp, save(im, "JPEG", quality=92), [])
+    if why:
+        return why
+    if r["color"] != "1" or r["dpi"] != "300":
+        return "color %s dpi %s" % (r["color"], r["dpi"])
+    v150 = [k for k in outs if k.startswith("d150")]
+    if not v150 or not all(k.endswith("c") for k in outs):
+        return "variants %s" % list(outs)
+    o = Image.open(io.BytesIO(outs[v150[0]]))
+    if abs(o.size[0] - 1240) > 2 or abs(o.size[1] - 1754) > 2:
+        return "150 dpi variant is %s" % (o.size,)
+    for k, out in outs.items():
+        o = Image.open(io.BytesIO(out))
+        n = blue_pixels(o, stamp_box(o))
+        if n < 200:
+            return "%s: the stamp lost its blue (%d blue pixels)" % (k, n)
+
+
+@ecase("engine: 600 dpi page: top variant at 200 dpi, colour kept")
+def _(tmp):
+    im = a4_page(600)
+    r, outs, why = menu_is_exact(tmp, save(im, "JPEG", quality=85), [])
+    if why:
+        return why
+    top = r["variants"][1][0]
+    o = Image.open(io.BytesIO(outs[top]))
+    if top[:4] != "d200" or abs(o.size[0] - 1654) > 2 or o.mode != "RGB":
+        return "%s is %s %s" % (top, o.size, o.mode)
+
+
+@ecase("engine: text-only page goes grey")
+def _(tmp):
+    im = noisy(a4_page(300, stamp=False), 6)
+    r, outs, why = menu_is_exact(tmp, save(im, "JPEG", quality=90), [])
+    if why:
+        return why
+    if r["color"] != "0" or any(not k.endswith("g") for k in outs):
+        return "color %s, variants %s" % (r["color"], list(outs))
+    if any(Image.open(io.BytesIO(o)).mode != "L" for o in outs.values()):
+        return "a variant is not greyscale"
+
+
+@ecase("engine: photographed page, EXIF orientation 6: keep is upright")
+def _(tmp):
+    page = noisy(a4_page(200).rotate(1.5, fillcolor=(240, 240, 235),
+                                     expand=False), 10)
+    stored = page.transpose(Image.Transpose.ROTATE_90)  # as a phone keeps it
+    data = save(stored, "JPEG", quality=90, exif=exif_bytes(6))
+    r, keep = run_filter(tmp, data, [])
+    o = Image.open(io.BytesIO(keep))
+    if "rotated upright" not in r.get("transform", ""):
+        return "transform %r" % r.get("transform")
+    if o.getexif().get(0x0112, 1) != 1:
+        return "orientation tag still %s" % o.getexif().get(0x0112)
+    if o.size != page.size:
+        return "keep is %s, upright page is %s" % (o.size, page.size)
+    a = o.convert("L").resize((100, 141))
+    b = page.convert("L").resize((100, 141))
+    diff = sum(abs(x - y) for x, y in zip(a.getdata(), b.getdata())) / 14100
+    return None if diff < 8 else "pixels differ from the upright page by %.1f" % diff
+
+
+@ecase("engine: orientation 3 on a whole-MCU image is lossless")
+def _(tmp):
+    page = a4_page(112).crop((0, 0, 912, 1296))   # multiples of 16
+    data = save(page.transpose(Image.Transpose.ROTATE_180), "JPEG",
+                quality=90, exif=exif_bytes(3))
+    r, keep = run_filter(tmp, data, [])
+    o = Image.open(io.BytesIO(keep)).convert("L").resize((114, 162))
+    b = page.convert("L").resize((114, 162))
+    diff = sum(abs(x - y) for x, y in zip(o.getdata(), b.getdata())) / (114 * 162)
+    if "rotated upright" not in r.get("transform", ""):
+        return "transform %r" % r.get("transform")
+    return None if diff < 4 else "not upright: diff %.1f" % diff
+
+
+@ecase("engine: EXIF orientation 0 and 9 are treated as 1")
+def _(tmp):
+    page = a4_page(120)
+    for o in (0, 9):
+        r, keep = run_filter(tmp, save(page, "JPEG", exif=exif_bytes(o)), [])
+        im = Image.open(io.BytesIO(keep))
+        if r["status"] != "ok" or im.size != page.size:
+            return "orientation %d: %s %s" % (o, r["status"], im.size)
+
+
+@ecase("engine: phone photo 4000x3000 with GPS and serials: all gone in keep")
+def _(tmp):
+    import random
+    rnd = random.Random(5)
+    im = Image.effect_noise((4000, 3000), 40).convert("RGB")
+    im = Image.blend(im, a4_page(300).resize((4000, 3000)), 0.6)
+    data = save(im, "JPEG", quality=95,
+                exif=exif_bytes(gps=True, serial=True))
+    if not 3000000 < len(data) < 8000000:
+        return "generated photo is %d bytes" % len(data)
+    r, keep = run_filter(tmp, data + b"TRAILER" * 100, [])
+    ex = Image.open(io.BytesIO(keep)).getexif()
+    if ex.get_ifd(0x8825) or b"SN-123456789" in keep or b"UNIQUE-ID" in keep:
+        return "GPS or serials kept"
+    if b"TRAILER" in keep or b"N\x00" in keep[keep.find(b"Exif"):][:0]:
+        return "trailing data kept"
+    t = r.get("transform", "")
+    if "GPS removed" not in t or "trailing data removed" not in t:
+        return "transform %r" % t
+    if ex.get(0x010F) != "QujatCam":
+        return "harmless EXIF lost"
+
+
+@ecase("engine: clean JPEG keep is byte-identical, no transform")
+def _(tmp):
+    data = save(a4_page(150), "JPEG", quality=80)
+    r, keep = run_filter(tmp, data, [])
+    return None if keep == data and "transform" not in r else "changed: %r" % r.get("transform")
+
+
+@ecase("engine: multi-page TIFF with a G4 page becomes a PDF, pages in order")
+def _(tmp):
+    p1 = a4_page(200)
+    p2 = a4_page(200, stamp=False, seed=2).convert("L").point(
+        lambda v: 255 if v > 128 else 0).convert("1")
+    p3 = Image.new("RGB", p1.size, (250, 250, 250))
+    ImageDraw.Draw(p3).rectangle((100, 100, 1500, 2000), fill=(10, 10, 10))
+    tif = save(p1, "TIFF", compression="tiff_lzw", save_all=True,
+               append_images=[p2, p3], dpi=(200, 200))
+    r, outs, why = menu_is_exact(tmp, tif, [])
+    if why:
+        return why
+    _, keep = run_filter(tmp, tif, [])
+    for name, pdf in [("keep", keep)] + list(outs.items()):
+        f = os.path.join(tmp, "o.pdf")
+        open(f, "wb").write(pdf)
+        n = subprocess.run(["qpdf", "--show-npages", f], capture_output=True,
+                           text=True).stdout.strip()
+        if n != "3":
+            return "%s: %s pages" % (name, n)
+        lst = subprocess.run(["pdfimages", "-list", f], capture_output=True,
+                             text=True).stdout.split("\n")[2:5]
+        kinds = [l.split()[8] for l in lst]
+        if kinds != ["jpeg", "ccitt", "jpeg"]:
+            return "%s: page images %s" % (name, kinds)
+        if shutil.which("pdftoppm"):
+            subprocess.run(["pdftoppm", "-r", "10", "-gray", f,
+                            os.path.join(tmp, "pg")], check=True)
+            means = [sum(Image.open(os.path.join(tmp, "pg-%d.pgm" % i))
+                         .getdata()) / 1e3 for i in (1, 2, 3)]
+            if not means[2] < means[0]:
+                return "%s: page order lost (%s)" % (name, means)
+
+
+@ecase("engine: blank page is blank, a light text page is not")
+def _(tmp):
+    blank = noisy(Image.new("RGB", (1654, 2339), (245, 244, 240)), 4)
+    r, _ = run_filter(tmp, save(blank, "JPEG", quality=85), [])
+    if r["status"] != "blank":
+        return "blank page: %s" % r["status"]
+    light = noisy(a4_page(200, stamp=False, ink=(190, 190, 190)), 4)
+    r, _ = run_filter(tmp, save(light, "JPEG", quality=85), [])
+    return None if r["status"] == "ok" else "light page: %s" % r["status"]
+
+
+@ecase("engine: 50 dpi page is lowres")
+def _(tmp):
+    r, _ = run_filter(tmp, save(a4_page(50), "JPEG"), [])
+    return None if r["status"] == "lowres" else r["status"]
+
+
+@ecase("engine: photo_3x4 keeps colour, variants sized by pixels")
+def _(tmp):
+    im = Image.new("RGB", (1200, 1600), (90, 120, 170))
+    d = ImageDraw.Draw(im)
+    d.ellipse((300, 300, 900, 1100), fill=(225, 180, 150))
+    d.rectangle((200, 1100, 1000, 1600), fill=(40, 60, 110))
+    im = noisy(im, 10)
+    r, outs, why = menu_is_exact(tmp, save(im, "JPEG", quality=95), ["--photo"])
+    if why:
+        return why
+    o = Image.open(io.BytesIO(list(outs.values())[0]))
+    return None if o.size == (600, 800) and o.mode == "RGB" else "%s %s" % (o.size, o.mode)
+
+
+@ecase("engine: CMYK and Adobe-inverted CMYK JPEGs convert to RGB")
+def _(tmp):
+    im = a4_page(200)
+    ImageDraw.Draw(im).rectangle((100, 100, 600, 600), fill=(220, 30, 30))
+    r, outs, why = menu_is_exact(tmp, save(im.convert("CMYK"), "JPEG",
+                                           quality=90), [])
+    if why:
+        return why
+    o = Image.open(io.BytesIO(list(outs.values())[0])).convert("RGB")
+    red = o.getpixel((int(350 * o.size[0] / im.size[0]),) * 2)
+    return None if red[0] > 150 and red[1] < 110 else "red became %s" % (red,)
+
+
+@ecase("engine: PNG RGBA, interlaced and 16-bit give JPEG variants")
+def _(tmp):
+    im = noisy(a4_page(200), 6).convert("RGBA")
+    for data in (save(im, "PNG"), png_interlaced(im.convert("RGB")),
+                 save(im.convert("L").convert("I").point(lambda v: v * 257),
+                      "PNG")):
+        r, outs, why = menu_is_exact(tmp, data, [])
+        if why:
+            return why
+        if not outs or any(o[:2] != b"\xff\xd8" for o in outs.values()):
+            return "no JPEG variants"
+
+
+@ecase("engine: PNG keep drops text chunks and what follows IEND")
+def _(tmp):
+    from PIL import PngImagePlugin
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "secret-location")
+    data = save(a4_page(120), "PNG", pnginfo=info) + b"PAYLOAD"
+    r, keep = run_filter(tmp, data, [])
+    if b"secret-location" in keep or b"PAYLOAD" in keep:
+        return "kept"
+    Image.open(io.BytesIO(keep)).load()
+
+
+@ecase("engine: PNG 1x50000 is lowres, not a crash")
+def _(tmp):
+    im = Image.new("L", (1, 50000), 255)
+    ImageDraw.Draw(im).line((0, 100, 0, 200), fill=0)
+    r, _ = run_filter(tmp, save(im, "PNG"), ["--menu"])
+    return None if r["status"] == "lowres" else r["status"]
+
+
+@ecase("engine: 16-bit CMYK TIFF is processed or refused precisely")
+def _(tmp):
+    w, h = 827, 1169
+    raw = bytes([0, 0, 0, 0, 0, 0, 0, 0]) * (w * h)
+    hdr = struct.pack("<2sHI", b"II", 42, 8)
+    tags = [(256, 4, 1, w), (257, 4, 1, h), (258, 3, 4, 0), (259, 3, 1, 1),
+            (262, 3, 1, 5), (273, 4, 1, 0), (277, 3, 1, 4),
+            (278, 4, 1, h), (279, 4, 1, len(raw)), (284, 3, 1, 1)]
+    ifd_len = 2 + 12 * len(tags) + 4
+    bps_off = 8 + ifd_len
+    data_off = bps_off + 8
+    ifd = struct.pack("<H", len(tags))
+    for t, ty, n, v in tags:
+        v = bps_off if t == 258 else data_off if t == 273 else v
+        ifd += struct.pack("<HHI", t, ty, n) + (struct.pack("<HH", v, 0)
+                                                if ty == 3 else struct.pack("<I", v))
+    data = hdr + ifd + b"\0\0\0\0" + struct.pack("<4H", 16, 16, 16, 16) + raw
+    r, _ = run_filter(tmp, data, ["--menu"])
+    if r["status"] not in ("ok", "corrupt", "blank", "unsupported"):
+        return r["status"]
+    if r["status"] != "ok" and not r.get("detail"):
+        return "refused without a reason"
+
+
+@ecase("engine: scanned PDF: keep is the PDF as is")
+def _(tmp):
+    pdf = save(a4_page(150), "PDF", resolution=150.0)
+    r, keep = run_filter(tmp, pdf, ["--menu"])
+    if keep != pdf or r["variants"][0] != ("keep", len(pdf), 100):
+        return "keep changed the PDF"
+    if r.get("out_type") != "application/pdf":
+        return "out_type %s" % r.get("out_type")
+
+
+def run_engine(tmp):
+    for fn in ENGINE:
+        fn(tmp)
 
 
 def run_evil(tmp):
@@ -208,6 +616,7 @@ def main():
     try:
         for case in cases(tmp):
             run_case(tmp, *case)
+        run_engine(tmp)
         if os.access(EVIL, os.X_OK):
             run_evil(tmp)
     finally:
