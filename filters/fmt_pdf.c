@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <qpdf/qpdf-c.h>
 
 #include "engine.h"
@@ -168,18 +169,54 @@ static int pdf_probe(const struct filter_input *in,
 	return 0;
 }
 
-/* Keep: the PDF as it is, incremental updates included. */
-static int pdf_emit(struct engine *e)
+/* The lossless variant, listed when it is smaller than keep. */
+static int pdf_menu(struct engine *e)
+{
+	struct buf b = { 0 };
+	int rc;
+
+	if (!pdf_may_rewrite(e->in->buf, e->in->len))
+		return 0;
+	if ((rc = pdf_rewrite(e->in->buf, e->in->len, &b)) == 0 &&
+	    b.len < e->in->len)
+		e->rep->variants[e->rep->nvariants++] = (struct report_variant){
+		    .id = "lossless", .bytes = (int64_t)b.len, .rank = 99 };
+	buf_release(&b);
+	return rc == -ENOMEM ? rc : 0;
+}
+
+static int pdf_variant(struct engine *e)
 {
 	int rc;
 
+	if (strcmp(e->in->lim->variant, "lossless") != 0 ||
+	    !pdf_may_rewrite(e->in->buf, e->in->len)) {
+		filter_set_status(e->rep, FS_UNSUPPORTED, "unknown variant");
+		return 0;
+	}
+	if ((rc = pdf_rewrite(e->in->buf, e->in->len, &e->out)) == -EINVAL)
+		filter_set_status(e->rep, FS_CORRUPT, "pdf: cannot rewrite");
+	else
+		engine_note(e, "pdf lossless rewrite");
+	return rc == -EINVAL ? 0 : rc;
+}
+
+/* Keep: the PDF as it is, incremental updates included. Page images are
+ * not recompressed yet: the menu offers the lossless rewrite only. */
+static int pdf_emit(struct engine *e)
+{
+	const char *v = e->in->lim->variant;
+	int rc;
+
 	engine_out_type(e, "application/pdf", "pdf");
-	if ((rc = buf_add(&e->out, e->in->buf, e->in->len)) < 0)
-		return rc;
+	if (v[0] && strcmp(v, "keep") != 0)
+		return pdf_variant(e);
 	e->rep->variants[0] = (struct report_variant){ .id = "keep",
 	    .bytes = (int64_t)e->in->len, .rank = 100 };
 	e->rep->nvariants = 1;
-	return 0;
+	if ((rc = buf_add(&e->out, e->in->buf, e->in->len)) < 0)
+		return rc;
+	return e->in->lim->menu ? pdf_menu(e) : 0;
 }
 
 const struct fmt_ops fmt_pdf = {

@@ -197,6 +197,12 @@ int pages_run(struct engine *e, const struct page_src *src, int single);
 /* TIFF (tiff_engine.c): every page into pages_run as one PDF. */
 int tiff_pages(struct engine *e);
 
+/* PDF (pdf_rewrite.c): whether a PDF may be rewritten at all (not
+ * signed, not encrypted), and its lossless QPDF rewrite (object streams,
+ * Flate recompressed) into out: 0, -EINVAL or -ENOMEM. */
+int pdf_may_rewrite(const unsigned char *buf, size_t len);
+int pdf_rewrite(const unsigned char *buf, size_t len, struct buf *out);
+
 /* A PDF made of page images (pdf_write.c). */
 struct pdf_page_img {
 	const unsigned char *data;

@@ -581,6 +581,28 @@ def _(tmp):
         return "out_type %s" % r.get("out_type")
 
 
+@ecase("engine: PDF lossless rewrite is exact and keeps the pages; signed PDF only keep")
+def _(tmp):
+    pages = [a4_page(100, seed=i) for i in range(3)]
+    pdf = save(pages[0], "PDF", resolution=100.0, save_all=True,
+               append_images=pages[1:])
+    r, outs, why = menu_is_exact(tmp, pdf, [])
+    if why:
+        return why
+    if [v[0] for v in r["variants"]] != ["keep", "lossless"]:
+        return "menu %s" % r["variants"]
+    f = os.path.join(tmp, "o.pdf")
+    open(f, "wb").write(outs["lossless"])
+    n = subprocess.run(["qpdf", "--show-npages", f], capture_output=True,
+                       text=True).stdout.strip()
+    if n != "3":
+        return "%s pages" % n
+    signed = pdf[:-6] + b"% /Type /Sig /ByteRange [0 10 20 30]\n%%EOF\n"
+    r, keep = run_filter(tmp, signed, ["--menu"])
+    if len(r["variants"]) != 1 or keep != signed:
+        return "signed PDF: %s" % r["variants"]
+
+
 def run_engine(tmp):
     for fn in ENGINE:
         fn(tmp)
