@@ -51,6 +51,20 @@ static const struct ckey top_keys[] = {
 	{ "min_dpi", C_INT, CO(min_dpi), 50, 1200 },
 	{ "low_dpi", C_INT, CO(low_dpi), 10, 1200 },
 	{ "quality_floor", C_INT, CO(quality_floor), 10, 95 },
+	{ "store", C_STR, CO(store), 0, 0 },
+	{ "handoff", C_STR, CO(handoff), 0, 0 },
+	{ "handoff_url", C_STR, CO(handoff_url), 0, 0 },
+	{ "handoff_ca_file", C_STR, CO(handoff_ca_file), 0, 0 },
+	{ "handoff_client_cert", C_STR, CO(handoff_client_cert), 0, 0 },
+	{ "handoff_client_key", C_STR, CO(handoff_client_key), 0, 0 },
+	{ "handoff_concurrency", C_INT, CO(handoff_concurrency), 1, 256 },
+	{ "handoff_timeout_ms", C_INT, CO(handoff_timeout_ms), 100, 3600000 },
+	{ "handoff_backoff_max_ms", C_INT, CO(handoff_backoff_max_ms), 10,
+	    86400000 },
+	{ "retention_days", C_INT, CO(retention_days), 0, 36500 },
+	{ "rejected_retention_days", C_INT, CO(rejected_retention_days), 0,
+	    36500 },
+	{ "metrics_file", C_STR, CO(metrics_file), 0, 0 },
 	{ "limits", C_LIMITS, CO(limits), 0, 0 },
 	{ NULL, 0, 0, 0, 0 }
 };
@@ -110,6 +124,11 @@ set_defaults(struct conf *c)
 	c->min_dpi = 150;
 	c->low_dpi = 100;
 	c->quality_floor = 40;
+	c->handoff_concurrency = 4;
+	c->handoff_timeout_ms = 60000;
+	c->handoff_backoff_max_ms = 300000;
+	c->retention_days = 30;
+	c->rejected_retention_days = 90;
 	c->limits = default_limits;
 }
 
@@ -291,11 +310,53 @@ default_filter(void)
 	return strdup(LIBEXECDIR "/qujat-filter");
 }
 
+/* *p resolved beside the conf file, when set. */
+static int
+resolve(const char *conf_path, char **p)
+{
+	char *r;
+
+	if (*p == NULL)
+		return 0;
+	if ((r = beside(conf_path, *p)) == NULL)
+		return -ENOMEM;
+	free(*p);
+	*p = r;
+	return 0;
+}
+
+/* handoff is "outbox" or "http"; http needs an http(s) URL. */
+static int
+finish_handoff(struct conf *c, struct qerr *err)
+{
+	const char *u = c->handoff_url;
+
+	if (c->handoff != NULL && strcmp(c->handoff, "outbox") != 0 &&
+	    strcmp(c->handoff, "http") != 0)
+		return qerr_set(err, -EINVAL, "%s: 'handoff' must be \"outbox\" "
+		    "or \"http\", not '%s'", c->path, c->handoff);
+	c->handoff_http = c->handoff != NULL && !strcmp(c->handoff, "http");
+	if (c->handoff_http && (u == NULL || (strncmp(u, "http://", 7) != 0 &&
+	    strncmp(u, "https://", 8) != 0)))
+		return qerr_set(err, -EINVAL, "%s: handoff = \"http\" needs "
+		    "'handoff_url' = \"http://...\" or \"https://...\"",
+		    c->path);
+	if ((c->handoff_client_key != NULL) != (c->handoff_client_cert != NULL))
+		return qerr_set(err, -EINVAL, "%s: 'handoff_client_cert' and "
+		    "'handoff_client_key' go together", c->path);
+	if (resolve(c->path, &c->handoff_ca_file) < 0 ||
+	    resolve(c->path, &c->handoff_client_cert) < 0 ||
+	    resolve(c->path, &c->handoff_client_key) < 0)
+		return qerr_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
 /* Fills what the file left unset and resolves relative names. */
 static int
 finish(struct conf *c, const char *spool, struct qerr *err)
 {
 	char *s, *m;
+	int r;
 
 	if (spool != NULL) {
 		free(c->spool);
@@ -315,6 +376,11 @@ finish(struct conf *c, const char *spool, struct qerr *err)
 		c->state_dir = NULL;
 	if (c->filter == NULL)
 		c->filter = default_filter();
+	if ((r = finish_handoff(c, err)) < 0)
+		return r;
+	if (c->metrics_file == NULL && c->state_dir != NULL &&
+	    asprintf(&c->metrics_file, "%s/qujat.prom", c->state_dir) < 0)
+		c->metrics_file = NULL;
 	s = beside(c->path, c->services_file ? c->services_file :
 	    "services.conf");
 	m = beside(c->path, c->messages_file ? c->messages_file :
@@ -323,7 +389,7 @@ finish(struct conf *c, const char *spool, struct qerr *err)
 	free(c->messages_file);
 	c->services_file = s;
 	c->messages_file = m;
-	if (!c->state_dir || !c->filter || !s || !m)
+	if (!c->state_dir || !c->filter || !c->metrics_file || !s || !m)
 		return qerr_set(err, -ENOMEM, "out of memory");
 	return catalogue_load(s, m, &c->cat, err);
 }
@@ -377,6 +443,13 @@ conf_unref(struct conf *c)
 	free(c->filter);
 	free(c->services_file);
 	free(c->messages_file);
+	free(c->store);
+	free(c->handoff);
+	free(c->handoff_url);
+	free(c->handoff_ca_file);
+	free(c->handoff_client_cert);
+	free(c->handoff_client_key);
+	free(c->metrics_file);
 	free(c);
 }
 

@@ -14,6 +14,7 @@
 #include "bundle.h"
 #include "conf.h"
 #include "daemon.h"
+#include "handoff.h"
 #include "log.h"
 #include "store.h"
 
@@ -115,9 +116,10 @@ publish_after(uv_work_t *w, int status)
 	(void)status;
 	if (b->decision == DECIDE_ACCEPT || b->decision == DECIDE_REJECT) {
 		log_final(b);
-		if (b->decision == DECIDE_ACCEPT)
+		if (b->decision == DECIDE_ACCEPT) {
 			d->n.accepted++;
-		else
+			handoff_kick(d->handoff, b->id);
+		} else
 			d->n.rejected++;
 	} else if (b->decision == DECIDE_RETRY) {
 		retry_later(d, b);
@@ -315,6 +317,12 @@ retry_cb(uv_timer_t *t)
 	scan_start(d);
 }
 
+static bool
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
 static void
 reload(struct daemon *d)
 {
@@ -328,9 +336,12 @@ reload(struct daemon *d)
 	    (unsigned long long)ts.tv_nsec / 1000);
 	if (conf_load(d->conf_path, d->spool_override, &nc, &err) == 0 &&
 	    (strcmp(nc->spool, d->conf->spool) != 0 ||
-	    strcmp(nc->state_dir, d->conf->state_dir) != 0))
-		qerr_set(&err, -EINVAL, "%s: spool and state_dir cannot change "
-		    "on reload; restart qujatd for that", d->conf_path);
+	    strcmp(nc->state_dir, d->conf->state_dir) != 0 ||
+	    nc->handoff_http != d->conf->handoff_http ||
+	    !same_str(nc->store, d->conf->store)))
+		qerr_set(&err, -EINVAL, "%s: spool, state_dir, store and "
+		    "handoff cannot change on reload; restart qujatd for that",
+		    d->conf_path);
 	if (err.msg[0]) {
 		log_msg(LOG_ERR, NULL, "reload refused, keeping the running "
 		    "configuration: %s", err.msg);
@@ -340,6 +351,7 @@ reload(struct daemon *d)
 	}
 	conf_unref(d->conf);
 	d->conf = nc;
+	handoff_set_conf(d->handoff, nc);
 	log_set_level(nc->log_level);
 	pool_set_limit(&d->pool, conf_workers(nc));
 	d->max_inflight = 2 * conf_workers(nc);
@@ -411,6 +423,8 @@ daemon_close(struct daemon *d)
 	for (size_t i = 0; i < sizeof(hs) / sizeof(*hs); i++)
 		uv_close(hs[i], NULL);
 	pool_close(&d->pool);
+	handoff_close(d->handoff);
+	d->handoff = NULL;
 	log_msg(LOG_NOTICE, NULL, "stopped");
 }
 
@@ -490,6 +504,9 @@ daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 	if (d->nresume)
 		log_msg(LOG_NOTICE, NULL, "resuming %zu bundles left in active/",
 		    d->nresume);
+	if (d->conf->handoff_http && (r = handoff_new(d->loop, d->conf,
+	    &d->spool, &d->n.handoff, &d->handoff, err)) < 0)
+		return r;
 	return 0;
 }
 

@@ -47,6 +47,19 @@ struct conf {
 	int64_t min_dpi;		/* ... and never below this */
 	int64_t low_dpi;		/* below this: resolution_too_low */
 	int64_t quality_floor;		/* lowest JPEG quality the engine uses */
+	char *store;			/* NULL/"sqlite", or a libpq conninfo */
+	char *handoff;			/* "outbox" (default) or "http" */
+	int handoff_http;		/* handoff is "http" */
+	char *handoff_url;		/* where bundles are POSTed */
+	char *handoff_ca_file;		/* CA bundle for https; NULL: system */
+	char *handoff_client_cert;	/* client certificate (PEM) or NULL */
+	char *handoff_client_key;	/* its key (PEM) or NULL */
+	int64_t handoff_concurrency;	/* POSTs at once */
+	int64_t handoff_timeout_ms;	/* whole POST, connect included */
+	int64_t handoff_backoff_max_ms;	/* cap of the retry interval */
+	int64_t retention_days;		/* sent/, originals/; 0 keeps forever */
+	int64_t rejected_retention_days; /* rejected/; 0 keeps forever */
+	char *metrics_file;		/* default <state_dir>/qujat.prom */
 	struct limits limits;
 	struct catalogue *cat;		/* checklists and refusal texts */
 };

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
+#include "handoff.h"
 #include "spool.h"
 #include "worker.h"
 
@@ -19,6 +20,7 @@ struct bundle;
 
 struct counters {
 	uint64_t accepted, rejected, retried, worker_failures;
+	struct handoff_stats handoff;	/* the HTTP hand-off's */
 };
 
 struct daemon {
@@ -28,6 +30,7 @@ struct daemon {
 	const char *spool_override;	/* --spool, kept for reloads */
 	struct spool spool;
 	struct store *store;
+	struct handoff *handoff;	/* NULL: hand-off is outbox/ */
 	struct pool pool;
 	char **worker_env;
 
