@@ -489,7 +489,11 @@ daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 	if ((r = mkdir_p(d->conf->state_dir, 0750)) < 0)
 		return qerr_set(err, r, "cannot create state folder '%s': %s",
 		    d->conf->state_dir, strerror(-r));
-	snprintf(path, sizeof(path), "%s/store.sqlite", d->conf->state_dir);
+	if (d->conf->store && strcmp(d->conf->store, "sqlite") != 0)
+		snprintf(path, sizeof(path), "%s", d->conf->store);
+	else
+		snprintf(path, sizeof(path), "%s/store.sqlite",
+		    d->conf->state_dir);
 	if ((r = store_open(path, &d->store, err)) < 0)
 		return r;
 	d->worker_env = daemon_worker_env();

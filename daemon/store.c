@@ -1,52 +1,47 @@
 /*
- * store.c: the one-child-one-application rule in SQLite. The primary key
- * (service, child_iin) makes the database, not the daemon, decide who
- * holds a child's place; a claim is one INSERT in one transaction.
+ * store.c: the one-child-one-application store (store.h) in front of its
+ * two back-ends: SQLite in the state folder (one host) and PostgreSQL
+ * (several hosts sharing the rule). Trusted input only: the operator's
+ * store string and ids the manifest parser validated.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sqlite3.h>
 
 #include "store.h"
+#include "store_backend.h"
 
 struct store {
-	sqlite3 *db;
+	const struct store_ops *ops;
+	void *impl;
 };
 
-static const char schema[] =
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA synchronous=FULL;"
-	"CREATE TABLE IF NOT EXISTS holds ("
-	" service TEXT NOT NULL,"
-	" child_iin TEXT NOT NULL,"
-	" application_id TEXT NOT NULL,"
-	" institution TEXT,"
-	" created INTEGER NOT NULL,"
-	" PRIMARY KEY (service, child_iin));";
+int
+store_is_pg(const char *spec)
+{
+	return spec != NULL && (strncmp(spec, "postgresql://", 13) == 0 ||
+	    strncmp(spec, "postgres://", 11) == 0 || strchr(spec, '=') != NULL);
+}
 
 int
-store_open(const char *path, struct store **out, struct qerr *err)
+store_open(const char *spec, struct store **out, struct qerr *err)
 {
 	struct store *st = calloc(1, sizeof(*st));
-	char *msg = NULL;
-	int rc;
+	int r;
 
-	if (!st)
+	*out = NULL;
+	if (st == NULL)
 		return qerr_set(err, -ENOMEM, "out of memory");
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(st->db, 10000);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(st->db, schema, NULL, NULL, &msg);
-	if (rc != SQLITE_OK) {
-		qerr_set(err, -EIO, "cannot open store '%s': %s", path,
-		    msg ? msg : sqlite3_errmsg(st->db));
-		sqlite3_free(msg);
-		store_close(st);
-		return -EIO;
+	if (store_is_pg(spec)) {
+		st->ops = &store_pg_ops;
+		r = store_pg_open(spec, &st->impl, err);
+	} else {
+		st->ops = &store_sqlite_ops;
+		r = store_sqlite_open(spec, &st->impl, err);
+	}
+	if (r < 0) {
+		free(st);
+		return r;
 	}
 	*out = st;
 	return 0;
@@ -55,96 +50,30 @@ store_open(const char *path, struct store **out, struct qerr *err)
 void
 store_close(struct store *st)
 {
-	if (!st)
+	if (st == NULL)
 		return;
-	sqlite3_close(st->db);
+	st->ops->close(st->impl);
 	free(st);
 }
 
-/* The application holding (service, iin), malloc'd, or NULL. */
-static char *
-store_holder(struct store *st, const char *service, const char *iin)
+const char *
+store_kind(const struct store *st)
 {
-	sqlite3_stmt *q;
-	char *id = NULL;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT application_id FROM holds "
-	    "WHERE service = ?1 AND child_iin = ?2", -1, &q, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_text(q, 1, service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, iin, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		id = strdup((const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-	return id;
+	return st->ops->name;
 }
-
-static int store_claim_locked(struct store *st, const char *service,
-    const char *child_iin, const char *application_id,
-    const char *institution, char **holder);
 
 int
 store_claim(struct store *st, const char *service, const char *child_iin,
     const char *application_id, const char *institution, char **holder)
 {
-	sqlite3_mutex *mx = sqlite3_db_mutex(st->db);
-	int r;
-
-	/* sqlite3_changes() must see our own INSERT, not another thread's. */
-	sqlite3_mutex_enter(mx);
-	r = store_claim_locked(st, service, child_iin, application_id,
+	return st->ops->claim(st->impl, service, child_iin, application_id,
 	    institution, holder);
-	sqlite3_mutex_leave(mx);
-	return r;
-}
-
-static int
-store_claim_locked(struct store *st, const char *service,
-    const char *child_iin, const char *application_id,
-    const char *institution, char **holder)
-{
-	sqlite3_stmt *q;
-	char *who;
-	int rc;
-
-	rc = sqlite3_prepare_v2(st->db, "INSERT INTO holds (service, "
-	    "child_iin, application_id, institution, created) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING", -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return -EIO;
-	sqlite3_bind_text(q, 1, service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, child_iin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, application_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, institution, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 5, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
-		return -EIO;
-	if (sqlite3_changes(st->db) == 1)
-		return 0;
-	/* The row exists; it is ours when a resumed bundle claims again. */
-	who = store_holder(st, service, child_iin);
-	if (!who)
-		return -EIO;
-	if (strcmp(who, application_id) == 0) {
-		free(who);
-		return 0;
-	}
-	if (holder)
-		*holder = who;
-	else
-		free(who);
-	return -EEXIST;
 }
 
 int
 store_held_by_other(struct store *st, const char *service,
     const char *child_iin, const char *application_id)
 {
-	char *who = store_holder(st, service, child_iin);
-	int r = who && strcmp(who, application_id) != 0;
-
-	free(who);
-	return r;
+	return st->ops->held_by_other(st->impl, service, child_iin,
+	    application_id);
 }
