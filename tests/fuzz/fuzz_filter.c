@@ -1,0 +1,82 @@
+/*
+ * fuzz_filter.c: libFuzzer harness for the worker's decoders, in-process
+ * and without the sandbox. Built once per format with -DFUZZ_FMT=fmt_jpeg
+ * (fmt_png, fmt_tiff, fmt_pdf): the input goes straight to that format's
+ * probe(); or with -DFUZZ_DETECT: libmagic decides the type first and the
+ * matching probe runs, as qujat-filter's main() does.
+ * The limits are the daemon's defaults except pixels (4 megapixels, so
+ * one run stays fast; the header check is the same code) and memory
+ * (256 MB: libjpeg's pool and libtiff's allocation cap follow it).
+ * SECURITY: test-only; runs hostile bytes through the real decoders.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+#include "fuzz.h"
+
+#define MIB (1024ull * 1024ull)
+
+static const struct filter_limits fuzz_limits = {
+	.max_bytes = 64 * MIB, .max_pixels = 4000000,
+	.max_pages = 500, .max_objects = 1000000,
+	.max_stream_bytes = 256 * MIB, .cpu_seconds = 60,
+	.memory_mb = 256, .probe_only = 1,
+};
+
+/* The report must stay what report_format() can write. */
+static void
+check(const struct filter_report *rep)
+{
+	char buf[REPORT_MAX];
+
+	if (memchr(rep->detail, 0, sizeof(rep->detail)) == NULL ||
+	    memchr(rep->type, 0, sizeof(rep->type)) == NULL ||
+	    rep->width < 0 || rep->height < 0 || rep->pages < 0)
+		abort();
+	if (report_format(rep, buf, sizeof(buf)) < 0)
+		abort();
+}
+
+#ifdef FUZZ_DETECT
+static struct magic_set *ms;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if ((ms = detect_open()) == NULL) {
+		fprintf(stderr, "fuzz_detect: cannot load libmagic\n");
+		abort();
+	}
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct filter_input in = { data, size, &fuzz_limits };
+	struct filter_report rep = { .status = FS_OK };
+	const struct fmt_ops *fmt;
+
+	detect_type(ms, data, size, rep.type, sizeof(rep.type));
+	if ((fmt = fmt_lookup(rep.type)) != NULL)
+		fmt->probe(&in, &rep);
+	check(&rep);
+	return 0;
+}
+#else
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct filter_input in = { data, size, &fuzz_limits };
+	struct filter_report rep = { .status = FS_OK };
+
+	snprintf(rep.type, sizeof(rep.type), "%s", FUZZ_FMT.mime);
+	FUZZ_FMT.probe(&in, &rep);
+	check(&rep);
+	return 0;
+}
+#endif
