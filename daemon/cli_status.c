@@ -1,10 +1,9 @@
 /*
  * cli_status.c: `qujat status`: how many bundles each spool folder holds
- * and how long the oldest has been there (the age that alerts matter on).
+ * and how long the oldest has been there (the age that alerts matter on),
+ * then the daemon's counters as its metrics file shows them (metrics.h).
+ * Reads only the spool's names and the daemon's own file.
  */
-#include <dirent.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,29 +13,40 @@
 #include "conf.h"
 #include "spool.h"
 
-static void
-folder_stats(int dfd, long *count, long *oldest_s)
+/* Shown from the spool itself, so skipped in the metrics file. */
+static int
+is_folder_metric(const char *line)
 {
-	DIR *d = fdopendir(dup(dfd));
-	struct dirent *de;
-	time_t now = time(NULL), min = now;
-	struct stat st;
+	return strncmp(line, "qujat_bundles{", 14) == 0 ||
+	    strncmp(line, "qujat_oldest_bundle_age_seconds{", 32) == 0;
+}
 
-	*count = 0;
-	while (d && (de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
-		if (de->d_name[0] == '.' ||
-		    (n > 4 && !strcmp(de->d_name + n - 4, ".tmp")))
-			continue;
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		(*count)++;
-		if (st.st_ctime < min)	/* a rename into the folder sets ctime */
-			min = st.st_ctime;
+/* The counters of the metrics file as a table: "name{labels} value". */
+static void
+print_counters(const char *path)
+{
+	char line[512], *sp;
+	struct stat st;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL || fstat(fileno(f), &st) < 0) {
+		printf("\nno metrics in '%s' (is qujatd running?)\n", path);
+		if (f)
+			fclose(f);
+		return;
 	}
-	if (d)
-		closedir(d);
-	*oldest_s = *count ? (long)(now - min) : 0;
+	printf("\ncounters from '%s', written %lld s ago\n%-52s %14s\n", path,
+	    (long long)(time(NULL) - st.st_mtime), "metric", "value");
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0' || is_folder_metric(line))
+			continue;
+		if ((sp = strrchr(line, ' ')) == NULL)
+			continue;
+		*sp = '\0';
+		printf("%-52s %14s\n", line, sp + 1);
+	}
+	fclose(f);
 }
 
 int
@@ -56,9 +66,10 @@ cli_status(const struct cli_opts *o)
 	    "oldest (s)");
 	for (int i = 0; i < SP_NDIRS; i++) {
 		long n, age;
-		folder_stats(sp.dfd[i], &n, &age);
+		spool_folder_stats(sp.dfd[i], &n, &age);
 		printf("%-10s %8ld %12ld\n", spool_dir_name[i], n, age);
 	}
+	print_counters(c->metrics_file);
 	spool_close(&sp);
 	conf_unref(c);
 	return 0;

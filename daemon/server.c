@@ -16,6 +16,8 @@
 #include "daemon.h"
 #include "handoff.h"
 #include "log.h"
+#include "metrics.h"
+#include "retention.h"
 #include "store.h"
 
 #define RETRY_MS 10000	/* a bundle that could not be finished waits this */
@@ -116,6 +118,7 @@ publish_after(uv_work_t *w, int status)
 	(void)status;
 	if (b->decision == DECIDE_ACCEPT || b->decision == DECIDE_REJECT) {
 		log_final(b);
+		counters_add_bundle(&d->n, b);
 		if (b->decision == DECIDE_ACCEPT) {
 			d->n.accepted++;
 			handoff_kick(d->handoff, b->id);
@@ -425,6 +428,8 @@ daemon_close(struct daemon *d)
 	pool_close(&d->pool);
 	handoff_close(d->handoff);
 	d->handoff = NULL;
+	retention_close(d->retention);
+	metrics_close(d->metrics);
 	log_msg(LOG_NOTICE, NULL, "stopped");
 }
 
@@ -511,6 +516,8 @@ daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 	if (d->conf->handoff_http && (r = handoff_new(d->loop, d->conf,
 	    &d->spool, &d->n.handoff, &d->handoff, err)) < 0)
 		return r;
+	d->metrics = metrics_new(d);
+	d->retention = retention_new(d);
 	return 0;
 }
 

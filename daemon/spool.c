@@ -223,3 +223,34 @@ remove_flat_dir(int dirfd, const char *name)
 		return -errno;
 	return 0;
 }
+
+int
+spool_folder_stats(int dfd, long *count, long *oldest_s)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	time_t now = time(NULL), min = now;
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+
+	*count = *oldest_s = 0;
+	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if (de->d_name[0] == '.' ||
+		    (n > 4 && !strcmp(de->d_name + n - 4, ".tmp")))
+			continue;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		(*count)++;
+		if (st.st_ctime < min)
+			min = st.st_ctime;
+	}
+	closedir(dir);
+	*oldest_s = *count && now > min ? (long)(now - min) : 0;
+	return 0;
+}

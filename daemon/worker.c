@@ -94,6 +94,10 @@ job_finish(struct job *j)
 		} else
 			j->result = JOB_OK;
 	}
+	if (j->result == JOB_CRASHED || j->result == JOB_FAILED)
+		p->failures++;
+	else if (j->result == JOB_TIMEOUT)
+		p->timeouts++;
 	if (j->result == JOB_CRASHED)
 		snprintf(j->why, sizeof(j->why), "killed by signal %d (%s)",
 		    j->term_signal, strsignal(j->term_signal));

@@ -17,10 +17,18 @@
 struct conf;
 struct store;
 struct bundle;
+struct metrics;
+struct retention;
 
+#define COUNTERS_NCODES 32
+
+/* Since start; the metrics file shows them (metrics.h). */
 struct counters {
 	uint64_t accepted, rejected, retried, worker_failures;
-	struct handoff_stats handoff;	/* the HTTP hand-off's */
+	uint64_t refused[COUNTERS_NCODES];	/* reasons, by metrics_codes */
+	uint64_t bytes_in, bytes_out;		/* decided bundles */
+	uint64_t accepted_in, accepted_out;	/* accepted bundles */
+	struct handoff_stats handoff;		/* the HTTP hand-off's */
 };
 
 struct daemon {
@@ -31,6 +39,8 @@ struct daemon {
 	struct spool spool;
 	struct store *store;
 	struct handoff *handoff;	/* NULL: hand-off is outbox/ */
+	struct metrics *metrics;
+	struct retention *retention;
 	struct pool pool;
 	char **worker_env;
 

@@ -51,6 +51,12 @@ int rename_durable_aside(int fromfd, const char *name, int tofd,
 /* True when name exists in folder d (any type, links not followed). */
 int spool_exists(const struct spool *sp, enum spool_dir d, const char *name);
 
+/* How many bundles folder dfd holds (names starting with '.' or ending in
+ * ".tmp" are not bundles) and the age in seconds of the oldest, by the
+ * ctime a rename into the folder sets (0 when empty). Blocking; reads
+ * through its own open of the folder. 0 or -errno. */
+int spool_folder_stats(int dfd, long *count, long *oldest_s);
+
 /* fsync a folder by fd; returns 0 or -errno. */
 int fsync_dir(int dirfd);
 

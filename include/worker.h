@@ -33,6 +33,7 @@ struct pool {
 	struct job *live;		/* started, not yet finished */
 	uv_timer_t kick;		/* delivers cancellations of queued jobs */
 	char **env;			/* the workers' environment */
+	uint64_t failures, timeouts;	/* jobs crashed or failed, timed out */
 };
 
 struct job {
