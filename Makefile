@@ -95,6 +95,9 @@ fuzz_def_pdf = -DFUZZ_FMT=fmt_pdf
 fuzz_def_detect = -DFUZZ_DETECT
 
 $(B)/obj/tests/fuzz/%.o: CPPFLAGS += -DFUZZ_CONF_DIR='"$(CURDIR)/conf"'
+# The -MMD files are made by the compiler, never by a rule (else make would
+# try filter-%.o's recipe on filter-jpeg.d.o to remake them).
+$(B)/obj/tests/fuzz/%.d: ;
 $(B)/obj/tests/fuzz/filter-%.o: tests/fuzz/fuzz_filter.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(F_CFLAGS) $(fuzz_def_$*) -c -o $@ $<
@@ -153,6 +156,10 @@ run: deps
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do $$t || fail=1; done; exit $$fail
 
+# The worker on files made by the test: reports, engine variants, sandbox.
+filter-tests: $(B)/qujat-filter $(TEST_PROGS)
+	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/filter/run.py $(CURDIR)/$(B)
+
 integration: $(PROGS) $(TEST_PROGS)
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) -m unittest discover -s tests/integration -t tests/integration $(if $(V),-v)
 
@@ -160,6 +167,7 @@ check: deps
 	@$(MAKE) --no-print-directory all $(TEST_PROGS) $(UNIT_BIN) $(REPLAY_BIN)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory regression
+	@$(MAKE) --no-print-directory filter-tests
 	@$(MAKE) --no-print-directory integration
 
 # The sanitizer flags go through the environment so that the Makefile's
@@ -172,6 +180,7 @@ check-asan: deps
 check-built: all $(TEST_PROGS) $(UNIT_BIN) $(REPLAY_BIN)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory regression
+	@$(MAKE) --no-print-directory filter-tests
 	@$(MAKE) --no-print-directory integration
 
 # Every input under tests/regression/<harness>/ through its harness.
@@ -222,7 +231,7 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz run
 
-.PHONY: all deps run unit integration check check-asan check-built bench bench-deps install clean \
+.PHONY: all deps run unit filter-tests integration check check-asan check-built bench bench-deps install clean \
 	regression fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
