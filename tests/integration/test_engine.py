@@ -1,0 +1,117 @@
+"""The compression engine through the daemon: over-budget bundles fit,
+pages stay legible (pixel size of the chosen dpi, the blue stamp still
+blue, upright, every page in order), and what cannot be legible is refused
+(blank_page, resolution_too_low, too_large)."""
+
+import io
+import json
+import re
+
+from PIL import Image
+
+import qujatlib as q
+
+A4_W_IN = 210 / 25.4
+
+
+def colour_scan(dpi, seed, quality=95):
+    """A colour A4 scan with a blue stamp, noisy like a real scanner."""
+    img = q.page_image(dpi, seed, noise=12, mode="RGB")
+    return q._save(img, "JPEG", quality=quality, dpi=(dpi, dpi))
+
+
+def blue_pixels(img):
+    img = img.convert("RGB").resize((400, round(400 * img.size[1] /
+                                                img.size[0])))
+    return sum(1 for r, g, b in img.getdata() if b - r > 60 and b - g > 40)
+
+
+class Engine(q.SpoolTest):
+
+    def over_budget(self, app, files):
+        docs = [(n, "vkk_conclusion") for n in files]
+        m = q.manifest_for(app, "home_schooling", docs, files=files)
+        self.assertGreater(sum(len(b) for b in files.values()), 5000000)
+        q.drop(self.spool, app, files, m)
+
+    def test_over_budget_bundle_fits(self):
+        files = {"page-%d.jpg" % i: colour_scan(300, 40 + i) for i in range(3)}
+        files["page-3.jpg"] = colour_scan(600, 50, quality=92)
+        self.daemon()
+        self.over_budget("ENG-FIT", files)
+        man, rep, out = self.assertAccepted("ENG-FIT", files, timeout=120)
+        total = sum(e["bytes"] for e in man["documents"])
+        self.assertLessEqual(total, 5000000)
+        self.assertEqual(total, sum((out / e["file"]).stat().st_size
+                                    for e in man["documents"]))
+        for e in rep["files"]:
+            self.assertEqual(e["action"], "recompressed", e)
+            m = re.match(r"d(\d+)q(\d+)([cg])$", e["variant"])
+            self.assertTrue(m, e["variant"])
+            dpi = int(m.group(1))
+            self.assertGreaterEqual(dpi, 150)
+            with Image.open(out / e["file"]) as img:
+                want = round(A4_W_IN * dpi)
+                self.assertLessEqual(abs(img.size[0] - want), 2,
+                                     "%s is %s px wide, %d dpi wants %d" % (
+                                         e["file"], img.size, dpi, want))
+                self.assertEqual(m.group(3), "c", "a stamped page went grey")
+                self.assertGreater(blue_pixels(img), 50,
+                                   "the blue stamp of %s is gone" % e["file"])
+
+    def test_small_bundle_unchanged(self):
+        files = {"page.jpg": q.scan_jpeg(dpi=160, seed=3)}
+        self.daemon()
+        m = q.manifest_for("ENG-KEEP", "home_schooling",
+                           [("page.jpg", "vkk_conclusion")], files=files)
+        q.drop(self.spool, "ENG-KEEP", files, m)
+        man, rep, out = self.assertAccepted("ENG-KEEP", files)
+        self.assertEqual((out / "page.jpg").read_bytes(), files["page.jpg"])
+        self.assertEqual(rep["files"][0]["action"], "passed")
+
+    def test_tiff_becomes_pdf_in_order(self):
+        tif = q.scan_tiff(dpi=200, seed=5, pages=3)
+        files = {"scan.tif": tif}
+        self.daemon()
+        m = q.manifest_for("ENG-TIF", "home_schooling",
+                           [("scan.tif", "vkk_conclusion")], files=files)
+        q.drop(self.spool, "ENG-TIF", files, m)
+        man, rep, out = self.assertAccepted("ENG-TIF", files)
+        doc = man["documents"][0]
+        self.assertEqual(doc["file"], "scan.pdf")
+        self.assertEqual(doc["media_type"], "application/pdf")
+        data = (out / "scan.pdf").read_bytes()
+        self.assertTrue(data.startswith(b"%PDF"))
+        self.assertEqual(rep["files"][0]["pages"], 3)
+        self.assertEqual(len(re.findall(rb"/Type\s*/Page[^s]", data)), 3)
+
+    def test_blank_page_refused(self):
+        blank = q._save(Image.new("L", (1240, 1754), 250), "JPEG",
+                        quality=90, dpi=(150, 150))
+        files = {"blank.jpg": blank, "page.jpg": q.scan_jpeg(dpi=160, seed=1)}
+        self.daemon()
+        m = q.manifest_for("ENG-BLANK", "home_schooling",
+                           [(n, "vkk_conclusion") for n in files],
+                           files=files)
+        q.drop(self.spool, "ENG-BLANK", files, m)
+        ref = self.assertRefused("ENG-BLANK", ["blank_page"], files)
+        self.assertEqual(self.reason(ref, "blank_page")["file"], "blank.jpg")
+
+    def test_low_resolution_refused(self):
+        low = q._save(q.page_image(50, 2, 0, "L"), "JPEG", quality=90)
+        files = {"tiny.jpg": low}
+        self.daemon()
+        m = q.manifest_for("ENG-LOW", "home_schooling",
+                           [("tiny.jpg", "vkk_conclusion")], files=files)
+        q.drop(self.spool, "ENG-LOW", files, m)
+        ref = self.assertRefused("ENG-LOW", ["resolution_too_low"], files)
+        self.assertIn("150", ref["reasons"][0]["message"]["ru"])
+
+    def test_nothing_legible_fits(self):
+        files = {"page-%d.jpg" % i: colour_scan(300, 60 + i) for i in range(2)}
+        self.daemon(max_bundle_bytes=60000)
+        m = q.manifest_for("ENG-BIG", "home_schooling",
+                           [(n, "vkk_conclusion") for n in files],
+                           files=files)
+        q.drop(self.spool, "ENG-BIG", files, m)
+        self.assertRefused("ENG-BIG", ["too_large"], files, timeout=120)
