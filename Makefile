@@ -10,6 +10,8 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 MANDIR     ?= $(PREFIX)/share/man
+STATEDIR   ?= /var/lib/qujat
+VERSION    ?= 0.6.0
 DESTDIR    ?=
 PKG_CONFIG ?= pkg-config
 PYTHON     ?= /usr/bin/python3
@@ -222,16 +224,37 @@ install: all
 	install -m 755 $(B)/qujatd $(DESTDIR)$(SBINDIR)/qujatd
 	install -m 755 $(B)/qujat $(DESTDIR)$(BINDIR)/qujat
 	install -m 755 $(B)/qujat-filter $(DESTDIR)$(LIBEXECDIR)/qujat-filter
-	install -m 644 conf/qujat.conf conf/services.conf conf/messages.conf $(DESTDIR)$(SYSCONFDIR)/
+	install -m 644 conf/services.conf conf/messages.conf $(DESTDIR)$(SYSCONFDIR)/
+	# The installed daemon keeps its state where the unit's StateDirectory= is.
+	sed 's|^# state_dir = .*|state_dir = "$(STATEDIR)";|' conf/qujat.conf \
+		> $(DESTDIR)$(SYSCONFDIR)/qujat.conf
+	chmod 644 $(DESTDIR)$(SYSCONFDIR)/qujat.conf
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 644 man/qujat.1 $(DESTDIR)$(MANDIR)/man1/qujat.1
+	install -m 644 man/qujat.conf.5 $(DESTDIR)$(MANDIR)/man5/qujat.conf.5
+	install -m 644 man/qujatd.8 $(DESTDIR)$(MANDIR)/man8/qujatd.8
 	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/qujatd.service.in \
 		> $(DESTDIR)$(UNITDIR)/qujatd.service
 	install -m 644 systemd/qujat.sysusers $(DESTDIR)$(SYSUSERSDIR)/qujat.conf
 	install -m 644 systemd/qujat.tmpfiles $(DESTDIR)$(TMPFILESDIR)/qujat.conf
 
+# A Debian package from `make install` (PREFIX=/usr, Debian's build flags)
+# in its own build folder, put together by pkg/mkdeb.sh with dpkg-deb.
+DEB = $(B)/qujat_$(VERSION)_amd64.deb
+deb: $(DEB)
+$(DEB): $(PROGS) man/qujatd.8 man/qujat.1 man/qujat.conf.5 pkg/mkdeb.sh systemd/qujatd.service.in
+	rm -rf $(B)/deb-root $(B)/deb-build
+	export DEB_BUILD_MAINT_OPTIONS=hardening=+all; \
+	CFLAGS="$$(dpkg-buildflags --get CFLAGS)" CPPFLAGS="$$(dpkg-buildflags --get CPPFLAGS)" \
+		LDFLAGS="$$(dpkg-buildflags --get LDFLAGS)" \
+		$(MAKE) --no-print-directory B=$(B)/deb-build PREFIX=/usr UNITDIR=/lib/systemd/system \
+		DESTDIR=$(abspath $(B))/deb-root install
+	sh pkg/mkdeb.sh $(B)/deb-root $(VERSION) $@
+
 clean:
 	rm -rf build build-asan build-fuzz run
 
-.PHONY: all deps run unit filter-tests integration check check-asan check-built bench bench-deps install clean \
+.PHONY: deb all deps run unit filter-tests integration check check-asan check-built bench bench-deps install clean \
 	regression fuzz
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' -type f 2>/dev/null)
