@@ -209,6 +209,76 @@ open_file(struct bundle *b, const struct document *d, const struct stat *st0)
 	return f->out_fd < 0 ? fail(b, -errno, "cannot create output") : 0;
 }
 
+/* Length of the valid UTF-8 sequence at s (1 for ASCII), or 0. */
+static size_t
+utf8_seq(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07u;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {	/* stops at the NUL: not 10xxxxxx */
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* A reason about a folder entry. Its name may be any bytes but goes into
+ * JSON and into sentences in three languages: each byte of an invalid
+ * UTF-8 sequence is shown as U+FFFD, the rest as it is. */
+static int
+entry_reason(struct bundle *b, const char *code, const char *name,
+    const char *type)
+{
+	size_t n = strlen(name), o = 0, i, k;
+	char *s = malloc(3 * n + 1);
+	int r;
+
+	if (s == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_seq((const unsigned char *)name + i)) == 0) {
+			memcpy(s + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			k = 1;
+		} else {
+			memcpy(s + o, name + i, k);
+			o += k;
+		}
+	}
+	s[o] = '\0';
+	r = reasons_add(&b->reasons, code, NULL, s, type, NULL);
+	free(s);
+	return r;
+}
+
+/* The manifest lists more files than allowed: manifest.c does not examine
+ * its entries past twice the limit, so a file without an entry may well
+ * have one; the refusal already says there are too many. */
+static bool
+over_file_limit(const struct bundle *b)
+{
+	for (size_t i = 0; i < b->reasons.n; i++)
+		if (b->reasons.v[i].msg_key &&
+		    strcmp(b->reasons.v[i].msg_key, "limit_files") == 0)
+			return true;
+	return false;
+}
+
 static int
 examine_entry(struct bundle *b, const char *name, bool *seen)
 {
@@ -218,11 +288,11 @@ examine_entry(struct bundle *b, const char *name, bool *seen)
 	if (fstatat(b->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;	/* vanished: file_missing will say it */
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
-		return reasons_add(&b->reasons, "file_not_regular", NULL,
-		    name, d ? d->type : NULL, NULL);
+		return entry_reason(b, "file_not_regular", name,
+		    d ? d->type : NULL);
 	if (!d)
-		return b->have_manifest ? reasons_add(&b->reasons,
-		    "file_unlisted", NULL, name, NULL, NULL) : 0;
+		return b->have_manifest && !over_file_limit(b) ?
+		    entry_reason(b, "file_unlisted", name, NULL) : 0;
 	seen[d - b->m.docs] = true;
 	return open_file(b, d, &st);
 }

@@ -19,6 +19,18 @@
 static char dir[] = "/tmp/qujat-fuzz-conf.XXXXXX";
 static char path[sizeof(dir) + 16];
 
+/* Debian 12's libconfig (1.5) leaks its scanner's string buffer when a
+ * string token is dropped by a syntax error (fixed upstream in 1.7.3,
+ * hyperrealm/libconfig#142): 100-odd bytes per refused file, once per
+ * `qujatd -t` or refused reload. Not ours to fix; our own leaks still
+ * show. */
+const char *__lsan_default_suppressions(void);
+const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:strbuf_append\nleak:libconfig.so\n";
+}
+
 static void
 cleanup(void)
 {

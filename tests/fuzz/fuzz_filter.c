@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "filter.h"
 #include "fuzz.h"
 
@@ -22,8 +23,22 @@ static const struct filter_limits fuzz_limits = {
 	.max_bytes = 64 * MIB, .max_pixels = 4000000,
 	.max_pages = 500, .max_objects = 1000000,
 	.max_stream_bytes = 256 * MIB, .cpu_seconds = 60,
-	.memory_mb = 256, .probe_only = 1,
+	.memory_mb = 256,
+	.max_dpi = 200, .min_dpi = 150, .low_dpi = 100, .quality_floor = 40,
 };
+
+/* probe(), then emit() on what it passed, as qujat-filter's main(). */
+static void
+run(const struct fmt_ops *fmt, const struct filter_input *in,
+    struct filter_report *rep)
+{
+	struct engine e = { .in = in, .rep = rep, .fmt = fmt };
+
+	if (fmt->probe(in, rep) < 0 || rep->status != FS_OK)
+		return;
+	fmt->emit(&e);
+	buf_release(&e.out);
+}
 
 /* The report must stay what report_format() can write. */
 static void
@@ -63,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	detect_type(ms, data, size, rep.type, sizeof(rep.type));
 	if ((fmt = fmt_lookup(rep.type)) != NULL)
-		fmt->probe(&in, &rep);
+		run(fmt, &in, &rep);
 	check(&rep);
 	return 0;
 }
@@ -75,7 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct filter_report rep = { .status = FS_OK };
 
 	snprintf(rep.type, sizeof(rep.type), "%s", FUZZ_FMT.mime);
-	FUZZ_FMT.probe(&in, &rep);
+	run(&FUZZ_FMT, &in, &rep);
 	check(&rep);
 	return 0;
 }
