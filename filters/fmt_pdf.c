@@ -13,6 +13,7 @@
 
 #include "engine.h"
 #include "filter.h"
+#include "pdfimg.h"
 
 /* The message of the pending error (or of the first warning), or NULL. */
 static const char *pdf_problem(qpdf_data q, enum qpdf_error_code_e *code)
@@ -169,28 +170,86 @@ static int pdf_probe(const struct filter_input *in,
 	return 0;
 }
 
-/* The lossless variant, listed when it is smaller than keep. */
-static int pdf_menu(struct engine *e)
+/* Resolution and blankness first: a scan below --low-dpi is refused
+ * before anything is encoded. */
+static void pdf_judge(struct engine *e, const struct pdf_job *j)
 {
-	struct buf b = { 0 };
-	int rc;
+	const struct filter_limits *lim = e->in->lim;
+	struct filter_report *rep = e->rep;
 
-	if (!pdf_may_rewrite(e->in->buf, e->in->len))
-		return 0;
-	if ((rc = pdf_rewrite(e->in->buf, e->in->len, &b)) == 0 &&
-	    b.len < e->in->len)
-		e->rep->variants[e->rep->nvariants++] = (struct report_variant){
-		    .id = "lossless", .bytes = (int64_t)b.len, .rank = 99 };
-	buf_release(&b);
-	return rc == -ENOMEM ? rc : 0;
+	rep->dpi = (int64_t)(j->dpi + 0.5);
+	if (j->dpi > 0 && j->dpi < lim->low_dpi)
+		filter_set_status(rep, FS_LOWRES, "%d dpi is below %d",
+		    (int)rep->dpi, lim->low_dpi);
 }
 
-static int pdf_variant(struct engine *e)
+static int has_recompressible(const struct pdf_job *j)
+{
+	for (size_t i = 0; i < j->nimg; i++)
+		if (j->img[i].ok)
+			return 1;
+	return 0;
+}
+
+/* The specs to encode: the menu's, or the one --variant names. A signed
+ * or encrypted PDF has none. -EINVAL for an unknown variant. */
+static int pdf_plan(struct engine *e, struct pdf_job *j, int rewrite)
+{
+	const struct filter_limits *lim = e->in->lim;
+	const char *v = lim->variant;
+
+	if (v[0] && strcmp(v, "keep") != 0 && strcmp(v, "lossless") != 0) {
+		if (!rewrite || vspec_parse(v, &j->specs[0]) < 0 ||
+		    v[0] != 'd')
+			return -EINVAL;
+		j->nspecs = 1;
+	} else if (lim->menu && rewrite && has_recompressible(j))
+		j->nspecs = menu_specs(lim, 0, j->res, 0, j->specs,
+		    PDF_MAX_SPECS);
+	return 0;
+}
+
+/* The menu after keep: the lossless rewrite and each spec's document,
+ * each written in memory to know its exact size. */
+static int pdf_menu(struct engine *e, struct pdf_job *j, int rewrite)
+{
+	struct report_variant v[PDF_MAX_SPECS + 1];
+	struct buf b = { 0 };
+	struct vspec *sp;
+	size_t size;
+	int n = 0, rc;
+
+	if (!rewrite)
+		return 0;
+	if ((rc = pdf_rewrite(e->in->buf, e->in->len, &b)) == 0)
+		v[n++] = (struct report_variant){ .id = "lossless",
+		    .bytes = (int64_t)b.len, .rank = 99 };
+	buf_release(&b);
+	if (rc == -ENOMEM)
+		return rc;
+	for (int s = 0; s < j->nspecs; s++) {
+		sp = &j->specs[s];
+		rc = pdf_job_write(j, s, NULL, &size);
+		pdf_job_drop(j, s);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc < 0 || j->replaced == 0)
+			continue;	/* the lossless rewrite, or nothing */
+		if (!j->colour)
+			sp->id[strlen(sp->id) - 1] = 'g';
+		v[n] = (struct report_variant){ .bytes = (int64_t)size,
+		    .rank = vspec_rank(e->in->lim, 0, j->res, sp) };
+		snprintf(v[n++].id, sizeof v->id, "%s", sp->id);
+	}
+	menu_publish(e->rep, v, n);
+	return 0;
+}
+
+static int pdf_lossless(struct engine *e, int rewrite)
 {
 	int rc;
 
-	if (strcmp(e->in->lim->variant, "lossless") != 0 ||
-	    !pdf_may_rewrite(e->in->buf, e->in->len)) {
+	if (!rewrite) {
 		filter_set_status(e->rep, FS_UNSUPPORTED, "unknown variant");
 		return 0;
 	}
@@ -201,22 +260,75 @@ static int pdf_variant(struct engine *e)
 	return rc == -EINVAL ? 0 : rc;
 }
 
-/* Keep: the PDF as it is, incremental updates included. Page images are
- * not recompressed yet: the menu offers the lossless rewrite only. */
-static int pdf_emit(struct engine *e)
+static int pdf_lossy(struct engine *e, struct pdf_job *j)
 {
-	const char *v = e->in->lim->variant;
+	char note[64];
+	size_t size;
 	int rc;
 
-	engine_out_type(e, "application/pdf", "pdf");
-	if (v[0] && strcmp(v, "keep") != 0)
-		return pdf_variant(e);
+	if ((rc = pdf_job_write(j, 0, &e->out, &size)) == -EINVAL) {
+		filter_set_status(e->rep, FS_CORRUPT, "pdf: cannot rewrite");
+		return 0;
+	}
+	engine_describe(e, "pdf jpeg", &j->specs[0], j->specs[0].grey ||
+	    !j->colour);
+	snprintf(note, sizeof note, "%d of %zu images recompressed",
+	    j->replaced, j->nimg);
+	engine_note(e, note);
+	return rc;
+}
+
+/* Keep: the PDF as it is, incremental updates included. */
+static int pdf_keep(struct engine *e, struct pdf_job *j, int rewrite)
+{
+	int rc;
+
 	e->rep->variants[0] = (struct report_variant){ .id = "keep",
 	    .bytes = (int64_t)e->in->len, .rank = 100 };
 	e->rep->nvariants = 1;
 	if ((rc = buf_add(&e->out, e->in->buf, e->in->len)) < 0)
 		return rc;
-	return e->in->lim->menu ? pdf_menu(e) : 0;
+	return e->in->lim->menu ? pdf_menu(e, j, rewrite) : 0;
+}
+
+/* Analyses the pages, then writes keep (and sizes the menu), the
+ * lossless rewrite or one lossy variant. A signed or encrypted PDF is
+ * only ever kept. */
+static int pdf_emit(struct engine *e)
+{
+	const char *v = e->in->lim->variant;
+	struct pdf_job j;
+	int rc, rewrite;
+
+	engine_out_type(e, "application/pdf", "pdf");
+	if ((rc = pdf_job_open(&j, e->in)) < 0) {
+		if (rc == -EINVAL)
+			filter_set_status(e->rep, FS_CORRUPT, "pdf: cannot read");
+		goto out;
+	}
+	rewrite = pdf_may_rewrite(e->in->buf, e->in->len) &&
+	    !qpdf_is_encrypted(j.q) && !pdf_has_signature(j.q);
+	pdf_judge(e, &j);
+	if (e->rep->status != FS_OK)
+		goto out;
+	if (pdf_plan(e, &j, rewrite) < 0) {
+		filter_set_status(e->rep, FS_UNSUPPORTED, "unknown variant");
+		goto out;
+	}
+	if ((rc = pdf_job_encode(&j)) < 0)
+		goto out;
+	e->rep->color = j.colour;
+	if (j.blank)
+		filter_set_status(e->rep, FS_BLANK, "no content");
+	else if (j.nspecs && v[0])
+		rc = pdf_lossy(e, &j);
+	else if (strcmp(v, "lossless") == 0)
+		rc = pdf_lossless(e, rewrite);
+	else
+		rc = pdf_keep(e, &j, rewrite);
+out:
+	pdf_job_release(&j);
+	return rc == -EINVAL ? 0 : rc;
 }
 
 const struct fmt_ops fmt_pdf = {

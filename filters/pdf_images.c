@@ -1,0 +1,527 @@
+/*
+ * pdf_images.c: a PDF's page images, re-encoded. Every image a page
+ * draws is classified from its dictionary: 8-bit DeviceGray, DeviceRGB
+ * or ICCBased (N 1 or 3), without masks or /Decode, stored as DCT or
+ * with lossless filters, is decoded once at the policy's top resolution
+ * (from its placed size), judged (colour.c) and encoded as a JPEG per
+ * spec; anything else (CMYK, Indexed, bilevel, 16-bit, JPX, JBIG2,
+ * CCITT, masked) is left exactly as it is. Then each spec's document is
+ * written by QPDF with the smaller images swapped in.
+ * SECURITY: decodes uploaded image streams. Pixel counts and decoded
+ * sizes are checked against --max-pixels and --max-stream-bytes from the
+ * dictionary before decoding, and the decoded length is checked against
+ * them after (a stream may lie); one image is held at a time.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdfimg.h"
+
+#define MIN_PLACED 36.0		/* points: smaller drawings are left alone */
+#define SCANNED_SHARE 0.5	/* of the MediaBox: the page is a scan */
+
+static long long int_key(qpdf_data q, qpdf_oh dict, const char *key)
+{
+	qpdf_oh v = qpdf_oh_get_key(q, dict, key);
+	long long n = -1;
+
+	if (qpdf_oh_is_integer(q, v))
+		qpdf_oh_get_value_as_longlong(q, v, &n);
+	qpdf_oh_release(q, v);
+	return n;
+}
+
+static int has_key(qpdf_data q, qpdf_oh dict, const char *key)
+{
+	qpdf_oh v = qpdf_oh_get_key(q, dict, key);
+	int r = !qpdf_oh_is_null(q, v);
+
+	qpdf_oh_release(q, v);
+	return r;
+}
+
+/* Components of a colour space we re-encode: 1 or 3, else 0. */
+static int cs_components(qpdf_data q, qpdf_oh cs)
+{
+	qpdf_oh kind, icc, dict;
+	long long n = 0;
+
+	if (qpdf_oh_is_name_and_equals(q, cs, "/DeviceGray"))
+		return 1;
+	if (qpdf_oh_is_name_and_equals(q, cs, "/DeviceRGB"))
+		return 3;
+	if (!qpdf_oh_is_array(q, cs) || qpdf_oh_get_array_n_items(q, cs) != 2)
+		return 0;
+	kind = qpdf_oh_get_array_item(q, cs, 0);
+	icc = qpdf_oh_get_array_item(q, cs, 1);
+	dict = qpdf_oh_get_dict(q, icc);
+	if (qpdf_oh_is_name_and_equals(q, kind, "/ICCBased") &&
+	    qpdf_oh_is_stream(q, icc))
+		n = int_key(q, dict, "/N");
+	qpdf_oh_release(q, dict);
+	qpdf_oh_release(q, icc);
+	qpdf_oh_release(q, kind);
+	return n == 1 || n == 3 ? (int)n : 0;
+}
+
+/* The filters: 1 for a lone DCTDecode, 0 for lossless filters QPDF
+ * decodes, -1 for anything else. */
+static int filter_kind(qpdf_data q, qpdf_oh dict)
+{
+	static const char *const lossless[] = { "/FlateDecode", "/LZWDecode",
+	    "/ASCII85Decode", "/ASCIIHexDecode", "/RunLengthDecode" };
+	qpdf_oh f = qpdf_oh_get_key(q, dict, "/Filter"), one;
+	int n = 1, kind = 0, known;
+
+	if (qpdf_oh_is_array(q, f))
+		n = qpdf_oh_get_array_n_items(q, f);
+	else if (qpdf_oh_is_null(q, f))
+		n = 0;
+	for (int i = 0; i < n && kind >= 0; i++) {
+		one = qpdf_oh_is_array(q, f) ? qpdf_oh_get_array_item(q, f, i) :
+		    qpdf_oh_new_object(q, f);
+		known = 0;
+		for (size_t k = 0; k < sizeof lossless / sizeof *lossless; k++)
+			known |= qpdf_oh_is_name_and_equals(q, one, lossless[k]);
+		if (n == 1 && qpdf_oh_is_name_and_equals(q, one, "/DCTDecode"))
+			kind = 1;
+		else if (!known)
+			kind = -1;
+		qpdf_oh_release(q, one);
+	}
+	qpdf_oh_release(q, f);
+	return kind;
+}
+
+/* Whether DCT parameters ask for something libjpeg would not do. */
+static int dct_odd(qpdf_data q, qpdf_oh dict)
+{
+	qpdf_oh p = qpdf_oh_get_key(q, dict, "/DecodeParms");
+	int odd = qpdf_oh_is_array(q, p) ||
+	    (qpdf_oh_is_dictionary(q, p) && has_key(q, p, "/ColorTransform"));
+
+	qpdf_oh_release(q, p);
+	return odd;
+}
+
+/* Fills what the dictionary says and whether the image may be
+ * re-encoded. */
+static void classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
+{
+	qpdf_data q = j->q;
+	const struct filter_limits *lim = j->in->lim;
+	qpdf_oh dict = qpdf_oh_get_dict(q, obj);
+	qpdf_oh cs = qpdf_oh_get_key(q, dict, "/ColorSpace");
+	qpdf_oh mask = qpdf_oh_get_key(q, dict, "/ImageMask");
+	long long w = int_key(q, dict, "/Width"), h = int_key(q, dict, "/Height");
+	long long bpc = int_key(q, dict, "/BitsPerComponent");
+	long long len = int_key(q, dict, "/Length");
+	int kind = filter_kind(q, dict);
+	QPDF_BOOL stencil = QPDF_FALSE;
+
+	im->w = w > 0 && w <= 65500 ? (int)w : 0;
+	im->h = h > 0 && h <= 65500 ? (int)h : 0;
+	im->n = cs_components(q, cs);
+	im->dct = kind == 1;
+	im->stored = len > 0 ? (size_t)len : 0;
+	qpdf_oh_get_value_as_bool(q, mask, &stencil);
+	im->ok = im->w && im->h && im->n && bpc == 8 && kind >= 0 &&
+	    im->stored && !stencil &&
+	    !has_key(q, dict, "/SMask") && !has_key(q, dict, "/Mask") &&
+	    !has_key(q, dict, "/Decode") && !has_key(q, dict, "/SMaskInData") &&
+	    !(im->dct && dct_odd(q, dict)) &&
+	    !filter_too_many_pixels((uint64_t)im->w, (uint64_t)im->h, lim) &&
+	    (uint64_t)im->w * (uint64_t)im->h * (uint64_t)im->n <=
+	    lim->max_stream_bytes;
+	qpdf_oh_release(q, mask);
+	qpdf_oh_release(q, cs);
+	qpdf_oh_release(q, dict);
+}
+
+static int cmp_use(const void *a, const void *b)
+{
+	const struct pdf_use *x = a, *y = b;
+
+	if (x->obj != y->obj)
+		return x->obj < y->obj ? -1 : 1;
+	if (x->gen != y->gen)
+		return x->gen < y->gen ? -1 : 1;
+	return x->page < y->page ? -1 : x->page > y->page;
+}
+
+static int cmp_img(const void *a, const void *b)
+{
+	const struct pdf_img *x = a, *y = b;
+
+	if (x->obj != y->obj)
+		return x->obj < y->obj ? -1 : 1;
+	return x->gen < y->gen ? -1 : x->gen > y->gen;
+}
+
+static struct pdf_img *find_img(struct pdf_job *j, int obj, int gen)
+{
+	struct pdf_img key = { .obj = obj, .gen = gen };
+
+	return j->nimg ? bsearch(&key, j->img, j->nimg, sizeof *j->img,
+	    cmp_img) : NULL;
+}
+
+static int covers_page(const struct pdf_job *j, const struct pdf_use *u)
+{
+	const struct pdf_page_info *p = &j->pages[u->page];
+
+	return u->w * u->h >= SCANNED_SHARE * p->mw * p->mh;
+}
+
+/* An image's resolution in one drawing. A drawing that covers its page
+ * is a scanned page: when its page is larger than A4 the resolution is
+ * taken as on A4 (a scan whose tool wrote 72 dpi is not a poster). */
+static double use_dpi(const struct pdf_job *j, const struct pdf_img *im,
+    const struct pdf_use *u)
+{
+	double d = fmin(im->w * 72.0 / u->w, im->h * 72.0 / u->h);
+
+	return covers_page(j, u) ? fmax(d, page_dpi(im->w, im->h)) : d;
+}
+
+/* One pdf_img per distinct image drawn; its resolution is that of its
+ * largest drawing (the one that asks most pixels of it). */
+static int collect(struct pdf_job *j)
+{
+	struct pdf_uses *u = &j->uses;
+	struct pdf_img *im = NULL;
+	qpdf_oh obj;
+	double d;
+
+	qsort(u->v, u->n, sizeof *u->v, cmp_use);
+	if (u->n && (j->img = calloc(u->n, sizeof *j->img)) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < u->n; i++) {
+		if (!im || im->obj != u->v[i].obj || im->gen != u->v[i].gen) {
+			im = &j->img[j->nimg++];
+			im->obj = u->v[i].obj, im->gen = u->v[i].gen;
+			obj = qpdf_get_object_by_id(j->q, im->obj, im->gen);
+			classify(j, im, obj);
+			qpdf_oh_release(j->q, obj);
+		}
+		if (!im->w || u->v[i].w < MIN_PLACED || u->v[i].h < MIN_PLACED)
+			continue;
+		d = use_dpi(j, im, &u->v[i]);
+		im->dpi = im->dpi == 0 || d < im->dpi ? d : im->dpi;
+	}
+	for (size_t i = 0; i < j->nimg; i++)
+		if (j->img[i].dpi <= 0)
+			j->img[i].ok = 0;	/* only drawn tiny */
+	return 0;
+}
+
+/* Each page's resolution is that of its largest drawing; a page whose
+ * largest drawing covers half its MediaBox is a scan. j->dpi is the
+ * worst scan's, j->res the one ranks use (the worst drawing's when no
+ * page is a scan). */
+static int geometry(struct pdf_job *j)
+{
+	double *area = calloc((size_t)j->npages, sizeof *area);
+	double *dpi = calloc((size_t)j->npages, sizeof *dpi), d, worst = 0;
+	struct pdf_img *im;
+	struct pdf_use *u;
+
+	if (area == NULL || dpi == NULL) {
+		free(area);
+		free(dpi);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < j->uses.n; i++) {
+		u = &j->uses.v[i];
+		im = find_img(j, u->obj, u->gen);
+		if (!im || !im->w || u->w < MIN_PLACED || u->h < MIN_PLACED)
+			continue;
+		d = use_dpi(j, im, u);
+		if (u->w * u->h > area[u->page])
+			area[u->page] = u->w * u->h, dpi[u->page] = d;
+		worst = worst == 0 || d < worst ? d : worst;
+	}
+	j->dpi = 0;
+	for (int p = 0; p < j->npages; p++)
+		if (area[p] >= SCANNED_SHARE * j->pages[p].mw * j->pages[p].mh &&
+		    (j->dpi == 0 || dpi[p] < j->dpi))
+			j->dpi = dpi[p];
+	j->res = j->dpi ? j->dpi : worst ? worst : j->in->lim->max_dpi;
+	free(area);
+	free(dpi);
+	return 0;
+}
+
+int pdf_job_open(struct pdf_job *j, const struct filter_input *in)
+{
+	qpdf_oh page;
+	int rc = 0;
+
+	*j = (struct pdf_job){ .in = in };
+	if ((j->q = qpdf_init()) == NULL)
+		return -ENOMEM;
+	qpdf_silence_errors(j->q);
+	qpdf_set_suppress_warnings(j->q, QPDF_TRUE);
+	if (qpdf_read_memory(j->q, "upload", (const char *)in->buf, in->len,
+	    "") & QPDF_ERRORS || (j->npages = qpdf_get_num_pages(j->q)) <= 0)
+		return -EINVAL;
+	if ((j->pages = calloc((size_t)j->npages, sizeof *j->pages)) == NULL)
+		return -ENOMEM;
+	for (int i = 0; i < j->npages && rc == 0; i++) {
+		page = qpdf_get_page_n(j->q, (size_t)i);
+		rc = pdf_page_scan(j->q, page, i, &j->uses, &j->pages[i]);
+		qpdf_oh_release(j->q, page);
+	}
+	if (rc == 0 && (rc = collect(j)) == 0)
+		rc = geometry(j);
+	return rc;
+}
+
+/* The pixel size of im at `level` dpi, never larger than stored. */
+static void img_dims(const struct pdf_img *im, int level, int *tw, int *th)
+{
+	double k = level / im->dpi;
+
+	*tw = im->w, *th = im->h;
+	if (k >= 1.0)
+		return;
+	*tw = (int)(im->w * k + 0.5);
+	*th = (int)(im->h * k + 0.5);
+	*tw = *tw < 1 ? 1 : *tw > im->w ? im->w : *tw;
+	*th = *th < 1 ? 1 : *th > im->h ? im->h : *th;
+}
+
+/* A lone DCT stream: libjpeg decodes it straight to tw x th (DCT-domain
+ * scaling first), when its header agrees with the dictionary. */
+static int decode_dct(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
+    int tw, int th, struct raster *top)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	struct jpeg_head head;
+	char msg[160];
+	int rc = -EINVAL;
+
+	if (!(qpdf_oh_get_stream_data(j->q, obj, qpdf_dl_none, NULL, &data,
+	    &len) & QPDF_ERRORS) &&
+	    jpeg_read_head(data, len, &head, msg, sizeof msg) == 0 &&
+	    head.comps == im->n && !head.cmyk && head.w == im->w &&
+	    head.h == im->h)
+		rc = jpeg_decode_to(data, len, tw, th, j->in->lim->memory_mb,
+		    top, msg, sizeof msg);
+	free(data);
+	return rc;
+}
+
+/* Lossless filters (predictors included): QPDF decodes; the data must
+ * hold every pixel the dictionary claims. */
+static int decode_plain(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
+    int tw, int th, struct raster *top)
+{
+	unsigned char *data = NULL;
+	size_t len = 0, need = (size_t)im->w * (size_t)im->h * (size_t)im->n;
+	QPDF_BOOL filtered = QPDF_FALSE;
+	struct raster full;
+	int rc;
+
+	if (qpdf_oh_get_stream_data(j->q, obj, qpdf_dl_specialized, &filtered,
+	    &data, &len) & QPDF_ERRORS || !filtered || len < need) {
+		free(data);
+		return -EINVAL;
+	}
+	full = (struct raster){ .w = im->w, .h = im->h, .ch = im->n,
+	    .px = data };
+	if (tw == im->w && th == im->h) {
+		*top = full;
+		return 0;
+	}
+	rc = raster_resample(&full, tw, th, top);
+	raster_release(&full);
+	return rc;
+}
+
+/* One spec's encoding of an image, kept only when smaller than what is
+ * stored. Grey unless the spec allows colour and the image has it; 4:4:4
+ * chroma, so thin coloured strokes keep their colour. */
+static int encode_spec(struct pdf_job *j, struct pdf_img *im,
+    const struct raster *top, int s)
+{
+	const struct vspec *sp = &j->specs[s];
+	struct jpeg_enc_opts o = { .quality = sp->quality, .subsample = 0 };
+	struct raster r = { 0 };
+	const struct raster *use = top;
+	struct buf b = { 0 };
+	int tw, th, rc = 0;
+
+	img_dims(im, sp->level, &tw, &th);
+	tw = tw > top->w ? top->w : tw;
+	th = th > top->h ? top->h : th;
+	if (tw < top->w || th < top->h) {
+		if ((rc = raster_resample(top, tw, th, &r)) < 0)
+			return rc;
+		use = &r;
+	}
+	if (use->ch == 3 && (sp->grey || !im->look.colour)) {
+		if (use == top && (rc = raster_init(&r, top->w, top->h, 3)) == 0)
+			memcpy(r.px, top->px, (size_t)top->w * top->h * 3);
+		if (rc == 0)
+			rc = raster_to_grey(&r);
+		use = &r;
+	}
+	if (rc == 0 && (rc = jpeg_encode(use, &o, &b)) == 0 &&
+	    b.len < im->stored) {
+		im->enc[s] = (struct pdf_enc){ .data = b, .w = use->w,
+		    .h = use->h, .ch = use->ch };
+		b = (struct buf){ 0 };
+	}
+	buf_release(&b);
+	raster_release(&r);
+	return rc == -EIO ? 0 : rc;
+}
+
+/* Decodes im at the top resolution, judges it and encodes every spec.
+ * An image that does not decode is left as it is. */
+static int process(struct pdf_job *j, struct pdf_img *im)
+{
+	qpdf_oh obj = qpdf_get_object_by_id(j->q, im->obj, im->gen);
+	struct raster top = { 0 };
+	int tw, th, rc;
+
+	img_dims(im, j->in->lim->max_dpi, &tw, &th);
+	rc = im->dct ? decode_dct(j, im, obj, tw, th, &top) :
+	    decode_plain(j, im, obj, tw, th, &top);
+	qpdf_oh_release(j->q, obj);
+	while (qpdf_has_error(j->q))
+		qpdf_get_error(j->q);
+	if (rc < 0) {
+		im->ok = 0;
+		return rc == -ENOMEM ? rc : 0;
+	}
+	page_analyse(&top, &im->look);
+	im->analysed = 1;
+	j->colour |= im->look.colour;
+	for (int s = 0; s < j->nspecs && rc == 0; s++)
+		rc = encode_spec(j, im, &top, s);
+	raster_release(&top);
+	return rc;
+}
+
+/* Blank only when every page is images alone, each judged blank. */
+static int all_blank(struct pdf_job *j)
+{
+	struct pdf_img *im;
+	int *drawn = calloc((size_t)j->npages, sizeof *drawn), blank = 1;
+
+	if (drawn == NULL)
+		return 0;
+	for (size_t i = 0; i < j->uses.n && blank; i++) {
+		im = find_img(j, j->uses.v[i].obj, j->uses.v[i].gen);
+		drawn[j->uses.v[i].page] = 1;
+		blank = im && im->analysed && im->look.blank;
+	}
+	for (int p = 0; p < j->npages && blank; p++)
+		blank = drawn[p] && !j->pages[p].text && !j->pages[p].paint;
+	free(drawn);
+	return blank;
+}
+
+int pdf_job_encode(struct pdf_job *j)
+{
+	int rc = 0;
+
+	j->colour = 0;
+	for (size_t i = 0; i < j->nimg && rc == 0; i++)
+		if (j->img[i].ok)
+			rc = process(j, &j->img[i]);
+	j->blank = rc == 0 && all_blank(j);
+	qpdf_cleanup(&j->q);	/* each write reads the upload again */
+	return rc;
+}
+
+static void set_int(qpdf_data q, qpdf_oh dict, const char *key, int v)
+{
+	qpdf_oh n = qpdf_oh_new_integer(q, v);
+
+	qpdf_oh_replace_key(q, dict, key, n);
+	qpdf_oh_release(q, n);
+}
+
+/* The image's stream becomes the JPEG; the dictionary says what it is. */
+static void swap_in(qpdf_data q, const struct pdf_img *im,
+    const struct pdf_enc *en)
+{
+	qpdf_oh obj = qpdf_get_object_by_id(q, im->obj, im->gen);
+	qpdf_oh f = qpdf_oh_new_name(q, "/DCTDecode"), nul = qpdf_oh_new_null(q);
+	qpdf_oh dict, grey;
+
+	qpdf_oh_replace_stream_data(q, obj, en->data.p, en->data.len, f, nul);
+	dict = qpdf_oh_get_dict(q, obj);
+	set_int(q, dict, "/Width", en->w);
+	set_int(q, dict, "/Height", en->h);
+	set_int(q, dict, "/BitsPerComponent", 8);
+	qpdf_oh_remove_key(q, dict, "/DecodeParms");
+	if (en->ch != im->n) {
+		grey = qpdf_oh_new_name(q, "/DeviceGray");
+		qpdf_oh_replace_key(q, dict, "/ColorSpace", grey);
+		qpdf_oh_release(q, grey);
+	}
+	qpdf_oh_release(q, dict);
+	qpdf_oh_release(q, nul);
+	qpdf_oh_release(q, f);
+	qpdf_oh_release(q, obj);
+}
+
+int pdf_job_write(struct pdf_job *j, int s, struct buf *out, size_t *size)
+{
+	qpdf_data q = qpdf_init();
+	int rc = -EINVAL;
+
+	if (q == NULL)
+		return -ENOMEM;
+	qpdf_silence_errors(q);
+	qpdf_set_suppress_warnings(q, QPDF_TRUE);
+	j->replaced = 0;
+	if (!(qpdf_read_memory(q, "upload", (const char *)j->in->buf,
+	    j->in->len, "") & QPDF_ERRORS)) {
+		for (size_t i = 0; i < j->nimg; i++)
+			if (j->img[i].enc[s].data.len) {
+				swap_in(q, &j->img[i], &j->img[i].enc[s]);
+				j->replaced++;
+			}
+		if (!qpdf_has_error(q) &&
+		    !(qpdf_init_write_memory(q) & QPDF_ERRORS)) {
+			qpdf_set_object_stream_mode(q, qpdf_o_generate);
+			qpdf_set_compress_streams(q, QPDF_TRUE);
+			qpdf_set_decode_level(q, qpdf_dl_generalized);
+			qpdf_set_deterministic_ID(q, QPDF_TRUE);
+			if (!(qpdf_write(q) & QPDF_ERRORS)) {
+				*size = qpdf_get_buffer_length(q);
+				rc = out ? buf_add(out, qpdf_get_buffer(q),
+				    *size) : 0;
+			}
+		}
+	}
+	qpdf_cleanup(&q);
+	return rc;
+}
+
+void pdf_job_drop(struct pdf_job *j, int s)
+{
+	for (size_t i = 0; i < j->nimg; i++)
+		buf_release(&j->img[i].enc[s].data);
+}
+
+void pdf_job_release(struct pdf_job *j)
+{
+	for (int s = 0; s < PDF_MAX_SPECS; s++)
+		pdf_job_drop(j, s);
+	free(j->img);
+	free(j->uses.v);
+	free(j->pages);
+	if (j->q)
+		qpdf_cleanup(&j->q);
+	*j = (struct pdf_job){ 0 };
+}

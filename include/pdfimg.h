@@ -1,0 +1,108 @@
+/*
+ * pdfimg.h: recompression of a PDF's page images (filters/pdf_*.c):
+ * where each image is drawn (pdf_place.c), which images can be re-encoded
+ * correctly, their analysis and their encodings (pdf_images.c), and the
+ * document written again with them (pdf_images.c). fmt_pdf.c drives it.
+ * SECURITY: everything here parses uploaded bytes through QPDF's C API
+ * or decodes image streams from them, inside the sandbox; sizes are
+ * checked against the worker's limits before anything is decoded.
+ *
+ * Contract: one job per run; an image is known by its object number, so
+ * the menu and `--variant ID` re-run the same code on the same objects
+ * and write the same bytes.
+ */
+#ifndef QUJAT_PDFIMG_H
+#define QUJAT_PDFIMG_H
+
+#include <stddef.h>
+#include <qpdf/qpdf-c.h>
+
+#include "engine.h"
+
+/* One drawing of an image XObject: placed size in points (the lengths of
+ * the current transformation matrix's axes when it was drawn). */
+struct pdf_use {
+	int obj, gen;
+	int page;
+	double w, h;
+};
+
+struct pdf_uses {
+	struct pdf_use *v;
+	size_t n, cap;
+};
+
+/* What a page shows besides images, and its MediaBox size in points. */
+struct pdf_page_info {
+	int text;		/* text operators (BT) */
+	int paint;		/* paths, shadings or inline images */
+	double mw, mh;
+};
+
+/* Scans page number `pageno` (handle page) of q: appends every image it
+ * draws (nested Form XObjects included, a few levels deep) to uses, and
+ * an image its /Resources name but its content never draws as covering
+ * the MediaBox. 0 or -ENOMEM. */
+int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno,
+    struct pdf_uses *uses, struct pdf_page_info *info);
+
+/* An attribute of a page, looked up through /Parent when inherited
+ * (/Resources, /MediaBox); a new handle (null when absent). */
+qpdf_oh pdf_page_attr(qpdf_data q, qpdf_oh page, const char *key);
+
+/* Whether the document carries a signature field with a value. */
+int pdf_has_signature(qpdf_data q);
+
+#define PDF_MAX_SPECS 15
+
+/* One image's encoding for one spec; data.len 0: left as it is. */
+struct pdf_enc {
+	struct buf data;
+	int w, h, ch;
+};
+
+struct pdf_img {
+	int obj, gen;
+	int w, h, n;		/* pixels and components (dictionary) */
+	int ok;			/* can be re-encoded correctly */
+	int dct;		/* a plain DCTDecode stream */
+	size_t stored;		/* the stream's stored length */
+	double dpi;		/* pixels over the placed size */
+	int analysed;
+	struct page_look look;
+	struct pdf_enc enc[PDF_MAX_SPECS];
+};
+
+struct pdf_job {
+	const struct filter_input *in;
+	qpdf_data q;
+	int npages;
+	struct pdf_page_info *pages;
+	struct pdf_uses uses;
+	struct pdf_img *img;
+	size_t nimg;
+	struct vspec specs[PDF_MAX_SPECS];
+	int nspecs;
+	double dpi;		/* worst scanned page, 0 when none */
+	double res;		/* resolution for ranks and levels */
+	int colour, blank;
+	int replaced;		/* images the wanted spec replaced */
+};
+
+/* Opens the document, scans every page and classifies its images.
+ * 0; -EINVAL when QPDF cannot read it; -ENOMEM. */
+int pdf_job_open(struct pdf_job *j, const struct filter_input *in);
+/* Decodes every recompressible image once at the policy's top
+ * resolution, judges it (colour, blank) and encodes it for each of
+ * j->specs. Sets j->colour and j->blank, and closes the document (each
+ * write reads the upload again). 0 or -ENOMEM. */
+int pdf_job_encode(struct pdf_job *j);
+/* Writes the document with spec s's images (object streams, Flate
+ * recompressed, deterministic /ID): appended to out when not NULL, its
+ * size in *size. 0, -EINVAL or -ENOMEM. */
+int pdf_job_write(struct pdf_job *j, int s, struct buf *out, size_t *size);
+/* Frees spec s's encodings. */
+void pdf_job_drop(struct pdf_job *j, int s);
+void pdf_job_release(struct pdf_job *j);
+
+#endif
