@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bundle.h"
 #include "catalogue.h"
 #include "conf.h"
 #include "log.h"
 #include "plan.h"
+#include "spool.h"
 
 static void
 add_arg(struct bfile *f, int *n, const char *opt, int64_t v)
@@ -90,6 +92,23 @@ bundle_step_done(struct bundle *b)
 		bundle_plan(b);
 }
 
+/* Whether the spool's filesystem lacks the room a worker's output may
+ * take (RLIMIT_FSIZE: about twice the input): a worker that failed then
+ * failed for the disk, not for the file, and the bundle waits in active/
+ * for the retry instead of being refused with processing_failed. */
+static bool
+disk_short(const struct bfile *f)
+{
+	struct stat st;
+	int64_t avail;
+
+	if (f->b->workfd < 0 || fstat(f->in_fd, &st) < 0)
+		return false;
+	avail = spool_free_bytes(f->b->workfd);
+	return avail >= 0 && avail < 2 * (int64_t)st.st_size +
+	    SPOOL_RESERVE_BYTES;
+}
+
 static void
 bfile_done(struct job *j)
 {
@@ -107,6 +126,12 @@ bfile_done(struct job *j)
 		log_msg(LOG_ERR, b->id, "'%s': %s", f->doc->file, j->why);
 		snprintf(b->errmsg, sizeof(b->errmsg), "%s", j->why);
 		b->error = -ENOEXEC;
+	} else if (j->result == JOB_FAILED && disk_short(f)) {
+		log_msg(LOG_ERR, b->id, "worker for '%s' %s: the spool's "
+		    "filesystem is full", f->doc->file, j->why);
+		snprintf(b->errmsg, sizeof(b->errmsg), "no room for the output "
+		    "of '%s': the spool's filesystem is full", f->doc->file);
+		b->error = -ENOSPC;
 	} else if (f->tries <= retries) {
 		log_msg(LOG_WARNING, b->id, "worker for '%s' %s; trying again",
 		    f->doc->file, j->why);

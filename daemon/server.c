@@ -31,9 +31,11 @@ static void retry_cb(uv_timer_t *t);
 static void
 daemon_status(struct daemon *d)
 {
-	sd_notifyf(0, "STATUS=%s%d in progress, %d waiting in incoming; "
+	sd_notifyf(0, "STATUS=%s%s%d in progress, %d waiting in incoming; "
 	    "%llu accepted, %llu rejected since start",
-	    d->stopping ? "stopping: " : "", d->inflight, d->waiting,
+	    d->stopping ? "stopping: " : "",
+	    d->disk_full ? "spool filesystem full, not claiming: " : "",
+	    d->inflight, d->waiting,
 	    (unsigned long long)d->n.accepted,
 	    (unsigned long long)d->n.rejected);
 }
@@ -213,19 +215,43 @@ start_resumed(struct daemon *d)
 	}
 }
 
+/* Whether the spool's filesystem is full (SPOOL_RESERVE_BYTES), logging
+ * each change. While it is, nothing is claimed or resumed: each bundle
+ * would only fail for want of room and wait in active/; the scans go on
+ * and claiming resumes when space returns. */
+static bool
+check_disk(struct daemon *d)
+{
+	int64_t avail = spool_free_bytes(d->spool.rootfd);
+	bool full = avail >= 0 && avail < SPOOL_RESERVE_BYTES;
+
+	if (full && !d->disk_full)
+		log_msg(LOG_ERR, NULL, "the spool's filesystem is full (%lld "
+		    "bytes free): not claiming bundles until space returns",
+		    (long long)avail);
+	else if (!full && d->disk_full)
+		log_msg(LOG_NOTICE, NULL, "the spool's filesystem has room "
+		    "again (%lld bytes free): claiming bundles",
+		    (long long)avail);
+	d->disk_full = full;
+	return full;
+}
+
 static void
 scan_cb(uv_fs_t *req)
 {
 	struct daemon *d = req->data;
 	uv_dirent_t e;
+	bool full = check_disk(d);
 
 	d->scanning = false;
 	d->waiting = 0;
-	start_resumed(d);
+	if (!full)
+		start_resumed(d);
 	while (req->result >= 0 && uv_fs_scandir_next(req, &e) != UV_EOF) {
 		if (!is_candidate(&e) || in_flight(d, e.name))
 			continue;
-		if (d->stopping || d->inflight >= d->max_inflight ||
+		if (full || d->stopping || d->inflight >= d->max_inflight ||
 		    d->iresume < d->nresume)
 			d->waiting++;
 		else

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
@@ -26,6 +27,16 @@ fsync_dir(int dirfd)
 	if (fsync(dirfd) < 0 && errno != EINVAL)
 		return -errno;
 	return 0;
+}
+
+int64_t
+spool_free_bytes(int dirfd)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(dirfd, &sv) < 0)
+		return -errno;
+	return (int64_t)sv.f_bavail * (int64_t)sv.f_frsize;
 }
 
 int

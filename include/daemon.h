@@ -50,6 +50,7 @@ struct daemon {
 	uv_fs_t scan_req;
 
 	bool scanning, rescan, ready, stopping, closing;
+	bool disk_full;			/* the spool's filesystem: no claims */
 	int inflight, max_inflight;
 	int waiting;			/* seen in incoming/, not yet claimed */
 	struct bundle *bundles;		/* in flight */

@@ -6,6 +6,7 @@
 #ifndef QUJAT_SPOOL_H
 #define QUJAT_SPOOL_H
 
+#include <stdint.h>
 #include "qerr.h"
 
 enum spool_dir {
@@ -56,6 +57,14 @@ int spool_exists(const struct spool *sp, enum spool_dir d, const char *name);
  * ctime a rename into the folder sets (0 when empty). Blocking; reads
  * through its own open of the folder. 0 or -errno. */
 int spool_folder_stats(int dfd, long *count, long *oldest_s);
+
+/* Below this much free space the spool's filesystem counts as full: the
+ * daemon stops claiming (server.c), and a worker that failed then failed
+ * for the disk, not for the file (run.c). */
+#define SPOOL_RESERVE_BYTES (INT64_C(1) << 20)
+
+/* Bytes free for writing on the filesystem of dirfd, or -errno. */
+int64_t spool_free_bytes(int dirfd);
 
 /* fsync a folder by fd; returns 0 or -errno. */
 int fsync_dir(int dirfd);
