@@ -194,6 +194,7 @@ open_file(struct bundle *b, const struct document *d, const struct stat *st0)
 		    d->file, d->type, NULL);
 	}
 	fcntl(f->in_fd, F_SETFL, O_RDONLY);	/* a regular file: blocking */
+	f->size = st.st_size;
 	b->nfiles++;
 	b->bytes_in += st.st_size;
 	if (b->workfd < 0) {	/* qujat check: outputs are thrown away */
@@ -397,6 +398,7 @@ open_given(struct bundle *b, const char *path, size_t i)
 			close(f->in_fd);
 		return b->error = -EINVAL;
 	}
+	f->size = st.st_size;
 	b->nfiles++;
 	b->bytes_in += st.st_size;
 	snprintf(f->tmpname, sizeof(f->tmpname), ".q%u.tmp", (unsigned)i);

@@ -237,9 +237,18 @@ check_duplicate(struct bundle *b)
 static void
 judge_all(struct bundle *b)
 {
-	for (size_t i = 0; i < b->nfiles; i++)
-		if (b->files[i].processed)
-			judge_report(b, i);
+	for (size_t i = 0; i < b->nfiles; i++) {
+		struct bfile *f = &b->files[i];
+		if (!f->processed)
+			continue;
+		if (bfile_extract(f) < 0) {
+			f->processed = false;
+			reasons_add(&b->reasons, "processing_failed", NULL,
+			    f->doc->file, f->doc->type, NULL);
+			continue;
+		}
+		judge_report(b, i);
+	}
 }
 
 void

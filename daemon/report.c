@@ -22,7 +22,8 @@ static const char *const status_names[] = {
 enum rkey {
 	K_STATUS, K_LIMIT, K_TYPE, K_EXT, K_WIDTH, K_HEIGHT, K_PAGES,
 	K_BYTES_IN, K_SHA_IN, K_BYTES_OUT, K_SHA_OUT, K_TRANSFORM, K_DETAIL,
-	K_MS, K_OUT_TYPE, K_OUT_EXT, K_DPI, K_COLOR, K_VARIANT, K_COUNT
+	K_MS, K_OUT_TYPE, K_OUT_EXT, K_DPI, K_COLOR, K_VARIANT, K_PARTIAL,
+	K_COUNT
 };
 
 /* What a key's value is; numbers hold [0, max]. */
@@ -57,6 +58,7 @@ static const struct rkey_def {
 	[K_DPI] = { "dpi", R_NUM, F(dpi), 0, 1000000 },
 	[K_COLOR] = { "color", R_NUM, F(color), 0, 1 },
 	[K_VARIANT] = { "variant", R_VARIANT, 0, 0, 0 },
+	[K_PARTIAL] = { "menu_partial", R_NUM, F(menu_partial), 0, 1 },
 #undef F
 #undef S
 };
@@ -141,24 +143,49 @@ id_valid(const char *v, size_t len)
 	return true;
 }
 
-/* "ID BYTES RANK": one more entry of the menu. */
+/* Splits v into at most max space-separated fields; returns how many. */
+static int
+split(const char *v, size_t len, const char **f, size_t *fl, int max)
+{
+	int n = 0;
+	size_t start = 0;
+
+	for (size_t i = 0; i <= len && n < max; i++) {
+		if (i < len && v[i] != ' ')
+			continue;
+		f[n] = v + start;
+		fl[n++] = i - start;
+		start = i + 1;
+	}
+	return start <= len ? -1 : n;	/* -1: more fields than max */
+}
+
+/* "ID BYTES RANK [OFFSET EXT]": one more entry of the menu. */
 static int
 parse_variant(const char *v, size_t len, struct filter_report *out)
 {
 	struct report_variant *var = &out->variants[out->nvariants];
-	const char *s1 = memchr(v, ' ', len), *s2;
+	const char *f[5];
+	size_t fl[5];
 	int64_t rank;
+	int n = split(v, len, f, fl, 5);
 
-	if (out->nvariants >= REPORT_MAX_VARIANTS || !s1)
+	if (out->nvariants >= REPORT_MAX_VARIANTS || (n != 3 && n != 5) ||
+	    !id_valid(f[0], fl[0]) ||
+	    parse_num(f[1], fl[1], INT64_C(1) << 50, &var->bytes) < 0 ||
+	    parse_num(f[2], fl[2], 100, &rank) < 0)
 		return -1;
-	s2 = memchr(s1 + 1, ' ', len - (size_t)(s1 + 1 - v));
-	if (!s2 || !id_valid(v, (size_t)(s1 - v)) ||
-	    parse_num(s1 + 1, (size_t)(s2 - s1 - 1), INT64_C(1) << 50,
-	    &var->bytes) < 0 ||
-	    parse_num(s2 + 1, len - (size_t)(s2 + 1 - v), 100, &rank) < 0)
+	var->offset = -1;
+	var->ext[0] = '\0';
+	if (n == 5 && (parse_num(f[3], fl[3], INT64_C(1) << 50,
+	    &var->offset) < 0 || !in_list(f[4], fl[4], ext_names)))
 		return -1;
-	memcpy(var->id, v, (size_t)(s1 - v));
-	var->id[s1 - v] = '\0';
+	if (n == 5) {
+		memcpy(var->ext, f[4], fl[4]);
+		var->ext[fl[4]] = '\0';
+	}
+	memcpy(var->id, f[0], fl[0]);
+	var->id[fl[0]] = '\0';
 	var->rank = (int)rank;
 	out->nvariants++;
 	return 0;

@@ -49,8 +49,13 @@ build_argv(struct bfile *f, const char *filter)
 		f->argv[n++] = "--photo";
 	/* Sizing the menu costs encodes; only a bundle over budget needs it
 	 * (keep is never larger than the input). */
-	if (f->b->bytes_in > f->b->conf->max_bundle_bytes)
+	if (f->b->bytes_in > f->b->conf->max_bundle_bytes && !f->variant) {
 		f->argv[n++] = "--menu";
+		if (!f->full_menu)	/* this file's share of the budget */
+			add_arg(f, &n, "--target", (int64_t)((double)
+			    f->b->conf->max_bundle_bytes * (double)f->size /
+			    (double)f->b->bytes_in));
+	}
 	if (f->variant) {
 		f->argv[n++] = "--variant";
 		f->argv[n++] = (char *)f->variant;
@@ -176,8 +181,62 @@ submit_file(struct bundle *b, struct bfile *f)
 	bfile_submit(f);
 }
 
-/* The keep variants do not fit: choose one variant per file and have the
- * files whose choice is not keep encoded again. */
+/* Some menus stopped at their file's share and nothing fits: ask those
+ * files for their whole menu, once. */
+static bool
+ask_full_menus(struct bundle *b)
+{
+	int n = 0;
+
+	if (b->asked_full)
+		return false;
+	b->asked_full = true;
+	for (size_t i = 0; i < b->nfiles; i++)
+		n += b->files[i].job.report.menu_partial != 0;
+	if (n == 0)
+		return false;
+	b->planned = false;
+	b->pending = 1;
+	for (size_t i = 0; i < b->nfiles; i++) {
+		struct bfile *f = &b->files[i];
+		if (!f->job.report.menu_partial)
+			continue;
+		f->full_menu = true;
+		b->pending++;
+		submit_file(b, f);
+	}
+	bundle_step_done(b);
+	return true;
+}
+
+/* Applies the plan: a variant already written in the output is cut out
+ * of it at publication; one that is not is encoded again. */
+static void
+apply_plan(struct bundle *b, const struct plan_file *pf)
+{
+	b->pending = 1;
+	for (size_t i = 0; i < b->nfiles; i++) {
+		struct bfile *f = &b->files[i];
+		const struct report_variant *v = &pf[i].v[pf[i].chosen];
+		f->trim = f->job.report.nvariants > 1;
+		if (pf[i].chosen == 0)
+			continue;
+		f->rank = v->rank;
+		f->variant = v->id;
+		if (v->offset >= 0 && v->ext[0]) {
+			f->extract = v;
+			continue;
+		}
+		f->first = f->job.report;
+		f->variant = f->first.variants[pf[i].chosen].id;
+		f->trim = false;	/* the worker writes only the variant */
+		b->pending++;
+		submit_file(b, f);
+	}
+	bundle_step_done(b);
+}
+
+/* The keep variants do not fit: choose one variant per file. */
 static void
 bundle_plan(struct bundle *b)
 {
@@ -188,8 +247,11 @@ bundle_plan(struct bundle *b)
 	b->planned = true;
 	for (size_t i = 0; i < b->nfiles; i++)
 		total += b->files[i].job.report.bytes_out;
-	if (total <= b->conf->max_bundle_bytes || !pf || !keep)
+	if (total <= b->conf->max_bundle_bytes || !pf || !keep) {
+		for (size_t i = 0; i < b->nfiles; i++)
+			b->files[i].trim = b->files[i].job.report.nvariants > 1;
 		goto out;
+	}
 	for (size_t i = 0; i < b->nfiles; i++) {
 		struct filter_report *r = &b->files[i].job.report;
 		keep[i].bytes = r->bytes_out;
@@ -197,22 +259,17 @@ bundle_plan(struct bundle *b)
 		pf[i].v = r->nvariants ? r->variants : &keep[i];
 		pf[i].n = r->nvariants ? r->nvariants : 1;
 	}
-	if (plan_choose(pf, b->nfiles, b->conf->max_bundle_bytes) < 0)
+	if (plan_choose(pf, b->nfiles, b->conf->max_bundle_bytes) < 0) {
+		if (ask_full_menus(b))
+			goto done;
+		for (size_t i = 0; i < b->nfiles; i++)
+			b->files[i].trim = b->files[i].job.report.nvariants > 1;
 		goto out;	/* nothing legible fits: too_large */
-	b->pending = 1;
-	for (size_t i = 0; i < b->nfiles; i++) {
-		struct bfile *f = &b->files[i];
-		if (pf[i].chosen == 0)
-			continue;
-		f->first = f->job.report;
-		f->variant = f->first.variants[pf[i].chosen].id;
-		f->rank = f->first.variants[pf[i].chosen].rank;
-		b->pending++;
-		submit_file(b, f);
 	}
+	apply_plan(b, pf);
+done:
 	free(pf);
 	free(keep);
-	bundle_step_done(b);
 	return;
 out:
 	free(pf);

@@ -34,6 +34,7 @@ struct bfile {
 	struct bundle *b;
 	const struct document *doc;
 	int in_fd, out_fd;
+	int64_t size;			/* of the input */
 	int tries;
 	bool processed;		/* the worker gave a report */
 	char tmpname[24];	/* output's name inside the work folder */
@@ -42,6 +43,9 @@ struct bfile {
 	struct filter_report first;	/* the keep/menu report, once planned */
 	const char *variant;		/* the variant asked for, or NULL */
 	int rank;			/* its legibility, 100 for keep */
+	const struct report_variant *extract;	/* chosen, already in out */
+	bool trim;			/* out holds a menu: cut it to keep */
+	bool full_menu;			/* asked again without --target */
 	char *argv[32];
 	char argbuf[12][32];
 	char tag[300];
@@ -63,6 +67,7 @@ struct bundle {
 	struct pool *pool;		/* where its workers run */
 	const char *filter;		/* the worker program */
 	bool planned;			/* variants chosen (or not needed) */
+	bool asked_full;		/* partial menus were completed once */
 	int pending;			/* jobs not yet done */
 	bool abandon;			/* shutting down: leave it in active/ */
 	uint64_t t0, deadline;		/* uv_hrtime() ms */
@@ -96,6 +101,12 @@ int bundle_prepare(struct bundle *b);
  * bfile's tmpname). photo: the files are photographs, not pages. */
 int bundle_prepare_files(struct bundle *b, char *const *paths, size_t n,
     int outdir, bool photo);
+
+/* Blocking: leaves in each output file exactly the chosen variant (the
+ * worker wrote keep and the menu one after the other) and fills in its
+ * size, hash, type and transform. 0, or -EIO for a file whose worker lied
+ * about its offsets (that file becomes processing_failed). */
+int bfile_extract(struct bfile *f);
 
 /* Turns the workers' reports into reasons (corrupt, unsupported, ...),
  * names the outputs, sums bytes_out, and adds too_large when over budget.

@@ -15,7 +15,13 @@
  *   --photo         the file is a photograph (photo_3x4), not a page
  *   --max-dpi N  --min-dpi N  --low-dpi N  --quality-floor Q
  *                   the legibility policy (defaults 200, 150, 100, 40)
- *   --menu          also size the variants (the bundle is over budget)
+ *   --menu          also make the variants (the bundle is over budget):
+ *                   each is written to fd 3 after keep, at the OFFSET its
+ *                   variant line gives, so the daemon can publish any of
+ *                   them without encoding again
+ *   --target BYTES  with --menu: stop making variants once one is at most
+ *                   BYTES (the file's share of the budget); the report then
+ *                   says "menu_partial 1" if the ladder went further
  *   --variant ID    write variant ID (from an earlier --menu report on
  *                   the same file and options) to fd 3 instead of "keep"
  *
@@ -43,10 +49,14 @@
  *   out_ext    its extension: jpg | png | pdf (status ok)
  *   dpi        effective dpi of the worst page (0 when unknown)
  *   color      1 when a page has meaningful colour (a stamp), else 0
- *   variant    "ID BYTES RANK", repeated, at most REPORT_MAX_VARIANTS, the
- *              first always "keep"; ID is [a-z0-9._-]{1,31}; RANK 0..100
- *              is the legibility the variant keeps, comparable across files
- *              and formats (keep = 100); listed from best to smallest
+ *   variant    "ID BYTES RANK" or "ID BYTES RANK OFFSET EXT", repeated,
+ *              at most REPORT_MAX_VARIANTS, the first always "keep"; ID is
+ *              [a-z0-9._-]{1,31}; RANK 0..100 is the legibility the
+ *              variant keeps, comparable across files and formats (keep =
+ *              100); listed from best to smallest. OFFSET (with --menu):
+ *              where its bytes start in fd 3 (keep's is 0); EXT its
+ *              extension (jpg | png | pdf)
+ *   menu_partial  1 when --target stopped the menu early
  *   transform  what was changed, e.g. "trailing data removed" (optional)
  *   detail     a short reason for the log (optional)
  *   ms         time spent in the worker, milliseconds
@@ -73,6 +83,8 @@ struct report_variant {
 	char id[32];
 	int64_t bytes;
 	int rank;
+	int64_t offset;		/* in fd 3's output; -1 when not written */
+	char ext[8];		/* "" when not given */
 };
 
 struct filter_report {
@@ -86,9 +98,10 @@ struct filter_report {
 	char out_type[96];
 	char out_ext[8];
 	int64_t dpi;
-	int color;
+	int64_t color;
 	struct report_variant variants[REPORT_MAX_VARIANTS];
 	int nvariants;
+	int64_t menu_partial;
 	char transform[160];
 	char detail[200];
 	int64_t ms;

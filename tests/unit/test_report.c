@@ -41,6 +41,17 @@ static const struct {
 	    "dpi 150\ncolor 1\nvariant keep 900000 100\n"
 	    "variant j200q75c 400000 80\nvariant j150q40g 90000 30\nend\n",
 	    0, NULL },
+	{ "menu with offsets", OK_HEAD "variant keep 900 100 0 jpg\n"
+	    "variant d200q70c 400 85 900 jpg\nvariant lossless 300 80 1300 pdf\n"
+	    "menu_partial 1\nend\n", 0, NULL },
+	{ "variant offset without ext", OK_HEAD "variant keep 9 100 0\nend\n",
+	    -EPROTO, "variant" },
+	{ "variant bad ext", OK_HEAD "variant keep 9 100 0 exe\nend\n",
+	    -EPROTO, "variant" },
+	{ "variant extra field", OK_HEAD "variant keep 9 100 0 jpg x\nend\n",
+	    -EPROTO, "variant" },
+	{ "variant double space", OK_HEAD "variant keep  9 100\nend\n",
+	    -EPROTO, "variant" },
 	{ "lowres", "qujat-filter 1\nstatus lowres\ntype image/jpeg\nend\n",
 	    0, NULL },
 	{ "variants out of order", OK_HEAD "variant keep 9 100\n"
@@ -159,6 +170,33 @@ test_values(void **state)
 	assert_string_equal(report_status_name(FS_LIMIT), "limit");
 }
 
+/* The engine's keys land in their fields; color is a full int64. */
+static void
+test_engine_values(void **state)
+{
+	static const char text[] = OK_HEAD "out_type application/pdf\n"
+	    "out_ext pdf\ndpi 150\ncolor 1\nvariant keep 900 100 0 pdf\n"
+	    "variant d150q55g 400 68 900 pdf\nvariant d150q40g 300 62\n"
+	    "menu_partial 1\nend\n";
+	struct filter_report rep;
+
+	(void)state;
+	assert_int_equal(report_parse(text, sizeof(text) - 1, &rep, NULL), 0);
+	assert_string_equal(rep.out_type, "application/pdf");
+	assert_string_equal(rep.out_ext, "pdf");
+	assert_int_equal(rep.dpi, 150);
+	assert_int_equal(rep.color, 1);
+	assert_int_equal(rep.nvariants, 3);
+	assert_string_equal(rep.variants[1].id, "d150q55g");
+	assert_int_equal(rep.variants[1].bytes, 400);
+	assert_int_equal(rep.variants[1].rank, 68);
+	assert_int_equal(rep.variants[1].offset, 900);
+	assert_string_equal(rep.variants[1].ext, "pdf");
+	assert_int_equal(rep.variants[2].offset, -1);
+	assert_string_equal(rep.variants[2].ext, "");
+	assert_int_equal(rep.menu_partial, 1);
+}
+
 /* Over REPORT_MAX, a NUL inside, a long detail (cut, not refused). */
 static void
 test_sizes(void **state)
@@ -194,6 +232,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_engine_values),
 		cmocka_unit_test(test_sizes),
 	};
 

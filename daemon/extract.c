@@ -1,0 +1,105 @@
+/*
+ * extract.c: with --menu a worker writes keep and then every variant into
+ * its output file; once the plan has chosen, the chosen bytes are moved to
+ * the front and the rest cut off. SECURITY: the worker's offsets are
+ * untrusted: they are checked against the file, and the bytes are copied
+ * and hashed, never parsed.
+ */
+#include <errno.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle.h"
+
+static const char *
+type_of(const char *ext)
+{
+	if (!strcmp(ext, "jpg"))
+		return "image/jpeg";
+	if (!strcmp(ext, "png"))
+		return "image/png";
+	if (!strcmp(ext, "pdf"))
+		return "application/pdf";
+	return "image/tiff";
+}
+
+/* A person's words for a variant id: "jpeg q70 200dpi gray". */
+static void
+describe(char *out, size_t cap, const char *id, const char *ext)
+{
+	const char *fmt = strcmp(ext, "pdf") ? "jpeg" : "pdf jpeg";
+	int dpi, q;
+	char c;
+
+	if (sscanf(id, "d%dq%d%c", &dpi, &q, &c) == 3)
+		snprintf(out, cap, "%s q%d %ddpi %s", fmt, q, dpi,
+		    c == 'g' ? "gray" : "color");
+	else if (sscanf(id, "p%dq%d", &dpi, &q) == 2)
+		snprintf(out, cap, "jpeg q%d %dpx photo", q, dpi);
+	else if (!strcmp(id, "lossless"))
+		snprintf(out, cap, "pdf lossless rewrite");
+	else
+		snprintf(out, cap, "variant %s", id);
+}
+
+static void
+hex_sha256(const unsigned char *buf, size_t len, char out[65])
+{
+	struct sha256_ctx ctx;
+	uint8_t dig[SHA256_DIGEST_SIZE];
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, buf);
+	sha256_digest(&ctx, sizeof(dig), dig);
+	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+		snprintf(out + 2 * i, 3, "%02x", dig[i]);
+}
+
+static int
+move_front(int fd, int64_t off, int64_t len, char hex[65])
+{
+	struct stat st;
+	unsigned char *buf;
+	int r = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (off < 0 || len <= 0 || off > st.st_size || len > st.st_size - off)
+		return -EIO;
+	if (!(buf = malloc((size_t)len)))
+		return -ENOMEM;
+	if (pread(fd, buf, (size_t)len, off) != len ||
+	    pwrite(fd, buf, (size_t)len, 0) != len || ftruncate(fd, len) < 0)
+		r = errno ? -errno : -EIO;
+	else
+		hex_sha256(buf, (size_t)len, hex);
+	free(buf);
+	return r;
+}
+
+int
+bfile_extract(struct bfile *f)
+{
+	struct filter_report *r = &f->job.report;
+	const struct report_variant *v = f->extract;
+	char hex[65];
+	int rc;
+
+	if (!v)
+		return f->trim && ftruncate(f->out_fd, r->bytes_out) < 0 ?
+		    -errno : 0;
+	if ((rc = move_front(f->out_fd, v->offset, v->bytes, hex)) < 0)
+		return rc;
+	r->bytes_out = v->bytes;
+	memcpy(r->sha256_out, hex, sizeof(r->sha256_out));
+	snprintf(r->out_ext, sizeof(r->out_ext), "%s", v->ext);
+	snprintf(r->out_type, sizeof(r->out_type), "%s", type_of(v->ext));
+	describe(r->transform, sizeof(r->transform), v->id, v->ext);
+	f->extract = NULL;
+	f->trim = false;
+	return 0;
+}
