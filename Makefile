@@ -106,9 +106,11 @@ $(B)/obj/tests/fuzz/filter-%.o: tests/fuzz/fuzz_filter.c
 
 $(FUZZ_DAEMON:%=$(B)/tests/replay-%): $(B)/tests/replay-%: \
 		$(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o $(B)/libqujat.a
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(D_LIBS)
 $(FUZZ_FILTER:%=$(B)/tests/replay-%): $(B)/tests/replay-%: \
 		$(B)/obj/tests/fuzz/filter-%.o $(B)/obj/tests/fuzz/replay.o $(FILTER_LIB_OBJ)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(F_LIBS)
 $(FUZZ_DAEMON:%=$(B)/fuzz/fuzz-%): $(B)/fuzz/fuzz-%: \
 		$(B)/obj/tests/fuzz/fuzz_%.o $(B)/libqujat.a
@@ -189,6 +191,7 @@ check-built: all $(TEST_PROGS) $(UNIT_BIN) $(REPLAY_BIN)
 regression: $(REPLAY_BIN)
 	@fail=0; for h in $(FUZZ_NAMES); do \
 		[ -n "$$(ls tests/regression/$$h 2>/dev/null)" ] || continue; \
+		ASAN_OPTIONS=allocator_may_return_null=1:max_allocation_size_mb=1024:$${ASAN_OPTIONS:-} \
 		$(B)/tests/replay-$$h tests/regression/$$h 2>$(B)/tests/replay-$$h.log \
 		&& echo "regression: $$h: $$(ls tests/regression/$$h | wc -l) inputs ok" \
 		|| { fail=1; echo "regression: $$h FAILED:"; tail -30 $(B)/tests/replay-$$h.log; }; \

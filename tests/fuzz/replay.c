@@ -3,6 +3,10 @@
  * LLVMFuzzerTestOneInput once on each file named, or on every file of
  * each folder named (make regression). A crash is the harness's own
  * (sanitizer report or signal); exit 0 means every input ran clean.
+ * The address space is capped as the daemon caps a worker's (RLIMIT_AS,
+ * worker_memory_mb's default of 1024 MB), so an input that makes a
+ * library ask for gigabytes replays as it runs in production; under
+ * AddressSanitizer make regression sets the same cap in ASAN_OPTIONS.
  * SECURITY: test-only; the inputs are crashers found by the fuzzers.
  */
 #include <dirent.h>
@@ -10,9 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "fuzz.h"
+
+#define REPLAY_MEMORY (1024ull << 20)
 
 __attribute__((weak)) int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -85,7 +92,12 @@ main(int argc, char **argv)
 {
 	struct stat st;
 	int rc = 0;
+#if !defined(__SANITIZE_ADDRESS__)
+	struct rlimit rl = { REPLAY_MEMORY, REPLAY_MEMORY };
 
+	if (setrlimit(RLIMIT_AS, &rl) < 0)
+		perror("replay: setrlimit");
+#endif
 	LLVMFuzzerInitialize(&argc, &argv);
 	for (int i = 1; i < argc; i++) {
 		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
