@@ -223,7 +223,7 @@ static int pdf_menu(struct engine *e, struct pdf_job *j, int rewrite)
 		return 0;
 	if ((rc = pdf_rewrite(e->in->buf, e->in->len, &b)) == 0)
 		v[n++] = (struct report_variant){ .id = "lossless",
-		    .bytes = (int64_t)b.len, .rank = 99 };
+		    .bytes = (int64_t)b.len, .rank = 99, .offset = -1 };
 	buf_release(&b);
 	if (rc == -ENOMEM)
 		return rc;
@@ -238,7 +238,7 @@ static int pdf_menu(struct engine *e, struct pdf_job *j, int rewrite)
 		if (!j->colour)
 			sp->id[strlen(sp->id) - 1] = 'g';
 		v[n] = (struct report_variant){ .bytes = (int64_t)size,
-		    .rank = vspec_rank(e->in->lim, 0, j->res, sp) };
+		    .rank = vspec_rank(e->in->lim, 0, j->res, sp), .offset = -1 };
 		snprintf(v[n++].id, sizeof v->id, "%s", sp->id);
 	}
 	menu_publish(e->rep, v, n);

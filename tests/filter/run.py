@@ -604,6 +604,289 @@ def _(tmp):
         return "signed PDF: %s" % r["variants"]
 
 
+# ---- PDF page images (fmt_pdf.c, pdf_images.c, pdf_place.c) ----
+
+def pdf_build(objs, trailer_extra=b""):
+    """A PDF from objects 1..n (bytes, without 'obj'); 1 is the catalog."""
+    out, offs = b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n", []
+    for i, o in enumerate(objs, 1):
+        offs.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    x = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offs)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objs) + 1, trailer_extra, x)
+
+
+def pdf_stream(dict_, data):
+    return b"<< %s /Length %d >>\nstream\n" % (dict_, len(data)) + data + b"\nendstream"
+
+
+def pdf_image(im, **kw):
+    """An image XObject: DCT for 'jpeg', else Flate of the raw pixels;
+    extra dictionary entries in kw['extra']."""
+    cs = {"RGB": b"/DeviceRGB", "L": b"/DeviceGray", "CMYK": b"/DeviceCMYK"}[im.mode]
+    if kw.get("jpeg", True):
+        data, f = save(im, "JPEG", quality=92), b"/DCTDecode"
+    else:
+        data, f = zlib.compress(im.tobytes()), b"/FlateDecode"
+    d = b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s " \
+        b"/BitsPerComponent 8 /Filter %s %s" % (im.size[0], im.size[1], cs, f,
+                                                kw.get("extra", b""))
+    return pdf_stream(d, data)
+
+
+def pdf_one_page(content, xobjects, extra_objs=(), catalog_extra=b"",
+                 media=(595.28, 841.89)):
+    """Catalog 1, pages 2, page 3, content 4, then xobjects (name, obj)
+    from 5 on, then extra_objs."""
+    xo = b" ".join(b"/%s %d 0 R" % (n.encode(), 5 + i)
+                   for i, (n, _) in enumerate(xobjects))
+    objs = [b"<< /Type /Catalog /Pages 2 0 R %s>>" % catalog_extra,
+            b"<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] "
+            b"/Resources << /XObject << %s >> /Font << /F1 << /Type /Font "
+            b"/Subtype /Type1 /BaseFont /Helvetica >> >> >> /Contents 4 0 R >>"
+            % (media[0], media[1], xo),
+            pdf_stream(b"", content)]
+    return pdf_build(objs + [o for _, o in xobjects] + list(extra_objs))
+
+
+def pdf_images_of(tmp, pdf):
+    """pdfimages -list rows: (page, type, w, h, color, enc)."""
+    f = os.path.join(tmp, "l.pdf")
+    open(f, "wb").write(pdf)
+    rows = subprocess.run(["pdfimages", "-list", f], capture_output=True,
+                          text=True, check=True).stdout.split("\n")[2:]
+    return [(int(c[0]), c[2], int(c[3]), int(c[4]), c[5], c[8])
+            for c in (r.split() for r in rows if r.strip())]
+
+
+def pdf_render(tmp, pdf, dpi):
+    """Each page rendered by pdftoppm, as PIL images."""
+    f, pre = os.path.join(tmp, "r.pdf"), os.path.join(tmp, "rp")
+    open(f, "wb").write(pdf)
+    for old in os.listdir(tmp):
+        if old.startswith("rp-"):
+            os.remove(os.path.join(tmp, old))
+    subprocess.run(["pdftoppm", "-r", str(dpi), f, pre], check=True)
+    names = sorted(n for n in os.listdir(tmp) if n.startswith("rp-"))
+    return [Image.open(os.path.join(tmp, n)).convert("RGB") for n in names]
+
+
+def pdf_text(tmp, pdf):
+    f = os.path.join(tmp, "t.pdf")
+    open(f, "wb").write(pdf)
+    return subprocess.run(["pdftotext", f, "-"], capture_output=True,
+                          text=True).stdout
+
+
+def scan_pdf(pages, dpi=300):
+    return save(pages[0], "PDF", save_all=True, append_images=pages[1:],
+                resolution=float(dpi))
+
+
+def mean_diff(a, b):
+    a, b = a.convert("L").resize((100, 141)), b.convert("L").resize((100, 141))
+    return sum(abs(x - y) for x, y in zip(a.getdata(), b.getdata())) / 14100
+
+
+@ecase("pdf: 300 dpi colour scan, 3 pages: exact menu, 150 dpi images, pages in order, stamp blue")
+def _(tmp):
+    a4 = (0, 0, 2480, 3508)     # A4 at 300 dpi, as scanners make it
+    pages = [noisy(a4_page(300, seed=i).crop(a4), 6) for i in range(3)]
+    pages[1] = noisy(a4_page(300, seed=1, stamp=False).crop(a4), 6)  # grey
+    pdf = scan_pdf(pages)
+    r, outs, why = menu_is_exact(tmp, pdf, [])
+    if why:
+        return why
+    if r["color"] != "1" or r["dpi"] != "300":
+        return "color %s dpi %s" % (r["color"], r["dpi"])
+    ids = [v[0] for v in r["variants"]]
+    if ids[:2] != ["keep", "lossless"] or not all(
+            i.endswith("c") for i in ids[2:]) or len(ids) < 5:
+        return "menu %s" % ids
+    v150 = [k for k in outs if k.startswith("d150")][0]
+    imgs = pdf_images_of(tmp, outs[v150])
+    if [(p, w, h) for p, _, w, h, _, _ in imgs] != [(1, 1240, 1754), (2, 1240, 1754), (3, 1240, 1754)]:
+        return "%s images %s" % (v150, imgs)
+    if [c for _, _, _, _, c, _ in imgs] != ["rgb", "gray", "rgb"]:
+        return "%s colours %s (page 2 has no colour)" % (v150, imgs)
+    if any(e != "jpeg" for *_, e in imgs):
+        return "not DCT: %s" % imgs
+    for vid in (v150, ids[2]):
+        got = pdf_render(tmp, outs[vid], 75)
+        if len(got) != 3:
+            return "%s: %d pages" % (vid, len(got))
+        for i, (g, p) in enumerate(zip(got, pages)):
+            others = [mean_diff(g, q) for q in pages]
+            if others.index(min(others)) != i or others[i] > 6:
+                return "%s page %d: diffs %s" % (vid, i + 1, others)
+        hi = pdf_render(tmp, outs[vid], 150)[0]
+        n = blue_pixels(hi, stamp_box(hi))
+        if n < 200:
+            return "%s: the stamp lost its blue (%d blue pixels)" % (vid, n)
+
+
+@ecase("pdf: text-only scan goes grey")
+def _(tmp):
+    pdf = scan_pdf([noisy(a4_page(300, stamp=False, seed=i), 6) for i in range(2)])
+    r, outs, why = menu_is_exact(tmp, pdf, [])
+    if why:
+        return why
+    lossy = [v for v in outs if v != "lossless"]
+    if r["color"] != "0" or not lossy or any(not k.endswith("g") for k in lossy):
+        return "color %s, variants %s" % (r["color"], list(outs))
+    for k in lossy:
+        if any(c != "gray" for _, _, _, _, c, _ in pdf_images_of(tmp, outs[k])):
+            return "%s is not grey" % k
+
+
+@ecase("pdf: text layer kept; image placed by cm sized from it")
+def _(tmp):
+    # A 200 dpi A4 scan drawn on the top half of the page (on half the
+    # width): 400 dpi as placed, so 150 dpi is 620x877 pixels.
+    im = noisy(a4_page(200), 6)
+    content = (b"q 297.64 0 0 420.94 0 420.94 cm /Im0 Do Q\n"
+               b"BT /F1 18 Tf 72 200 Td (Qujat text layer 42) Tj ET\n")
+    pdf = pdf_one_page(content, [("Im0", pdf_image(im))])
+    r, outs, why = menu_is_exact(tmp, pdf, [])
+    if why:
+        return why
+    v150 = [k for k in outs if k.startswith("d150")]
+    if not v150:
+        return "no 150 dpi variant: %s" % list(outs)
+    imgs = pdf_images_of(tmp, outs[v150[0]])
+    if abs(imgs[0][2] - 620) > 1 or abs(imgs[0][3] - 877) > 1:
+        return "placed image at 150 dpi is %s" % (imgs[0],)
+    for k, out in outs.items():
+        if "Qujat text layer 42" not in pdf_text(tmp, out):
+            return "%s lost the text layer" % k
+
+
+@ecase("pdf: signed (ByteRange or /Sig field) gets only keep")
+def _(tmp):
+    pdf = scan_pdf([noisy(a4_page(300), 6)])
+    signed = pdf[:-6] + b"% /Type /Sig /ByteRange [0 10 20 30]\n%%EOF\n"
+    im = noisy(a4_page(300), 6)
+    field = (b"<< /FT /Sig /T (Sig1) /V << /Type /Sig /Filter "
+             b"/Adobe.PPKLite >> /Rect [0 0 0 0] /Subtype /Widget >>")
+    sigfield = pdf_one_page(b"q 595.28 0 0 841.89 0 0 cm /Im0 Do Q\n",
+                            [("Im0", pdf_image(im))], [field],
+                            b"/AcroForm << /Fields [6 0 R] /SigFlags 3 >> ")
+    for name, data in (("ByteRange", signed), ("Sig field", sigfield)):
+        r, keep = run_filter(tmp, data, ["--menu"])
+        if r["status"] != "ok" or len(r["variants"]) != 1 or keep != data:
+            return "%s: %s %s" % (name, r["status"], r["variants"])
+        r, out = run_filter(tmp, data, ["--variant", "d150q55c"])
+        if r["status"] == "ok":
+            return "%s: a variant was written" % name
+    r, _ = run_filter(tmp, sigfield.replace(b"/FT /Sig", b"/FT /Tx "), ["--menu"])
+    if len(r["variants"]) < 3:
+        return "unsigned twin: %s" % r["variants"]
+
+
+@ecase("pdf: images with /SMask, CMYK, 1-bit and 16-bit left as they are")
+def _(tmp):
+    rgb = noisy(a4_page(200), 6)
+    mask = Image.new("L", rgb.size, 255)
+    cmyk = noisy(a4_page(200, seed=3), 6).convert("CMYK")
+    bits = a4_page(200, seed=4).convert("1")
+    smask = pdf_stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+                       b"/ColorSpace /DeviceGray /BitsPerComponent 8 "
+                       b"/Filter /FlateDecode" % rgb.size,
+                       zlib.compress(mask.tobytes()))
+    g16 = Image.new("L", (400, 566), 200)
+    full = b"q 595.28 0 0 841.89 0 0 cm /%s Do Q\n"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Count 5 /Kids [3 0 R 4 0 R 5 0 R 6 0 R 7 0 R] >>"]
+    names = ["Sm", "Cm", "Bw", "Sx", "Ok"]
+    for i, n in enumerate(names):
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
+                    b"/Resources << /XObject << /%s %d 0 R >> >> /Contents %d 0 R >>"
+                    % (n.encode(), 8 + i, 13 + i))
+    bw = pdf_stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+                    b"/ColorSpace /DeviceGray /BitsPerComponent 1 "
+                    b"/Filter /FlateDecode" % bits.size,
+                    zlib.compress(bits.tobytes()))
+    s16 = pdf_stream(b"/Type /XObject /Subtype /Image /Width 400 /Height 566 "
+                     b"/ColorSpace /DeviceGray /BitsPerComponent 16 "
+                     b"/Filter /FlateDecode",
+                     zlib.compress(g16.tobytes() * 2))
+    objs += [pdf_image(rgb, jpeg=False, extra=b"/SMask 18 0 R"),
+             pdf_image(cmyk, extra=b"/Decode [1 0 1 0 1 0 1 0]"), bw, s16,
+             pdf_image(rgb)]
+    objs += [pdf_stream(b"", full % n.encode() if n != "Sx" else
+                        b"q 200 0 0 283 72 72 cm /Sx Do Q\n") for n in names]
+    objs.append(smask)
+    pdf = pdf_build(objs)
+    r, outs, why = menu_is_exact(tmp, pdf, [])
+    if why:
+        return why
+    before = pdf_images_of(tmp, pdf)
+    lossy = [k for k in outs if k != "lossless"]
+    if not lossy:
+        return "no lossy variant: %s" % r["variants"]
+    after = pdf_images_of(tmp, outs[lossy[-1]])
+    if len(after) != 6 or after[:5] != before[:5]:
+        return "changed:\n%s\n%s" % (before, after)
+    if after[5][5] != "jpeg" or after[5][2] >= rgb.size[0]:
+        return "the plain image was not recompressed: %s" % (after[5],)
+    f = os.path.join(tmp, "c.pdf")
+    open(f, "wb").write(outs[lossy[-1]])
+    if subprocess.run(["qpdf", "--check", f], capture_output=True).returncode:
+        return "qpdf --check fails"
+
+
+@ecase("pdf: only a CMYK scan: keep and lossless only")
+def _(tmp):
+    pdf = scan_pdf([noisy(a4_page(200), 6).convert("CMYK")], 200)
+    r, _ = run_filter(tmp, pdf, ["--menu"])
+    ids = [v[0] for v in r["variants"]]
+    return None if r["status"] == "ok" and set(ids) <= {"keep", "lossless"} \
+        else "%s %s" % (r["status"], ids)
+
+
+@ecase("pdf: blank scan is blank; with a text layer it is not; 50 dpi is lowres")
+def _(tmp):
+    blank = noisy(Image.new("RGB", (1654, 2339), (245, 244, 240)), 4)
+    r, _ = run_filter(tmp, scan_pdf([blank, blank], 200), ["--menu"])
+    if r["status"] != "blank":
+        return "blank scan: %s" % r["status"]
+    pdf = pdf_one_page(b"q 595.28 0 0 841.89 0 0 cm /Im0 Do Q\n"
+                       b"BT /F1 12 Tf 72 72 Td (x) Tj ET\n",
+                       [("Im0", pdf_image(blank))])
+    r, _ = run_filter(tmp, pdf, [])
+    if r["status"] != "ok":
+        return "blank scan with text: %s" % r["status"]
+    r, _ = run_filter(tmp, scan_pdf([a4_page(50)], 50), [])
+    return None if r["status"] == "lowres" else "50 dpi: %s" % r["status"]
+
+
+@ecase("pdf: qujat compress fits a 3-page scan into 1 MB, output opens")
+def _(tmp):
+    qujat = os.path.join(BUILD, "qujat")
+    if not os.access(qujat, os.X_OK):
+        return "no %s" % qujat
+    src, out = os.path.join(tmp, "scan.pdf"), os.path.join(tmp, "cout")
+    open(src, "wb").write(scan_pdf([noisy(a4_page(300, seed=i), 6)
+                                    for i in range(3)]))
+    env = dict(os.environ)
+    env.setdefault("QUJAT_CONF", os.path.join(ROOT, "conf", "qujat.conf"))
+    p = subprocess.run([qujat, "compress", src, "-o", out, "--budget",
+                        "1000000"], capture_output=True, text=True,
+                       timeout=300, env=env)
+    got = os.path.join(out, "scan.pdf")
+    if p.returncode or not os.path.exists(got):
+        return "exit %d: %s" % (p.returncode, (p.stdout + p.stderr)[-300:])
+    data = open(got, "rb").read()
+    if len(data) > 1000000:
+        return "%d bytes" % len(data)
+    n = len(pdf_render(tmp, data, 20))
+    return None if n == 3 else "%d pages" % n
+
+
 def run_engine(tmp):
     for fn in ENGINE:
         fn(tmp)
