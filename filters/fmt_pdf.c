@@ -209,24 +209,19 @@ static int pdf_plan(struct engine *e, struct pdf_job *j, int rewrite)
 	return 0;
 }
 
-/* The menu after keep: the lossless rewrite and each spec's document,
- * each written in memory to know its exact size. */
-static int pdf_menu(struct engine *e, struct pdf_job *j, int rewrite)
+/* The menu after keep: the lossless rewrite (sized before the images
+ * were encoded, so its buffers and theirs are never held together) and
+ * each spec's document, each written in memory for its exact size. */
+static int pdf_menu(struct engine *e, struct pdf_job *j, size_t lossless)
 {
 	struct report_variant v[PDF_MAX_SPECS + 1];
-	struct buf b = { 0 };
 	struct vspec *sp;
 	size_t size;
 	int n = 0, rc;
 
-	if (!rewrite)
-		return 0;
-	if ((rc = pdf_rewrite(e->in->buf, e->in->len, &b)) == 0)
+	if (lossless)
 		v[n++] = (struct report_variant){ .id = "lossless",
-		    .bytes = (int64_t)b.len, .rank = 99, .offset = -1 };
-	buf_release(&b);
-	if (rc == -ENOMEM)
-		return rc;
+		    .bytes = (int64_t)lossless, .rank = 99, .offset = -1 };
 	for (int s = 0; s < j->nspecs; s++) {
 		sp = &j->specs[s];
 		rc = pdf_job_write(j, s, NULL, &size);
@@ -238,7 +233,8 @@ static int pdf_menu(struct engine *e, struct pdf_job *j, int rewrite)
 		if (!j->colour)
 			sp->id[strlen(sp->id) - 1] = 'g';
 		v[n] = (struct report_variant){ .bytes = (int64_t)size,
-		    .rank = vspec_rank(e->in->lim, 0, j->res, sp), .offset = -1 };
+		    .rank = vspec_rank(e->in->lim, 0, j->res, sp),
+		    .offset = -1 };
 		snprintf(v[n++].id, sizeof v->id, "%s", sp->id);
 	}
 	menu_publish(e->rep, v, n);
@@ -279,7 +275,7 @@ static int pdf_lossy(struct engine *e, struct pdf_job *j)
 }
 
 /* Keep: the PDF as it is, incremental updates included. */
-static int pdf_keep(struct engine *e, struct pdf_job *j, int rewrite)
+static int pdf_keep(struct engine *e, struct pdf_job *j, size_t lossless)
 {
 	int rc;
 
@@ -288,7 +284,23 @@ static int pdf_keep(struct engine *e, struct pdf_job *j, int rewrite)
 	e->rep->nvariants = 1;
 	if ((rc = buf_add(&e->out, e->in->buf, e->in->len)) < 0)
 		return rc;
-	return e->in->lim->menu ? pdf_menu(e, j, rewrite) : 0;
+	return e->in->lim->menu ? pdf_menu(e, j, lossless) : 0;
+}
+
+/* The lossless rewrite's size when the menu will list it, else 0. */
+static int pdf_lossless_size(struct engine *e, struct pdf_job *j,
+    int rewrite, size_t *size)
+{
+	const char *v = e->in->lim->variant;
+	int rc;
+
+	*size = 0;
+	if (!rewrite || !e->in->lim->menu || (v[0] && strcmp(v, "keep")))
+		return 0;
+	rc = pdf_job_write(j, -1, NULL, size);
+	if (rc < 0)
+		*size = 0;
+	return rc == -ENOMEM ? rc : 0;
 }
 
 /* Analyses the pages, then writes keep (and sizes the menu), the
@@ -298,6 +310,7 @@ static int pdf_emit(struct engine *e)
 {
 	const char *v = e->in->lim->variant;
 	struct pdf_job j;
+	size_t lossless = 0;
 	int rc, rewrite;
 
 	engine_out_type(e, "application/pdf", "pdf");
@@ -315,7 +328,8 @@ static int pdf_emit(struct engine *e)
 		filter_set_status(e->rep, FS_UNSUPPORTED, "unknown variant");
 		goto out;
 	}
-	if ((rc = pdf_job_encode(&j)) < 0)
+	if ((rc = pdf_lossless_size(e, &j, rewrite, &lossless)) < 0 ||
+	    (rc = pdf_job_encode(&j)) < 0)
 		goto out;
 	e->rep->color = j.colour;
 	if (j.blank)
@@ -325,7 +339,7 @@ static int pdf_emit(struct engine *e)
 	else if (strcmp(v, "lossless") == 0)
 		rc = pdf_lossless(e, rewrite);
 	else
-		rc = pdf_keep(e, &j, rewrite);
+		rc = pdf_keep(e, &j, lossless);
 out:
 	pdf_job_release(&j);
 	return rc == -EINVAL ? 0 : rc;

@@ -486,7 +486,7 @@ int pdf_job_write(struct pdf_job *j, int s, struct buf *out, size_t *size)
 	j->replaced = 0;
 	if (!(qpdf_read_memory(q, "upload", (const char *)j->in->buf,
 	    j->in->len, "") & QPDF_ERRORS)) {
-		for (size_t i = 0; i < j->nimg; i++)
+		for (size_t i = 0; i < j->nimg && s >= 0; i++)
 			if (j->img[i].enc[s].data.len) {
 				swap_in(q, &j->img[i], &j->img[i].enc[s]);
 				j->replaced++;

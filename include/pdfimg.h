@@ -99,7 +99,8 @@ int pdf_job_open(struct pdf_job *j, const struct filter_input *in);
 int pdf_job_encode(struct pdf_job *j);
 /* Writes the document with spec s's images (object streams, Flate
  * recompressed, deterministic /ID): appended to out when not NULL, its
- * size in *size. 0, -EINVAL or -ENOMEM. */
+ * size in *size. With s -1 no image changes: the bytes pdf_rewrite
+ * writes. 0, -EINVAL or -ENOMEM. */
 int pdf_job_write(struct pdf_job *j, int s, struct buf *out, size_t *size);
 /* Frees spec s's encodings. */
 void pdf_job_drop(struct pdf_job *j, int s);
