@@ -316,7 +316,8 @@ static int pdf_emit(struct engine *e)
 	engine_out_type(e, "application/pdf", "pdf");
 	if ((rc = pdf_job_open(&j, e->in)) < 0) {
 		if (rc == -EINVAL)
-			filter_set_status(e->rep, FS_CORRUPT, "pdf: cannot read");
+			filter_set_status(e->rep, FS_CORRUPT,
+			    "pdf: cannot read");
 		goto out;
 	}
 	rewrite = pdf_may_rewrite(e->in->buf, e->in->len) &&

@@ -85,7 +85,8 @@ static int filter_kind(qpdf_data q, qpdf_oh dict)
 		    qpdf_oh_new_object(q, f);
 		known = 0;
 		for (size_t k = 0; k < sizeof lossless / sizeof *lossless; k++)
-			known |= qpdf_oh_is_name_and_equals(q, one, lossless[k]);
+			known |= qpdf_oh_is_name_and_equals(q, one,
+			    lossless[k]);
 		if (n == 1 && qpdf_oh_is_name_and_equals(q, one, "/DCTDecode"))
 			kind = 1;
 		else if (!known)
@@ -116,7 +117,8 @@ static void classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
 	qpdf_oh dict = qpdf_oh_get_dict(q, obj);
 	qpdf_oh cs = qpdf_oh_get_key(q, dict, "/ColorSpace");
 	qpdf_oh mask = qpdf_oh_get_key(q, dict, "/ImageMask");
-	long long w = int_key(q, dict, "/Width"), h = int_key(q, dict, "/Height");
+	long long w = int_key(q, dict, "/Width");
+	long long h = int_key(q, dict, "/Height");
 	long long bpc = int_key(q, dict, "/BitsPerComponent");
 	long long len = int_key(q, dict, "/Length");
 	int kind = filter_kind(q, dict);
@@ -246,8 +248,8 @@ static int geometry(struct pdf_job *j)
 	}
 	j->dpi = 0;
 	for (int p = 0; p < j->npages; p++)
-		if (area[p] >= SCANNED_SHARE * j->pages[p].mw * j->pages[p].mh &&
-		    (j->dpi == 0 || dpi[p] < j->dpi))
+		if (area[p] >= SCANNED_SHARE * j->pages[p].mw *
+		    j->pages[p].mh && (j->dpi == 0 || dpi[p] < j->dpi))
 			j->dpi = dpi[p];
 	j->res = j->dpi ? j->dpi : worst ? worst : j->in->lim->max_dpi;
 	free(area);
@@ -365,7 +367,8 @@ static int encode_spec(struct pdf_job *j, struct pdf_img *im,
 		use = &r;
 	}
 	if (use->ch == 3 && (sp->grey || !im->look.colour)) {
-		if (use == top && (rc = raster_init(&r, top->w, top->h, 3)) == 0)
+		if (use == top &&
+		    (rc = raster_init(&r, top->w, top->h, 3)) == 0)
 			memcpy(r.px, top->px, (size_t)top->w * top->h * 3);
 		if (rc == 0)
 			rc = raster_to_grey(&r);
@@ -454,7 +457,8 @@ static void swap_in(qpdf_data q, const struct pdf_img *im,
     const struct pdf_enc *en)
 {
 	qpdf_oh obj = qpdf_get_object_by_id(q, im->obj, im->gen);
-	qpdf_oh f = qpdf_oh_new_name(q, "/DCTDecode"), nul = qpdf_oh_new_null(q);
+	qpdf_oh f = qpdf_oh_new_name(q, "/DCTDecode");
+	qpdf_oh nul = qpdf_oh_new_null(q);
 	qpdf_oh dict, grey;
 
 	qpdf_oh_replace_stream_data(q, obj, en->data.p, en->data.len, f, nul);

@@ -157,7 +157,8 @@ static void skip_inline(struct lex *l)
 	if (l->p < l->end)
 		l->p++;
 	for (; l->p < l->end; l->p = e + 2) {
-		if ((e = memmem(l->p, (size_t)(l->end - l->p), "EI", 2)) == NULL)
+		e = memmem(l->p, (size_t)(l->end - l->p), "EI", 2);
+		if (e == NULL)
 			break;
 		if (is_space(e[-1]) && (e + 2 == l->end || is_space(e[2]) ||
 		    is_delim(e[2]))) {
@@ -367,7 +368,8 @@ static void media_size(qpdf_data q, qpdf_oh page, double *mw, double *mh)
 	double c[4] = { 0, 0, 0, 0 };
 
 	*mw = A4_SHORT_IN * 72, *mh = A4_LONG_IN * 72;
-	if (!qpdf_oh_is_array(q, box) || qpdf_oh_get_array_n_items(q, box) != 4) {
+	if (!qpdf_oh_is_array(q, box) ||
+	    qpdf_oh_get_array_n_items(q, box) != 4) {
 		qpdf_oh_release(q, box);
 		return;
 	}
@@ -396,7 +398,8 @@ static int drawn_on_page(const struct pdf_uses *u, size_t from, int obj,
 static void undrawn_images(struct walk *w, qpdf_oh res, size_t from)
 {
 	qpdf_data q = w->q;
-	qpdf_oh xo = qpdf_oh_get_key(q, res, "/XObject"), obj, dict, sub, wo, ho;
+	qpdf_oh xo = qpdf_oh_get_key(q, res, "/XObject");
+	qpdf_oh obj, dict, sub, wo, ho;
 	double mw = w->info->mw, mh = w->info->mh, iw, ih;
 	const char *key;
 
