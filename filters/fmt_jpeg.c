@@ -1,6 +1,8 @@
 /*
- * fmt_jpeg.c: JPEG through libjpeg-turbo: header limits, then a full
- * decode of every scanline to tell decodable from corrupt.
+ * fmt_jpeg.c: JPEG through libjpeg-turbo: header limits, then, with
+ * --probe-only, a full decode of every scanline to tell decodable from
+ * corrupt. When the engine will decode the page, its own DCT-scaled
+ * decode (jpeg_dec.c) is that check instead: one decode, not two.
  * SECURITY: parses uploaded bytes. Errors longjmp to a per-handle jmp_buf
  * set in a tiny function; memory and progressive scans are capped.
  */
@@ -136,6 +138,9 @@ static void jpeg_verdict(struct jctx *ctx, const struct filter_input *in,
 	else if (filter_too_many_pixels(ctx->d.image_width,
 	    ctx->d.image_height, in->lim))
 		filter_set_limit(rep, "pixels");
+	else if (!in->lim->probe_only && !pages_lowres(in->lim,
+	    (int)ctx->d.image_width, (int)ctx->d.image_height))
+		rep->status = FS_OK;	/* the engine's decode judges the rest */
 	else if (jpeg_guarded(ctx, in, jpeg_decode) < 0 || ctx->damaged)
 		filter_set_status(rep, FS_CORRUPT, "jpeg: %s", ctx->msg);
 	else if (ctx->uni.blank)

@@ -3,21 +3,31 @@
  * DCT-domain scaling (N/8) to the smallest size not below the target,
  * then the streaming area resampler for the rest, one scanline at a time,
  * so a 600 dpi scan never exists in memory at 600 dpi. CMYK and YCCK
- * (Adobe-inverted or not) become RGB.
- * SECURITY: parses uploaded bytes (after the probe accepted them);
- * libjpeg's memory is capped and its errors longjmp to a tiny guard.
+ * (Adobe-inverted or not) become RGB. This decode is also the JPEG's
+ * corruption check (the probe only reads the header when the engine
+ * runs): a warning that means lost image data fails it.
+ * SECURITY: parses uploaded bytes; libjpeg's memory and progressive
+ * scans are capped and its errors longjmp to a tiny guard.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 #include "jpegutil.h"
+#include <jerror.h>		/* after jpeglib.h: its codes depend on it */
+
+/* A progressive JPEG may have thousands of tiny scans, each a full pass
+ * over the coefficients (libjpeg-turbo's own advice is to cap them). */
+#define JPEG_MAX_SCANS 1000
 
 struct jdec {
 	struct jpeg_decompress_struct d;
 	struct jerr err;
+	struct jpeg_progress_mgr progress;
+	int damaged;		/* a warning that means lost image data */
 	const unsigned char *buf;
 	size_t len;
 	int tw, th;
@@ -25,6 +35,42 @@ struct jdec {
 	struct resampler *rs;
 	unsigned char *row, *rgb;
 };
+
+#define JDEC(c) ((struct jdec *)(void *)((char *)(c) - \
+	offsetof(struct jdec, d)))
+
+/* Warnings that mean image data was missing or unreadable. */
+static int warning_damages(int code)
+{
+	return code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER ||
+	    code == JWRN_HUFF_BAD_CODE || code == JWRN_ARITH_BAD_CODE ||
+	    code == JWRN_MUST_RESYNC || code == JWRN_NOT_SEQUENTIAL ||
+	    code == JWRN_BOGUS_PROGRESSION;
+}
+
+static void jdec_emit(j_common_ptr c, int level)
+{
+	struct jdec *j = JDEC(c);
+
+	if (level >= 0)		/* trace messages */
+		return;
+	c->err->num_warnings++;
+	if (!j->damaged && warning_damages(c->err->msg_code)) {
+		j->damaged = 1;
+		c->err->format_message(c, j->err.msg);
+	}
+}
+
+static void jdec_progress(j_common_ptr c)
+{
+	struct jdec *j = JDEC(c);
+
+	if (j->d.input_scan_number > JPEG_MAX_SCANS) {
+		snprintf(j->err.msg, sizeof j->err.msg, "more than %d scans",
+		    JPEG_MAX_SCANS);
+		longjmp(j->err.jb, 1);
+	}
+}
 
 static int jdec_head(void *arg)
 {
@@ -98,7 +144,7 @@ static int jdec_rows(void *arg)
 	jpeg_start_decompress(&j->d);
 	rows[0] = j->row;
 	while (j->d.output_scanline < j->d.output_height) {
-		if (jpeg_read_scanlines(&j->d, rows, 1) != 1)
+		if (jpeg_read_scanlines(&j->d, rows, 1) != 1 || j->damaged)
 			return -1;
 		if (j->d.out_color_space == JCS_CMYK) {
 			cmyk_to_rgb(j->row, j->rgb, (int)j->d.output_width,
@@ -108,7 +154,7 @@ static int jdec_rows(void *arg)
 			resampler_row(j->rs, j->row);
 	}
 	jpeg_finish_decompress(&j->d);
-	return 0;
+	return j->damaged ? -1 : 0;
 }
 
 int jpeg_read_head(const unsigned char *buf, size_t len,
@@ -141,8 +187,11 @@ int jpeg_decode_to(const unsigned char *buf, size_t len, int tw, int th,
 
 	*out = (struct raster){ 0 };
 	j.d.err = jerr_init(&j.err);
+	j.err.pub.emit_message = jdec_emit;
 	jpeg_create_decompress(&j.d);
 	j.d.mem->max_memory_to_use = (long)(memory_mb << 19);
+	j.progress.progress_monitor = jdec_progress;
+	j.d.progress = &j.progress;
 	rc = jerr_guard(&j.err, jdec_head, &j);
 	if (rc == 0)
 		rc = jerr_guard(&j.err, jdec_rows, &j);

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,7 @@ static const struct option long_opts[] = {
 	{ "low-dpi", required_argument, NULL, 'L' },
 	{ "quality-floor", required_argument, NULL, 'Q' },
 	{ "menu", no_argument, NULL, 'M' },
+	{ "target", required_argument, NULL, 'T' },
 	{ "variant", required_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -81,6 +83,7 @@ static uint64_t *limit_field(struct filter_limits *lim, int c)
 	case 's': return &lim->max_stream_bytes;
 	case 'c': return &lim->cpu_seconds;
 	case 'm': return &lim->memory_mb;
+	case 'T': return &lim->target;
 	default: return NULL;
 	}
 }
@@ -148,7 +151,8 @@ static void parse_options(int argc, char **argv, struct filter_limits *lim)
 			    "[--max-stream-bytes N] [--cpu-seconds N] "
 			    "[--memory-mb N] [--probe-only] [--photo] "
 			    "[--max-dpi N] [--min-dpi N] [--low-dpi N] "
-			    "[--quality-floor Q] [--menu] [--variant ID]");
+			    "[--quality-floor Q] [--menu] [--target BYTES] "
+			    "[--variant ID]");
 	}
 	if (optind != argc)
 		fatal("unexpected argument '%s'", argv[optind]);
@@ -163,14 +167,21 @@ static struct magic_set *narrow(const struct filter_limits *lim)
 	struct sandbox_limits sl = {
 		.cpu_seconds = lim->cpu_seconds,
 		.memory_bytes = lim->memory_mb * MIB,
-		/* room for a recompressed output up to twice the input */
-		.output_bytes = 2 * lim->max_bytes + MIB,
+		/* room for a recompressed output up to twice the input, and
+		 * with --menu for the variants after it, each smaller */
+		.output_bytes = (lim->menu ? REPORT_MAX_VARIANTS : 1) *
+		    (2 * lim->max_bytes + MIB),
 	};
 	struct magic_set *ms;
 	int rc;
 
 	/* Inherited fds beyond 0-3 are none of the worker's business. */
 	close_range(4, ~0u, 0);
+	/* Pages and variants take tens of MB each, one after another: keep
+	 * freed memory in the heap for the next one rather than give it back
+	 * and fault it in again (the address space is capped anyway). */
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	if ((rc = sandbox_limit(&sl)) < 0)
 		fatal("cannot set resource limits: %s", strerror(-rc));
 	if ((ms = detect_open()) == NULL)
@@ -210,8 +221,15 @@ static void output(const struct filter_input *in, struct filter_report *rep,
 	sha256_hex(NULL, 0, rep->sha256_out);
 	if (rep->status != FS_OK || in->lim->probe_only)
 		return;
-	if ((rc = write_all(3, e->out.p, e->out.len)) < 0)
+	if ((rc = write_all(3, e->out.p, e->out.len)) < 0 ||
+	    (rc = write_all(3, e->menu.p, e->menu.len)) < 0)
 		fatal("cannot write the output: %s", strerror(-rc));
+	/* keep's line says where it is too, when the variants follow it */
+	if (in->lim->menu && rep->nvariants > 0) {
+		rep->variants[0].offset = 0;
+		snprintf(rep->variants[0].ext, sizeof rep->variants[0].ext,
+		    "%s", rep->out_ext);
+	}
 	rep->bytes_out = (int64_t)e->out.len;
 	sha256_hex(e->out.p, e->out.len, rep->sha256_out);
 }
@@ -265,6 +283,7 @@ int main(int argc, char **argv)
 	output(&in, &rep, &e);
 	report(&rep, &t0);
 	buf_release(&e.out);
+	buf_release(&e.menu);
 	free(buf);
 	detect_close(ms);
 	return 0;

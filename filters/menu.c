@@ -159,3 +159,16 @@ void menu_publish(struct filter_report *rep, struct report_variant *v, int n)
 		rep->variants[rep->nvariants++] = v[i];
 	}
 }
+
+int engine_menu_add(struct engine *e, struct report_variant *v,
+    const unsigned char *p, size_t len, const char *ext)
+{
+	int rc;
+
+	v->offset = (int64_t)(e->out.len + e->menu.len);
+	if ((rc = buf_add(&e->menu, p, len)) < 0)
+		return rc;
+	v->bytes = (int64_t)len;
+	snprintf(v->ext, sizeof v->ext, "%s", ext);
+	return 0;
+}

@@ -1,13 +1,16 @@
 /*
  * pages.c: the raster engine shared by JPEG, PNG and TIFF. Each page is
  * decoded once at the policy's top resolution (at most --max-dpi, or a
- * photo's 600x800), judged (colour.c), and every variant of the menu is
- * encoded from that one raster, so only sizes are kept in menu mode and
- * only the chosen variant's pages with --variant. Bilevel pages are
- * CCITT G4 in every variant.
+ * photo's 600x800), judged (colour.c), turned grey once when it has no
+ * colour, resampled once per level, and every variant of the menu is
+ * encoded from that, best rank first. With --menu every variant's bytes
+ * are kept and written after keep; with --target a single page stops at
+ * the first variant that small. Bilevel pages are CCITT G4 in every
+ * variant.
  * SECURITY: runs on pixels decoded from uploads through the formats'
  * page sources; memory per page is bounded by the top resolution.
  */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,11 +30,13 @@ struct pjob {
 	int single, photo;
 	struct vspec specs[MAX_SPECS + 1];	/* the last one: keep */
 	int nspecs;
-	int want;		/* the spec whose pages are kept */
-	/* per spec, per page: the encoded image's size and shape (its
-	 * data only for spec `want`) */
+	int nmade;		/* specs encoded: fewer when --target stopped */
+	int want;		/* the spec whose pages are written */
+	int menu;		/* --menu: every spec's pages are kept */
+	/* per spec, per page: the encoded image's size and shape, and its
+	 * data for spec `want` (and every spec with --menu) */
 	struct pdf_page_img *meta;
-	struct buf *data;		/* one per page, of spec `want` */
+	struct buf *data;
 	double worst;		/* dpi, or a photo's short side */
 	int colour, blank;
 };
@@ -41,51 +46,62 @@ static double page_res(const struct pjob *j, int w, int h)
 	return j->photo ? (w < h ? w : h) : page_dpi(w, h);
 }
 
-/* Encodes one page raster for spec s (grey unless the page has colour). */
-static int encode_page(struct pjob *j, const struct raster *top, int w,
-    int h, const struct vspec *s, int colour, struct buf *out)
+/* The raster spec s is encoded from: top at the top level, else top
+ * resampled into lv, which stays for the next spec of the same level. */
+static int level_raster(struct pjob *j, const struct raster *top, int w,
+    int h, const struct vspec *s, struct raster *lv,
+    const struct raster **use)
 {
-	struct raster r = { 0 }, g = { 0 };
-	struct jpeg_enc_opts o = { .quality = s->quality,
-	    .subsample = j->photo };
-	const struct raster *use = top;
-	int tw, th, rc = 0;
+	int tw, th, rc;
 
 	level_dims(w, h, j->photo, s->level, &tw, &th);
-	if (tw < top->w || th < top->h) {
-		if ((rc = raster_resample(top, tw, th, &r)) < 0)
+	*use = top;
+	if (tw >= top->w && th >= top->h)
+		return 0;
+	if (lv->px == NULL || lv->w != tw || lv->h != th) {
+		raster_release(lv);
+		if ((rc = raster_resample(top, tw, th, lv)) < 0)
 			return rc;
-		use = &r;
 	}
-	if (use->ch == 3 && (s->grey || !colour)) {
-		if ((rc = raster_init(&g, use->w, use->h, 3)) == 0) {
-			memcpy(g.px, use->px, (size_t)use->w * use->h * 3);
-			raster_to_grey(&g);
-			use = &g;
-		}
-	}
-	if (rc == 0)
-		rc = jpeg_encode(use, &o, out);
-	raster_release(&r);
-	raster_release(&g);
-	return rc;
+	*use = lv;
+	return 0;
 }
 
 static int record(struct pjob *j, int si, int page, struct buf *b, int w,
     int h, int ch, double dpi)
 {
-	struct pdf_page_img *m = &j->meta[si * j->src->npages + page];
+	size_t k = (size_t)si * (size_t)j->src->npages + (size_t)page;
+	struct pdf_page_img *m = &j->meta[k];
 
 	*m = (struct pdf_page_img){ .len = b->len, .w = w, .h = h, .ch = ch,
 	    .dpi = dpi };
-	if (si != j->want) {
+	if (si != j->want && !(j->menu && si < j->nspecs)) {
 		buf_release(b);
 		return 0;
 	}
-	j->data[page] = *b;
+	j->data[k] = *b;
 	m->data = b->p;
 	*b = (struct buf){ 0 };
 	return 0;
+}
+
+/* Encodes page i (native w x h) for spec si from its top raster. */
+static int encode_spec(struct pjob *j, int si, int i, int w, int h,
+    const struct raster *top, struct raster *lv)
+{
+	const struct vspec *s = &j->specs[si];
+	struct jpeg_enc_opts o = { .quality = s->quality,
+	    .subsample = j->photo };
+	const struct raster *use;
+	struct buf b = { 0 };
+	int rc;
+
+	if ((rc = level_raster(j, top, w, h, s, lv, &use)) == 0 &&
+	    (rc = jpeg_encode(use, &o, &b)) == 0)
+		rc = record(j, si, i, &b, use->w, use->h, use->ch,
+		    page_dpi(w, h) * use->w / w);
+	buf_release(&b);
+	return rc;
 }
 
 static int bilevel_page(struct pjob *j, int i)
@@ -130,11 +146,40 @@ static int keep_page(struct pjob *j, int i, int w, int h)
 	return rc;
 }
 
+/* Whether every spec asks for grey (a --variant "...g"). */
+static int all_grey(const struct pjob *j)
+{
+	for (int s = 0; s < j->nspecs; s++)
+		if (!j->specs[s].grey)
+			return 0;
+	return j->nspecs > 0;
+}
+
+/* Encodes the specs best first; with --target, a single page stops at
+ * the first that is small enough. */
+static int encode_specs(struct pjob *j, int i, int w, int h,
+    const struct raster *top)
+{
+	uint64_t target = j->e->in->lim->target;
+	struct raster lv = { 0 };
+	int rc = 0;
+
+	for (int s = 0; s < j->nspecs && rc == 0; s++) {
+		rc = encode_spec(j, s, i, w, h, top, &lv);
+		if (rc == 0 && j->menu && j->single && target &&
+		    j->meta[s].len <= target) {
+			j->nmade = s + 1;
+			break;
+		}
+	}
+	raster_release(&lv);
+	return rc;
+}
+
 static int contone_page(struct pjob *j, int i, int w, int h)
 {
 	struct raster top;
 	struct page_look look;
-	struct buf b = { 0 };
 	char msg[160];
 	int tw, th, rc, levels[2];
 
@@ -149,16 +194,10 @@ static int contone_page(struct pjob *j, int i, int w, int h)
 	look.colour |= j->photo && top.ch == 3;
 	j->colour |= look.colour;
 	j->blank &= look.blank;
-	for (int s = 0; s < j->nspecs && rc == 0; s++) {
-		int sw, sh;
-
-		level_dims(w, h, j->photo, j->specs[s].level, &sw, &sh);
-		if ((rc = encode_page(j, &top, w, h, &j->specs[s], look.colour,
-		    &b)) == 0)
-			rc = record(j, s, i, &b, sw, sh, look.colour ? 3 : 1,
-			    page_dpi(w, h) * sw / w);
-		buf_release(&b);
-	}
+	/* grey once, before any resampling, for every spec of the page */
+	if (j->nspecs > 0 && (!look.colour || all_grey(j)))
+		raster_to_grey(&top);
+	rc = encode_specs(j, i, w, h, &top);
 	raster_release(&top);
 	return rc == 0 ? keep_page(j, i, w, h) : rc;
 }
@@ -197,6 +236,26 @@ static int scan_geometry(struct pjob *j)
 	return 0;
 }
 
+/* The menu's specs best rank first (insertion sort: stable, tiny), the
+ * order --target makes them in. */
+static void sort_by_rank(struct pjob *j)
+{
+	const struct filter_limits *lim = j->e->in->lim;
+	int rank[MAX_SPECS], r, k;
+	struct vspec t;
+
+	for (int s = 0; s < j->nspecs; s++) {
+		t = j->specs[s];
+		r = vspec_rank(lim, j->photo, j->worst, &t);
+		for (k = s; k > 0 && rank[k - 1] < r; k--) {
+			j->specs[k] = j->specs[k - 1];
+			rank[k] = rank[k - 1];
+		}
+		j->specs[k] = t;
+		rank[k] = r;
+	}
+}
+
 static int plan(struct pjob *j)
 {
 	const struct filter_limits *lim = j->e->in->lim;
@@ -211,12 +270,16 @@ static int plan(struct pjob *j)
 		j->nspecs = lim->menu ? menu_specs(lim, j->photo, j->worst, 0,
 		    j->specs, MAX_SPECS) : 0;
 		j->want = j->nspecs;	/* keep */
+		j->menu = lim->menu;
+		sort_by_rank(j);
 	}
+	j->nmade = j->nspecs;
 	j->specs[j->nspecs] = (struct vspec){ .id = "keep", .level = KEEP_DPI,
 	    .quality = KEEP_QUALITY };
 	j->meta = calloc((size_t)j->src->npages * (size_t)(j->nspecs + 1),
 	    sizeof *j->meta);
-	j->data = calloc((size_t)j->src->npages, sizeof *j->data);
+	j->data = calloc((size_t)j->src->npages * (size_t)(j->nspecs + 1),
+	    sizeof *j->data);
 	return j->meta && j->data ? 0 : -ENOMEM;
 }
 
@@ -224,7 +287,8 @@ static int plan(struct pjob *j)
 static int assemble(struct pjob *j)
 {
 	struct engine *e = j->e;
-	struct pdf_page_img *m = &j->meta[j->want * j->src->npages];
+	struct pdf_page_img *m = &j->meta[(size_t)j->want *
+	    (size_t)j->src->npages];
 
 	if (j->single && j->want == j->nspecs)
 		return 0;	/* keep: the format wrote it already */
@@ -240,22 +304,42 @@ static int assemble(struct pjob *j)
 	return pdf_write_pages(m, j->src->npages, &e->out, NULL);
 }
 
-static void publish(struct pjob *j)
+/* Writes a published variant's bytes after keep (report.h). */
+static int write_variant(struct pjob *j, struct report_variant *v)
+{
+	struct pdf_page_img *m;
+	struct buf b = { 0 };
+	int s, rc;
+
+	for (s = 0; s < j->nmade && strcmp(j->specs[s].id, v->id); s++)
+		;
+	assert(s < j->nmade);
+	m = &j->meta[(size_t)s * (size_t)j->src->npages];
+	if (j->single)
+		return engine_menu_add(j->e, v, m->data, m->len, "jpg");
+	if ((rc = pdf_write_pages(m, j->src->npages, &b, NULL)) == 0)
+		rc = engine_menu_add(j->e, v, b.p, b.len, "pdf");
+	buf_release(&b);
+	return rc;
+}
+
+static int publish(struct pjob *j)
 {
 	struct report_variant v[MAX_SPECS];
 	struct filter_report *rep = j->e->rep;
 	struct pdf_page_img *m;
 	size_t size;
+	int rc = 0;
 
 	if (j->want != j->nspecs)
-		return;		/* --variant: no menu */
+		return 0;	/* --variant: no menu */
 	rep->variants[0] = (struct report_variant){ .id = "keep",
 	    .bytes = (int64_t)j->e->out.len, .rank = 100 };
 	rep->nvariants = 1;
-	for (int s = 0; s < j->nspecs; s++) {
+	for (int s = 0; s < j->nmade; s++) {
 		if (j->specs[s].grey == 0 && !j->colour && !j->photo)
 			j->specs[s].id[strlen(j->specs[s].id) - 1] = 'g';
-		m = &j->meta[s * j->src->npages];
+		m = &j->meta[(size_t)s * (size_t)j->src->npages];
 		size = m->len;
 		if (!j->single)
 			pdf_write_pages(m, j->src->npages, NULL, &size);
@@ -264,7 +348,22 @@ static void publish(struct pjob *j)
 		    &j->specs[s]) };
 		snprintf(v[s].id, sizeof v[s].id, "%s", j->specs[s].id);
 	}
-	menu_publish(rep, v, j->nspecs);
+	menu_publish(rep, v, j->nmade);
+	rep->menu_partial = j->nmade < j->nspecs;
+	for (int k = 1; k < rep->nvariants && rc == 0; k++)
+		rc = write_variant(j, &rep->variants[k]);
+	return rc;
+}
+
+static int too_low(const struct filter_limits *lim, int photo, double res)
+{
+	return photo ? res < PHOTO_LOW : res < lim->low_dpi;
+}
+
+int pages_lowres(const struct filter_limits *lim, int w, int h)
+{
+	return too_low(lim, lim->photo, lim->photo ? (w < h ? w : h) :
+	    page_dpi(w, h));
 }
 
 static void judge(struct pjob *j)
@@ -273,14 +372,14 @@ static void judge(struct pjob *j)
 	struct filter_report *rep = j->e->rep;
 
 	rep->dpi = (int64_t)(j->photo ? j->worst * 2.54 / 3.0 : j->worst);
-	if (j->photo ? j->worst < PHOTO_LOW : j->worst < lim->low_dpi)
+	if (too_low(lim, j->photo, j->worst))
 		filter_set_status(rep, FS_LOWRES, "%d dpi is below %d",
 		    (int)rep->dpi, lim->low_dpi);
 }
 
 static void pjob_release(struct pjob *j)
 {
-	for (int i = 0; j->data && i < j->src->npages; i++)
+	for (int i = 0; j->data && i < j->src->npages * (j->nspecs + 1); i++)
 		buf_release(&j->data[i]);
 	free(j->data);
 	free(j->meta);
@@ -309,7 +408,7 @@ int pages_run(struct engine *e, const struct page_src *src, int single)
 			rc = assemble(&j);
 	}
 	if (rc == 0 && e->rep->status == FS_OK)
-		publish(&j);
+		rc = publish(&j);
 	pjob_release(&j);
 	return rc == -EINVAL ? 0 : rc;
 }

@@ -99,9 +99,17 @@ static int format_variants(const struct filter_report *rep, char *buf,
 {
 	char v[96];
 
+	const struct report_variant *r;
+
 	for (int i = 0; i < rep->nvariants && i < REPORT_MAX_VARIANTS; i++) {
-		snprintf(v, sizeof v, "%s %" PRId64 " %d", rep->variants[i].id,
-		    rep->variants[i].bytes, rep->variants[i].rank);
+		r = &rep->variants[i];
+		/* OFFSET and EXT only for a variant whose bytes are in fd 3 */
+		if (r->ext[0])
+			snprintf(v, sizeof v, "%s %" PRId64 " %d %" PRId64 " %s",
+			    r->id, r->bytes, r->rank, r->offset, r->ext);
+		else
+			snprintf(v, sizeof v, "%s %" PRId64 " %d", r->id,
+			    r->bytes, r->rank);
 		off = line(buf, sz, off, "variant", v);
 	}
 	return off;
@@ -127,6 +135,8 @@ int report_format(const struct filter_report *rep, char *buf, size_t bufsz)
 	off = line_i(buf, bufsz, off, "dpi", rep->dpi);
 	off = line_i(buf, bufsz, off, "color", rep->color);
 	off = format_variants(rep, buf, bufsz, off);
+	if (rep->menu_partial)
+		off = line_i(buf, bufsz, off, "menu_partial", rep->menu_partial);
 	off = line_i(buf, bufsz, off, "ms", rep->ms);
 	return line(buf, bufsz, off, "end", NULL);
 }

@@ -165,8 +165,14 @@ struct engine {
 	const struct filter_input *in;
 	struct filter_report *rep;
 	const struct fmt_ops *fmt;
-	struct buf out;		/* what goes to fd 3 */
+	struct buf out;		/* what goes to fd 3: keep, or --variant's */
+	struct buf menu;	/* with --menu, what follows it in fd 3 */
 };
+/* With --menu, once keep is complete in e->out: appends a published
+ * variant's bytes to e->menu and sets v->offset (where they start in
+ * fd 3) and v->ext. 0 or -ENOMEM. */
+int engine_menu_add(struct engine *e, struct report_variant *v,
+    const unsigned char *p, size_t len, const char *ext);
 /* Adds a transform note ("a, b") to the report. */
 void engine_note(struct engine *e, const char *what);
 /* Sets out_type/out_ext in the report. */
@@ -193,6 +199,9 @@ struct page_src {
  * keep only, `keep` (already in e->out, or NULL to build it as a PDF of
  * native pages) is measured and listed. 0 or negative errno. */
 int pages_run(struct engine *e, const struct page_src *src, int single);
+/* Whether a single w x h image is refused lowres by pages_run before it
+ * decodes a pixel. */
+int pages_lowres(const struct filter_limits *lim, int w, int h);
 
 /* TIFF (tiff_engine.c): every page into pages_run as one PDF. */
 int tiff_pages(struct engine *e);

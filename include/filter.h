@@ -12,7 +12,9 @@
  *    objects > max_objects (filter_set_limit);
  *  - then decodes everything (all scanlines, all pages) and sets
  *    rep->status to FS_OK, FS_CORRUPT, FS_ENCRYPTED, FS_LIMIT or FS_BLANK,
- *    with width, height, pages and, when useful, a detail;
+ *    with width, height, pages and, when useful, a detail; a format whose
+ *    emit() decodes every pixel anyway and judges corruption as strictly
+ *    may skip this decode unless lim->probe_only (JPEG does);
  *  - never lets a library exit, print to stdout or keep global state:
  *    per-handle error hooks, setjmp only in tiny functions;
  *  - returns 0 when rep->status is decided (whatever it is), or a
@@ -39,6 +41,7 @@ struct filter_limits {
 	/* the legibility policy and what to write (report.h) */
 	int max_dpi, min_dpi, low_dpi, quality_floor;
 	int menu;
+	uint64_t target;	/* --target: stop the menu at this size; 0 */
 	char variant[32];	/* "" for keep */
 };
 

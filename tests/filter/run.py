@@ -187,7 +187,10 @@ def run_case(tmp, name, data, args, status, mtype, extra):
 # ---- the compression engine: keep, menu, variants (report.h) ----
 
 def run_filter(tmp, data, args):
-    """Runs the worker; returns (report dict with 'variants', output)."""
+    """Runs the worker; returns (report dict with 'variants', output).
+    The output is what bytes_out describes (keep, or --variant's); all of
+    fd 3 (with --menu, the variants after keep) is in r["fd3"], and each
+    variant line's OFFSET and EXT in r["where"][ID]."""
     src, dst = os.path.join(tmp, "upload"), os.path.join(tmp, "output")
     open(src, "wb").write(data)
     with open(src, "rb") as fin, open(dst, "wb") as fout:
@@ -198,15 +201,19 @@ def run_filter(tmp, data, args):
         raise AssertionError("exit %d: %s" % (p.returncode, p.stderr[:300]))
     lines = p.stdout.decode("ascii").split("\n")
     assert lines[0] == "qujat-filter 1" and lines[-2:] == ["end", ""]
-    r = {"variants": []}
+    r = {"variants": [], "where": {}}
     for l in lines[1:-2]:
         k, v = l.split(" ", 1)
         if k == "variant":
-            vid, size, rank = v.split(" ")
-            r["variants"].append((vid, int(size), int(rank)))
+            f = v.split(" ")
+            assert len(f) in (3, 5), "variant line %r" % l
+            r["variants"].append((f[0], int(f[1]), int(f[2])))
+            if len(f) == 5:
+                r["where"][f[0]] = (int(f[3]), f[4])
         else:
             r[k] = v
-    return r, open(dst, "rb").read()
+    r["fd3"] = open(dst, "rb").read()
+    return r, r["fd3"][:int(r.get("bytes_out", len(r["fd3"])))]
 
 
 def font(size):
@@ -885,6 +892,88 @@ def _(tmp):
         return "%d bytes" % len(data)
     n = len(pdf_render(tmp, data, 20))
     return None if n == 3 else "%d pages" % n
+
+
+# ---- the menu in fd 3 (report.h: OFFSET, EXT, --target) ----
+
+def menu_offsets_exact(tmp, data, args, ext):
+    """With --menu, keep is at 0 and each variant's bytes sit at its
+    OFFSET in fd 3, back to back, exactly what --variant ID writes."""
+    r, keep = run_filter(tmp, data, args + ["--menu"])
+    fd3, where = r["fd3"], r["where"]
+    if r["status"] != "ok" or len(r["variants"]) < 3:
+        return r, "no menu: %s" % r
+    if where.get("keep") != (0, r["out_ext"]) or fd3[:len(keep)] != keep:
+        return r, "keep at %s" % (where.get("keep"),)
+    end = 0
+    for vid, size, rank in r["variants"]:
+        if vid not in where:
+            return r, "%s: no OFFSET" % vid
+        off, e = where[vid]
+        if off != end:
+            return r, "%s at %d, the previous ends at %d" % (vid, off, end)
+        end = off + size
+        if vid == "keep":
+            continue
+        if e != ext:
+            return r, "%s: ext %s, want %s" % (vid, e, ext)
+        rv, out = run_filter(tmp, data, args + ["--variant", vid])
+        if fd3[off:end] != out:
+            return r, "%s: fd 3 [%d, %d) is not what --variant writes" % (
+                vid, off, end)
+    if end != len(fd3):
+        return r, "fd 3 has %d bytes, the variants end at %d" % (len(fd3), end)
+    return r, None
+
+
+@ecase("menu: JPEG variants in fd 3 at their OFFSET, same bytes as --variant")
+def _(tmp):
+    data = save(noisy(a4_page(300)), "JPEG", quality=90)
+    return menu_offsets_exact(tmp, data, [], "jpg")[1]
+
+
+@ecase("menu: 2-page TIFF variants in fd 3 at their OFFSET, as PDFs")
+def _(tmp):
+    a, b = noisy(a4_page(200, seed=3)), noisy(a4_page(200, stamp=False, seed=4))
+    data = save(a, "TIFF", compression="tiff_lzw", save_all=True,
+                append_images=[b])
+    return menu_offsets_exact(tmp, data, [], "pdf")[1]
+
+
+@ecase("menu: --target stops after the first variant that small, menu_partial 1")
+def _(tmp):
+    data = save(noisy(a4_page(300)), "JPEG", quality=90)
+    full, _ = run_filter(tmp, data, ["--menu"])
+    v = full["variants"]
+    if len(v) < 4:
+        return "short menu: %s" % v
+    r, keep = run_filter(tmp, data, ["--menu", "--target", str(v[2][1])])
+    if r["variants"] != v[:3] or r.get("menu_partial") != "1":
+        return "--target %d: %s, partial %s" % (v[2][1], r["variants"],
+                                                r.get("menu_partial"))
+    for vid, size, rank in v[1:3]:
+        o, f = r["where"][vid], full["where"][vid]
+        if r["fd3"][o[0]:o[0] + size] != full["fd3"][f[0]:f[0] + size]:
+            return "%s differs from the full menu's" % vid
+    r, _ = run_filter(tmp, data, ["--menu", "--target", "1"])
+    if r["variants"] != v or "menu_partial" in r:
+        return "--target 1 (nothing fits): %s %s" % (r["variants"],
+                                                     r.get("menu_partial"))
+    return None
+
+
+@ecase("engine: a page JPEG cut short (EOI appended) is corrupt in every mode")
+def _(tmp):
+    data = save(noisy(a4_page(200)), "JPEG", quality=90)
+    cut = data[:len(data) // 2] + b"\xff\xd9"
+    for args in ([], ["--menu"], ["--menu", "--target", "1000"],
+                 ["--probe-only"], ["--variant", "d150q70g"]):
+        r, out = run_filter(tmp, cut, args)
+        if r["status"] != "corrupt":
+            return "%s: %s (%s)" % (args, r["status"], r.get("detail"))
+        if out:
+            return "%s: %d bytes written" % (args, len(out))
+    return None
 
 
 def run_engine(tmp):
