@@ -1,7 +1,7 @@
 /*
  * jpeg_enc.c: encodes a grey or RGB raster as a baseline JPEG in memory,
- * with optimised Huffman tables (smaller at no cost in quality) and, for
- * colour, the chroma sampling the caller chose. Deterministic: the same
+ * with optimised Huffman tables (smaller at no cost in quality) unless the
+ * caller wants speed, and, for colour, the chroma sampling it chose. Deterministic: the same
  * raster and options give the same bytes.
  * SECURITY: encodes decoded pixels; no uploaded bytes are parsed here
  * (an ICC or EXIF payload passed in is copied, not read).
@@ -55,7 +55,7 @@ static void jenc_params(struct jenc *j)
 	c->in_color_space = j->r->ch == 1 ? JCS_GRAYSCALE : JCS_RGB;
 	jpeg_set_defaults(c);
 	jpeg_set_quality(c, j->o->quality, TRUE);
-	c->optimize_coding = TRUE;
+	c->optimize_coding = !j->o->fast;
 	c->dct_method = JDCT_ISLOW;
 	if (j->r->ch == 3 && !j->o->subsample)
 		for (int i = 0; i < 3; i++)

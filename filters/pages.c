@@ -90,8 +90,10 @@ static int encode_spec(struct pjob *j, int si, int i, int w, int h,
     const struct raster *top, struct raster *lv)
 {
 	const struct vspec *s = &j->specs[si];
+	/* Standard Huffman tables: a page's ladder is encoded in a third of
+	 * the time for 5-10% more bytes (the planner sees the real sizes). */
 	struct jpeg_enc_opts o = { .quality = s->quality,
-	    .subsample = j->photo };
+	    .subsample = j->photo, .fast = 1 };
 	const struct raster *use;
 	struct buf b = { 0 };
 	int rc;

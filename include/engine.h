@@ -71,9 +71,12 @@ struct jpeg_enc_opts {
 	size_t icclen;
 	const unsigned char *exif;	/* an APP1 Exif payload, or NULL */
 	size_t exiflen;
+	int fast;		/* libjpeg's standard Huffman tables: one pass,
+				 * 2.5-3x faster, 5-10% larger, same pixels */
 };
-/* Encodes r (grey or RGB) as a baseline JPEG with optimised Huffman
- * tables into out (appended). 0, or -EIO with a libjpeg failure. */
+/* Encodes r (grey or RGB) as a baseline JPEG, with optimised Huffman
+ * tables unless o->fast, into out (appended). 0, or -EIO with a libjpeg
+ * failure. */
 int jpeg_encode(const struct raster *r, const struct jpeg_enc_opts *o,
     struct buf *out);
 
