@@ -144,27 +144,39 @@ def pdf_flate(text=b"BT /F1 24 Tf 72 720 Td (Certificate) Tj ET " * 40):
     return pdf_by_hand(page_objs(body, b" /Filter /FlateDecode"))
 
 
-def many_scans_jpeg(n=10000):
-    """A progressive JPEG whose first scan is repeated n times: 10,000
-    scans, each a full pass for a decoder."""
-    from PIL import Image
-    b = io.BytesIO()
-    Image.new("L", (16, 16), 128).save(b, "JPEG", progressive=True)
-    b = b.getvalue()
-    i, sos = 2, None
+def jpeg_scans(b):
+    """The scans of a JPEG: (offset, length) of each SOS segment with its
+    entropy-coded data, up to the next marker that is not a stuffed 0xff00
+    or a restart."""
+    out, i = [], 2
     while i < len(b) - 4:
         marker = b[i + 1]
         seglen = struct.unpack(">H", b[i + 2:i + 4])[0]
-        if marker == 0xda:
-            sos = i
+        if marker == 0xd9:
             break
-        i += 2 + seglen
-    # the scan runs to the next marker that is not a stuffed 0xff00 or RST
-    j = sos + 2 + struct.unpack(">H", b[sos + 2:sos + 4])[0]
-    while not (b[j] == 0xff and b[j + 1] not in (0x00,) and
-               not 0xd0 <= b[j + 1] <= 0xd7):
-        j += 1
-    return b[:sos] + b[sos:j] * n + b"\xff\xd9"
+        j = i + 2 + seglen
+        if marker == 0xda:
+            while not (b[j] == 0xff and b[j + 1] != 0x00 and
+                       not 0xd0 <= b[j + 1] <= 0xd7):
+                j += 1
+            out.append((i, j - i))
+        i = j
+    return out
+
+
+def many_scans_jpeg(n=10000):
+    """A progressive A4 page at 170 dpi (not too few pixels, so it is
+    decoded) with its smallest scan repeated until it has n scans: each a
+    full pass over the coefficients for a decoder; 10,000 in ~300 kB."""
+    from PIL import Image
+    b = io.BytesIO()
+    Image.new("L", (1400, 1980), 200).save(b, "JPEG", progressive=True,
+                                           dpi=(170, 170))
+    b = b.getvalue()
+    scans = jpeg_scans(b)
+    off, length = min(scans, key=lambda s: s[1])
+    end = scans[-1][0] + scans[-1][1]
+    return b[:end] + b[off:off + length] * (n - len(scans)) + b[end:]
 
 
 def corrupt_at(data, where, span=64):
@@ -245,8 +257,17 @@ def one(app, name, data, codes, any_of=False):
     return Case(app, {name: data}, codes, name=name, any_of=any_of)
 
 
+# Under AddressSanitizer the worker has no address-space limit (ASan
+# reserves terabytes of shadow; sandbox.c), so a bomb that only that limit
+# stops would really take gigabytes: left out of make check-asan.
+ASAN = bool(os.environ.get("QUJAT_ASAN"))
+
+
 def bombs():
-    return [
+    flate = [] if ASAN else [
+        one("H-pdf-flate-bomb", "scan.pdf", pdf_flate_bomb(),
+            ["limit_exceeded", "file_corrupt"], any_of=True)]
+    return flate + [
         one("H-png-bomb", "scan.png", png_bomb(), ["limit_exceeded"]),
         one("H-jpeg-bomb", "scan.jpg", jpeg_bomb(), ["limit_exceeded"]),
         one("H-tiff-pixels", "scan.tif",
@@ -257,8 +278,6 @@ def bombs():
         one("H-tiff-strip", "scan.tif",
             tiff_by_hand(10000, 10000, 10000, 100000000, b"\0" * 64),
             ["file_corrupt"]),
-        one("H-pdf-flate-bomb", "scan.pdf", pdf_flate_bomb(),
-            ["limit_exceeded", "file_corrupt"], any_of=True),
         one("H-pdf-objects", "scan.pdf", pdf_many_objects(),
             ["limit_exceeded"]),
         one("H-pdf-cycle", "scan.pdf", pdf_cycle(), ["file_corrupt"]),
@@ -471,6 +490,7 @@ class Polyglots(HostileTest):
 
 
 class FlateBomb(HostileTest):
+    @unittest.skipIf(ASAN, "no address-space limit on an ASan worker")
     @unittest.expectedFailure
     def test_pdf_flate_bomb(self):
         """A page whose content inflates to 4 GiB is over max_stream_bytes:
