@@ -2,6 +2,7 @@
  * run.c: one qujat-filter per file of a bundle, through the worker pool;
  * a crash or timeout is retried, then becomes processing_failed.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +16,13 @@
 #include "plan.h"
 #include "spool.h"
 
+/* Appends "opt value"; the value's text lives in the next free argbuf. */
 static void
 add_arg(struct bfile *f, int *n, const char *opt, int64_t v)
 {
-	int k = *n / 2;
+	int k = f->nargbuf++;
 
+	assert(k < ARGBUFS && *n + 2 < ARGVS);
 	f->argv[(*n)++] = (char *)opt;
 	snprintf(f->argbuf[k], sizeof(f->argbuf[k]), "%lld", (long long)v);
 	f->argv[(*n)++] = f->argbuf[k];
@@ -30,6 +33,8 @@ build_argv(struct bfile *f, const char *filter)
 {
 	const struct limits *l = &f->b->conf->limits;
 	int n = 1;
+
+	f->nargbuf = 0;
 
 	f->argv[0] = (char *)filter;
 	add_arg(f, &n, "--max-bytes", l->max_file_bytes);

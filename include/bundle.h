@@ -46,8 +46,11 @@ struct bfile {
 	const struct report_variant *extract;	/* chosen, already in out */
 	bool trim;			/* out holds a menu: cut it to keep */
 	bool full_menu;			/* asked again without --target */
-	char *argv[32];
-	char argbuf[12][32];
+#define ARGVS 40
+#define ARGBUFS 16
+	char *argv[ARGVS];
+	char argbuf[ARGBUFS][24];
+	int nargbuf;			/* argbufs used by build_argv */
 	char tag[300];
 };
 
