@@ -14,6 +14,7 @@
 #include <libconfig.h>
 
 #include "catalogue.h"
+#include "cfgfile.h"
 
 const char *const lang_code[LANG_COUNT] = { "kk", "ru", "en" };
 
@@ -72,46 +73,6 @@ struct catalogue {
 	size_t ntypes, ngroups, nsvcs, nmsgs;
 };
 
-/* "file:line: message", with err->line set. */
-static int __attribute__((format(printf, 4, 5)))
-at_line(struct qerr *err, const char *path, const config_setting_t *s,
-    const char *fmt, ...)
-{
-	char buf[400];
-	va_list ap;
-	int line = s ? config_setting_source_line(s) : 0;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	qerr_set(err, -EINVAL, "%s:%d: %s", path, line, buf);
-	if (err != NULL)
-		err->line = line;
-	return -EINVAL;
-}
-
-static int
-read_cfg(config_t *cfg, const char *path, struct qerr *err)
-{
-	FILE *fp;
-	int ok, e;
-
-	if ((fp = fopen(path, "re")) == NULL) {
-		e = errno;
-		return qerr_set(err, -e, "cannot open '%s': %s", path,
-		    strerror(e));
-	}
-	ok = config_read(cfg, fp);
-	fclose(fp);
-	if (ok)
-		return 0;
-	qerr_set(err, -EINVAL, "%s:%d: %s", path, config_error_line(cfg),
-	    config_error_text(cfg));
-	if (err != NULL)
-		err->line = config_error_line(cfg);
-	return -EINVAL;
-}
-
 /* Rejects a member of group s not named in allowed. */
 static int
 only_keys(const config_setting_t *s, const char *const *allowed,
@@ -126,7 +87,7 @@ only_keys(const config_setting_t *s, const char *const *allowed,
 			if (strcmp(*a, config_setting_name(c)) == 0)
 				break;
 		if (*a == NULL)
-			return at_line(err, path, c, "unknown key '%s'",
+			return cfg_fault(err, path, c, "unknown key '%s'",
 			    config_setting_name(c));
 	}
 	return 0;
@@ -140,7 +101,7 @@ need_group(const config_setting_t *s, const char *name, const char *path,
 	config_setting_t *g = config_setting_get_member(s, name);
 
 	if (g == NULL || !config_setting_is_group(g)) {
-		at_line(err, path, g ? g : s, "'%s' must be a group", name);
+		cfg_fault(err, path, g ? g : s, "'%s' must be a group", name);
 		return NULL;
 	}
 	return g;
@@ -156,12 +117,12 @@ need_text(const config_setting_t *s, const char *name, const char *path,
 	json_t *probe;
 
 	if (v == NULL || v[0] == '\0') {
-		at_line(err, path, m ? m : s, "'%s' needs a non-empty string "
+		cfg_fault(err, path, m ? m : s, "'%s' needs a non-empty string "
 		    "'%s'", config_setting_name(s), name);
 		return NULL;
 	}
 	if ((probe = json_string(v)) == NULL) {
-		at_line(err, path, m, "'%s' is not valid UTF-8", name);
+		cfg_fault(err, path, m, "'%s' is not valid UTF-8", name);
 		return NULL;
 	}
 	json_decref(probe);
@@ -188,7 +149,7 @@ check_template(const char *t, const config_setting_t *s, const char *path,
 
 	for (p = strchr(t, '{'); p != NULL; p = strchr(p + 1, '{'))
 		if (placeholder_at(p) < 0)
-			return at_line(err, path, s, "unknown placeholder "
+			return cfg_fault(err, path, s, "unknown placeholder "
 			    "'%.12s' in '%s'", p, config_setting_name(s));
 	return 0;
 }
@@ -201,7 +162,7 @@ load_message(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 	int l;
 
 	if (!config_setting_is_group(s))
-		return at_line(err, cat->mpath, s, "message '%s' must be a "
+		return cfg_fault(err, cat->mpath, s, "message '%s' must be a "
 		    "group of kk, ru and en", config_setting_name(s));
 	if (only_keys(s, keys, cat->mpath, err) < 0)
 		return -EINVAL;
@@ -287,7 +248,7 @@ load_type(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 	int l;
 
 	if (!config_setting_is_group(s))
-		return at_line(err, cat->spath, s, "document '%s' must be a "
+		return cfg_fault(err, cat->spath, s, "document '%s' must be a "
 		    "group", config_setting_name(s));
 	if (only_keys(s, keys, cat->spath, err) < 0)
 		return -EINVAL;
@@ -298,7 +259,7 @@ load_type(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 			return -EINVAL;
 	if ((photo = config_setting_get_member(s, "photo")) != NULL) {
 		if (config_setting_type(photo) != CONFIG_TYPE_BOOL)
-			return at_line(err, cat->spath, photo, "'photo' must "
+			return cfg_fault(err, cat->spath, photo, "'photo' must "
 			    "be true or false");
 		t->photo = config_setting_get_bool(photo);
 	}
@@ -315,7 +276,7 @@ load_list(struct catalogue *cat, const config_setting_t *s,
 
 	*n = 0;
 	if (s != NULL && !config_setting_is_aggregate(s))
-		return at_line(err, cat->spath, s, "'%s' must be a list of "
+		return cfg_fault(err, cat->spath, s, "'%s' must be a list of "
 		    "strings", config_setting_name(s));
 	if ((*out = calloc((size_t)len + 1, sizeof(**out))) == NULL)
 		return -ENOMEM;
@@ -323,7 +284,7 @@ load_list(struct catalogue *cat, const config_setting_t *s,
 		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		const char *v = config_setting_get_string(e);
 		if (v == NULL || v[0] == '\0')
-			return at_line(err, cat->spath, e, "'%s' must hold "
+			return cfg_fault(err, cat->spath, e, "'%s' must hold "
 			    "non-empty strings", config_setting_name(s));
 		(*out)[(*n)++] = v;
 	}
@@ -338,25 +299,25 @@ load_group(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 	size_t i;
 
 	if (!config_setting_is_group(s))
-		return at_line(err, cat->spath, s, "group '%s' must be a "
+		return cfg_fault(err, cat->spath, s, "group '%s' must be a "
 		    "group", config_setting_name(s));
 	if (only_keys(s, keys, cat->spath, err) < 0)
 		return -EINVAL;
 	g->code = config_setting_name(s);
 	cat->ngroups++;
 	if (find_type(cat, g->code, strlen(g->code)) != NULL)
-		return at_line(err, cat->spath, s, "group '%s' has the name "
+		return cfg_fault(err, cat->spath, s, "group '%s' has the name "
 		    "of a document type", g->code);
 	if ((g->msg_key = need_text(s, "message", cat->spath, err)) == NULL ||
 	    load_list(cat, config_setting_get_member(s, "documents"),
 	    &g->members, &g->n, err) < 0)
 		return -EINVAL;
 	if (g->n == 0)
-		return at_line(err, cat->spath, s, "group '%s' has no "
+		return cfg_fault(err, cat->spath, s, "group '%s' has no "
 		    "documents", g->code);
 	for (i = 0; i < g->n; i++)
 		if (find_type(cat, g->members[i], strlen(g->members[i])) == NULL)
-			return at_line(err, cat->spath, s, "group '%s' lists "
+			return cfg_fault(err, cat->spath, s, "group '%s' lists "
 			    "unknown document '%s'", g->code, g->members[i]);
 	return 0;
 }
@@ -387,7 +348,7 @@ load_service(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 	size_t i;
 
 	if (!config_setting_is_group(s))
-		return at_line(err, cat->spath, s, "service '%s' must be a "
+		return cfg_fault(err, cat->spath, s, "service '%s' must be a "
 		    "group", config_setting_name(s));
 	if (only_keys(s, keys, cat->spath, err) < 0)
 		return -EINVAL;
@@ -398,16 +359,16 @@ load_service(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 	    "optional"), &v->opt, &v->nopt, err) < 0)
 		return -EINVAL;
 	if (v->nreq == 0)
-		return at_line(err, cat->spath, s, "service '%s' has no "
+		return cfg_fault(err, cat->spath, s, "service '%s' has no "
 		    "required documents", v->code);
 	for (i = 0; i < v->nreq; i++)
 		if (!entry_known(cat, v->req[i]))
-			return at_line(err, cat->spath, s, "service '%s' "
+			return cfg_fault(err, cat->spath, s, "service '%s' "
 			    "requires unknown document '%s'", v->code,
 			    v->req[i]);
 	for (i = 0; i < v->nopt; i++)
 		if (find_type(cat, v->opt[i], strlen(v->opt[i])) == NULL)
-			return at_line(err, cat->spath, s, "service '%s' lists "
+			return cfg_fault(err, cat->spath, s, "service '%s' lists "
 			    "unknown document '%s'", v->code, v->opt[i]);
 	return 0;
 }
@@ -452,7 +413,7 @@ load_services(struct catalogue *cat, struct qerr *err)
 	    sizeof(*cat->svcs), load_service, err) < 0)
 		return -EINVAL;
 	if (cat->nsvcs == 0)
-		return at_line(err, cat->spath, NULL, "no services");
+		return cfg_fault(err, cat->spath, NULL, "no services");
 	return 0;
 }
 
@@ -465,11 +426,11 @@ check_keys(const struct catalogue *cat, struct qerr *err)
 
 	for (k = needed_keys; *k != NULL; k++)
 		if (find_message(cat, *k) == NULL)
-			return at_line(err, cat->mpath, root, "no text for "
+			return cfg_fault(err, cat->mpath, root, "no text for "
 			    "'%s'", *k);
 	for (i = 0; i < cat->ngroups; i++)
 		if (find_message(cat, cat->groups[i].msg_key) == NULL)
-			return at_line(err, cat->spath, NULL, "group '%s': no "
+			return cfg_fault(err, cat->spath, NULL, "group '%s': no "
 			    "text for '%s' in '%s'", cat->groups[i].code,
 			    cat->groups[i].msg_key, cat->mpath);
 	return 0;
@@ -489,8 +450,8 @@ catalogue_load(const char *services_path, const char *messages_path,
 	config_init(&cat->mcfg);
 	cat->spath = services_path;
 	cat->mpath = messages_path;
-	if ((rc = read_cfg(&cat->mcfg, messages_path, err)) == 0 &&
-	    (rc = read_cfg(&cat->scfg, services_path, err)) == 0 &&
+	if ((rc = cfg_read(&cat->mcfg, messages_path, err)) == 0 &&
+	    (rc = cfg_read(&cat->scfg, services_path, err)) == 0 &&
 	    (rc = load_messages(cat, err)) == 0 &&
 	    (rc = load_services(cat, err)) == 0)
 		rc = check_keys(cat, err);

@@ -16,6 +16,7 @@
 #include <libconfig.h>
 
 #include "catalogue.h"
+#include "cfgfile.h"
 #include "conf.h"
 
 #ifndef LIBEXECDIR
@@ -132,48 +133,6 @@ set_defaults(struct conf *c)
 	c->limits = default_limits;
 }
 
-/* "file:line: message", with err->line set. */
-static int __attribute__((format(printf, 4, 5)))
-at_line(struct qerr *err, const char *path, const config_setting_t *s,
-    const char *fmt, ...)
-{
-	const char *file = s ? config_setting_source_file(s) : NULL;
-	int line = s ? config_setting_source_line(s) : 0;
-	char buf[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	qerr_set(err, -EINVAL, "%s:%d: %s", file ? file : path, line, buf);
-	if (err != NULL)
-		err->line = line;
-	return -EINVAL;
-}
-
-static int
-read_cfg(config_t *cfg, const char *path, struct qerr *err)
-{
-	FILE *fp;
-	int ok, e;
-
-	if ((fp = fopen(path, "re")) == NULL) {
-		e = errno;
-		return qerr_set(err, -e, "cannot open '%s': %s", path,
-		    strerror(e));
-	}
-	ok = config_read(cfg, fp);
-	fclose(fp);
-	if (ok)
-		return 0;
-	qerr_set(err, -EINVAL, "%s:%d: %s", config_error_file(cfg) ?
-	    config_error_file(cfg) : path, config_error_line(cfg),
-	    config_error_text(cfg));
-	if (err != NULL)
-		err->line = config_error_line(cfg);
-	return -EINVAL;
-}
-
 static const struct ckey *
 find_key(const struct ckey *keys, const char *name)
 {
@@ -191,11 +150,11 @@ set_int(const struct ckey *k, const config_setting_t *s, void *base,
 	long long v;
 
 	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
-		return at_line(err, path, s, "'%s' must be an integer",
+		return cfg_fault(err, path, s, "'%s' must be an integer",
 		    k->name);
 	v = config_setting_get_int64(s);
 	if (v < k->min || v > k->max)
-		return at_line(err, path, s, "'%s' is %lld, must be %lld to "
+		return cfg_fault(err, path, s, "'%s' is %lld, must be %lld to "
 		    "%lld", k->name, v, (long long)k->min, (long long)k->max);
 	*(int64_t *)(void *)((char *)base + k->off) = v;
 	return 0;
@@ -209,7 +168,7 @@ set_str(const struct ckey *k, const config_setting_t *s, void *base,
 	char **dst = (char **)(void *)((char *)base + k->off);
 
 	if (config_setting_type(s) != CONFIG_TYPE_STRING || v[0] == '\0')
-		return at_line(err, path, s, "'%s' must be a non-empty string",
+		return cfg_fault(err, path, s, "'%s' must be a non-empty string",
 		    k->name);
 	free(*dst);
 	if ((*dst = strdup(v)) == NULL)
@@ -229,7 +188,7 @@ set_level(const config_setting_t *s, struct conf *c, const char *path,
 			c->log_level = levels[i].level;
 			return 0;
 		}
-	return at_line(err, path, s, "'log_level' must be error, warning, "
+	return cfg_fault(err, path, s, "'log_level' must be error, warning, "
 	    "notice, info or debug");
 }
 
@@ -249,7 +208,7 @@ set_one(const struct ckey *k, const config_setting_t *s, void *base,
 		return set_level(s, c, c->path, err);
 	case C_LIMITS:
 		if (!config_setting_is_group(s))
-			return at_line(err, c->path, s, "'%s' must be a group",
+			return cfg_fault(err, c->path, s, "'%s' must be a group",
 			    k->name);
 		return set_group(s, limit_keys, &c->limits, c, err);
 	}
@@ -267,7 +226,7 @@ set_group(const config_setting_t *g, const struct ckey *keys, void *base,
 	for (i = 0; i < n; i++) {
 		config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		if ((k = find_key(keys, config_setting_name(s))) == NULL)
-			return at_line(err, c->path, s, "unknown key '%s'",
+			return cfg_fault(err, c->path, s, "unknown key '%s'",
 			    config_setting_name(s));
 		if ((rc = set_one(k, s, base, c, err)) < 0)
 			return rc;
@@ -411,7 +370,7 @@ conf_load(const char *path, const char *spool, struct conf **out,
 	c->refs = 1;
 	set_defaults(c);
 	config_init(&cfg);
-	if ((rc = read_cfg(&cfg, path, err)) == 0)
+	if ((rc = cfg_read(&cfg, path, err)) == 0)
 		rc = set_group(config_root_setting(&cfg), top_keys, c, c, err);
 	config_destroy(&cfg);
 	if (rc == 0)
