@@ -16,7 +16,9 @@
 #include "conf.h"
 #include "fuzz.h"
 
-static char dir[] = "/tmp/qujat-fuzz-conf.XXXXXX";
+#define DIR_TEMPLATE "/tmp/qujat-fuzz-conf.XXXXXX"
+
+static char dir[sizeof(DIR_TEMPLATE)];
 static char path[sizeof(dir) + 16];
 
 /* Debian 12's libconfig (1.5) leaks its scanner's string buffer when a
@@ -57,18 +59,15 @@ link_beside(const char *name)
 		abort();
 }
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+static void
+setup(void)
 {
-	(void)argc;
-	(void)argv;
+	memcpy(dir, DIR_TEMPLATE, sizeof(dir));
 	if (mkdtemp(dir) == NULL)
 		abort();
 	snprintf(path, sizeof(path), "%s/qujat.conf", dir);
 	link_beside("services.conf");
 	link_beside("messages.conf");
-	atexit(cleanup);
-	return 0;
 }
 
 int
@@ -76,7 +75,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct conf *c = NULL;
 	struct qerr err;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd;
+
+	setup();
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
 	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size))
 		abort();
@@ -85,5 +87,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		conf_workers(c);
 		conf_unref(c);
 	}
+	cleanup();
 	return 0;
 }
