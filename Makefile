@@ -21,7 +21,7 @@ B          ?= build
 DEB_PACKAGES = build-essential pkg-config libuv1-dev libmagic-dev libmagic-mgc \
 	libjpeg62-turbo-dev libpng-dev libtiff-dev libqpdf-dev libjansson-dev \
 	libconfig-dev libseccomp-dev libsqlite3-dev libsystemd-dev \
-	libcmocka-dev nettle-dev python3 python3-pil qpdf systemd \
+	libcmocka-dev nettle-dev zlib1g-dev python3 python3-pil qpdf systemd \
 	libcurl4-openssl-dev libpq-dev postgresql-15 lintian dpkg-dev man-db
 
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -34,7 +34,7 @@ CFLAGS += -Werror
 endif
 
 D_PKGS = libuv jansson libconfig sqlite3 libsystemd nettle libcurl libpq
-F_PKGS = libmagic libjpeg libpng libtiff-4 libqpdf libseccomp nettle
+F_PKGS = libmagic libjpeg libpng libtiff-4 libqpdf libseccomp nettle zlib
 D_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(D_PKGS) 2>/dev/null)
 D_LIBS   := $(shell $(PKG_CONFIG) --libs $(D_PKGS) 2>/dev/null)
 F_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(F_PKGS) 2>/dev/null)

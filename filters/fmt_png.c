@@ -14,8 +14,6 @@
 #include "engine.h"
 #include "filter.h"
 
-#define PNG_CHUNK_CACHE_MAX 1000	/* ancillary chunks kept */
-#define PNG_CHUNK_MALLOC_MAX (8u << 20)	/* one ancillary chunk, bytes */
 
 struct pctx {
 	png_structp png;
@@ -37,8 +35,10 @@ static void pctx_error(png_structp png, png_const_charp msg)
 
 static void pctx_warning(png_structp png, png_const_charp msg)
 {
-	(void)png;
-	(void)msg;		/* benign: the decode decides */
+	/* Benign, the decode decides; but libpng only warns about a chunk
+	 * over png_set_chunk_malloc_max and then allocates it anyway. */
+	if (png_chunk_too_large(msg))
+		pctx_error(png, msg);
 }
 
 static void pctx_read(png_structp png, png_bytep out, size_t len)

@@ -76,9 +76,15 @@ static void pdec_error(png_structp png, png_const_charp msg)
 	png_longjmp(png, 1);
 }
 
+int png_chunk_too_large(const char *msg)
+{
+	return msg != NULL && strstr(msg, "chunk data is too large") != NULL;
+}
+
 static void pdec_warning(png_structp png, png_const_charp msg)
 {
-	(void)png, (void)msg;
+	if (png_chunk_too_large(msg))	/* libpng would allocate it anyway */
+		pdec_error(png, msg);
 }
 
 static void pdec_read(png_structp png, png_bytep out, size_t len)
@@ -155,6 +161,8 @@ static int pdec_run(struct pdec *p)
 		return -1;
 	png_set_read_fn(p->png, p, pdec_read);
 	png_set_user_limits(p->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+	png_set_chunk_cache_max(p->png, PNG_CHUNK_CACHE_MAX);
+	png_set_chunk_malloc_max(p->png, PNG_CHUNK_MALLOC_MAX);
 	png_read_info(p->png, p->info);
 	pdec_transforms(p);
 	w = (int)png_get_image_width(p->png, p->info);
