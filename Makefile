@@ -77,7 +77,8 @@ $(B)/qujat: $(B)/obj/daemon/qujat.o $(B)/libqujat.a
 $(B)/qujat-filter: $(FILTER_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(F_LIBS)
 
-$(B)/tests/evil-filter: $(B)/obj/tests/evil_filter.o $(B)/obj/filters/sandbox.o
+$(B)/tests/evil-filter: $(B)/obj/tests/evil_filter.o $(B)/obj/filters/sandbox.o \
+		$(B)/obj/filters/landlock.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(F_LIBS)
 

@@ -173,7 +173,7 @@ static struct magic_set *narrow(const struct filter_limits *lim)
 		    (2 * lim->max_bytes + MIB),
 	};
 	struct magic_set *ms;
-	int rc;
+	int rc, abi;
 
 	/* Inherited fds beyond 0-3 are none of the worker's business. */
 	close_range(4, ~0u, 0);
@@ -186,6 +186,8 @@ static struct magic_set *narrow(const struct filter_limits *lim)
 		fatal("cannot set resource limits: %s", strerror(-rc));
 	if ((ms = detect_open()) == NULL)
 		fatal("cannot load the libmagic database");
+	if ((rc = sandbox_landlock(&abi)) < 0)
+		fatal("cannot enter landlock: %s", strerror(-rc));
 	if ((rc = sandbox_seccomp()) < 0)
 		fatal("cannot load the seccomp filter: %s", strerror(-rc));
 	return ms;

@@ -43,10 +43,34 @@ static void wall(void)
 		.output_bytes = 1u << 20,
 	};
 
-	if (sandbox_limit(&lim) < 0 || sandbox_seccomp() < 0) {
+	int abi;
+
+	if (sandbox_limit(&lim) < 0 || sandbox_landlock(&abi) < 0 ||
+	    sandbox_seccomp() < 0) {
 		dprintf(2, "evil-filter: cannot enter the sandbox\n");
 		exit(1);
 	}
+}
+
+/* Landlock alone (no seccomp, which would kill first): open() must fail
+ * with EACCES. Reports "held" or "escaped" as the report's type. */
+static void landlock_only(void)
+{
+	struct sandbox_limits lim = { .cpu_seconds = 10 };
+	char buf[256];
+	int abi = 0, fd, n;
+	const char *how;
+
+	if (sandbox_limit(&lim) < 0 || sandbox_landlock(&abi) < 0)
+		_exit(1);
+	fd = open("/etc/passwd", O_RDONLY);
+	how = abi == 0 ? "absent" : fd < 0 && errno == EACCES ? "held" :
+	    "escaped";
+	n = snprintf(buf, sizeof buf, "qujat-filter 1\nstatus unsupported\n"
+	    "type text/x-landlock-%s\ndetail abi %d\nend\n", how, abi);
+	if (n > 0 && write(1, buf, (size_t)n) != n)
+		_exit(1);
+	_exit(0);
 }
 
 static void try_open(void)
@@ -120,6 +144,8 @@ int main(int argc, char **argv)
 	if (strncmp(head, "QUJAT-TEST-HANG", 15) == 0)
 		for (;;)
 			sleep(60);
+	if (strncmp(head, "QUJAT-TEST-LANDLOCK", 19) == 0)
+		landlock_only();
 	if (strncmp(head, "QUJAT-TEST-OPEN", 15) == 0) {
 		wall();
 		try_open();

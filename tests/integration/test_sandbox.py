@@ -56,21 +56,25 @@ class Sandbox(q.SpoolTest):
                 "%s: the worker was not killed by SIGSYS twice:\n%s"
                 % (app, "\n".join(lines)))
 
-    def test_landlock_is_known(self):
-        """Landlock would be the second wall (issue 5). Report whether this
-        kernel has it, so a run's log says what the wall could be."""
-        try:
-            with open("/sys/kernel/security/lsm") as f:
-                lsm = f.read().strip()
-        except OSError:
-            lsm = None
+    def test_landlock_refuses_paths(self):
+        """The second wall on its own: after sandbox_landlock() and without
+        seccomp (which would kill first), open() of a host file fails with
+        EACCES. Skipped, saying so, only on a kernel without Landlock."""
+        import subprocess
         abi = landlock_abi()
-        print("\nlandlock: lsm list %s; landlock_create_ruleset ABI %s"
-              % (lsm if lsm is not None else "unreadable",
-                 abi if abi > 0 else "absent"))
         if abi <= 0:
-            self.skipTest("this kernel has no Landlock: seccomp is the only "
-                          "wall")
+            self.skipTest("this kernel has no Landlock: seccomp is the "
+                          "only wall")
+        import tempfile
+        with tempfile.TemporaryFile() as f:   # the worker preads fd 0
+            f.write(b"QUJAT-TEST-LANDLOCK\n")
+            f.seek(0)
+            p = subprocess.run([str(q.EVIL_FILTER)], stdin=f,
+                               capture_output=True, timeout=10)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"type text/x-landlock-held", p.stdout,
+                      "landlock ABI %d did not refuse open(): %r"
+                      % (abi, p.stdout))
 
 
 def landlock_abi():
