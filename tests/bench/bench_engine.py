@@ -140,6 +140,7 @@ class Result:
         self.stamps = [0, 0]     # kept, had
         self.cer = []            # (out - orig) per checked page
         self.fits = 0
+        self.per_file = {}       # name -> (worst SSIM, bytes out)
 
 
 def megapixels(path):
@@ -158,6 +159,7 @@ def evaluate(res, doc, src, out, orig_pages, orig_cer):
     worst = min(ssim(grey(a, w), grey(b, w)) for a, b in zip(orig_pages, outp)
                 for w in [min(827, a.size[0], b.size[0])])
     res.ssims.append(worst)
+    res.per_file[doc.name] = (worst, Path(out).stat().st_size)
     had = blue_pixels(orig_pages[0]) > 200
     if had:
         res.stamps[1] += 1
@@ -318,6 +320,21 @@ def table(results):
         print("  ".join(str(x).rjust(w) for x, w in zip(row, widths)))
 
 
+def per_file_table(results):
+    """Worst-page SSIM and kB out per file, for each tool that handled it."""
+    names = list(results["qujat"].per_file)
+    print("\nper file: worst-page SSIM / kB out ('-': the tool does not "
+          "take this file)")
+    print("%-18s" % "file" + "".join("%18s" % t for t in TOOLS))
+    for n in names:
+        cells = []
+        for t in TOOLS:
+            v = results[t].per_file.get(n)
+            cells.append("%18s" % ("%.3f / %d" % (v[0], v[1] // 1000)
+                                   if v else "-"))
+        print("%-18s" % n + "".join(cells))
+
+
 def main():
     keep = os.environ.get("QUJAT_BENCH_KEEP")
     root = Path(tempfile.mkdtemp(prefix="qujat-bench-engine-"))
@@ -329,6 +346,7 @@ def main():
               "the budget (files a tool cannot handle count as they are)"
               % BUDGET)
         table(results)
+        per_file_table(results)
         print("versions: %s" % json.dumps(versions(), ensure_ascii=False))
         print("reproduce: QUJAT_BUILD=%s /usr/bin/python3 %s" % (
             BUILD, Path(__file__).relative_to(REPO)))
