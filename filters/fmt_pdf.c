@@ -28,6 +28,9 @@ static const char *pdf_problem(qpdf_data q, enum qpdf_error_code_e *code)
 	return qpdf_get_error_full_text(q, e);
 }
 
+static void pdf_corrupt(qpdf_data q, struct filter_report *rep,
+    const char *what);
+
 static long long pdf_int_key(qpdf_data q, qpdf_oh dict, const char *key)
 {
 	qpdf_oh v = qpdf_oh_get_key(q, dict, key);
@@ -63,48 +66,63 @@ static int pdf_check_counts(qpdf_data q, const struct filter_input *in,
 }
 
 /* Parses every object the xref names (generation 0) and bounds each
- * stream's stored length. Returns 0, or -1 with the status set. */
+ * stream: its stored length, and what the lossless filters QPDF's
+ * writer decodes make of it (counted within the limit, pdf_stream.c).
+ * Returns 0, 1 with the status set, or -ENOMEM. */
 static int pdf_walk_objects(qpdf_data q, const struct filter_input *in,
     struct filter_report *rep)
 {
 	long long size = pdf_int_key(q, qpdf_get_trailer(q), "/Size"), len;
+	uint64_t limit = in->lim->max_stream_bytes;
 	qpdf_oh obj, dict;
+	int rc = 0;
 
-	for (long long i = 1; i < size && !qpdf_has_error(q); i++) {
+	for (long long i = 1; i < size && !qpdf_has_error(q) && rc == 0;
+	    i++) {
 		obj = qpdf_get_object_by_id(q, (int)i, 0);
 		if (qpdf_oh_is_stream(q, obj)) {
 			dict = qpdf_oh_get_dict(q, obj);
 			len = pdf_int_key(q, dict, "/Length");
-			if (len > 0 && (uint64_t)len > in->lim->max_stream_bytes) {
-				filter_set_limit(rep, "stream");
-				return -1;
-			}
 			qpdf_oh_release(q, dict);
+			rc = len > 0 && (uint64_t)len > limit ? -E2BIG :
+			    pdf_stream_decode(q, obj, limit, 1, NULL);
+			if (rc != -E2BIG && rc != -ENOMEM)
+				rc = 0;	/* unreadable: QPDF copies it */
 		}
 		qpdf_oh_release(q, obj);
 	}
-	return 0;
+	if (rc == -E2BIG) {
+		filter_set_limit(rep, "stream");
+		return 1;
+	}
+	return rc;
 }
 
-/* Decodes every page's content streams. Returns 0 or -1. */
-static int pdf_decode_pages(qpdf_data q, int n)
+/* Decodes every page's content streams within the limit. Returns 0, 1
+ * with the status set, or -ENOMEM. */
+static int pdf_decode_pages(qpdf_data q, int n,
+    const struct filter_input *in, struct filter_report *rep)
 {
-	unsigned char *data;
-	size_t len;
+	struct buf data = { 0 };
 	qpdf_oh page;
+	int rc = 0;
 
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && rc == 0; i++) {
 		page = qpdf_get_page_n(q, (size_t)i);
-		data = NULL;
-		if (qpdf_oh_get_page_content_data(q, page, &data, &len) &
-		    QPDF_ERRORS) {
-			free(data);
-			return -1;
-		}
-		free(data);
+		rc = pdf_page_content(q, page, in->lim->max_stream_bytes,
+		    &data);
+		buf_release(&data);
 		qpdf_oh_release(q, page);
 	}
-	return qpdf_has_error(q) ? -1 : 0;
+	if (rc == -E2BIG)
+		filter_set_limit(rep, "stream");
+	else if (rc == -ENOMEM)
+		return rc;
+	else if (rc < 0 || qpdf_has_error(q))
+		pdf_corrupt(q, rep, "unreadable page content");
+	else
+		return 0;
+	return 1;
 }
 
 static void pdf_corrupt(qpdf_data q, struct filter_report *rep,
@@ -116,28 +134,36 @@ static void pdf_corrupt(qpdf_data q, struct filter_report *rep,
 	    msg ? ": " : "", msg ? msg : "");
 }
 
-static void pdf_verdict(qpdf_data q, const struct filter_input *in,
+/* 0 with the status set, or -ENOMEM. */
+static int pdf_verdict(qpdf_data q, const struct filter_input *in,
     struct filter_report *rep)
 {
-	int n;
+	int n, rc;
 
 	if (pdf_check_counts(q, in, rep) < 0)
-		return;
+		return 0;
 	n = qpdf_get_num_pages(q);
 	rep->pages = n > 0 ? n : 0;
-	if (qpdf_has_error(q) || n <= 0)
-		return pdf_corrupt(q, rep, "no readable pages");
-	if ((uint64_t)n > in->lim->max_pages)
-		return filter_set_limit(rep, "pages");
-	if (pdf_walk_objects(q, in, rep) < 0)
-		return;
-	if (qpdf_has_error(q))
-		return pdf_corrupt(q, rep, "unreadable object");
-	if (pdf_decode_pages(q, n) < 0)
-		return pdf_corrupt(q, rep, "unreadable page content");
+	if (qpdf_has_error(q) || n <= 0) {
+		pdf_corrupt(q, rep, "no readable pages");
+		return 0;
+	}
+	if ((uint64_t)n > in->lim->max_pages) {
+		filter_set_limit(rep, "pages");
+		return 0;
+	}
+	if ((rc = pdf_walk_objects(q, in, rep)) != 0)
+		return rc < 0 ? rc : 0;
+	if (qpdf_has_error(q)) {
+		pdf_corrupt(q, rep, "unreadable object");
+		return 0;
+	}
+	if ((rc = pdf_decode_pages(q, n, in, rep)) != 0)
+		return rc < 0 ? rc : 0;
 	rep->status = FS_OK;
 	if (qpdf_is_encrypted(q))
 		filter_set_status(rep, FS_OK, "pdf: owner password only");
+	return 0;
 }
 
 static void pdf_open_failed(qpdf_data q, struct filter_report *rep)
@@ -156,18 +182,20 @@ static int pdf_probe(const struct filter_input *in,
     struct filter_report *rep)
 {
 	qpdf_data q = qpdf_init();
+	int rc = 0;
 
 	if (q == NULL)
 		return -ENOMEM;
 	qpdf_silence_errors(q);
 	qpdf_set_suppress_warnings(q, QPDF_TRUE);
-	if (qpdf_read_memory(q, "upload", (const char *)in->buf, in->len,
-	    "") & QPDF_ERRORS)
+	/* the document, without what follows its last %%EOF */
+	if (qpdf_read_memory(q, "upload", (const char *)in->buf,
+	    pdf_doc_len(in->buf, in->len), "") & QPDF_ERRORS)
 		pdf_open_failed(q, rep);
 	else
-		pdf_verdict(q, in, rep);
+		rc = pdf_verdict(q, in, rep);
 	qpdf_cleanup(&q);
-	return 0;
+	return rc;
 }
 
 /* Resolution and blankness first: a scan below --low-dpi is refused
@@ -191,6 +219,25 @@ static int has_recompressible(const struct pdf_job *j)
 	return 0;
 }
 
+/* The menu's specs best rank first (insertion sort: stable, tiny), the
+ * order the menu is made and --target stops it in. */
+static void pdf_sort_specs(struct engine *e, struct pdf_job *j)
+{
+	int rank[PDF_MAX_SPECS], r, k;
+	struct vspec t;
+
+	for (int s = 0; s < j->nspecs; s++) {
+		t = j->specs[s];
+		r = vspec_rank(e->in->lim, 0, j->res, &t);
+		for (k = s; k > 0 && rank[k - 1] < r; k--) {
+			j->specs[k] = j->specs[k - 1];
+			rank[k] = rank[k - 1];
+		}
+		j->specs[k] = t;
+		rank[k] = r;
+	}
+}
+
 /* The specs to encode: the menu's, or the one --variant names. A signed
  * or encrypted PDF has none. -EINVAL for an unknown variant. */
 static int pdf_plan(struct engine *e, struct pdf_job *j, int rewrite)
@@ -203,42 +250,73 @@ static int pdf_plan(struct engine *e, struct pdf_job *j, int rewrite)
 		    v[0] != 'd')
 			return -EINVAL;
 		j->nspecs = 1;
-	} else if (lim->menu && rewrite && has_recompressible(j))
+	} else if (lim->menu && rewrite && has_recompressible(j)) {
 		j->nspecs = menu_specs(lim, 0, j->res, 0, j->specs,
 		    PDF_MAX_SPECS);
+		pdf_sort_specs(e, j);
+	}
 	return 0;
 }
 
-/* The menu after keep: the lossless rewrite (sized before the images
- * were encoded, so its buffers and theirs are never held together) and
- * each spec's document, each written in memory for its exact size. */
-static int pdf_menu(struct engine *e, struct pdf_job *j, size_t lossless)
+/* Appends variant v with its bytes after keep when the menu lists it:
+ * strictly below the last one listed in rank and in size. Returns 1
+ * when --target is met (stop), 0, or -ENOMEM. */
+static int pdf_offer(struct engine *e, struct report_variant *v,
+    const struct buf *b)
 {
-	struct report_variant v[PDF_MAX_SPECS + 1];
-	struct vspec *sp;
-	size_t size;
-	int n = 0, rc;
+	struct filter_report *rep = e->rep;
+	const struct report_variant *last = &rep->variants[rep->nvariants - 1];
+	uint64_t target = e->in->lim->target;
+	int rc;
 
-	if (lossless)
-		v[n++] = (struct report_variant){ .id = "lossless",
-		    .bytes = (int64_t)lossless, .rank = 99, .offset = -1 };
-	for (int s = 0; s < j->nspecs; s++) {
+	if (rep->nvariants >= REPORT_MAX_VARIANTS || v->rank >= last->rank ||
+	    v->bytes >= last->bytes)
+		return 0;
+	if ((rc = engine_menu_add(e, v, b->p, b->len, "pdf")) < 0)
+		return rc;
+	rep->variants[rep->nvariants++] = *v;
+	return target && (uint64_t)v->bytes <= target;
+}
+
+/* The menu after keep, best rank first, each variant's bytes written
+ * after keep (report.h): the lossless rewrite (made before the images
+ * were encoded, lb), then each spec's document, one at a time. With
+ * --target it stops at the first variant that small. */
+static int pdf_menu(struct engine *e, struct pdf_job *j, struct buf *lb)
+{
+	struct report_variant v;
+	struct vspec *sp;
+	struct buf b = { 0 };
+	size_t size;
+	int s = 0, rc = 0;
+
+	if (lb->len) {
+		v = (struct report_variant){ .id = "lossless",
+		    .bytes = (int64_t)lb->len, .rank = 99 };
+		rc = pdf_offer(e, &v, lb);
+	}
+	buf_release(lb);
+	for (; s < j->nspecs && rc == 0; s++) {
 		sp = &j->specs[s];
-		rc = pdf_job_write(j, s, NULL, &size);
+		rc = pdf_job_write(j, s, &b, &size);
 		pdf_job_drop(j, s);
 		if (rc == -ENOMEM)
-			return rc;
-		if (rc < 0 || j->replaced == 0)
-			continue;	/* the lossless rewrite, or nothing */
-		if (!j->colour)
-			sp->id[strlen(sp->id) - 1] = 'g';
-		v[n] = (struct report_variant){ .bytes = (int64_t)size,
-		    .rank = vspec_rank(e->in->lim, 0, j->res, sp),
-		    .offset = -1 };
-		snprintf(v[n++].id, sizeof v->id, "%s", sp->id);
+			break;
+		if (rc == 0 && j->replaced > 0) {
+			if (!j->colour)
+				sp->id[strlen(sp->id) - 1] = 'g';
+			v = (struct report_variant){ .bytes = (int64_t)size,
+			    .rank = vspec_rank(e->in->lim, 0, j->res, sp) };
+			snprintf(v.id, sizeof v.id, "%s", sp->id);
+			rc = pdf_offer(e, &v, &b);
+		} else
+			rc = 0;	/* the lossless rewrite, or nothing */
+		buf_release(&b);
 	}
-	menu_publish(e->rep, v, n);
-	return 0;
+	buf_release(&b);
+	if (rc == 1 && s < j->nspecs)
+		e->rep->menu_partial = 1;
+	return rc < 0 ? rc : 0;
 }
 
 static int pdf_lossless(struct engine *e, int rewrite)
@@ -274,53 +352,87 @@ static int pdf_lossy(struct engine *e, struct pdf_job *j)
 	return rc;
 }
 
-/* Keep: the PDF as it is, incremental updates included. */
-static int pdf_keep(struct engine *e, struct pdf_job *j, size_t lossless)
+/* Keep: the document as it is, incremental updates included, up to its
+ * last %%EOF (e->in is already cut there). A polyglot (trailing data
+ * was cut) that may be rewritten is kept as its lossless rewrite when
+ * that is not larger: QPDF writes only the objects the document uses,
+ * so a payload hidden in an unreferenced object goes too. */
+static int pdf_keep(struct engine *e, struct pdf_job *j, struct buf *lb,
+    int cut)
 {
 	int rc;
 
-	e->rep->variants[0] = (struct report_variant){ .id = "keep",
-	    .bytes = (int64_t)e->in->len, .rank = 100 };
-	e->rep->nvariants = 1;
-	if ((rc = buf_add(&e->out, e->in->buf, e->in->len)) < 0)
+	if (cut)
+		engine_note(e, "trailing data removed");
+	if (cut && lb->len && lb->len <= e->in->len) {
+		engine_note(e, "pdf lossless rewrite");
+		e->out = *lb;
+		*lb = (struct buf){ 0 };
+	} else if ((rc = buf_add(&e->out, e->in->buf, e->in->len)) < 0)
 		return rc;
-	return e->in->lim->menu ? pdf_menu(e, j, lossless) : 0;
+	e->rep->variants[0] = (struct report_variant){ .id = "keep",
+	    .bytes = (int64_t)e->out.len, .rank = 100 };
+	e->rep->nvariants = 1;
+	return e->in->lim->menu ? pdf_menu(e, j, lb) : 0;
 }
 
-/* The lossless rewrite's size when the menu will list it, else 0. */
-static int pdf_lossless_size(struct engine *e, struct pdf_job *j,
-    int rewrite, size_t *size)
+/* The lossless rewrite into lb when the menu will list it, or when keep
+ * may be it (cut: a polyglot). */
+static int pdf_lossless_make(struct engine *e, struct pdf_job *j,
+    int rewrite, int cut, struct buf *lb)
 {
 	const char *v = e->in->lim->variant;
+	size_t size;
 	int rc;
 
-	*size = 0;
-	if (!rewrite || !e->in->lim->menu || (v[0] && strcmp(v, "keep")))
+	if (!rewrite || (!e->in->lim->menu && !cut) ||
+	    (v[0] && strcmp(v, "keep")))
 		return 0;
-	rc = pdf_job_write(j, -1, NULL, size);
+	rc = pdf_job_write(j, -1, lb, &size);
 	if (rc < 0)
-		*size = 0;
+		buf_release(lb);
 	return rc == -ENOMEM ? rc : 0;
 }
 
-/* Analyses the pages, then writes keep (and sizes the menu), the
- * lossless rewrite or one lossy variant. A signed or encrypted PDF is
- * only ever kept. */
+/* With --target, a lossless rewrite that small ends the menu there: the
+ * images need no encoding (they are still decoded and judged). */
+static void pdf_target_lossless(struct engine *e, struct pdf_job *j,
+    const struct buf *lb, int cut)
+{
+	uint64_t target = e->in->lim->target;
+
+	/* listed: smaller than keep, which a polyglot's rewrite is */
+	if (e->in->lim->menu && target && !cut && lb->len &&
+	    lb->len < e->in->len &&
+	    lb->len <= target && j->nspecs) {
+		e->rep->menu_partial = 1;
+		j->nspecs = 0;
+	}
+}
+
+/* Analyses the pages, then writes keep (and the menu), the lossless
+ * rewrite or one lossy variant. A signed or encrypted PDF is only ever
+ * kept. Everything works on the document cut after its last %%EOF. */
 static int pdf_emit(struct engine *e)
 {
-	const char *v = e->in->lim->variant;
+	const struct filter_input *orig = e->in;
+	struct filter_input doc = *orig;
+	const char *v = orig->lim->variant;
 	struct pdf_job j;
-	size_t lossless = 0;
-	int rc, rewrite;
+	struct buf lb = { 0 };
+	int rc, rewrite, cut;
 
+	doc.len = pdf_doc_len(orig->buf, orig->len);
+	cut = doc.len < orig->len;
+	e->in = &doc;
 	engine_out_type(e, "application/pdf", "pdf");
-	if ((rc = pdf_job_open(&j, e->in)) < 0) {
+	if ((rc = pdf_job_open(&j, &doc)) < 0) {
 		if (rc == -EINVAL)
 			filter_set_status(e->rep, FS_CORRUPT,
 			    "pdf: cannot read");
 		goto out;
 	}
-	rewrite = pdf_may_rewrite(e->in->buf, e->in->len) &&
+	rewrite = pdf_may_rewrite(doc.buf, doc.len) &&
 	    !qpdf_is_encrypted(j.q) && !pdf_has_signature(j.q);
 	pdf_judge(e, &j);
 	if (e->rep->status != FS_OK)
@@ -329,8 +441,10 @@ static int pdf_emit(struct engine *e)
 		filter_set_status(e->rep, FS_UNSUPPORTED, "unknown variant");
 		goto out;
 	}
-	if ((rc = pdf_lossless_size(e, &j, rewrite, &lossless)) < 0 ||
-	    (rc = pdf_job_encode(&j)) < 0)
+	if ((rc = pdf_lossless_make(e, &j, rewrite, cut, &lb)) < 0)
+		goto out;
+	pdf_target_lossless(e, &j, &lb, cut);
+	if ((rc = pdf_job_encode(&j)) < 0)
 		goto out;
 	e->rep->color = j.colour;
 	if (j.blank)
@@ -340,9 +454,11 @@ static int pdf_emit(struct engine *e)
 	else if (strcmp(v, "lossless") == 0)
 		rc = pdf_lossless(e, rewrite);
 	else
-		rc = pdf_keep(e, &j, lossless);
+		rc = pdf_keep(e, &j, &lb, cut);
 out:
+	buf_release(&lb);
 	pdf_job_release(&j);
+	e->in = orig;
 	return rc == -EINVAL ? 0 : rc;
 }
 

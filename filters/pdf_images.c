@@ -198,6 +198,8 @@ static int collect(struct pdf_job *j)
 	qpdf_oh obj;
 	double d;
 
+	if (u->n == 0)
+		return 0;	/* no image drawn (qsort of NULL is undefined) */
 	qsort(u->v, u->n, sizeof *u->v, cmp_use);
 	if (u->n && (j->img = calloc(u->n, sizeof *j->img)) == NULL)
 		return -ENOMEM;
@@ -274,7 +276,8 @@ int pdf_job_open(struct pdf_job *j, const struct filter_input *in)
 		return -ENOMEM;
 	for (int i = 0; i < j->npages && rc == 0; i++) {
 		page = qpdf_get_page_n(j->q, (size_t)i);
-		rc = pdf_page_scan(j->q, page, i, &j->uses, &j->pages[i]);
+		rc = pdf_page_scan(j->q, page, i, in->lim->max_stream_bytes,
+		    &j->uses, &j->pages[i]);
 		qpdf_oh_release(j->q, page);
 	}
 	if (rc == 0 && (rc = collect(j)) == 0)
@@ -318,24 +321,25 @@ static int decode_dct(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 	return rc;
 }
 
-/* Lossless filters (predictors included): QPDF decodes; the data must
- * hold every pixel the dictionary claims. */
+/* Lossless filters (predictors included), decoded within
+ * --max-stream-bytes (pdf_stream.c); the data must hold every pixel the
+ * dictionary claims. */
 static int decode_plain(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
     int tw, int th, struct raster *top)
 {
-	unsigned char *data = NULL;
-	size_t len = 0, need = (size_t)im->w * (size_t)im->h * (size_t)im->n;
-	QPDF_BOOL filtered = QPDF_FALSE;
+	size_t need = (size_t)im->w * (size_t)im->h * (size_t)im->n;
+	struct buf data = { 0 };
 	struct raster full;
 	int rc;
 
-	if (qpdf_oh_get_stream_data(j->q, obj, qpdf_dl_specialized, &filtered,
-	    &data, &len) & QPDF_ERRORS || !filtered || len < need) {
-		free(data);
-		return -EINVAL;
+	rc = pdf_stream_decode(j->q, obj, j->in->lim->max_stream_bytes, 0,
+	    &data);
+	if (rc < 0 || data.len < need) {
+		buf_release(&data);
+		return rc == -ENOMEM ? rc : -EINVAL;
 	}
 	full = (struct raster){ .w = im->w, .h = im->h, .ch = im->n,
-	    .px = data };
+	    .px = data.p };
 	if (tw == im->w && th == im->h) {
 		*top = full;
 		return 0;

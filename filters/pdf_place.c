@@ -31,6 +31,7 @@ struct walk {
 	struct pdf_uses *uses;
 	struct pdf_page_info *info;
 	int forms;
+	uint64_t limit;		/* --max-stream-bytes per content */
 	int rc;
 };
 
@@ -241,21 +242,24 @@ static void draw_form(struct walk *w, qpdf_oh form, qpdf_oh dict,
     qpdf_oh res, const struct ctm *ctm, int depth)
 {
 	qpdf_oh fres = qpdf_oh_get_key(w->q, dict, "/Resources");
-	unsigned char *data = NULL;
-	QPDF_BOOL filtered = QPDF_FALSE;
-	size_t len = 0;
+	struct buf data = { 0 };
 	double m[6];
+	int rc;
 
 	if (depth >= FORM_DEPTH || ++w->forms > FORM_VISITS)
 		w->info->paint = 1;	/* unseen: assume it shows something */
-	else if (!(qpdf_oh_get_stream_data(w->q, form, qpdf_dl_generalized,
-	    &filtered, &data, &len) & QPDF_ERRORS) && filtered) {
+	else if ((rc = pdf_stream_decode(w->q, form, w->limit, 0,
+	    &data)) == 0) {
 		form_matrix(w->q, dict, m);
-		walk_content(w, data, len, qpdf_oh_is_dictionary(w->q, fres) ?
-		    fres : res, ctm_mul(m, ctm), depth + 1);
-	} else
+		walk_content(w, data.p, data.len,
+		    qpdf_oh_is_dictionary(w->q, fres) ? fres : res,
+		    ctm_mul(m, ctm), depth + 1);
+	} else {
 		w->info->paint = 1;
-	free(data);
+		if (rc == -ENOMEM)
+			w->rc = rc;
+	}
+	buf_release(&data);
 	qpdf_oh_release(w->q, fres);
 }
 
@@ -306,11 +310,15 @@ static void operand(struct operands *o, const struct token *t)
 static void walk_content(struct walk *w, const unsigned char *p, size_t len,
     qpdf_oh res, struct ctm ctm, int depth)
 {
-	struct lex l = { p, p + len };
+	struct lex l = { p, p };
 	struct ctm stack[CTM_DEPTH];
 	struct operands o = { .nnum = 0 };
 	struct token t;
 	int sp = 0, skipped = 0;
+
+	if (p == NULL || len == 0)
+		return;		/* empty content (NULL + 0 is undefined) */
+	l.end = p + len;
 
 	for (lex_next(&l, &t); t.t != T_END && !w->rc; lex_next(&l, &t)) {
 		if (t.t != T_OP) {
@@ -431,22 +439,26 @@ out:
 	qpdf_oh_release(q, xo);
 }
 
-int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno,
+int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
     struct pdf_uses *uses, struct pdf_page_info *info)
 {
-	struct walk w = { .q = q, .page = pageno, .uses = uses, .info = info };
+	struct walk w = { .q = q, .page = pageno, .uses = uses, .info = info,
+	    .limit = limit };
 	qpdf_oh res = pdf_page_attr(q, page, "/Resources");
-	unsigned char *data = NULL;
-	size_t len = 0, from = uses->n;
+	struct buf data = { 0 };
+	size_t from = uses->n;
+	int rc;
 
 	*info = (struct pdf_page_info){ .text = 0 };
 	media_size(q, page, &info->mw, &info->mh);
-	if (qpdf_oh_get_page_content_data(q, page, &data, &len) & QPDF_ERRORS)
+	if ((rc = pdf_page_content(q, page, limit, &data)) < 0) {
 		info->paint = info->text = 1;	/* unknown: not blank */
-	else
-		walk_content(&w, data, len, res, (struct ctm){ 1, 0, 0, 1, 0,
-		    0 }, 0);
-	free(data);
+		if (rc == -ENOMEM)
+			w.rc = rc;
+	} else
+		walk_content(&w, data.p, data.len, res, (struct ctm){ 1, 0, 0,
+		    1, 0, 0 }, 0);
+	buf_release(&data);
 	undrawn_images(&w, res, from);
 	qpdf_oh_release(q, res);
 	while (qpdf_has_error(q))

@@ -15,6 +15,7 @@
 #define QUJAT_PDFIMG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <qpdf/qpdf-c.h>
 
 #include "engine.h"
@@ -42,9 +43,31 @@ struct pdf_page_info {
 /* Scans page number `pageno` (handle page) of q: appends every image it
  * draws (nested Form XObjects included, a few levels deep) to uses, and
  * an image its /Resources name but its content never draws as covering
- * the MediaBox. 0 or -ENOMEM. */
-int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno,
+ * the MediaBox. A content stream that does not decode within limit bytes
+ * counts as painting. 0 or -ENOMEM. */
+int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
     struct pdf_uses *uses, struct pdf_page_info *info);
+
+/* A stream's data decoded within limit bytes (pdf_stream.c): QPDF gives
+ * the raw data, the lossless filters (Flate, LZW, RunLength, ASCIIHex,
+ * ASCII85) run here chunk by chunk and stop at the limit; a predictor is
+ * left to QPDF once the stage's size is known. Appends to out. With
+ * check, only the lossless filters QPDF's writer would decode are run,
+ * the last output counted, not kept (out may be NULL). 0; -E2BIG over
+ * the limit; -ENOTSUP for a filter not decoded here (DCT, JPX, CCITT,
+ * JBIG2, Crypt); -EINVAL when unreadable; -ENOMEM. */
+int pdf_stream_decode(qpdf_data q, qpdf_oh stream, uint64_t limit,
+    int check, struct buf *out);
+/* A page's content streams decoded (as above) and joined by newlines,
+ * appended to out; at most limit bytes in all. Same returns. */
+int pdf_page_content(qpdf_data q, qpdf_oh page, uint64_t limit,
+    struct buf *out);
+
+/* The document's length (pdf_rewrite.c): up to and including its last
+ * %%EOF and the end of line after it, what follows it (a polyglot's
+ * payload) left out; len when there is no %%EOF, or when a /ByteRange
+ * (a signature) covers bytes after it. */
+size_t pdf_doc_len(const unsigned char *buf, size_t len);
 
 /* An attribute of a page, looked up through /Parent when inherited
  * (/Resources, /MediaBox); a new handle (null when absent). */

@@ -976,6 +976,187 @@ def _(tmp):
     return None
 
 
+@ecase("menu: PDF variants in fd 3 at their OFFSET, same bytes as --variant")
+def _(tmp):
+    data = scan_pdf([noisy(a4_page(300, seed=7), 6)])
+    return menu_offsets_exact(tmp, data, [], "pdf")[1]
+
+
+@ecase("menu: PDF --target stops after the first variant that small, menu_partial 1")
+def _(tmp):
+    data = scan_pdf([noisy(a4_page(300, seed=8), 6)])
+    full, _ = run_filter(tmp, data, ["--menu"])
+    v = full["variants"]
+    if len(v) < 4:
+        return "short menu: %s" % v
+    r, keep = run_filter(tmp, data, ["--menu", "--target", str(v[2][1])])
+    if r["variants"] != v[:3] or r.get("menu_partial") != "1":
+        return "--target %d: %s, partial %s" % (v[2][1], r["variants"],
+                                                r.get("menu_partial"))
+    for vid, size, rank in v[1:3]:
+        o, f = r["where"][vid], full["where"][vid]
+        if r["fd3"][o[0]:o[0] + size] != full["fd3"][f[0]:f[0] + size]:
+            return "%s differs from the full menu's" % vid
+    r, _ = run_filter(tmp, data, ["--menu", "--target", "1"])
+    if r["variants"] != v or "menu_partial" in r:
+        return "--target 1 (nothing fits): %s %s" % (r["variants"],
+                                                     r.get("menu_partial"))
+    return None
+
+
+@ecase("pdf: bytes after the last %%EOF cut (updates and signed ranges kept)")
+def _(tmp):
+    pdf = pdf_one_page(b"BT /F1 24 Tf 72 720 Td (Cut) Tj ET", [])
+    z = io.BytesIO()
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("x.txt", "payload " * 50)
+    body = pdf[:-6]                      # without "%%EOF\n"
+    for eol in (b"\n", b"\r\n", b"\r"):
+        doc = body + b"%%EOF" + eol
+        r, keep = run_filter(tmp, doc + z.getvalue(), [])
+        if r["status"] != "ok" or keep != doc:
+            return "eol %r: %s, keep %d of %d" % (eol, r["status"], len(keep),
+                                                 len(doc))
+        if "trailing data removed" not in r.get("transform", ""):
+            return "eol %r: transform %r" % (eol, r.get("transform"))
+    r, keep = run_filter(tmp, pdf, [])
+    if keep != pdf or "transform" in r:
+        return "clean PDF changed: %r" % r.get("transform")
+    # an incremental update after the first %%EOF is the document
+    upd = pdf + b"5 0 obj\n(update)\nendobj\n%%EOF\n"
+    r, keep = run_filter(tmp, upd + z.getvalue(), ["--menu"])
+    if keep != upd or r["fd3"][:len(upd)] != upd or b"PK\x03\x04" in r["fd3"]:
+        return "update: keep %d of %d, payload in fd 3 %s" % (
+            len(keep), len(upd), b"PK\x03\x04" in r["fd3"])
+    # signed: cut only when the signed ranges end before the cut
+    signed = pdf[:-6] + b"% /Type /Sig /ByteRange [0 10 20 30]\n%%EOF\n"
+    r, keep = run_filter(tmp, signed + z.getvalue(), ["--menu"])
+    if keep != signed or len(r["variants"]) != 1:
+        return "signed: keep %d of %d, %s" % (len(keep), len(signed),
+                                              r["variants"])
+    over = pdf[:-6] + b"%% /ByteRange [0 10 20 %d]\n%%EOF\n" % (len(pdf) + 400)
+    r, keep = run_filter(tmp, over + z.getvalue(), [])
+    if keep != over + z.getvalue():
+        return "a signature over the payload was cut"
+    return None
+
+
+def lzw_encode(data):
+    """PDF LZW (EarlyChange 1), MSB first."""
+    table = {bytes([i]): i for i in range(256)}
+    nxt, bits, nbits, out, w = 258, 0, 0, bytearray(), b""
+
+    def put(code):
+        nonlocal bits, nbits
+        # the decoder's table is one entry behind the encoder's
+        size = 9 if nxt < 512 else 10 if nxt < 1024 else 11 if nxt < 2048 else 12
+        bits, nbits = bits << size | code, nbits + size
+        while nbits >= 8:
+            out.append(bits >> (nbits - 8) & 255)
+            nbits -= 8
+    put(256)
+    for c in data:
+        wc = w + bytes([c])
+        if wc in table:
+            w = wc
+            continue
+        put(table[w])
+        w = bytes([c])
+        if nxt < 4095:
+            table[wc], nxt = nxt, nxt + 1
+        else:
+            put(256)
+            table, nxt = {bytes([i]): i for i in range(256)}, 258
+    put(table[w])
+    put(257)
+    if nbits:
+        out.append(bits << (8 - nbits) & 255)
+    return bytes(out)
+
+
+def rl_encode(data):
+    out, i = bytearray(), 0
+    while i < len(data):
+        j = i
+        while j < len(data) and j - i < 128 and data[j] == data[i]:
+            j += 1
+        if j - i >= 3:
+            out += bytes([257 - (j - i), data[i]])
+            i = j
+        else:
+            n = min(128, len(data) - i)
+            out += bytes([n - 1]) + data[i:i + n]
+            i += n
+    return bytes(out + b"\x80")
+
+
+@ecase("pdf: streams through LZW, RunLength, ASCII85, ASCIIHex, PNG predictors decode as in QPDF")
+def _(tmp):
+    import base64
+    im = noisy(a4_page(150, seed=9), 6).resize((620, 877))
+    w, h = im.size
+    raw = im.tobytes()
+    rows = b"".join(b"\x02" + bytes((raw[y * w * 3 + k] - (raw[(y - 1) * w * 3 + k] if y else 0)) & 255
+                                    for k in range(w * 3)) for y in range(h))
+    png = zlib.compress(rows)
+    content = b"q 595.28 0 0 841.89 0 0 cm /Im0 Do Q\n"
+    cases = {
+        "flate png predictor": (b"", content, b"/FlateDecode /DecodeParms << /Predictor 12 "
+                                b"/Colors 3 /Columns %d >>" % w, png),
+        "lzw + a85 content, rl image": (b"/Filter [/ASCII85Decode /LZWDecode]",
+                                        base64.a85encode(lzw_encode(content)) + b"~>",
+                                        b"/RunLengthDecode", rl_encode(raw)),
+        "ahx content, lzw image": (b"/Filter /ASCIIHexDecode", content.hex().encode() + b">",
+                                   b"/LZWDecode", lzw_encode(raw)),
+    }
+    for name, (cf, cdata, imf, imdata) in cases.items():
+        img = pdf_stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+                         b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter %s"
+                         % (w, h, imf), imdata)
+        pdf = pdf_one_page(b"", [("Im0", img)]).replace(
+            b"<<  /Length %d >>\nstream\n\nendstream" % 0,
+            pdf_stream(cf, cdata))
+        # the xref is off now: QPDF recovers it, as it does for any upload
+        r, outs, why = menu_is_exact(tmp, pdf, ["--low-dpi", "50"])
+        if why:
+            return "%s: %s" % (name, why)
+        if int(r.get("dpi", 0)) != 75:
+            return "%s: dpi %s (content or image not read)" % (name, r.get("dpi"))
+        lossy = [v for v, _, _ in r["variants"] if v.startswith("d")]
+        if not lossy:
+            return "%s: image not recompressed: %s" % (name, r["variants"])
+        d = mean_diff(pdf_render(tmp, outs[lossy[0]], 30)[0], im)
+        if d > 12:
+            return "%s: rendered variant differs by %.1f" % (name, d)
+    return None
+
+
+@ecase("pdf: Flate bombs in content, form and image: limit stream, quickly")
+def _(tmp):
+    import time
+    bomb = zlib.compress(b"\0" * (64 << 20), 9)
+    content = pdf_stream(b"/Filter /FlateDecode", bomb)
+    form = pdf_stream(b"/Type /XObject /Subtype /Form /BBox [0 0 10 10] "
+                      b"/Filter /FlateDecode", bomb)
+    image = pdf_stream(b"/Type /XObject /Subtype /Image /Width 100 /Height 100 "
+                       b"/ColorSpace /DeviceGray /BitsPerComponent 8 "
+                       b"/Filter [/FlateDecode /FlateDecode]", zlib.compress(bomb))
+    ok = pdf_one_page(b"BT /F1 24 Tf 72 720 Td (x) Tj ET", [])
+    for name, pdf in (
+            ("content", ok.replace(pdf_stream(b"", b"BT /F1 24 Tf 72 720 Td (x) Tj ET"),
+                                   content)),
+            ("form", pdf_one_page(b"/Fm0 Do", [("Fm0", form)])),
+            ("image", pdf_one_page(b"q 100 0 0 100 0 0 cm /Im0 Do Q", [("Im0", image)]))):
+        for args in (["--probe-only"], ["--menu"]):
+            t = time.time()
+            r, out = run_filter(tmp, pdf, args + ["--max-stream-bytes", "4000000"])
+            if r["status"] != "limit" or r.get("limit") != "stream" or out:
+                return "%s %s: %s %s" % (name, args, r["status"], r.get("limit"))
+            if time.time() - t > 5:
+                return "%s: %.1f s" % (name, time.time() - t)
+    return None
+
+
 def run_engine(tmp):
     for fn in ENGINE:
         fn(tmp)
