@@ -481,7 +481,6 @@ class Polyglots(HostileTest):
         self.check_stripped("H-poly-jpeg", "certificate.jpg",
                             jpeg_script_polyglot(), [b"<script>"])
 
-    @unittest.expectedFailure
     def test_pdf_zip(self):
         """Known gap in filters/ (fmt_pdf's keep variant passes the file
         through whole): remove expectedFailure when it is fixed."""
@@ -491,7 +490,6 @@ class Polyglots(HostileTest):
 
 class FlateBomb(HostileTest):
     @unittest.skipIf(ASAN, "no address-space limit on an ASan worker")
-    @unittest.expectedFailure
     def test_pdf_flate_bomb(self):
         """A page whose content inflates to 4 GiB is over max_stream_bytes:
         limit_exceeded. Known gap in filters/: fmt_pdf checks /Length, the
