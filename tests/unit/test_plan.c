@@ -9,7 +9,7 @@
 
 #include "plan.h"
 
-#define V(b, r) { "v", (b), (r) }
+#define V(b, r) { "v", (b), (r), -1, "" }
 
 static const struct report_variant big[] = {
 	V(4000000, 100), V(1500000, 80), V(900000, 60), V(500000, 40),
