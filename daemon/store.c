@@ -66,14 +66,38 @@ int
 store_claim(struct store *st, const char *service, const char *child_iin,
     const char *application_id, const char *institution, char **holder)
 {
-	return st->ops->claim(st->impl, service, child_iin, application_id,
-	    institution, holder);
+	char *who = NULL;
+	int r;
+
+	r = st->ops->claim(st->impl, service, child_iin, application_id,
+	    institution, &who);
+	if (r < 0 || who == NULL) {
+		free(who);
+		return -EIO;	/* inserted or held: never neither */
+	}
+	/* Ours also when a resumed bundle claims again. */
+	if (strcmp(who, application_id) == 0) {
+		free(who);
+		return 0;
+	}
+	if (holder)
+		*holder = who;
+	else
+		free(who);
+	return -EEXIST;
 }
 
 int
 store_held_by_other(struct store *st, const char *service,
     const char *child_iin, const char *application_id)
 {
-	return st->ops->held_by_other(st->impl, service, child_iin,
-	    application_id);
+	char *who = NULL;
+	int held;
+
+	if (st->ops->holder(st->impl, service, child_iin, application_id,
+	    &who) < 0)
+		return 0;
+	held = who != NULL && strcmp(who, application_id) != 0;
+	free(who);
+	return held;
 }

@@ -145,19 +145,20 @@ claim_tx(PGconn *c, const char *service, const char *iin, const char *id,
 
 static int
 pg_claim(void *impl, const char *service, const char *child_iin,
-    const char *application_id, const char *institution, char **holder)
+    const char *application_id, const char *institution, char **who)
 {
 	struct pg *p = impl;
-	char *who = NULL, msg[300];
+	char msg[300];
 	int r = -EIO;
 
+	*who = NULL;
 	pthread_mutex_lock(&p->mx);
 	/* A broken connection is remade once; then the bundle waits. */
 	for (int tries = 0; tries < 2 && r == -EIO; tries++) {
 		if (pg_connect(p, application_id) < 0)
 			break;
 		r = claim_tx(p->conn, service, child_iin, application_id,
-		    institution, &who);
+		    institution, who);
 		if (r < 0)
 			log_msg(LOG_ERR, application_id, "store: claim failed: "
 			    "%s", pg_error(p->conn, msg, sizeof(msg)));
@@ -165,34 +166,22 @@ pg_claim(void *impl, const char *service, const char *child_iin,
 			break;	/* not the connection: do not insist */
 	}
 	pthread_mutex_unlock(&p->mx);
-	if (r < 0)
-		return r;
-	if (strcmp(who, application_id) == 0) {
-		free(who);
-		return 0;
-	}
-	if (holder)
-		*holder = who;
-	else
-		free(who);
-	return -EEXIST;
+	return r;
 }
 
 static int
-pg_held_by_other(void *impl, const char *service, const char *child_iin,
-    const char *application_id)
+pg_holder(void *impl, const char *service, const char *child_iin,
+    const char *application_id, char **who)
 {
 	struct pg *p = impl;
-	char *who = NULL;
-	int held = 0;
+	int r = -EIO;
 
+	*who = NULL;
 	pthread_mutex_lock(&p->mx);
-	if (pg_connect(p, application_id) == 0 &&
-	    select_holder(p->conn, service, child_iin, &who) == 0 && who)
-		held = strcmp(who, application_id) != 0;
+	if (pg_connect(p, application_id) == 0)
+		r = select_holder(p->conn, service, child_iin, who);
 	pthread_mutex_unlock(&p->mx);
-	free(who);
-	return held;
+	return r;
 }
 
 static void
@@ -240,6 +229,6 @@ store_pg_open(const char *conninfo, void **out, struct qerr *err)
 const struct store_ops store_pg_ops = {
 	.name = "postgresql",
 	.claim = pg_claim,
-	.held_by_other = pg_held_by_other,
+	.holder = pg_holder,
 	.close = pg_close,
 };

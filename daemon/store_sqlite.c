@@ -87,11 +87,11 @@ store_holder(struct sq *st, const char *service, const char *iin)
 
 static int store_claim_locked(struct sq *st, const char *service,
     const char *child_iin, const char *application_id,
-    const char *institution, char **holder);
+    const char *institution, char **who);
 
 static int
 sq_claim(void *impl, const char *service, const char *child_iin,
-    const char *application_id, const char *institution, char **holder)
+    const char *application_id, const char *institution, char **who)
 {
 	struct sq *st = impl;
 	sqlite3_mutex *mx = sqlite3_db_mutex(st->db);
@@ -100,7 +100,7 @@ sq_claim(void *impl, const char *service, const char *child_iin,
 	/* sqlite3_changes() must see our own INSERT, not another thread's. */
 	sqlite3_mutex_enter(mx);
 	r = store_claim_locked(st, service, child_iin, application_id,
-	    institution, holder);
+	    institution, who);
 	sqlite3_mutex_leave(mx);
 	return r;
 }
@@ -108,12 +108,12 @@ sq_claim(void *impl, const char *service, const char *child_iin,
 static int
 store_claim_locked(struct sq *st, const char *service,
     const char *child_iin, const char *application_id,
-    const char *institution, char **holder)
+    const char *institution, char **who)
 {
 	sqlite3_stmt *q;
-	char *who;
 	int rc;
 
+	*who = NULL;
 	rc = sqlite3_prepare_v2(st->db, "INSERT INTO holds (service, "
 	    "child_iin, application_id, institution, created) VALUES "
 	    "(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING", -1, &q, NULL);
@@ -134,38 +134,23 @@ store_claim_locked(struct sq *st, const char *service,
 		    sqlite3_errmsg(st->db));
 		return -EIO;
 	}
-	if (sqlite3_changes(st->db) == 1)
-		return 0;
-	/* The row exists; it is ours when a resumed bundle claims again. */
-	who = store_holder(st, service, child_iin);
-	if (!who)
-		return -EIO;
-	if (strcmp(who, application_id) == 0) {
-		free(who);
-		return 0;
-	}
-	if (holder)
-		*holder = who;
-	else
-		free(who);
-	return -EEXIST;
+	*who = sqlite3_changes(st->db) == 1 ? strdup(application_id) :
+	    store_holder(st, service, child_iin);
+	return *who ? 0 : -EIO;
 }
 
 static int
-sq_held_by_other(void *impl, const char *service, const char *child_iin,
-    const char *application_id)
+sq_holder(void *impl, const char *service, const char *child_iin,
+    const char *application_id, char **who)
 {
-	struct sq *st = impl;
-	char *who = store_holder(st, service, child_iin);
-	int r = who && strcmp(who, application_id) != 0;
-
-	free(who);
-	return r;
+	(void)application_id;
+	*who = store_holder(impl, service, child_iin);
+	return 0;
 }
 
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.claim = sq_claim,
-	.held_by_other = sq_held_by_other,
+	.holder = sq_holder,
 	.close = sq_close,
 };

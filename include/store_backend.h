@@ -10,12 +10,15 @@
 
 struct store_ops {
 	const char *name;
-	/* The same contracts as store_claim() and store_held_by_other(). */
+	/* Inserts (service, child_iin, application_id) unless the key is
+	 * held, in one transaction, and sets *who to the holder afterwards
+	 * (malloc'd: application_id when it was inserted or already ours).
+	 * 0, or -EIO. store.c decides what the holder means. */
 	int (*claim)(void *impl, const char *service, const char *child_iin,
-	    const char *application_id, const char *institution,
-	    char **holder);
-	int (*held_by_other)(void *impl, const char *service,
-	    const char *child_iin, const char *application_id);
+	    const char *application_id, const char *institution, char **who);
+	/* *who: the holder of (service, child_iin), or NULL; 0 or -EIO. */
+	int (*holder)(void *impl, const char *service, const char *child_iin,
+	    const char *application_id, char **who);
 	void (*close)(void *impl);
 };
 
