@@ -5,6 +5,7 @@
  * claimed while there is capacity; the rest wait in incoming/.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -550,7 +551,15 @@ daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 int
 daemon_run(struct daemon *d)
 {
+	sigset_t set;
+
 	start_handles(d);
+	/* main() blocked these until the loop could take them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	scan_start(d);
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	return d->exit_code;
