@@ -205,7 +205,8 @@ check_duplicate(struct bundle *b)
 	const struct manifest *m = &b->m;
 	int r;
 
-	if (!b->have_manifest || !m->child_iin || !m->service)
+	if (!b->have_manifest || !m->child_iin || !m->service ||
+	    !m->application_id)
 		return;
 	if (b->sp && (spool_exists(b->sp, SP_ORIGINALS, b->id) ||
 	    spool_exists(b->sp, SP_OUTBOX, b->id) ||
@@ -221,6 +222,10 @@ check_duplicate(struct bundle *b)
 		    m->application_id))
 			reasons_add(&b->reasons, "duplicate_application", NULL,
 			    NULL, NULL, NULL);
+		else if (store_release(b->store, m->service, m->child_iin,
+		    m->application_id) < 0)
+			log_msg(LOG_WARNING, b->id, "cannot release its hold "
+			    "in the store");
 		return;
 	}
 	r = store_claim(b->store, m->service, m->child_iin, m->application_id,

@@ -101,3 +101,10 @@ store_held_by_other(struct store *st, const char *service,
 	free(who);
 	return held;
 }
+
+int
+store_release(struct store *st, const char *service, const char *child_iin,
+    const char *application_id)
+{
+	return st->ops->release(st->impl, service, child_iin, application_id);
+}

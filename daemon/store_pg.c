@@ -226,9 +226,31 @@ store_pg_open(const char *conninfo, void **out, struct qerr *err)
 	return 0;
 }
 
+static int
+pg_release(void *impl, const char *service, const char *child_iin,
+    const char *application_id)
+{
+	struct pg *p = impl;
+	const char *params[] = { service, child_iin, application_id };
+	PGresult *res;
+	int r = -EIO;
+
+	pthread_mutex_lock(&p->mx);
+	if (pg_connect(p, application_id) == 0) {
+		res = PQexecParams(p->conn, "DELETE FROM qujat_holds WHERE "
+		    "service = $1 AND child_iin = $2 AND application_id = $3",
+		    3, NULL, params, NULL, NULL, 0);
+		r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -EIO;
+		PQclear(res);
+	}
+	pthread_mutex_unlock(&p->mx);
+	return r;
+}
+
 const struct store_ops store_pg_ops = {
 	.name = "postgresql",
 	.claim = pg_claim,
 	.holder = pg_holder,
+	.release = pg_release,
 	.close = pg_close,
 };

@@ -148,9 +148,30 @@ sq_holder(void *impl, const char *service, const char *child_iin,
 	return 0;
 }
 
+static int
+sq_release(void *impl, const char *service, const char *child_iin,
+    const char *application_id)
+{
+	struct sq *st = impl;
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM holds WHERE service = ?1 "
+	    "AND child_iin = ?2 AND application_id = ?3", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(q, 1, service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, child_iin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, application_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.claim = sq_claim,
 	.holder = sq_holder,
+	.release = sq_release,
 	.close = sq_close,
 };

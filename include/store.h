@@ -41,4 +41,10 @@ int store_claim(struct store *st, const char *service, const char *child_iin,
 int store_held_by_other(struct store *st, const char *service,
     const char *child_iin, const char *application_id);
 
+/* Gives up (service, child_iin) if application_id holds it: a refused
+ * bundle holds nothing, also when an earlier try had claimed before its
+ * publication failed. 0 (also when it held nothing) or -EIO. */
+int store_release(struct store *st, const char *service,
+    const char *child_iin, const char *application_id);
+
 #endif

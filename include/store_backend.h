@@ -19,6 +19,10 @@ struct store_ops {
 	/* *who: the holder of (service, child_iin), or NULL; 0 or -EIO. */
 	int (*holder)(void *impl, const char *service, const char *child_iin,
 	    const char *application_id, char **who);
+	/* Deletes the row of (service, child_iin) if application_id holds
+	 * it; 0 (also when it did not) or -EIO. */
+	int (*release)(void *impl, const char *service, const char *child_iin,
+	    const char *application_id);
 	void (*close)(void *impl);
 };
 
