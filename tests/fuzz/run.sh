@@ -14,6 +14,9 @@ summary=""
 status=0
 for h in "$@"; do
 	bin=$fz/fuzz/fuzz-$h
+	# Only this run's findings: an earlier run's were copied (or judged
+	# stale after a fix) then.
+	rm -rf "$fz/artifacts/$h"
 	mkdir -p "$fz/corpus/$h" "$fz/artifacts/$h" "$fz/logs" "tests/regression/$h"
 	log=$fz/logs/$h.log
 	# Fork mode goes on after a crash, so one run finds more than one;
