@@ -35,7 +35,7 @@ print_counters(const char *path)
 			fclose(f);
 		return;
 	}
-	printf("\ncounters from '%s', written %lld s ago\n%-52s %14s\n", path,
+	printf("\ncounters from '%s', written %lld s ago\n%-62s %14s\n", path,
 	    (long long)(time(NULL) - st.st_mtime), "metric", "value");
 	while (fgets(line, sizeof(line), f) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
@@ -44,7 +44,7 @@ print_counters(const char *path)
 		if ((sp = strrchr(line, ' ')) == NULL)
 			continue;
 		*sp = '\0';
-		printf("%-52s %14s\n", line, sp + 1);
+		printf("%-62s %14s\n", line, sp + 1);
 	}
 	fclose(f);
 }
