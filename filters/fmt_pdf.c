@@ -296,7 +296,7 @@ static int pdf_menu(struct engine *e, struct pdf_job *j, struct buf *lb)
 		rc = pdf_offer(e, &v, lb);
 	}
 	buf_release(lb);
-	for (; s < j->nspecs && rc == 0; s++) {
+	for (; s < j->nmade && rc == 0; s++) {
 		sp = &j->specs[s];
 		rc = pdf_job_write(j, s, &b, &size);
 		pdf_job_drop(j, s);
@@ -314,7 +314,7 @@ static int pdf_menu(struct engine *e, struct pdf_job *j, struct buf *lb)
 		buf_release(&b);
 	}
 	buf_release(&b);
-	if (rc == 1 && s < j->nspecs)
+	if ((rc == 1 && s < j->nspecs) || j->nmade < j->nspecs)
 		e->rep->menu_partial = 1;
 	return rc < 0 ? rc : 0;
 }
@@ -410,6 +410,24 @@ static void pdf_target_lossless(struct engine *e, struct pdf_job *j,
 	}
 }
 
+/* With --target, each image's ladder stops at its share of what the
+ * document's images may take: the target less the rest of the document
+ * (as the lossless rewrite writes it, when made). */
+static void pdf_target_images(struct engine *e, struct pdf_job *j,
+    const struct buf *lb)
+{
+	size_t rest = lb->len ? lb->len : e->in->len;
+
+	if (!e->in->lim->menu || e->in->lim->target == 0)
+		return;
+	for (size_t i = 0; i < j->nimg; i++)
+		if (j->img[i].ok)
+			rest -= rest > j->img[i].stored ? j->img[i].stored :
+			    rest;
+	j->target = e->in->lim->target;
+	j->other = rest;
+}
+
 /* Analyses the pages, then writes keep (and the menu), the lossless
  * rewrite or one lossy variant. A signed or encrypted PDF is only ever
  * kept. Everything works on the document cut after its last %%EOF. */
@@ -444,6 +462,7 @@ static int pdf_emit(struct engine *e)
 	if ((rc = pdf_lossless_make(e, &j, rewrite, cut, &lb)) < 0)
 		goto out;
 	pdf_target_lossless(e, &j, &lb, cut);
+	pdf_target_images(e, &j, &lb);
 	if ((rc = pdf_job_encode(&j)) < 0)
 		goto out;
 	e->rep->color = j.colour;

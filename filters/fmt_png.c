@@ -1,6 +1,7 @@
 /*
  * fmt_png.c: PNG through libpng: header limits, then a full decode of
- * every row (all interlace passes) and the chunks up to IEND.
+ * every row (all interlace passes) and the chunks up to IEND, here when
+ * only probing, else by the engine (png_engine.c), which reads as much.
  * SECURITY: parses uploaded bytes. Errors longjmp to the png_struct's own
  * jmp_buf from a tiny function; chunk count and chunk size are capped.
  */
@@ -119,6 +120,9 @@ static void png_verdict(struct pctx *ctx, struct filter_report *rep)
 	if (filter_too_many_pixels((uint64_t)rep->width,
 	    (uint64_t)rep->height, ctx->in->lim))
 		filter_set_limit(rep, "pixels");
+	else if (!ctx->in->lim->probe_only && !pages_lowres(ctx->in->lim,
+	    (int)rep->width, (int)rep->height))
+		rep->status = FS_OK;	/* the engine's decode judges the rest */
 	else if (png_guarded(ctx, png_decode) < 0)
 		filter_set_status(rep, FS_CORRUPT, "png: %s", ctx->msg);
 	else if (ctx->uni.blank)

@@ -1,6 +1,7 @@
 /*
  * fmt_tiff.c: TIFF through libtiff, read from memory: page count and every
- * page's size first, then every strip or tile of every page decoded.
+ * page's size first, then every strip or tile of every page decoded, here
+ * when only probing, else by the engine (tiff_engine.c).
  * SECURITY: parses uploaded bytes. Per-handle error hooks and an
  * allocation cap through TIFFOpenOptions; no global handler is touched.
  */
@@ -155,6 +156,8 @@ static int tiff_decode_page(TIFF *tif, struct tctx *ctx)
 		filter_sanitize(ctx->msg, sizeof ctx->msg, emsg);
 		return -1;
 	}
+	if (!ctx->in->lim->probe_only)
+		return 0;	/* the engine decodes every page anyway */
 	if (sz <= 0 || n == 0 || (buf = malloc((size_t)sz)) == NULL)
 		return -1;
 	for (i = 0; i < n && rc == 0 && !ctx->failed; i++)

@@ -1,12 +1,12 @@
 /*
  * pages.c: the raster engine shared by JPEG, PNG and TIFF. Each page is
- * decoded once at the policy's top resolution (at most --max-dpi, or a
- * photo's 600x800), judged (colour.c), turned grey once when it has no
- * colour, resampled once per level, and every variant of the menu is
- * encoded from that, best rank first. With --menu every variant's bytes
- * are kept and written after keep; with --target a single page stops at
- * the first variant that small. Bilevel pages are CCITT G4 in every
- * variant.
+ * decoded once (at the larger of keep's and the policy's top resolution:
+ * at most --max-dpi, or a photo's 600x800), judged (colour.c), turned
+ * grey once when it has no colour, resampled once per level, and every
+ * variant of the menu is encoded from that, best rank first. With --menu
+ * every variant's bytes are kept and written after keep; with --target
+ * each page stops at the first variant within its share of the target.
+ * Bilevel pages are CCITT G4 in every variant.
  * SECURITY: runs on pixels decoded from uploads through the formats'
  * page sources; memory per page is bounded by the top resolution.
  */
@@ -30,7 +30,10 @@ struct pjob {
 	int single, photo;
 	struct vspec specs[MAX_SPECS + 1];	/* the last one: keep */
 	int nspecs;
-	int nmade;		/* specs encoded: fewer when --target stopped */
+	int nmade;		/* specs every page has: fewer when --target
+				 * stopped */
+	int need;		/* the deepest spec a page needed so far */
+	double pixels;		/* of every page, for each page's share */
 	int want;		/* the spec whose pages are written */
 	int menu;		/* --menu: every spec's pages are kept */
 	/* per spec, per page: the encoded image's size and shape, and its
@@ -111,8 +114,13 @@ static int bilevel_page(struct pjob *j, int i)
 	struct buf b = { 0 };
 	int w, h, rc;
 
-	if ((rc = j->src->g4(j->src->ctx, i, &b, &w, &h)) < 0)
-		return rc;
+	if ((rc = j->src->g4(j->src->ctx, i, &b, &w, &h)) < 0) {
+		buf_release(&b);
+		if (rc != -ENOMEM)
+			filter_set_status(j->e->rep, FS_CORRUPT,
+			    "page %d: cannot decode", i + 1);
+		return rc == -ENOMEM ? rc : -EINVAL;
+	}
 	for (int s = 0; s <= j->nspecs && rc == 0; s++) {
 		struct buf c = { 0 };
 
@@ -124,27 +132,67 @@ static int bilevel_page(struct pjob *j, int i)
 	return rc;
 }
 
-/* The keep page of a PDF: native up to KEEP_DPI, quality KEEP_QUALITY. */
-static int keep_page(struct pjob *j, int i, int w, int h)
+/* Whether this run writes keep as a PDF of pages (not a single image,
+ * whose keep the format wrote). */
+static int wants_keep_pdf(const struct pjob *j)
 {
-	struct vspec *k = &j->specs[j->nspecs];
-	struct jpeg_enc_opts o = { .quality = KEEP_QUALITY };
-	struct raster r;
-	struct buf b = { 0 };
-	char msg[160];
-	int tw, th, rc;
+	return !j->single && j->want == j->nspecs;
+}
 
-	if (j->single || j->want != j->nspecs)
-		return 0;
-	level_dims(w, h, 0, k->level, &tw, &th);
-	if ((rc = j->src->decode(j->src->ctx, i, tw, th, &r, msg,
-	    sizeof msg)) < 0)
-		return rc;
-	if ((rc = jpeg_encode(&r, &o, &b)) == 0)
-		rc = record(j, j->nspecs, i, &b, r.w, r.h, r.ch,
-		    page_dpi(w, h) * r.w / w);
+/* The keep page of a PDF from its decoded page r: native up to KEEP_DPI,
+ * quality KEEP_QUALITY. */
+static int keep_page(struct pjob *j, int i, int w, int h,
+    const struct raster *r)
+{
+	struct jpeg_enc_opts o = { .quality = KEEP_QUALITY };
+	struct buf b = { 0 };
+	int rc;
+
+	if ((rc = jpeg_encode(r, &o, &b)) == 0)
+		rc = record(j, j->nspecs, i, &b, r->w, r->h, r->ch,
+		    page_dpi(w, h) * r->w / w);
 	buf_release(&b);
-	raster_release(&r);
+	return rc;
+}
+
+/* *dst is src when it is w x h already, else src resampled into own. */
+static int derive(const struct raster *src, int w, int h, struct raster *own,
+    const struct raster **dst)
+{
+	*dst = src;
+	if (src->w == w && src->h == h)
+		return 0;
+	*dst = own;
+	return raster_resample(src, w, h, own);
+}
+
+/* Decodes page i once into top (tw x th) and, when keep is a PDF of
+ * pages, encodes keep's page from the same decode. */
+static int decode_page(struct pjob *j, int i, int w, int h, int tw, int th,
+    struct raster *top)
+{
+	struct raster full, kr = { 0 };
+	const struct raster *use;
+	char msg[160];
+	int kw = tw, kh = th, rc;
+
+	if (wants_keep_pdf(j))
+		level_dims(w, h, 0, j->specs[j->nspecs].level, &kw, &kh);
+	if ((rc = j->src->decode(j->src->ctx, i, kw > tw ? kw : tw,
+	    kh > th ? kh : th, &full, msg, sizeof msg)) < 0) {
+		filter_set_status(j->e->rep, FS_CORRUPT, "%s", msg);
+		return rc;
+	}
+	if (wants_keep_pdf(j) && (rc = derive(&full, kw, kh, &kr, &use)) == 0)
+		rc = keep_page(j, i, w, h, use);
+	raster_release(&kr);
+	if (rc == 0 && full.w == tw && full.h == th) {
+		*top = full;
+		return 0;
+	}
+	if (rc == 0)
+		rc = raster_resample(&full, tw, th, top);
+	raster_release(&full);
 	return rc;
 }
 
@@ -157,24 +205,39 @@ static int all_grey(const struct pjob *j)
 	return j->nspecs > 0;
 }
 
-/* Encodes the specs best first; with --target, a single page stops at
- * the first that is small enough. */
+/* A page's share of --target (0: no stop) by its pixels among the
+ * pages', with --menu. */
+static uint64_t page_share(const struct pjob *j, int w, int h)
+{
+	uint64_t target = j->e->in->lim->target;
+
+	if (!j->menu || target == 0 || j->pixels <= 0)
+		return 0;
+	return (uint64_t)((double)target * ((double)w * h / j->pixels));
+}
+
+/* Encodes the specs best first; with --target, a page stops at the first
+ * within its share once as deep as an earlier page needed (a variant is
+ * every page at one spec). */
 static int encode_specs(struct pjob *j, int i, int w, int h,
     const struct raster *top)
 {
-	uint64_t target = j->e->in->lim->target;
+	uint64_t share = page_share(j, w, h);
 	struct raster lv = { 0 };
-	int rc = 0;
+	int s, rc = 0;
 
-	for (int s = 0; s < j->nspecs && rc == 0; s++) {
+	for (s = 0; s < j->nspecs && rc == 0; s++) {
 		rc = encode_spec(j, s, i, w, h, top, &lv);
-		if (rc == 0 && j->menu && j->single && target &&
-		    j->meta[s].len <= target) {
-			j->nmade = s + 1;
+		if (rc == 0 && share && s >= j->need && j->meta[(size_t)s *
+		    (size_t)j->src->npages + (size_t)i].len <= share)
 			break;
-		}
 	}
 	raster_release(&lv);
+	if (s < j->nspecs) {
+		j->need = s;
+		s++;
+	}
+	j->nmade = s < j->nmade ? s : j->nmade;
 	return rc;
 }
 
@@ -182,16 +245,12 @@ static int contone_page(struct pjob *j, int i, int w, int h)
 {
 	struct raster top;
 	struct page_look look;
-	char msg[160];
 	int tw, th, rc, levels[2];
 
 	menu_levels(j->e->in->lim, j->photo, page_res(j, w, h), levels);
 	level_dims(w, h, j->photo, levels[0], &tw, &th);
-	if ((rc = j->src->decode(j->src->ctx, i, tw, th, &top, msg,
-	    sizeof msg)) < 0) {
-		filter_set_status(j->e->rep, FS_CORRUPT, "%s", msg);
+	if ((rc = decode_page(j, i, w, h, tw, th, &top)) < 0)
 		return rc;
-	}
 	page_analyse(&top, &look);
 	look.colour |= j->photo && top.ch == 3;
 	j->colour |= look.colour;
@@ -201,7 +260,7 @@ static int contone_page(struct pjob *j, int i, int w, int h)
 		raster_to_grey(&top);
 	rc = encode_specs(j, i, w, h, &top);
 	raster_release(&top);
-	return rc == 0 ? keep_page(j, i, w, h) : rc;
+	return rc;
 }
 
 static int run_pages(struct pjob *j)
@@ -234,6 +293,7 @@ static int scan_geometry(struct pjob *j)
 			return -1;
 		r = page_res(j, w, h);
 		j->worst = r < j->worst ? r : j->worst;
+		j->pixels += (double)w * h;
 	}
 	return 0;
 }

@@ -173,6 +173,7 @@ static int pdec_run(struct pdec *p)
 	p->row = png_malloc(p->png, png_get_rowbytes(p->png, p->info));
 	p->flat = png_malloc(p->png, (size_t)w * 3);
 	pdec_rows(p, w, h);
+	png_read_end(p->png, NULL);	/* the chunks after, to IEND */
 	return 0;
 }
 

@@ -3,10 +3,17 @@
  * fractional coverage), one input row at a time, so a page is never held
  * at its full resolution. Every input pixel adds to at most two output
  * columns and two output rows, since the output is never larger.
+ *
+ * Down first, then across: each input row is added, weighted, into the
+ * one or two output rows it covers (a multiply-add per sample over the
+ * whole row, which the compiler vectorises), and only a finished output
+ * row is resampled across, as a gather of a few neighbours per output
+ * pixel kept in registers. Across work is thus done once per output row,
+ * not per input row.
+ *
  * Integer arithmetic throughout: each output pixel's weights are 12-bit
  * and sum to exactly 4096 across and 4096 down (rounded cumulatively), so
- * a row is a multiply-add per sample and an output pixel one shift, with
- * no division per pixel.
+ * an output pixel is one shift, with no division per pixel.
  * SECURITY: works on decoded pixels; all indexes are clamped to the
  * rasters allocated here and in the caller.
  */
@@ -27,12 +34,21 @@ struct axis {
 	uint16_t *w0, *w1;
 };
 
+/* The same across, per output: output j sums taps inputs from start[j]
+ * with weights w[j * taps ...] (0 past its last input). */
+struct gather {
+	int taps;
+	int *start;
+	uint16_t *w;
+};
+
 struct resampler {
 	int sw, sh, ch, y_in, y_out;
 	struct raster *dst;
-	struct axis x, y;
-	uint32_t *hrow;		/* the current input row, resampled across */
-	uint32_t *acc0, *acc1;	/* output rows y_out and y_out + 1 */
+	struct axis y;
+	struct gather x;
+	uint32_t *acc0, *acc1;	/* output rows y_out and y_out + 1, at the
+				 * input's width (+ taps spare columns) */
 };
 
 /* Rounds a cumulative coverage c (of n units per output) to weight. */
@@ -78,10 +94,55 @@ static void axis_release(struct axis *ax)
 	free(ax->a), free(ax->w0), free(ax->w1);
 }
 
+/* The axis of n inputs into m outputs, turned around: per output, its
+ * first input and the weights of its inputs in order. */
+static int gather_init(struct gather *g, int n, int m)
+{
+	struct axis ax;
+	int rc, j, last;
+
+	if ((rc = axis_init(&ax, n, m)) < 0) {
+		axis_release(&ax);
+		return rc;
+	}
+	/* outputs are covered by consecutive inputs: the widest span */
+	g->taps = 1;
+	for (int i = 0, first = 0; i < n; i++) {
+		if (i > 0 && ax.a[i] != ax.a[i - 1])
+			first = i - (ax.w1[i - 1] != 0);
+		last = i + 1 - first;
+		g->taps = last > g->taps ? last : g->taps;
+	}
+	g->start = calloc((size_t)m, sizeof *g->start);
+	g->w = calloc((size_t)m * (size_t)g->taps, sizeof *g->w);
+	if (g->start == NULL || g->w == NULL) {
+		axis_release(&ax);
+		return -ENOMEM;
+	}
+	for (j = 0; j < m; j++)
+		g->start[j] = -1;
+	for (int i = 0; i < n; i++) {
+		j = ax.a[i];
+		if (g->start[j] < 0)
+			g->start[j] = i;
+		if (i - g->start[j] < g->taps)
+			g->w[(size_t)j * (size_t)g->taps +
+			    (size_t)(i - g->start[j])] = ax.w0[i];
+		if (ax.w1[i] && j + 1 < m) {
+			g->start[j + 1] = i;
+			g->w[(size_t)(j + 1) * (size_t)g->taps] = ax.w1[i];
+		}
+	}
+	for (j = 0; j < m; j++)
+		g->start[j] = g->start[j] < 0 ? 0 : g->start[j];
+	axis_release(&ax);
+	return 0;
+}
+
 int resampler_new(struct resampler **out, int sw, int sh, struct raster *dst)
 {
 	struct resampler *rs;
-	size_t dn = ((size_t)dst->w + 1) * (size_t)dst->ch;
+	size_t an;
 
 	if (dst->w > sw || dst->h > sh || dst->w <= 0 || dst->h <= 0)
 		return -EINVAL;
@@ -89,12 +150,17 @@ int resampler_new(struct resampler **out, int sw, int sh, struct raster *dst)
 		return -ENOMEM;
 	*rs = (struct resampler){ .sw = sw, .sh = sh, .ch = dst->ch,
 	    .dst = dst };
-	rs->hrow = calloc(dn, sizeof *rs->hrow);
-	rs->acc0 = calloc(dn, sizeof *rs->acc0);
-	rs->acc1 = calloc(dn, sizeof *rs->acc1);
-	if (!rs->hrow || !rs->acc0 || !rs->acc1 ||
-	    axis_init(&rs->x, sw, dst->w) < 0 ||
+	if (gather_init(&rs->x, sw, dst->w) < 0 ||
 	    axis_init(&rs->y, sh, dst->h) < 0) {
+		resampler_free(rs);
+		return -ENOMEM;
+	}
+	/* taps spare columns: the last outputs' gathers read past sw, at
+	 * weight 0 */
+	an = ((size_t)sw + (size_t)rs->x.taps) * (size_t)dst->ch;
+	rs->acc0 = calloc(an, sizeof *rs->acc0);
+	rs->acc1 = calloc(an, sizeof *rs->acc1);
+	if (!rs->acc0 || !rs->acc1) {
 		resampler_free(rs);
 		return -ENOMEM;
 	}
@@ -106,77 +172,77 @@ void resampler_free(struct resampler *rs)
 {
 	if (rs == NULL)
 		return;
-	axis_release(&rs->x), axis_release(&rs->y);
-	free(rs->hrow), free(rs->acc0), free(rs->acc1);
+	axis_release(&rs->y);
+	free(rs->x.start), free(rs->x.w);
+	free(rs->acc0), free(rs->acc1);
 	free(rs);
 }
 
-/* The row across, into hrow (one spare column: w1 may point past the
- * last output column with weight 0). Grey and RGB have their own loops
- * so that the compiler keeps the channels in registers. */
-static void resample_across(struct resampler *rs, const unsigned char *row)
+/* Each sum is at most 255 * WONE * WONE, which fits 32 bits with the
+ * rounding. */
+static inline unsigned char px_out(uint32_t v)
 {
-	const int *xa = rs->x.a;
-	const uint16_t *w0 = rs->x.w0, *w1 = rs->x.w1;
-	uint32_t *h = rs->hrow, *p;
-	int x, c, ch = rs->ch;
+	return (unsigned char)((v + (1u << (2 * WBITS - 1))) >> (2 * WBITS));
+}
 
-	memset(h, 0, ((size_t)rs->dst->w + 1) * (size_t)ch * sizeof *h);
-	if (ch == 1) {
-		for (x = 0; x < rs->sw; x++) {
-			h[xa[x]] += w0[x] * (uint32_t)row[x];
-			h[xa[x] + 1] += w1[x] * (uint32_t)row[x];
-		}
-		return;
-	}
-	if (ch == 3) {
-		for (x = 0; x < rs->sw; x++, row += 3) {
-			p = h + (size_t)xa[x] * 3;
-			p[0] += w0[x] * (uint32_t)row[0];
-			p[1] += w0[x] * (uint32_t)row[1];
-			p[2] += w0[x] * (uint32_t)row[2];
-			p[3] += w1[x] * (uint32_t)row[0];
-			p[4] += w1[x] * (uint32_t)row[1];
-			p[5] += w1[x] * (uint32_t)row[2];
-		}
-		return;
-	}
-	for (x = 0; x < rs->sw; x++, row += ch) {
-		p = h + (size_t)xa[x] * (size_t)ch;
-		for (c = 0; c < ch; c++) {
-			p[c] += w0[x] * (uint32_t)row[c];
-			p[ch + c] += w1[x] * (uint32_t)row[c];
-		}
+/* Output row o across from the finished row acc: a gather of taps
+ * neighbours per output pixel. Grey and RGB have their own loops so that
+ * the compiler keeps the sums in registers. */
+static void resample_across(const struct resampler *rs, const uint32_t *acc,
+    unsigned char *o)
+{
+	const int *st = rs->x.start;
+	const uint16_t *w = rs->x.w;
+	int x, k, c, t = rs->x.taps, ch = rs->ch, dw = rs->dst->w;
+	const uint32_t *p;
+	uint32_t s0, s1, s2;
+
+	for (x = 0; x < dw; x++, w += t) {
+		p = acc + (size_t)st[x] * (size_t)ch;
+		if (ch == 1) {
+			for (s0 = 0, k = 0; k < t; k++)
+				s0 += w[k] * p[k];
+			*o++ = px_out(s0);
+		} else if (ch == 3) {
+			for (s0 = s1 = s2 = 0, k = 0; k < t; k++, p += 3) {
+				s0 += w[k] * p[0];
+				s1 += w[k] * p[1];
+				s2 += w[k] * p[2];
+			}
+			o[0] = px_out(s0), o[1] = px_out(s1), o[2] = px_out(s2);
+			o += 3;
+		} else
+			for (c = 0; c < ch; c++) {
+				for (s0 = 0, k = 0; k < t; k++)
+					s0 += w[k] * p[(size_t)k * ch + c];
+				*o++ = px_out(s0);
+			}
 	}
 }
 
-/* Writes output row y_out from acc0 and moves acc1 up. Each sum is at
- * most 255 * WONE * WONE, which fits 32 bits with the rounding. */
+/* Writes output row y_out from acc0 and moves acc1 up. */
 static void resample_emit(struct resampler *rs)
 {
-	size_t i, n = (size_t)rs->dst->w * (size_t)rs->ch;
-	unsigned char *o;
+	size_t n = (size_t)rs->sw * (size_t)rs->ch;
 	uint32_t *t;
 
-	o = rs->dst->px + (size_t)rs->y_out * n;
-	for (i = 0; i < n; i++)
-		o[i] = (unsigned char)((rs->acc0[i] + (1u << (2 * WBITS - 1))) >>
-		    (2 * WBITS));
+	resample_across(rs, rs->acc0, rs->dst->px + (size_t)rs->y_out *
+	    (size_t)rs->dst->w * (size_t)rs->ch);
 	rs->y_out++;
 	t = rs->acc0, rs->acc0 = rs->acc1, rs->acc1 = t;
 	memset(rs->acc1, 0, n * sizeof *t);
 }
 
-static void resample_add(uint32_t *acc, const uint32_t *h, size_t n,
-    uint32_t w)
+static void resample_add(uint32_t *restrict acc,
+    const unsigned char *restrict row, size_t n, uint32_t w)
 {
 	for (size_t i = 0; i < n; i++)
-		acc[i] += w * h[i];
+		acc[i] += w * row[i];
 }
 
 int resampler_row(struct resampler *rs, const unsigned char *row)
 {
-	size_t n = (size_t)rs->dst->w * (size_t)rs->ch;
+	size_t n = (size_t)rs->sw * (size_t)rs->ch;
 	int y = rs->y_in, dh = rs->dst->h;
 
 	if (y >= rs->sh)
@@ -186,10 +252,9 @@ int resampler_row(struct resampler *rs, const unsigned char *row)
 		rs->y_in++;
 		return 0;
 	}
-	resample_across(rs, row);
-	resample_add(rs->acc0, rs->hrow, n, rs->y.w0[y]);
+	resample_add(rs->acc0, row, n, rs->y.w0[y]);
 	if (rs->y.w1[y])
-		resample_add(rs->acc1, rs->hrow, n, rs->y.w1[y]);
+		resample_add(rs->acc1, row, n, rs->y.w1[y]);
 	rs->y_in++;
 	/* Output y_out is complete once the input reaches its lower edge. */
 	while (rs->y_out < dh && (int64_t)rs->y_in * dh >=

@@ -110,15 +110,25 @@ struct pdf_job {
 	double res;		/* resolution for ranks and levels */
 	int colour, blank;
 	int replaced;		/* images the wanted spec replaced */
+	/* --target: each image's ladder stops at its share of target less
+	 * `other` (the bytes that are not recompressible images), by pixel
+	 * count; 0 encodes every spec */
+	uint64_t target;
+	size_t other;
+	int nmade;		/* specs encoded for every image (a prefix) */
+	int need;		/* the deepest spec an image needed so far */
 };
 
 /* Opens the document, scans every page and classifies its images.
  * 0; -EINVAL when QPDF cannot read it; -ENOMEM. */
 int pdf_job_open(struct pdf_job *j, const struct filter_input *in);
 /* Decodes every recompressible image once at the policy's top
- * resolution, judges it (colour, blank) and encodes it for each of
- * j->specs. Sets j->colour and j->blank, and closes the document (each
- * write reads the upload again). 0 or -ENOMEM. */
+ * resolution, judges it (colour, blank) and encodes it for j->specs in
+ * order: all of them, or with j->target until the image is within its
+ * share (and at least as deep as an earlier image needed). Sets
+ * j->nmade (the specs every image has), j->colour and j->blank, and
+ * closes the document (each write reads the upload again). 0 or
+ * -ENOMEM. */
 int pdf_job_encode(struct pdf_job *j);
 /* Writes the document with spec s's images (object streams, Flate
  * recompressed, deterministic /ID): appended to out when not NULL, its
