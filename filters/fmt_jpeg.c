@@ -165,9 +165,12 @@ static int jpeg_probe(const struct filter_input *in,
 	return 0;
 }
 
-/* The page source of a JPEG: its keep bytes, already upright. */
+/* The page source of a JPEG: its keep bytes, already upright, or the
+ * upright pixels keep was re-encoded from (no second decode, and no
+ * generation of loss). */
 struct jsrc {
 	const struct buf *keep;
+	struct raster upright;
 	uint64_t memory_mb;
 	struct jpeg_head head;
 };
@@ -187,8 +190,13 @@ static int jsrc_decode(void *ctx, int page, int tw, int th,
 	struct jsrc *s = ctx;
 
 	(void)page;
-	return jpeg_decode_to(s->keep->p, s->keep->len, tw, th, s->memory_mb,
-	    out, msg, msgsz);
+	if (s->upright.px == NULL)
+		return jpeg_decode_to(s->keep->p, s->keep->len, tw, th,
+		    s->memory_mb, out, msg, msgsz);
+	if (raster_resample(&s->upright, tw, th, out) == 0)
+		return 0;
+	snprintf(msg, msgsz, "jpeg: out of memory");
+	return -ENOMEM;
 }
 
 static int jpeg_emit(struct engine *e)
@@ -200,17 +208,18 @@ static int jpeg_emit(struct engine *e)
 	int orientation, rc;
 
 	rc = jpeg_keep(e->in->buf, e->in->len, e->in->lim->memory_mb, &e->out,
-	    t, sizeof t, &orientation);
+	    t, sizeof t, &orientation, &s.upright);
 	if (rc == -EINVAL || (rc == 0 && jpeg_read_head(e->out.p, e->out.len,
 	    &s.head, msg, sizeof msg) < 0)) {
 		filter_set_status(e->rep, FS_CORRUPT, "jpeg: cannot rewrite");
-		return 0;
+		rc = 0;
+	} else if (rc == 0) {
+		engine_note(e, t);
+		engine_out_type(e, "image/jpeg", "jpg");
+		rc = pages_run(e, &src, 1);
 	}
-	if (rc < 0)
-		return rc;
-	engine_note(e, t);
-	engine_out_type(e, "image/jpeg", "jpg");
-	return pages_run(e, &src, 1);
+	raster_release(&s.upright);
+	return rc;
 }
 
 const struct fmt_ops fmt_jpeg = {

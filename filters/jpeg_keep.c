@@ -155,35 +155,36 @@ static void note(char *t, size_t tsz, const char *what)
 	snprintf(t + l, tsz - l, "%s%s", l ? ", " : "", what);
 }
 
-/* Re-encodes the cleaned JPEG upright, when no lossless way exists. */
+/* Re-encodes the cleaned JPEG upright, when no lossless way exists; the
+ * upright pixels are left in r (the menu starts from them). */
 static int reencode_upright(const struct jwalk *w, const struct buf *clean,
-    uint64_t memory_mb, struct buf *out)
+    uint64_t memory_mb, struct buf *out, struct raster *r)
 {
 	struct jpeg_head h;
-	struct raster r;
 	struct jpeg_enc_opts o = { .quality = KEEP_QUALITY, .subsample = 1 };
 	char msg[160];
 	int rc;
 
 	if ((rc = jpeg_read_head(clean->p, clean->len, &h, msg, sizeof msg)) ||
 	    (rc = jpeg_decode_to(clean->p, clean->len, h.w, h.h, memory_mb,
-	    &r, msg, sizeof msg)))
+	    r, msg, sizeof msg)))
 		return rc;
-	if ((rc = raster_orient(&r, w->ex.orientation)) == 0) {
+	if ((rc = raster_orient(r, w->ex.orientation)) == 0) {
 		if (!h.cmyk)	/* a CMYK profile does not fit RGB pixels */
 			o.icc = w->icc, o.icclen = w->icclen;
 		if (w->exif_seen) {
 			o.exif = clean->p + w->exif_off;
 			o.exiflen = w->exif_len;
 		}
-		rc = jpeg_encode(&r, &o, out);
+		rc = jpeg_encode(r, &o, out);
 	}
-	raster_release(&r);
+	if (rc < 0)
+		raster_release(r);
 	return rc;
 }
 
 static int apply_orientation(const struct jwalk *w, struct buf *clean,
-    uint64_t memory_mb, char *t, size_t tsz)
+    uint64_t memory_mb, char *t, size_t tsz, struct raster *upright)
 {
 	struct buf rot = { 0 };
 	int rc;
@@ -192,7 +193,7 @@ static int apply_orientation(const struct jwalk *w, struct buf *clean,
 	    memory_mb, &rot);
 	if (rc == -ERANGE || rc == -ENOMEM) {
 		buf_release(&rot);
-		rc = reencode_upright(w, clean, memory_mb, &rot);
+		rc = reencode_upright(w, clean, memory_mb, &rot, upright);
 	}
 	if (rc < 0) {
 		buf_release(&rot);
@@ -205,7 +206,8 @@ static int apply_orientation(const struct jwalk *w, struct buf *clean,
 }
 
 int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
-    struct buf *out, char *t, size_t tsz, int *orientation)
+    struct buf *out, char *t, size_t tsz, int *orientation,
+    struct raster *upright)
 {
 	struct jwalk w = { .b = buf, .len = len, .out = out,
 	    .ex = { .orientation = 1, .tag = -1 } };
@@ -213,6 +215,7 @@ int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
 	int rc;
 
 	t[0] = '\0';
+	*upright = (struct raster){ 0 };
 	if ((rc = walk_header(&w)) < 0)
 		return rc;
 	if ((end = find_eoi(buf, len, w.pos)) == 0)
@@ -229,7 +232,7 @@ int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
 		note(t, tsz, "metadata removed");
 	*orientation = w.ex.orientation;
 	if (w.ex.orientation != 1)
-		return apply_orientation(&w, out, memory_mb, t, tsz);
+		return apply_orientation(&w, out, memory_mb, t, tsz, upright);
 	if (w.ex.tag > 1 || w.ex.tag == 0)
 		note(t, tsz, "invalid orientation reset");
 	return 0;

@@ -140,11 +140,11 @@ static int wants_keep_pdf(const struct pjob *j)
 }
 
 /* The keep page of a PDF from its decoded page r: native up to KEEP_DPI,
- * quality KEEP_QUALITY. */
+ * quality KEEP_QUALITY, standard Huffman tables like the menu's. */
 static int keep_page(struct pjob *j, int i, int w, int h,
     const struct raster *r)
 {
-	struct jpeg_enc_opts o = { .quality = KEEP_QUALITY };
+	struct jpeg_enc_opts o = { .quality = KEEP_QUALITY, .fast = 1 };
 	struct buf b = { 0 };
 	int rc;
 

@@ -5,6 +5,7 @@
  * already checked against --max-pixels, and every product is checked.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +106,7 @@ int raster_to_grey(struct raster *r)
 
 /* Where output pixel (x, y) of an oriented w x h picture comes from in the
  * stored sw x sh one. */
-static size_t orient_src(int o, int x, int y, int sw, int sh)
+static ptrdiff_t orient_src(int o, int x, int y, int sw, int sh)
 {
 	int sx, sy;
 
@@ -119,26 +120,54 @@ static size_t orient_src(int o, int x, int y, int sw, int sh)
 	case 8: sx = sw - 1 - y, sy = x; break;
 	default: sx = x, sy = y; break;
 	}
-	return (size_t)sy * (size_t)sw + (size_t)sx;
+	return (ptrdiff_t)sy * sw + sx;
+}
+
+#define ORIENT_TILE 64		/* pixels: a tile's rows stay in cache */
+
+/* Copies output tile (x0, y0) of t from r: the source pixel of (x, y) is
+ * org + x * dx + y * dy (in pixels). */
+static void orient_tile(struct raster *t, const struct raster *r,
+    ptrdiff_t org, ptrdiff_t dx, ptrdiff_t dy, int x0, int y0)
+{
+	int x1 = x0 + ORIENT_TILE < t->w ? x0 + ORIENT_TILE : t->w;
+	int y1 = y0 + ORIENT_TILE < t->h ? y0 + ORIENT_TILE : t->h;
+	size_t ch = (size_t)r->ch;
+	unsigned char *d;
+	const unsigned char *p;
+
+	for (int y = y0; y < y1; y++) {
+		d = t->px + ((size_t)y * (size_t)t->w + (size_t)x0) * ch;
+		p = r->px + (org + (ptrdiff_t)x0 * dx + (ptrdiff_t)y * dy) *
+		    (ptrdiff_t)ch;
+		if (ch == 1)
+			for (int x = x0; x < x1; x++, p += dx)
+				*d++ = *p;
+		else
+			for (int x = x0; x < x1; x++, p += dx * (ptrdiff_t)ch,
+			    d += ch)
+				memcpy(d, p, ch);
+	}
 }
 
 int raster_orient(struct raster *r, int o)
 {
 	struct raster t;
-	int x, y, c, rc;
-	size_t d = 0, s;
+	ptrdiff_t org, dx, dy;
+	int rc;
 
 	if (o < 2 || o > 8)
 		return 0;
 	if ((rc = raster_init(&t, o >= 5 ? r->h : r->w, o >= 5 ? r->w : r->h,
 	    r->ch)) < 0)
 		return rc;
-	for (y = 0; y < t.h; y++)
-		for (x = 0; x < t.w; x++) {
-			s = orient_src(o, x, y, r->w, r->h) * (size_t)r->ch;
-			for (c = 0; c < r->ch; c++)
-				t.px[d++] = r->px[s + (size_t)c];
-		}
+	/* the map is affine: an origin and a step per axis */
+	org = orient_src(o, 0, 0, r->w, r->h);
+	dx = orient_src(o, 1, 0, r->w, r->h) - org;
+	dy = orient_src(o, 0, 1, r->w, r->h) - org;
+	for (int y0 = 0; y0 < t.h; y0 += ORIENT_TILE)
+		for (int x0 = 0; x0 < t.w; x0 += ORIENT_TILE)
+			orient_tile(&t, r, org, dx, dy, x0, y0);
 	raster_release(r);
 	*r = t;
 	return 0;

@@ -1,10 +1,12 @@
 /*
  * tiff_engine.c: the TIFF side of the engine: a page source over every
  * page of a TIFF, so that pages.c makes one PDF of them. Contone pages
- * (any photometric libtiff's RGBA interface reads: RGB, grey, palette,
- * CMYK 8-bit, YCbCr, 16-bit) are read TIFF_ROWS rows at a time straight
- * into the area resampler; bilevel pages are re-encoded as CCITT G4 by
- * libtiff into a TIFF in memory whose one strip becomes the PDF image.
+ * in 8-bit RGB or grey, stored top-left, go strip by strip straight into
+ * the area resampler; the others (any photometric libtiff's RGBA
+ * interface reads: palette, CMYK 8-bit, YCbCr, 16-bit, tiles, other
+ * orientations) are read TIFF_ROWS rows at a time through it. Bilevel
+ * pages are re-encoded as CCITT G4 by libtiff into a TIFF in memory whose
+ * one strip becomes the PDF image.
  * SECURITY: parses uploaded bytes through libtiff with per-handle error
  * hooks and its allocation cap; pages were size-checked by the probe.
  */
@@ -95,6 +97,78 @@ static int rgba_rows(TIFFRGBAImage *img, struct resampler *rs, int w,
 	return rc;
 }
 
+/* Whether the current page's strips are already what the resampler takes:
+ * 8-bit RGB or grey (black 0), interleaved, stored top-left, no extra
+ * samples. Its channels in *ch. */
+static int plain_page(TIFF *tif, int *ch)
+{
+	uint16_t bps = 1, spp = 1, photo = 0, planar = PLANARCONFIG_CONTIG;
+	uint16_t orient = ORIENTATION_TOPLEFT;
+
+	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &orient);
+	if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo) || bps != 8 ||
+	    planar != PLANARCONFIG_CONTIG || orient != ORIENTATION_TOPLEFT ||
+	    TIFFIsTiled(tif))
+		return 0;
+	*ch = spp;
+	return (photo == PHOTOMETRIC_RGB && spp == 3) ||
+	    (photo == PHOTOMETRIC_MINISBLACK && spp == 1);
+}
+
+/* The rows of a plain page, strip by strip, into the resampler. */
+static int plain_rows(struct tsrc *s, struct resampler *rs, int w, int h,
+    int ch)
+{
+	tmsize_t ssz = TIFFStripSize(s->tif), got;
+	uint32_t rps = 0;
+	size_t rowb = (size_t)w * (size_t)ch;
+	unsigned char *strip;
+	int y = 0, rc = 0;
+
+	TIFFGetFieldDefaulted(s->tif, TIFFTAG_ROWSPERSTRIP, &rps);
+	if (ssz <= 0 || rps == 0 || (strip = malloc((size_t)ssz)) == NULL)
+		return -ENOMEM;
+	for (uint32_t k = 0; y < h && rc == 0; k++) {
+		got = TIFFReadEncodedStrip(s->tif, k, strip, ssz);
+		/* a short strip is damage, except the last one's end */
+		if (got < 0 || s->ctx.failed || ((size_t)got < rowb *
+		    (h - y < (int)rps ? (size_t)(h - y) : rps))) {
+			rc = -EINVAL;
+			break;
+		}
+		for (uint32_t r = 0; r < rps && y < h; r++, y++)
+			resampler_row(rs, strip + (size_t)r * rowb);
+	}
+	free(strip);
+	return rc;
+}
+
+/* A plain page (plain_page) straight from its strips. */
+static int plain_decode(struct tsrc *s, int page, int ch, int tw, int th,
+    struct raster *out, char *msg, size_t msgsz)
+{
+	struct resampler *rs = NULL;
+	uint32_t w = 0, h = 0;
+	int rc;
+
+	TIFFGetField(s->tif, TIFFTAG_IMAGEWIDTH, &w);
+	TIFFGetField(s->tif, TIFFTAG_IMAGELENGTH, &h);
+	if ((rc = raster_init(out, tw, th, ch)) == 0 &&
+	    (rc = resampler_new(&rs, (int)w, (int)h, out)) == 0)
+		rc = plain_rows(s, rs, (int)w, (int)h, ch);
+	resampler_free(rs);
+	if (rc < 0 || s->ctx.failed) {
+		snprintf(msg, msgsz, "tiff: page %d: %s", page + 1,
+		    s->ctx.msg[0] ? s->ctx.msg : "cannot decode");
+		raster_release(out);
+		return rc == -ENOMEM ? rc : -EINVAL;
+	}
+	return 0;
+}
+
 static int tsrc_decode(void *arg, int page, int tw, int th,
     struct raster *out, char *msg, size_t msgsz)
 {
@@ -102,9 +176,11 @@ static int tsrc_decode(void *arg, int page, int tw, int th,
 	TIFFRGBAImage img;
 	struct resampler *rs = NULL;
 	char emsg[1024] = "";
-	int rc, grey;
+	int rc, grey, ch;
 
 	*out = (struct raster){ 0 };
+	if (tsrc_page(s, page) == 0 && plain_page(s->tif, &ch))
+		return plain_decode(s, page, ch, tw, th, out, msg, msgsz);
 	if (tsrc_page(s, page) < 0 || !TIFFRGBAImageBegin(&img, s->tif, 0,
 	    emsg)) {
 		filter_sanitize(msg, msgsz, emsg[0] ? emsg : "unreadable page");

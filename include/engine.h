@@ -110,10 +110,13 @@ void exif_scrub(unsigned char *p, size_t len, int set_upright,
 
 /* The JPEG keep variant (jpeg_keep.c): markers no viewer needs dropped,
  * EXIF scrubbed, trailing bytes cut, orientation applied (losslessly
- * when the MCU grid allows, else re-encoded). transform gets a summary
- * ("" when the output is the input). 0, -EINVAL (corrupt) or -ENOMEM. */
+ * when the MCU grid allows, else re-encoded: then *upright gets the
+ * upright pixels, which the caller releases; else it stays empty).
+ * transform gets a summary ("" when the output is the input). 0, -EINVAL
+ * (corrupt) or -ENOMEM. */
 int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
-    struct buf *out, char *transform, size_t tsz, int *orientation);
+    struct buf *out, char *transform, size_t tsz, int *orientation,
+    struct raster *upright);
 /* Lossless EXIF orientation transform of a whole JPEG (jpeg_rot.c):
  * 0, -ERANGE when the edges are not whole MCUs (the caller re-encodes),
  * -EINVAL when corrupt. markers is the list of APP segments to copy. */

@@ -141,6 +141,7 @@ class Result:
         self.cer = []            # (out - orig) per checked page
         self.fits = 0
         self.per_file = {}       # name -> (worst SSIM, bytes out)
+        self.cost = {}           # name -> (wall s, cpu s) for that file
 
 
 def megapixels(path):
@@ -259,6 +260,8 @@ def run_tool(tool, r, src, docs, outdir, total_in, mps):
                 outs[g] = hits[0] if hits else None
         r.mp += sum(mps)
         r.handled += len(src)
+        time_each(r, src, docs, outdir.parent / (outdir.name + "-each"),
+                  total_in)
         return [outs.get(s) for s in src]
     outs = []
     for s, d, mp in zip(src, docs, mps):
@@ -273,8 +276,22 @@ def run_tool(tool, r, src, docs, outdir, total_in, mps):
         r.peak = max(r.peak, peak)
         r.mp += mp
         r.handled += 1
+        r.cost[d.name] = (wall, cpu)
         outs.append(out if rc == 0 else None)
     return outs
+
+
+def time_each(r, src, docs, outdir, total_in):
+    """qujat on each file alone, with the file's share of the budget (as
+    the peers get it), so that its cost can be set against each peer's on
+    exactly the files that peer handles."""
+    outdir.mkdir(parents=True)
+    for s, d in zip(src, docs):
+        share = BUDGET * len(d.data) // total_in
+        rc, wall, cpu, _ = run([str(BUILD / "qujat"), "compress", str(s),
+                                "-o", str(outdir), "--budget", str(share),
+                                "--json"] + (["--photo"] if d.photo else []))
+        r.cost[d.name] = (wall, cpu)
 
 
 def versions():
@@ -304,8 +321,12 @@ def table(results):
             continue
         w = r.wall / max(r.mp, 1e-9)
         c = r.cpu / max(r.mp, 1e-9)
-        qw = q.wall / max(q.mp, 1e-9)
-        qc = q.cpu / max(q.mp, 1e-9)
+        # qujat's cost on the same files as this peer, each alone
+        same = [n for n in r.cost if n in q.cost]
+        qw = sum(q.cost[n][0] for n in same)
+        qc = sum(q.cost[n][1] for n in same)
+        pw = sum(r.cost[n][0] for n in same)
+        pc = sum(r.cost[n][1] for n in same)
         rows.append((t, "%d" % r.handled, "%d/6" % r.fits,
                      "%.1f" % (r.bytes / 1e6),
                      "%.3f" % statistics.median(r.ssims) if r.ssims else "-",
@@ -313,8 +334,8 @@ def table(results):
                      "%d/%d" % tuple(r.stamps),
                      "%.1f" % max(r.cer) if r.cer else "-",
                      "%.3f" % w, "%.3f" % c, "%.0f" % r.peak,
-                     "%.2f" % (qw / w) if t != "qujat" else "1",
-                     "%.2f" % (qc / c) if t != "qujat" else "1"))
+                     "%.2f" % (qw / pw) if t != "qujat" and pw else "1",
+                     "%.2f" % (qc / pc) if t != "qujat" and pc else "1"))
     widths = [max(len(str(x)) for x in col) for col in zip(hdr, *rows)]
     for row in [hdr] + rows:
         print("  ".join(str(x).rjust(w) for x, w in zip(row, widths)))
@@ -333,6 +354,13 @@ def per_file_table(results):
             cells.append("%18s" % ("%.3f / %d" % (v[0], v[1] // 1000)
                                    if v else "-"))
         print("%-18s" % n + "".join(cells))
+    print("\nper file: CPU seconds (qujat: the file alone, with its share "
+          "of the budget)")
+    print("%-18s" % "file" + "".join("%18s" % t for t in TOOLS))
+    for n in names:
+        print("%-18s" % n + "".join(
+            "%18s" % ("%.3f" % results[t].cost[n][1]
+                      if n in results[t].cost else "-") for t in TOOLS))
 
 
 def main():
@@ -346,6 +374,9 @@ def main():
               "the budget (files a tool cannot handle count as they are)"
               % BUDGET)
         table(results)
+        print("qujat/peer: qujat's time over the peer's on exactly the "
+              "files that peer handles, each file run alone with its share "
+              "of the budget (below 1: qujat is faster)")
         per_file_table(results)
         print("versions: %s" % json.dumps(versions(), ensure_ascii=False))
         print("reproduce: QUJAT_BUILD=%s /usr/bin/python3 %s" % (
