@@ -105,6 +105,7 @@ run(struct conf *c, const struct cli_opts *o, int outdir)
 	uv_run(uv_default_loop(), UV_RUN_DEFAULT);
 	bundle_judge(b);
 	rc = publish_outputs(b) || b->reasons.n || b->error;
+	b->decision = rc ? DECIDE_REJECT : DECIDE_ACCEPT;
 	if (o->json) {
 		json_t *rep = bundle_report_json(b);
 		json_dumpf(rep, stdout, JSON_INDENT(2));

@@ -8,7 +8,7 @@ and the output. With build/tests/evil-filter present, also checks that
 the sandbox kills escapes. Usage: run.py [BUILD_DIR] (default: build, or
 $QUJAT_BUILD). Ends with the line "N passed, N failed".
 """
-import hashlib, io, os, shutil, struct, subprocess, sys, tempfile, zipfile, zlib
+import hashlib, io, json, os, shutil, struct, subprocess, sys, tempfile, zipfile, zlib
 
 from PIL import Image, ImageDraw
 
@@ -882,7 +882,7 @@ def _(tmp):
     env = dict(os.environ)
     env.setdefault("QUJAT_CONF", os.path.join(ROOT, "conf", "qujat.conf"))
     p = subprocess.run([qujat, "compress", src, "-o", out, "--budget",
-                        "1000000"], capture_output=True, text=True,
+                        "1000000", "--json"], capture_output=True, text=True,
                        timeout=300, env=env)
     got = os.path.join(out, "scan.pdf")
     if p.returncode or not os.path.exists(got):
@@ -890,6 +890,9 @@ def _(tmp):
     data = open(got, "rb").read()
     if len(data) > 1000000:
         return "%d bytes" % len(data)
+    rep = json.loads(p.stdout)
+    if rep["decision"] != "accepted" or rep["bytes_out"] != len(data):
+        return "report: %s" % {k: rep[k] for k in ("decision", "bytes_out")}
     n = len(pdf_render(tmp, data, 20))
     return None if n == 3 else "%d pages" % n
 
