@@ -45,17 +45,21 @@ static unsigned char luma(const unsigned char *p, int ch)
 	    32768u) >> 16);
 }
 
-/* The paper's colour: the per-channel median, or white on dark pages. */
+/* The paper's colour: the per-channel median, or white on dark pages.
+ * A median needs no more than every other pixel of every other row. */
 static void paper_colour(const struct raster *r, int paper[3])
 {
 	static const int white[3] = { 255, 255, 255 };
 	unsigned h[3][256];
-	size_t i, n = (size_t)r->w * (size_t)r->h;
-	const unsigned char *p = r->px;
+	size_t n = 0;
+	const unsigned char *p;
 
 	memset(h, 0, sizeof h);
-	for (i = 0; i < n; i++, p += 3)
-		h[0][p[0]]++, h[1][p[1]]++, h[2][p[2]]++;
+	for (int y = 0; y < r->h; y += 2) {
+		p = r->px + (size_t)y * (size_t)r->w * 3;
+		for (int x = 0; x < r->w; x += 2, p += 6, n++)
+			h[0][p[0]]++, h[1][p[1]]++, h[2][p[2]]++;
+	}
 	for (int c = 0; c < 3; c++)
 		paper[c] = hist_median(h[c], n);
 	if (paper[0] + paper[1] + paper[2] < 3 * 128)
@@ -65,9 +69,10 @@ static void paper_colour(const struct raster *r, int paper[3])
 			paper[c] = 1;
 }
 
-/* Balanced chroma of the 2x2 block at (x, y). */
+/* Balanced chroma of the 2x2 block at (x, y); scale[c] is 255 / (4 *
+ * paper[c]) in 16.16 fixed point, so no division per pixel. */
 static int block_chroma(const struct raster *r, int x, int y,
-    const int paper[3])
+    const unsigned scale[3])
 {
 	const unsigned char *a = r->px + ((size_t)y * (size_t)r->w +
 	    (size_t)x) * 3;
@@ -75,7 +80,8 @@ static int block_chroma(const struct raster *r, int x, int y,
 	int v, mx = 0, mn = 1 << 30;
 
 	for (int c = 0; c < 3; c++) {
-		v = (a[c] + a[c + 3] + b[c] + b[c + 3]) * 255 / (4 * paper[c]);
+		v = (int)(((unsigned)(a[c] + a[c + 3] + b[c] + b[c + 3]) *
+		    scale[c]) >> 16);
 		mx = v > mx ? v : mx;
 		mn = v < mn ? v : mn;
 	}
@@ -85,15 +91,18 @@ static int block_chroma(const struct raster *r, int x, int y,
 static size_t count_coloured(const struct raster *r, size_t *blocks)
 {
 	int paper[3], x, y;
+	unsigned scale[3];
 	size_t n = 0;
 
 	*blocks = 0;
 	if (r->ch != 3)
 		return 0;
 	paper_colour(r, paper);
+	for (int c = 0; c < 3; c++)	/* 1020 * scale stays below 2^32 */
+		scale[c] = (255u << 16) / (4u * (unsigned)paper[c]);
 	for (y = 0; y + 1 < r->h; y += 2)
 		for (x = 0; x + 1 < r->w; x += 2, (*blocks)++)
-			if (block_chroma(r, x, y, paper) > COLOUR_CHROMA)
+			if (block_chroma(r, x, y, scale) > COLOUR_CHROMA)
 				n++;
 	return n;
 }
