@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "engine.h"
 
@@ -69,24 +68,6 @@ void buf_release(struct buf *b)
 	*b = (struct buf){ 0 };
 }
 
-#define HUGE_PAGE (2u << 20)
-
-/* n zeroed bytes. A page-sized raster (tens of megabytes) is aligned to
- * and advised into transparent huge pages: a fresh 36 MB raster costs
- * about 9000 page faults in 4 kB pages, 18 in 2 MB ones. */
-static void *big_alloc(size_t n)
-{
-	void *p;
-
-	if (n < 4 * (size_t)HUGE_PAGE)
-		return calloc(1, n);
-	n = (n + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-	if ((p = aligned_alloc(HUGE_PAGE, n)) == NULL)
-		return NULL;
-	madvise(p, n, MADV_HUGEPAGE);	/* advice: ignored where unsupported */
-	return memset(p, 0, n);
-}
-
 int raster_init(struct raster *r, int w, int h, int ch)
 {
 	size_t n;
@@ -96,7 +77,7 @@ int raster_init(struct raster *r, int w, int h, int ch)
 	    (size_t)w > SIZE_MAX / (size_t)h / (size_t)ch)
 		return -E2BIG;
 	n = (size_t)w * (size_t)h * (size_t)ch;
-	if ((r->px = big_alloc(n)) == NULL)
+	if ((r->px = calloc(1, n)) == NULL)
 		return -ENOMEM;
 	r->w = w, r->h = h, r->ch = ch;
 	return 0;
