@@ -376,6 +376,23 @@ static int pdf_keep(struct engine *e, struct pdf_job *j, struct buf *lb,
 	return e->in->lim->menu ? pdf_menu(e, j, lb) : 0;
 }
 
+/* Whether --target rules the lossless rewrite out before it is made: it
+ * copies DCT images as they are, so it is at least as large as they are
+ * (a 10 MB scan's rewrite costs about 40 ms). The menu is not called
+ * partial for it: menu_partial asks the daemon for variants that may fit
+ * (report.h), and one larger than the target fits less than those listed
+ * (the planner may then keep the file as it is, but not step up to
+ * its rewrite). */
+static int pdf_lossless_too_large(struct engine *e, const struct pdf_job *j)
+{
+	uint64_t target = e->in->lim->target, dct = 0;
+
+	for (size_t i = 0; i < j->nimg; i++)
+		if (j->img[i].dct)
+			dct += j->img[i].stored;
+	return e->in->lim->menu && target && dct > target;
+}
+
 /* The lossless rewrite into lb when the menu will list it, or when keep
  * may be it (cut: a polyglot). */
 static int pdf_lossless_make(struct engine *e, struct pdf_job *j,
@@ -386,7 +403,8 @@ static int pdf_lossless_make(struct engine *e, struct pdf_job *j,
 	int rc;
 
 	if (!rewrite || (!e->in->lim->menu && !cut) ||
-	    (v[0] && strcmp(v, "keep")))
+	    (v[0] && strcmp(v, "keep")) ||
+	    (!cut && pdf_lossless_too_large(e, j)))
 		return 0;
 	rc = pdf_job_write(j, -1, lb, &size);
 	if (rc < 0)
