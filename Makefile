@@ -63,8 +63,7 @@ $(B)/obj/filters/%.o: filters/%.c
 # The pixel loops (rows of bytes into sums) are worth vectorising at
 # every -O level; -O2 alone leaves them scalar.
 VEC_OBJ = resample raster colour
-$(VEC_OBJ:%=$(B)/obj/filters/%.o): CFLAGS += -ftree-vectorize \
-	-fvect-cost-model=dynamic
+$(VEC_OBJ:%=$(B)/obj/filters/%.o): CFLAGS += -ftree-vectorize
 
 $(B)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)

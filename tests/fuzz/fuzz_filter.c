@@ -3,7 +3,9 @@
  * and without the sandbox. Built once per format with -DFUZZ_FMT=fmt_jpeg
  * (fmt_png, fmt_tiff, fmt_pdf): the input goes straight to that format's
  * probe(); or with -DFUZZ_DETECT: libmagic decides the type first and the
- * matching probe runs, as qujat-filter's main() does.
+ * matching probe runs, as qujat-filter's main() does. What the probe
+ * passes goes through the engine twice: keep, then the menu with a
+ * --target.
  * The limits are the daemon's defaults except pixels (4 megapixels, so
  * one run stays fast; the header check is the same code) and memory
  * (256 MB: libjpeg's pool and libtiff's allocation cap follow it).
@@ -27,19 +29,6 @@ static const struct filter_limits fuzz_limits = {
 	.max_dpi = 200, .min_dpi = 150, .low_dpi = 100, .quality_floor = 40,
 };
 
-/* probe(), then emit() on what it passed, as qujat-filter's main(). */
-static void
-run(const struct fmt_ops *fmt, const struct filter_input *in,
-    struct filter_report *rep)
-{
-	struct engine e = { .in = in, .rep = rep, .fmt = fmt };
-
-	if (fmt->probe(in, rep) < 0 || rep->status != FS_OK)
-		return;
-	fmt->emit(&e);
-	buf_release(&e.out);
-}
-
 /* The report must stay what report_format() can write. */
 static void
 check(const struct filter_report *rep)
@@ -52,6 +41,44 @@ check(const struct filter_report *rep)
 		abort();
 	if (report_format(rep, buf, sizeof(buf)) < 0)
 		abort();
+}
+
+/* The engine's menu on what the probe passed, with a --target (from the
+ * input's length, so the ladder stops at different rungs): the daemon
+ * asks for it when a bundle is over budget. */
+static void
+run_menu(const struct fmt_ops *fmt, const struct filter_input *in,
+    const struct filter_report *probed)
+{
+	struct filter_limits lim = *in->lim;
+	struct filter_input mi = { in->buf, in->len, &lim };
+	struct filter_report rep = *probed;
+	struct engine e = { .in = &mi, .rep = &rep, .fmt = fmt };
+
+	lim.menu = 1;
+	lim.target = in->len % 3 ? in->len / (in->len % 3 + 1) : 0;
+	fmt->emit(&e);
+	check(&rep);
+	buf_release(&e.out);
+	buf_release(&e.menu);
+}
+
+/* probe(), then emit() on what it passed, as qujat-filter's main():
+ * keep, then the menu. */
+static void
+run(const struct fmt_ops *fmt, const struct filter_input *in,
+    struct filter_report *rep)
+{
+	struct engine e = { .in = in, .rep = rep, .fmt = fmt };
+	struct filter_report probed;
+
+	if (fmt->probe(in, rep) < 0 || rep->status != FS_OK)
+		return;
+	probed = *rep;
+	fmt->emit(&e);
+	buf_release(&e.out);
+	if (rep->status == FS_OK)
+		run_menu(fmt, in, &probed);
 }
 
 #ifdef FUZZ_DETECT
