@@ -81,8 +81,13 @@ def pages_of(path, dpi=100, color=False):
     return out
 
 
-def grey(img, width):
-    h = max(1, round(img.size[1] * width / img.size[0]))
+def grey(img, width, like=None):
+    """img in grey, width pixels wide and as high as `like` (the original)
+    at that width: an output whose size was rounded a pixel differently
+    (1754x2338 for 1754.4x2338.6) is stretched onto the original's grid,
+    not compared with a one-row drift down the page."""
+    ref = like or img
+    h = max(1, round(ref.size[1] * width / ref.size[0]))
     return np.asarray(img.convert("L").resize((width, h), Image.BOX),
                       dtype=np.float64)
 
@@ -166,7 +171,8 @@ def evaluate(res, doc, src, out, orig_pages, orig_cer):
         return
     # A common scale: A4 at 100 dpi, or the smaller of the two images
     # (a photo_3x4 is meant to become 600x800).
-    worst = min(ssim(grey(a, w), grey(b, w)) for a, b in zip(orig_pages, outp)
+    worst = min(ssim(grey(a, w), grey(b, w, a))
+                for a, b in zip(orig_pages, outp)
                 for w in [min(827, a.size[0], b.size[0])])
     res.ssims.append(worst)
     res.per_file[doc.name] = (worst, Path(out).stat().st_size)
