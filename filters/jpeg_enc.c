@@ -94,10 +94,9 @@ int jpeg_encode(const struct raster *r, const struct jpeg_enc_opts *o,
 	jpeg_create_compress(&j.c);
 	rc = jerr_guard(&j.err, jenc_run, &j);
 	jpeg_destroy_compress(&j.c);
-	if (rc == 0)
-		rc = buf_add(out, j.mem, j.memlen);
-	else
-		rc = -EIO;
+	if (rc < 0)
+		return -EIO;	/* see jpeg_rot.c: j.mem may be stale */
+	rc = buf_add(out, j.mem, j.memlen);
 	free(j.mem);
 	return rc;
 }

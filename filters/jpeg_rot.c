@@ -199,7 +199,12 @@ int jpeg_rotate_lossless(const unsigned char *buf, size_t len,
 		rc = r->imperfect ? -ERANGE : -EINVAL;
 	jpeg_destroy_compress(&r->c);
 	jpeg_destroy_decompress(&r->d);
-	free(r->mem);
+	/* libjpeg's memory destination sets r->mem only when it starts and
+	 * when it finishes: after an error half-way it may point at a buffer
+	 * the destination has already grown out of and freed (a double free
+	 * the fuzzer found). The live one is then left to the worker's exit. */
+	if (rc != -EINVAL)
+		free(r->mem);
 	free(r);
 	return rc;
 }
