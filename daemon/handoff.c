@@ -419,6 +419,11 @@ move_work(uv_work_t *w)
 
 	it->moved = spool_move_replace(it->h->sp, SP_OUTBOX, it->name,
 	    SP_SENT);
+	/* Counted here, as soon as sent/<id> exists: a stop that comes
+	 * before move_after() runs writes the last metrics without waiting
+	 * for it (metrics.c reads the counter atomically). */
+	if (it->moved == 0)
+		__atomic_add_fetch(&it->h->st->delivered, 1, __ATOMIC_RELAXED);
 }
 
 static void
@@ -429,9 +434,7 @@ move_after(uv_work_t *w, int status)
 
 	(void)status;
 	if (it->moved == 0 || it->moved == -ENOENT) {
-		if (it->moved == 0)
-			h->st->delivered++;
-		else
+		if (it->moved == -ENOENT)
 			log_msg(LOG_WARNING, it->key, "delivered, but gone from "
 			    "outbox/ before the move to sent/");
 		drop_item(h, it);

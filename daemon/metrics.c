@@ -72,6 +72,9 @@ take_snap(struct metrics *m)
 	struct snap *s = &m->snap;
 
 	s->n = d->n;
+	/* the one counter a pool thread adds to (handoff.c) */
+	s->n.handoff.delivered = __atomic_load_n(&d->n.handoff.delivered,
+	    __ATOMIC_RELAXED);
 	s->worker_failures = d->pool.failures;
 	s->worker_timeouts = d->pool.timeouts;
 	s->budget = d->conf->max_bundle_bytes;
