@@ -219,25 +219,6 @@ static int has_recompressible(const struct pdf_job *j)
 	return 0;
 }
 
-/* The menu's specs best rank first (insertion sort: stable, tiny), the
- * order the menu is made and --target stops it in. */
-static void pdf_sort_specs(struct engine *e, struct pdf_job *j)
-{
-	int rank[PDF_MAX_SPECS], r, k;
-	struct vspec t;
-
-	for (int s = 0; s < j->nspecs; s++) {
-		t = j->specs[s];
-		r = vspec_rank(e->in->lim, 0, j->res, &t);
-		for (k = s; k > 0 && rank[k - 1] < r; k--) {
-			j->specs[k] = j->specs[k - 1];
-			rank[k] = rank[k - 1];
-		}
-		j->specs[k] = t;
-		rank[k] = r;
-	}
-}
-
 /* The specs to encode: the menu's, or the one --variant names. A signed
  * or encrypted PDF has none. -EINVAL for an unknown variant. */
 static int pdf_plan(struct engine *e, struct pdf_job *j, int rewrite)
@@ -253,7 +234,7 @@ static int pdf_plan(struct engine *e, struct pdf_job *j, int rewrite)
 	} else if (lim->menu && rewrite && has_recompressible(j)) {
 		j->nspecs = menu_specs(lim, 0, j->res, 0, j->specs,
 		    PDF_MAX_SPECS);
-		pdf_sort_specs(e, j);
+		menu_sort(lim, 0, j->res, j->specs, j->nspecs);
 	}
 	return 0;
 }
@@ -296,7 +277,7 @@ static int pdf_menu(struct engine *e, struct pdf_job *j, struct buf *lb)
 		rc = pdf_offer(e, &v, lb);
 	}
 	buf_release(lb);
-	for (; s < j->nmade && rc == 0; s++) {
+	for (; s < j->ladder.nmade && rc == 0; s++) {
 		sp = &j->specs[s];
 		rc = pdf_job_write(j, s, &b, &size);
 		pdf_job_drop(j, s);
@@ -314,7 +295,7 @@ static int pdf_menu(struct engine *e, struct pdf_job *j, struct buf *lb)
 		buf_release(&b);
 	}
 	buf_release(&b);
-	if ((rc == 1 && s < j->nspecs) || j->nmade < j->nspecs)
+	if ((rc == 1 && s < j->nspecs) || j->ladder.nmade < j->nspecs)
 		e->rep->menu_partial = 1;
 	return rc < 0 ? rc : 0;
 }

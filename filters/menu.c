@@ -4,6 +4,8 @@
  * menu needs no state between runs: "d200q70g" is a page at 200 dpi,
  * JPEG quality 70, grey; "p600q85c" a photo with a 600-pixel short side;
  * "lossless" a lossless rewrite (PDF object streams, JPEG Huffman tables).
+ * And how far a ladder of them is made for the images of one variant
+ * when --target stops it early.
  * SECURITY: no uploaded bytes; IDs from the command line are parsed with
  * bounds.
  *
@@ -131,6 +133,63 @@ int vspec_parse(const char *id, struct vspec *out)
 	    level < 10 || level > 10000 || q < 1 || q > 100)
 		return -EINVAL;
 	out->level = level, out->quality = q, out->grey = col == 'g';
+	return 0;
+}
+
+void menu_sort(const struct filter_limits *lim, int photo, double res,
+    struct vspec *specs, int n)
+{
+	int rank[MENU_MAX_SPECS], r, k;
+	struct vspec t;
+
+	/* insertion sort: stable, and n is tiny */
+	for (int s = 0; s < n && s < MENU_MAX_SPECS; s++) {
+		t = specs[s];
+		r = vspec_rank(lim, photo, res, &t);
+		for (k = s; k > 0 && rank[k - 1] < r; k--) {
+			specs[k] = specs[k - 1];
+			rank[k] = rank[k - 1];
+		}
+		specs[k] = t;
+		rank[k] = r;
+	}
+}
+
+int menu_all_grey(const struct vspec *specs, int n)
+{
+	for (int s = 0; s < n; s++)
+		if (!specs[s].grey)
+			return 0;
+	return n > 0;
+}
+
+void ladder_init(struct ladder *l, int nspecs)
+{
+	*l = (struct ladder){ .nspecs = nspecs, .nmade = nspecs };
+}
+
+uint64_t ladder_share(uint64_t target, double part, double whole)
+{
+	if (target == 0 || whole <= 0)
+		return 0;
+	return (uint64_t)((double)target * (part / whole));
+}
+
+int ladder_run(struct ladder *l, uint64_t share,
+    int (*encode)(void *ctx, int s, uint64_t *bytes), void *ctx)
+{
+	uint64_t bytes;
+	int s, rc = 0;
+
+	for (s = 0; s < l->nspecs; s++) {
+		if ((rc = encode(ctx, s, &bytes)) < 0)
+			return rc;
+		if (share && s >= l->need && bytes <= share) {
+			l->need = s++;
+			break;
+		}
+	}
+	l->nmade = s < l->nmade ? s : l->nmade;
 	return 0;
 }
 

@@ -19,7 +19,7 @@
 
 #include "engine.h"
 
-#define MAX_SPECS 15
+#define MAX_SPECS MENU_MAX_SPECS
 #define KEEP_DPI 300		/* TIFF pages in the keep PDF, at most */
 #define KEEP_QUALITY 90
 #define PHOTO_LOW 300		/* a photo's short side below this: lowres */
@@ -30,9 +30,8 @@ struct pjob {
 	int single, photo;
 	struct vspec specs[MAX_SPECS + 1];	/* the last one: keep */
 	int nspecs;
-	int nmade;		/* specs every page has: fewer when --target
-				 * stopped */
-	int need;		/* the deepest spec a page needed so far */
+	struct ladder ladder;	/* ladder.nmade: the specs every page has,
+				 * fewer when --target stopped */
 	double pixels;		/* of every page, for each page's share */
 	int want;		/* the spec whose pages are written */
 	int menu;		/* --menu: every spec's pages are kept */
@@ -47,27 +46,6 @@ struct pjob {
 static double page_res(const struct pjob *j, int w, int h)
 {
 	return j->photo ? (w < h ? w : h) : page_dpi(w, h);
-}
-
-/* The raster spec s is encoded from: top at the top level, else top
- * resampled into lv, which stays for the next spec of the same level. */
-static int level_raster(struct pjob *j, const struct raster *top, int w,
-    int h, const struct vspec *s, struct raster *lv,
-    const struct raster **use)
-{
-	int tw, th, rc;
-
-	level_dims(w, h, j->photo, s->level, &tw, &th);
-	*use = top;
-	if (tw >= top->w && th >= top->h)
-		return 0;
-	if (lv->px == NULL || lv->w != tw || lv->h != th) {
-		raster_release(lv);
-		if ((rc = raster_resample(top, tw, th, lv)) < 0)
-			return rc;
-	}
-	*use = lv;
-	return 0;
 }
 
 static int record(struct pjob *j, int si, int page, struct buf *b, int w,
@@ -99,9 +77,10 @@ static int encode_spec(struct pjob *j, int si, int i, int w, int h,
 	    .subsample = j->photo, .fast = 1 };
 	const struct raster *use;
 	struct buf b = { 0 };
-	int rc;
+	int tw, th, rc;
 
-	if ((rc = level_raster(j, top, w, h, s, lv, &use)) == 0 &&
+	level_dims(w, h, j->photo, s->level, &tw, &th);
+	if ((rc = raster_level(top, tw, th, lv, &use)) == 0 &&
 	    (rc = jpeg_encode(use, &o, &b)) == 0)
 		rc = record(j, si, i, &b, use->w, use->h, use->ch,
 		    page_dpi(w, h) * use->w / w);
@@ -196,48 +175,35 @@ static int decode_page(struct pjob *j, int i, int w, int h, int tw, int th,
 	return rc;
 }
 
-/* Whether every spec asks for grey (a --variant "...g"). */
-static int all_grey(const struct pjob *j)
+/* One page being encoded spec by spec (ladder_run). */
+struct page_rung {
+	struct pjob *j;
+	int i, w, h;
+	const struct raster *top;
+	struct raster lv;
+};
+
+static int page_rung(void *arg, int s, uint64_t *bytes)
 {
-	for (int s = 0; s < j->nspecs; s++)
-		if (!j->specs[s].grey)
-			return 0;
-	return j->nspecs > 0;
+	struct page_rung *r = arg;
+	int rc = encode_spec(r->j, s, r->i, r->w, r->h, r->top, &r->lv);
+
+	*bytes = r->j->meta[(size_t)s * (size_t)r->j->src->npages +
+	    (size_t)r->i].len;
+	return rc;
 }
 
-/* A page's share of --target (0: no stop) by its pixels among the
- * pages', with --menu. */
-static uint64_t page_share(const struct pjob *j, int w, int h)
-{
-	uint64_t target = j->e->in->lim->target;
-
-	if (!j->menu || target == 0 || j->pixels <= 0)
-		return 0;
-	return (uint64_t)((double)target * ((double)w * h / j->pixels));
-}
-
-/* Encodes the specs best first; with --target, a page stops at the first
- * within its share once as deep as an earlier page needed (a variant is
- * every page at one spec). */
+/* Encodes page i's specs best first; with --menu and --target, up to its
+ * share of the target by pixels (a variant is every page at one spec). */
 static int encode_specs(struct pjob *j, int i, int w, int h,
     const struct raster *top)
 {
-	uint64_t share = page_share(j, w, h);
-	struct raster lv = { 0 };
-	int s, rc = 0;
+	struct page_rung r = { .j = j, .i = i, .w = w, .h = h, .top = top };
+	uint64_t share = j->menu ? ladder_share(j->e->in->lim->target,
+	    (double)w * h, j->pixels) : 0;
+	int rc = ladder_run(&j->ladder, share, page_rung, &r);
 
-	for (s = 0; s < j->nspecs && rc == 0; s++) {
-		rc = encode_spec(j, s, i, w, h, top, &lv);
-		if (rc == 0 && share && s >= j->need && j->meta[(size_t)s *
-		    (size_t)j->src->npages + (size_t)i].len <= share)
-			break;
-	}
-	raster_release(&lv);
-	if (s < j->nspecs) {
-		j->need = s;
-		s++;
-	}
-	j->nmade = s < j->nmade ? s : j->nmade;
+	raster_release(&r.lv);
 	return rc;
 }
 
@@ -256,7 +222,8 @@ static int contone_page(struct pjob *j, int i, int w, int h)
 	j->colour |= look.colour;
 	j->blank &= look.blank;
 	/* grey once, before any resampling, for every spec of the page */
-	if (j->nspecs > 0 && (!look.colour || all_grey(j)))
+	if (j->nspecs > 0 && (!look.colour ||
+	    menu_all_grey(j->specs, j->nspecs)))
 		raster_to_grey(&top);
 	rc = encode_specs(j, i, w, h, &top);
 	raster_release(&top);
@@ -298,26 +265,6 @@ static int scan_geometry(struct pjob *j)
 	return 0;
 }
 
-/* The menu's specs best rank first (insertion sort: stable, tiny), the
- * order --target makes them in. */
-static void sort_by_rank(struct pjob *j)
-{
-	const struct filter_limits *lim = j->e->in->lim;
-	int rank[MAX_SPECS], r, k;
-	struct vspec t;
-
-	for (int s = 0; s < j->nspecs; s++) {
-		t = j->specs[s];
-		r = vspec_rank(lim, j->photo, j->worst, &t);
-		for (k = s; k > 0 && rank[k - 1] < r; k--) {
-			j->specs[k] = j->specs[k - 1];
-			rank[k] = rank[k - 1];
-		}
-		j->specs[k] = t;
-		rank[k] = r;
-	}
-}
-
 static int plan(struct pjob *j)
 {
 	const struct filter_limits *lim = j->e->in->lim;
@@ -333,9 +280,9 @@ static int plan(struct pjob *j)
 		    j->specs, MAX_SPECS) : 0;
 		j->want = j->nspecs;	/* keep */
 		j->menu = lim->menu;
-		sort_by_rank(j);
+		menu_sort(lim, j->photo, j->worst, j->specs, j->nspecs);
 	}
-	j->nmade = j->nspecs;
+	ladder_init(&j->ladder, j->nspecs);
 	j->specs[j->nspecs] = (struct vspec){ .id = "keep", .level = KEEP_DPI,
 	    .quality = KEEP_QUALITY };
 	j->meta = calloc((size_t)j->src->npages * (size_t)(j->nspecs + 1),
@@ -373,9 +320,9 @@ static int write_variant(struct pjob *j, struct report_variant *v)
 	struct buf b = { 0 };
 	int s, rc;
 
-	for (s = 0; s < j->nmade && strcmp(j->specs[s].id, v->id); s++)
+	for (s = 0; s < j->ladder.nmade && strcmp(j->specs[s].id, v->id); s++)
 		;
-	assert(s < j->nmade);
+	assert(s < j->ladder.nmade);
 	m = &j->meta[(size_t)s * (size_t)j->src->npages];
 	if (j->single)
 		return engine_menu_add(j->e, v, m->data, m->len, "jpg");
@@ -398,7 +345,7 @@ static int publish(struct pjob *j)
 	rep->variants[0] = (struct report_variant){ .id = "keep",
 	    .bytes = (int64_t)j->e->out.len, .rank = 100 };
 	rep->nvariants = 1;
-	for (int s = 0; s < j->nmade; s++) {
+	for (int s = 0; s < j->ladder.nmade; s++) {
 		if (j->specs[s].grey == 0 && !j->colour && !j->photo)
 			j->specs[s].id[strlen(j->specs[s].id) - 1] = 'g';
 		m = &j->meta[(size_t)s * (size_t)j->src->npages];
@@ -410,8 +357,8 @@ static int publish(struct pjob *j)
 		    &j->specs[s]) };
 		snprintf(v[s].id, sizeof v[s].id, "%s", j->specs[s].id);
 	}
-	menu_publish(rep, v, j->nmade);
-	rep->menu_partial = j->nmade < j->nspecs;
+	menu_publish(rep, v, j->ladder.nmade);
+	rep->menu_partial = j->ladder.nmade < j->nspecs;
 	for (int k = 1; k < rep->nvariants && rc == 0; k++)
 		rc = write_variant(j, &rep->variants[k]);
 	return rc;

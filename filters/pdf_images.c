@@ -349,44 +349,23 @@ static int decode_plain(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 	return rc;
 }
 
-/* The raster spec s is encoded from: top at the top level, else top
- * resampled into lv, which stays for the next spec of the same level. */
-static int level_raster(const struct pdf_img *im, const struct raster *top,
-    const struct vspec *sp, struct raster *lv, const struct raster **use)
-{
-	int tw, th, rc;
-
-	img_dims(im, sp->level, &tw, &th);
-	*use = top;
-	if (tw >= top->w && th >= top->h)
-		return 0;
-	tw = tw > top->w ? top->w : tw;
-	th = th > top->h ? top->h : th;
-	if (lv->px == NULL || lv->w != tw || lv->h != th) {
-		raster_release(lv);
-		if ((rc = raster_resample(top, tw, th, lv)) < 0)
-			return rc;
-	}
-	*use = lv;
-	return 0;
-}
-
 /* One spec's encoding of an image, kept only when smaller than what is
  * stored; its size, or the stored size, in *bytes. 4:4:4 chroma, so thin
  * coloured strokes keep their colour; libjpeg's standard Huffman tables,
  * as for pages (pages.c): the ladder costs a third. */
 static int encode_spec(struct pdf_job *j, struct pdf_img *im,
-    const struct raster *top, struct raster *lv, int s, size_t *bytes)
+    const struct raster *top, struct raster *lv, int s, uint64_t *bytes)
 {
 	const struct vspec *sp = &j->specs[s];
 	struct jpeg_enc_opts o = { .quality = sp->quality, .subsample = 0,
 	    .fast = 1 };
 	const struct raster *use;
 	struct buf b = { 0 };
-	int rc;
+	int tw, th, rc;
 
 	*bytes = im->stored;
-	if ((rc = level_raster(im, top, sp, lv, &use)) < 0)
+	img_dims(im, sp->level, &tw, &th);
+	if ((rc = raster_level(top, tw, th, lv, &use)) < 0)
 		return rc;
 	if ((rc = jpeg_encode(use, &o, &b)) == 0 && b.len < im->stored) {
 		*bytes = b.len;
@@ -398,51 +377,39 @@ static int encode_spec(struct pdf_job *j, struct pdf_img *im,
 	return rc == -EIO ? 0 : rc;
 }
 
-/* Whether every spec asks for grey (a --variant "...g"). */
-static int all_grey(const struct pdf_job *j)
+/* One image being encoded spec by spec (ladder_run). */
+struct img_rung {
+	struct pdf_job *j;
+	struct pdf_img *im;
+	const struct raster *top;
+	struct raster lv;
+};
+
+static int img_rung(void *arg, int s, uint64_t *bytes)
 {
-	for (int s = 0; s < j->nspecs; s++)
-		if (!j->specs[s].grey)
-			return 0;
-	return j->nspecs > 0;
+	struct img_rung *r = arg;
+
+	return encode_spec(r->j, r->im, r->top, &r->lv, s, bytes);
 }
 
-/* im's share of --target (0: no stop), by its pixels among the images
- * that are re-encoded. */
-static uint64_t img_share(const struct pdf_job *j, const struct pdf_img *im)
-{
-	double all = 0;
-
-	if (j->target == 0 || j->target <= j->other)
-		return 0;
-	for (size_t i = 0; i < j->nimg; i++)
-		if (j->img[i].ok)
-			all += (double)j->img[i].w * j->img[i].h;
-	return (uint64_t)((double)(j->target - j->other) *
-	    ((double)im->w * im->h / all));
-}
-
-/* Encodes the specs in order; with a share, stops at the first within
- * it once as deep as an earlier image needed. */
+/* Encodes im's specs best first; with --target, up to its share of what
+ * the images may take, by pixels among the images re-encoded. */
 static int encode_specs(struct pdf_job *j, struct pdf_img *im,
     const struct raster *top)
 {
-	uint64_t share = img_share(j, im);
-	struct raster lv = { 0 };
-	size_t bytes;
-	int s, rc = 0;
+	struct img_rung r = { .j = j, .im = im, .top = top };
+	uint64_t share = 0;
+	double all = 0;
+	int rc;
 
-	for (s = 0; s < j->nspecs && rc == 0; s++) {
-		rc = encode_spec(j, im, top, &lv, s, &bytes);
-		if (rc == 0 && share && bytes <= share && s >= j->need)
-			break;
-	}
-	raster_release(&lv);
-	if (s < j->nspecs) {
-		j->need = s;
-		s++;
-	}
-	j->nmade = s < j->nmade ? s : j->nmade;
+	for (size_t i = 0; i < j->nimg; i++)
+		if (j->img[i].ok)
+			all += (double)j->img[i].w * j->img[i].h;
+	if (j->target > j->other)
+		share = ladder_share(j->target - j->other,
+		    (double)im->w * im->h, all);
+	rc = ladder_run(&j->ladder, share, img_rung, &r);
+	raster_release(&r.lv);
 	return rc;
 }
 
@@ -468,7 +435,8 @@ static int process(struct pdf_job *j, struct pdf_img *im)
 	page_analyse(&top, &im->look);
 	im->analysed = 1;
 	j->colour |= im->look.colour;
-	if (top.ch == 3 && (!im->look.colour || all_grey(j)))
+	if (top.ch == 3 && (!im->look.colour ||
+	    menu_all_grey(j->specs, j->nspecs)))
 		rc = raster_to_grey(&top);
 	if (rc == 0)
 		rc = encode_specs(j, im, &top);
@@ -500,8 +468,7 @@ int pdf_job_encode(struct pdf_job *j)
 	int rc = 0;
 
 	j->colour = 0;
-	j->nmade = j->nspecs;
-	j->need = 0;
+	ladder_init(&j->ladder, j->nspecs);
 	for (size_t i = 0; i < j->nimg && rc == 0; i++)
 		if (j->img[i].ok)
 			rc = process(j, &j->img[i]);

@@ -176,6 +176,25 @@ int raster_orient(struct raster *r, int o)
 	return 0;
 }
 
+int raster_level(const struct raster *top, int w, int h, struct raster *lv,
+    const struct raster **use)
+{
+	int rc;
+
+	*use = top;
+	if (w >= top->w && h >= top->h)
+		return 0;
+	w = w < top->w ? w : top->w;
+	h = h < top->h ? h : top->h;
+	if (lv->px == NULL || lv->w != w || lv->h != h) {
+		raster_release(lv);
+		if ((rc = raster_resample(top, w, h, lv)) < 0)
+			return rc;
+	}
+	*use = lv;
+	return 0;
+}
+
 int raster_resample(const struct raster *src, int w, int h,
     struct raster *dst)
 {

@@ -37,6 +37,11 @@ struct raster {
 /* Allocates px (released by raster_release); 0 or -ENOMEM / -E2BIG. */
 int raster_init(struct raster *r, int w, int h, int ch);
 void raster_release(struct raster *r);
+/* The raster a w x h variant is encoded from: top itself when it is not
+ * larger, else top resampled into lv, which is kept for the next call of
+ * the same size (lv starts empty; the caller releases it). 0 or -ENOMEM. */
+int raster_level(const struct raster *top, int w, int h, struct raster *lv,
+    const struct raster **use);
 /* Area-average resample of src into a new dst of w x h (w <= src->w,
  * h <= src->h); 0 or -ENOMEM. */
 int raster_resample(const struct raster *src, int w, int h,
@@ -87,11 +92,12 @@ struct jpeg_head {
 };
 int jpeg_read_head(const unsigned char *buf, size_t len,
     struct jpeg_head *head, char *msg, size_t msgsz);
-/* Decodes buf to exactly tw x th pixels (<= the image), using DCT-domain
- * scaling to the smallest size not below the target, then an area
- * resample; grey images give ch 1, others RGB (CMYK converted, Adobe
- * inversion handled). memory_mb bounds libjpeg. 0, or -EINVAL with msg
- * set when the data is corrupt. */
+/* Decodes buf to exactly tw x th pixels (<= the image), using the
+ * smallest DCT-domain scale libjpeg-turbo does in SIMD (1/8, 2/8, 4/8,
+ * 8/8) not below the target, then an area resample; grey images give
+ * ch 1, others RGB (CMYK converted, Adobe inversion handled).
+ * memory_mb bounds libjpeg. 0, or -EINVAL with msg set when the data is
+ * corrupt. */
 int jpeg_decode_to(const unsigned char *buf, size_t len, int tw, int th,
     uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz);
 
@@ -140,6 +146,7 @@ int png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
     struct raster *out, char *msg, size_t msgsz);
 
 /* Variants (menu.c). */
+#define MENU_MAX_SPECS 15	/* lossy specs on a menu, at most */
 struct vspec {
 	char id[32];
 	int level;		/* target dpi; for a photo the target short
@@ -167,6 +174,29 @@ int vspec_parse(const char *id, struct vspec *out);
  * dpi, or a photo's short side in pixels. */
 int vspec_rank(const struct filter_limits *lim, int photo, double res,
     const struct vspec *s);
+/* Sorts specs best rank first (stable), the order a menu is made and
+ * --target stops it in. */
+void menu_sort(const struct filter_limits *lim, int photo, double res,
+    struct vspec *specs, int n);
+/* Whether every one of n specs asks for grey (a --variant "...g"). */
+int menu_all_grey(const struct vspec *specs, int n);
+
+/* One variant made of several images (a document's pages, a PDF's page
+ * images), each encoded spec by spec, best first: with a share of
+ * --target, an image stops at the first spec within it, once as deep as
+ * an earlier image needed; nmade is the prefix of specs every image
+ * has. */
+struct ladder {
+	int nspecs, need, nmade;
+};
+void ladder_init(struct ladder *l, int nspecs);
+/* part's share of target, by part/whole; 0 (no stop) without target. */
+uint64_t ladder_share(uint64_t target, double part, double whole);
+/* Runs encode(ctx, s, &bytes) for s = 0, 1, ... until the image stops
+ * (share 0: every spec); 0 or encode's negative return. */
+int ladder_run(struct ladder *l, uint64_t share,
+    int (*encode)(void *ctx, int s, uint64_t *bytes), void *ctx);
+
 /* Sorts the measured variants v by rank and appends to rep's menu those
  * that keep it strictly decreasing in rank and in size (a variant not
  * smaller than a better one is useless). rep's keep comes first. */

@@ -76,7 +76,7 @@ qpdf_oh pdf_page_attr(qpdf_data q, qpdf_oh page, const char *key);
 /* Whether the document carries a signature field with a value. */
 int pdf_has_signature(qpdf_data q);
 
-#define PDF_MAX_SPECS 15
+#define PDF_MAX_SPECS MENU_MAX_SPECS
 
 /* One image's encoding for one spec; data.len 0: left as it is. */
 struct pdf_enc {
@@ -115,8 +115,7 @@ struct pdf_job {
 	 * count; 0 encodes every spec */
 	uint64_t target;
 	size_t other;
-	int nmade;		/* specs encoded for every image (a prefix) */
-	int need;		/* the deepest spec an image needed so far */
+	struct ladder ladder;	/* .nmade: the specs every image has */
 };
 
 /* Opens the document, scans every page and classifies its images.
@@ -126,7 +125,7 @@ int pdf_job_open(struct pdf_job *j, const struct filter_input *in);
  * resolution, judges it (colour, blank) and encodes it for j->specs in
  * order: all of them, or with j->target until the image is within its
  * share (and at least as deep as an earlier image needed). Sets
- * j->nmade (the specs every image has), j->colour and j->blank, and
+ * j->ladder.nmade (the specs every image has), j->colour and j->blank, and
  * closes the document (each write reads the upload again). 0 or
  * -ENOMEM. */
 int pdf_job_encode(struct pdf_job *j);
