@@ -53,7 +53,6 @@ main(int argc, char **argv)
 	};
 	struct daemon d;
 	struct qerr err = { 0 };
-	sigset_t stop;
 	char *conf = NULL;
 	const char *spool = NULL;
 	int c, test = 0, rc;
@@ -79,13 +78,7 @@ main(int argc, char **argv)
 		return rc;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	/* A stop or reload asked for while the daemon starts waits for the
-	 * loop's handlers (daemon_run unblocks them) instead of killing it. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGHUP);
-	sigprocmask(SIG_BLOCK, &stop, NULL);
+	daemon_stop_signals(SIG_BLOCK);	/* until the loop takes them */
 	if (daemon_init(&d, conf, spool, &err) < 0) {
 		log_msg(LOG_CRIT, NULL, "%s", err.msg);
 		daemon_release(&d);

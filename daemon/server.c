@@ -548,18 +548,23 @@ daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 	return 0;
 }
 
-int
-daemon_run(struct daemon *d)
+void
+daemon_stop_signals(int how)
 {
 	sigset_t set;
 
-	start_handles(d);
-	/* main() blocked these until the loop could take them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	sigprocmask(how, &set, NULL);
+}
+
+int
+daemon_run(struct daemon *d)
+{
+	start_handles(d);
+	daemon_stop_signals(SIG_UNBLOCK);
 	scan_start(d);
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	return d->exit_code;

@@ -68,6 +68,11 @@ int daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 /* Runs the loop until SIGTERM/SIGINT and the stop is complete; returns
  * the process exit code. */
 int daemon_run(struct daemon *d);
+/* Blocks (SIG_BLOCK) or unblocks (SIG_UNBLOCK) SIGTERM, SIGINT and SIGHUP:
+ * main() blocks them before daemon_init(), so that a stop or reload asked
+ * for during start-up waits for the loop's handlers; daemon_run() unblocks
+ * them once those are up. */
+void daemon_stop_signals(int how);
 
 void daemon_release(struct daemon *d);
 
