@@ -420,9 +420,11 @@ static void pdf_target_images(struct engine *e, struct pdf_job *j,
 	if (!e->in->lim->menu || e->in->lim->target == 0)
 		return;
 	for (size_t i = 0; i < j->nimg; i++)
-		if (j->img[i].ok)
+		if (j->img[i].ok) {
 			rest -= rest > j->img[i].stored ? j->img[i].stored :
 			    rest;
+			j->pixels += (double)j->img[i].w * j->img[i].h;
+		}
 	j->target = e->in->lim->target;
 	j->other = rest;
 }

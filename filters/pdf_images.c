@@ -399,15 +399,11 @@ static int encode_specs(struct pdf_job *j, struct pdf_img *im,
 {
 	struct img_rung r = { .j = j, .im = im, .top = top };
 	uint64_t share = 0;
-	double all = 0;
 	int rc;
 
-	for (size_t i = 0; i < j->nimg; i++)
-		if (j->img[i].ok)
-			all += (double)j->img[i].w * j->img[i].h;
 	if (j->target > j->other)
 		share = ladder_share(j->target - j->other,
-		    (double)im->w * im->h, all);
+		    (double)im->w * im->h, j->pixels);
 	rc = ladder_run(&j->ladder, share, img_rung, &r);
 	raster_release(&r.lv);
 	return rc;

@@ -115,6 +115,7 @@ struct pdf_job {
 	 * count; 0 encodes every spec */
 	uint64_t target;
 	size_t other;
+	double pixels;		/* of the images to re-encode, for shares */
 	struct ladder ladder;	/* .nmade: the specs every image has */
 };
 
