@@ -144,7 +144,8 @@ int resampler_new(struct resampler **out, int sw, int sh, struct raster *dst)
 	struct resampler *rs;
 	size_t an;
 
-	if (dst->w > sw || dst->h > sh || dst->w <= 0 || dst->h <= 0)
+	if (dst->w > sw || dst->h > sh || dst->w <= 0 || dst->h <= 0 ||
+	    dst->ch < 1 || dst->ch > 4)
 		return -EINVAL;
 	if ((rs = calloc(1, sizeof *rs)) == NULL)
 		return -ENOMEM;
@@ -185,39 +186,48 @@ static inline unsigned char px_out(uint32_t v)
 	return (unsigned char)((v + (1u << (2 * WBITS - 1))) >> (2 * WBITS));
 }
 
-/* Output row o across from the finished row acc: a gather of taps
- * neighbours per output pixel. Grey and RGB have their own loops so that
- * the compiler keeps the sums in registers. */
-static void resample_across(const struct resampler *rs, const uint32_t *acc,
-    unsigned char *o)
+/* Output row o across from the finished row acc: a gather of t
+ * neighbours per output pixel. Always inlined, so that each call below
+ * with a constant t and ch is its own loop, fully unrolled, with the sums
+ * in registers. */
+static inline __attribute__((always_inline)) void across_n(
+    const struct resampler *rs, const uint32_t *acc, unsigned char *o,
+    int t, int ch)
 {
 	const int *st = rs->x.start;
 	const uint16_t *w = rs->x.w;
-	int x, k, c, t = rs->x.taps, ch = rs->ch, dw = rs->dst->w;
+	int x, k, c, dw = rs->dst->w;
 	const uint32_t *p;
-	uint32_t s0, s1, s2;
+	uint32_t s[4];
 
 	for (x = 0; x < dw; x++, w += t) {
 		p = acc + (size_t)st[x] * (size_t)ch;
-		if (ch == 1) {
-			for (s0 = 0, k = 0; k < t; k++)
-				s0 += w[k] * p[k];
-			*o++ = px_out(s0);
-		} else if (ch == 3) {
-			for (s0 = s1 = s2 = 0, k = 0; k < t; k++, p += 3) {
-				s0 += w[k] * p[0];
-				s1 += w[k] * p[1];
-				s2 += w[k] * p[2];
-			}
-			o[0] = px_out(s0), o[1] = px_out(s1), o[2] = px_out(s2);
-			o += 3;
-		} else
-			for (c = 0; c < ch; c++) {
-				for (s0 = 0, k = 0; k < t; k++)
-					s0 += w[k] * p[(size_t)k * ch + c];
-				*o++ = px_out(s0);
-			}
+#pragma GCC unroll 4
+		for (c = 0; c < ch; c++) {
+#pragma GCC unroll 4
+			for (s[c] = 0, k = 0; k < t; k++)
+				s[c] += w[k] * p[(size_t)k * (size_t)ch +
+				    (size_t)c];
+			*o++ = px_out(s[c]);
+		}
 	}
+}
+
+/* The common cases (grey or RGB, 2 to 4 taps: ratios up to 3) each get
+ * their own loop; others take the general one. */
+static void resample_across(const struct resampler *rs, const uint32_t *acc,
+    unsigned char *o)
+{
+	int t = rs->x.taps, ch = rs->ch;
+
+#define ACROSS(T, C) if (t == (T) && ch == (C)) { \
+		across_n(rs, acc, o, T, C); \
+		return; \
+	}
+	ACROSS(2, 1) ACROSS(3, 1) ACROSS(4, 1)
+	ACROSS(2, 3) ACROSS(3, 3) ACROSS(4, 3)
+#undef ACROSS
+	across_n(rs, acc, o, t, ch);
 }
 
 /* Writes output row y_out from acc0 and moves acc1 up. */
