@@ -173,6 +173,7 @@ struct jsrc {
 	struct raster upright;
 	uint64_t memory_mb;
 	struct jpeg_head head;
+	struct buf icc;		/* keep's ICC profile, for the variants */
 };
 
 static int jsrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
@@ -203,14 +204,18 @@ static int jpeg_emit(struct engine *e)
 {
 	struct jsrc s = { .keep = &e->out, .memory_mb = e->in->lim->memory_mb };
 	struct page_src src = { .npages = 1, .ctx = &s, .info = jsrc_info,
-	    .decode = jsrc_decode };
+	    .decode = jsrc_decode, .icc = &s.icc };
 	char t[sizeof e->rep->transform], msg[160];
 	int orientation, rc;
 
 	rc = jpeg_keep(e->in->buf, e->in->len, e->in->lim->memory_mb, &e->out,
 	    t, sizeof t, &orientation, &s.upright);
-	if (rc == -EINVAL || (rc == 0 && jpeg_read_head(e->out.p, e->out.len,
-	    &s.head, msg, sizeof msg) < 0)) {
+	if (rc == 0 && jpeg_read_head(e->out.p, e->out.len, &s.head, msg,
+	    sizeof msg) < 0)
+		rc = -EINVAL;
+	if (rc == 0)
+		rc = jpeg_read_icc(e->out.p, e->out.len, &s.icc);
+	if (rc == -EINVAL) {
 		filter_set_status(e->rep, FS_CORRUPT, "jpeg: cannot rewrite");
 		rc = 0;
 	} else if (rc == 0) {
@@ -219,6 +224,7 @@ static int jpeg_emit(struct engine *e)
 		rc = pages_run(e, &src, 1);
 	}
 	raster_release(&s.upright);
+	buf_release(&s.icc);
 	return rc;
 }
 

@@ -149,6 +149,7 @@ static int png_probe(const struct filter_input *in,
 struct psrc {
 	const struct filter_input *in;
 	int w, h;
+	struct buf icc;		/* its iCCP profile, once decoded */
 };
 
 static int psrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
@@ -166,7 +167,9 @@ static int psrc_decode(void *ctx, int page, int tw, int th,
 	struct psrc *s = ctx;
 
 	(void)page;
-	return png_decode_to(s->in->buf, s->in->len, tw, th, out, msg, msgsz);
+	buf_release(&s->icc);	/* a page decoded again reads it again */
+	return png_decode_to(s->in->buf, s->in->len, tw, th, out, &s->icc,
+	    msg, msgsz);
 }
 
 static int png_emit(struct engine *e)
@@ -174,7 +177,7 @@ static int png_emit(struct engine *e)
 	struct psrc s = { .in = e->in, .w = (int)e->rep->width,
 	    .h = (int)e->rep->height };
 	struct page_src src = { .npages = 1, .ctx = &s, .info = psrc_info,
-	    .decode = psrc_decode };
+	    .decode = psrc_decode, .icc = &s.icc };
 	int dropped, trailing, rc;
 
 	if ((rc = png_keep(e->in->buf, e->in->len, &e->out, &dropped,
@@ -189,7 +192,9 @@ static int png_emit(struct engine *e)
 	if (dropped)
 		engine_note(e, "metadata removed");
 	engine_out_type(e, "image/png", "png");
-	return pages_run(e, &src, 1);
+	rc = pages_run(e, &src, 1);
+	buf_release(&s.icc);
+	return rc;
 }
 
 const struct fmt_ops fmt_png = {

@@ -182,6 +182,34 @@ int jpeg_read_head(const unsigned char *buf, size_t len,
 	return rc == 0 ? 0 : -EINVAL;
 }
 
+static int jdec_icc(void *arg)
+{
+	struct jdec *j = arg;
+
+	jpeg_save_markers(&j->d, JPEG_APP0 + 2, 0xFFFF);
+	return jdec_head(arg);
+}
+
+int jpeg_read_icc(const unsigned char *buf, size_t len, struct buf *icc)
+{
+	struct jdec j = { .buf = buf, .len = len };
+	JOCTET *p = NULL;
+	unsigned int n = 0;
+	int rc;
+
+	j.d.err = jerr_init(&j.err);
+	jpeg_create_decompress(&j.d);
+	rc = jerr_guard(&j.err, jdec_icc, &j);
+	/* libjpeg's own reassembly: every chunk, in order, or none */
+	if (rc == 0 && jpeg_read_icc_profile(&j.d, &p, &n) && p != NULL)
+		rc = buf_add(icc, p, n) < 0 ? -ENOMEM : 0;
+	else
+		rc = rc < 0 ? -EINVAL : 0;
+	free(p);
+	jpeg_destroy_decompress(&j.d);
+	return rc;
+}
+
 int jpeg_decode_to(const unsigned char *buf, size_t len, int tw, int th,
     uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz)
 {

@@ -4,15 +4,16 @@
  * caller wants speed, and, for colour, the chroma sampling it chose. Deterministic: the same
  * raster and options give the same bytes.
  * SECURITY: encodes decoded pixels; no uploaded bytes are parsed here
- * (an ICC or EXIF payload passed in is copied, not read).
+ * (an EXIF payload passed in is copied, an ICC profile's header is
+ * checked against the pixels, then copied).
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine.h"
 #include "jpegutil.h"
 
-#define ICC_CHUNK 65519		/* APP2 payload minus "ICC_PROFILE\0" n m */
 
 struct jenc {
 	struct jpeg_compress_struct c;
@@ -23,26 +24,16 @@ struct jenc {
 	unsigned long memlen;
 };
 
-static void jenc_icc(struct jenc *j)
+/* Whether an ICC profile describes pixels of ch channels: its header's
+ * signature and data colour space ('GRAY' for grey, 'RGB ' for RGB). A
+ * CMYK source's profile, or an RGB one on pixels turned grey, would tell
+ * a viewer the wrong colours, so it is left out. */
+static int icc_fits(const unsigned char *icc, size_t len, int ch)
 {
-	const struct jpeg_enc_opts *o = j->o;
-	size_t n = (o->icclen + ICC_CHUNK - 1) / ICC_CHUNK, i, part;
-	unsigned char hdr[14] = "ICC_PROFILE";
-
-	if (o->icc == NULL || o->icclen == 0 || n > 255)
-		return;
-	for (i = 0; i < n; i++) {
-		part = o->icclen - i * ICC_CHUNK;
-		part = part > ICC_CHUNK ? ICC_CHUNK : part;
-		hdr[12] = (unsigned char)(i + 1);
-		hdr[13] = (unsigned char)n;
-		jpeg_write_m_header(&j->c, JPEG_APP0 + 2,
-		    (unsigned)(part + sizeof hdr));
-		for (size_t k = 0; k < sizeof hdr; k++)
-			jpeg_write_m_byte(&j->c, hdr[k]);
-		for (size_t k = 0; k < part; k++)
-			jpeg_write_m_byte(&j->c, o->icc[i * ICC_CHUNK + k]);
-	}
+	if (icc == NULL || len < 128 || len > 255 * 65519u ||
+	    memcmp(icc + 36, "acsp", 4) != 0)
+		return 0;
+	return memcmp(icc + 16, ch == 1 ? "GRAY" : "RGB ", 4) == 0;
 }
 
 static void jenc_params(struct jenc *j)
@@ -75,7 +66,9 @@ static int jenc_run(void *arg)
 	if (j->o->exif && j->o->exiflen && j->o->exiflen <= 65533)
 		jpeg_write_marker(&j->c, JPEG_APP0 + 1, j->o->exif,
 		    (unsigned)j->o->exiflen);
-	jenc_icc(j);
+	if (icc_fits(j->o->icc, j->o->icclen, j->r->ch))
+		jpeg_write_icc_profile(&j->c, j->o->icc,
+		    (unsigned)j->o->icclen);
 	while (j->c.next_scanline < j->c.image_height) {
 		row[0] = j->r->px + (size_t)j->c.next_scanline * stride;
 		jpeg_write_scanlines(&j->c, row, 1);

@@ -29,8 +29,6 @@ struct jwalk {
 	int exif_seen, dropped;
 	size_t exif_off, exif_len;	/* the scrubbed EXIF, in out */
 	struct exif_scrub ex;
-	const unsigned char *icc;	/* first ICC chunk, for re-encoding */
-	size_t icclen;
 };
 
 static int seg_has(const unsigned char *p, size_t n, const char *id,
@@ -81,10 +79,6 @@ static int seg_copy(struct jwalk *w, int m, size_t n)
 	if (!seg_keep(m, p, n)) {
 		w->dropped = 1;
 		return 0;
-	}
-	if (m == M_APP2 && w->icc == NULL && n > 14) {
-		w->icc = p + 14;
-		w->icclen = n - 14;
 	}
 	return buf_add(w->out, w->b + w->pos, n + 4);
 }
@@ -161,6 +155,7 @@ static int reencode_upright(const struct jwalk *w, const struct buf *clean,
     uint64_t memory_mb, struct buf *out, struct raster *r)
 {
 	struct jpeg_head h;
+	struct buf icc = { 0 };
 	/* standard Huffman tables, as every encode of the engine: optimised
 	 * ones cost 2.7 times the encode for 7% fewer bytes */
 	struct jpeg_enc_opts o = { .quality = KEEP_QUALITY, .subsample = 1,
@@ -172,15 +167,18 @@ static int reencode_upright(const struct jwalk *w, const struct buf *clean,
 	    (rc = jpeg_decode_to(clean->p, clean->len, h.w, h.h, memory_mb,
 	    r, msg, sizeof msg)))
 		return rc;
-	if ((rc = raster_orient(r, w->ex.orientation)) == 0) {
-		if (!h.cmyk)	/* a CMYK profile does not fit RGB pixels */
-			o.icc = w->icc, o.icclen = w->icclen;
+	/* the whole profile (all its chunks); jpeg_encode leaves out one
+	 * that does not fit the pixels (CMYK) */
+	if ((rc = raster_orient(r, w->ex.orientation)) == 0 &&
+	    (rc = jpeg_read_icc(clean->p, clean->len, &icc)) == 0) {
+		o.icc = icc.p, o.icclen = icc.len;
 		if (w->exif_seen) {
 			o.exif = clean->p + w->exif_off;
 			o.exiflen = w->exif_len;
 		}
 		rc = jpeg_encode(r, &o, out);
 	}
+	buf_release(&icc);
 	if (rc < 0)
 		raster_release(r);
 	return rc;

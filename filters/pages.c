@@ -79,6 +79,8 @@ static int encode_spec(struct pjob *j, int si, int i, int w, int h,
 	struct buf b = { 0 };
 	int tw, th, rc;
 
+	if (j->single && j->src->icc != NULL)
+		o.icc = j->src->icc->p, o.icclen = j->src->icc->len;
 	level_dims(w, h, j->photo, s->level, &tw, &th);
 	if ((rc = raster_level(top, tw, th, lv, &use)) == 0 &&
 	    (rc = jpeg_encode(use, &o, &b)) == 0)

@@ -63,10 +63,24 @@ struct pdec {
 	size_t len, off;
 	int tw, th, ch, pch;	/* out channels; libpng's after transforms */
 	struct raster *out;
+	struct buf *icc;	/* the iCCP profile, or NULL: not wanted */
 	struct resampler *rs;
 	png_bytep row, flat, whole;
 	char msg[160];
 };
+
+/* The iCCP chunk's profile (libpng inflated and checked it), if any. */
+static void pdec_icc(struct pdec *p)
+{
+	png_charp name;
+	png_bytep prof;
+	png_uint_32 n;
+	int comp;
+
+	if (p->icc != NULL && png_get_iCCP(p->png, p->info, &name, &comp,
+	    &prof, &n) == PNG_INFO_iCCP && buf_add(p->icc, prof, n) < 0)
+		png_error(p->png, "no memory for the ICC profile");
+}
 
 static void pdec_error(png_structp png, png_const_charp msg)
 {
@@ -164,6 +178,7 @@ static int pdec_run(struct pdec *p)
 	png_set_chunk_cache_max(p->png, PNG_CHUNK_CACHE_MAX);
 	png_set_chunk_malloc_max(p->png, PNG_CHUNK_MALLOC_MAX);
 	png_read_info(p->png, p->info);
+	pdec_icc(p);
 	pdec_transforms(p);
 	w = (int)png_get_image_width(p->png, p->info);
 	h = (int)png_get_image_height(p->png, p->info);
@@ -178,10 +193,10 @@ static int pdec_run(struct pdec *p)
 }
 
 int png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
-    struct raster *out, char *msg, size_t msgsz)
+    struct raster *out, struct buf *icc, char *msg, size_t msgsz)
 {
 	struct pdec p = { .buf = buf, .len = len, .tw = tw, .th = th,
-	    .out = out };
+	    .out = out, .icc = icc };
 	int rc = -1;
 
 	*out = (struct raster){ 0 };

@@ -72,7 +72,9 @@ void page_analyse(const struct raster *r, struct page_look *look);
 struct jpeg_enc_opts {
 	int quality;
 	int subsample;		/* 1: 4:2:0 chroma, 0: 4:4:4 */
-	const unsigned char *icc;	/* an ICC profile to embed, or NULL */
+	const unsigned char *icc;	/* the pixels' ICC profile, or NULL;
+					 * embedded only when it is one for
+					 * their channels (RGB, grey) */
 	size_t icclen;
 	const unsigned char *exif;	/* an APP1 Exif payload, or NULL */
 	size_t exiflen;
@@ -92,6 +94,10 @@ struct jpeg_head {
 };
 int jpeg_read_head(const unsigned char *buf, size_t len,
     struct jpeg_head *head, char *msg, size_t msgsz);
+/* The ICC profile of a JPEG, reassembled from its APP2 chunks, appended
+ * to icc (nothing when there is none, or it is incomplete). 0, -EINVAL
+ * (header unreadable) or -ENOMEM. */
+int jpeg_read_icc(const unsigned char *buf, size_t len, struct buf *icc);
 /* Decodes buf to exactly tw x th pixels (<= the image), using the
  * smallest DCT-domain scale libjpeg-turbo does in SIMD (1/8, 2/8, 4/8,
  * 8/8) not below the target, then an area resample; grey images give
@@ -132,7 +138,8 @@ int jpeg_rotate_lossless(const unsigned char *buf, size_t len,
 /* PNG (png_engine.c). png_keep copies the chunks up to IEND minus text
  * and EXIF chunks into out: 0, or -EINVAL when a chunk overruns.
  * png_decode_to decodes to exactly tw x th (<= the image), grey or RGB,
- * alpha over white: 0, or -EINVAL with msg. */
+ * alpha over white, and appends its iCCP profile to icc (unless NULL):
+ * 0, or -EINVAL with msg. */
 #define PNG_CHUNK_CACHE_MAX 1000	/* ancillary chunks kept */
 #define PNG_CHUNK_MALLOC_MAX (8u << 20)	/* one ancillary chunk, bytes */
 
@@ -143,7 +150,7 @@ int png_chunk_too_large(const char *msg);
 int png_keep(const unsigned char *b, size_t len, struct buf *out,
     int *dropped, int *trailing);
 int png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
-    struct raster *out, char *msg, size_t msgsz);
+    struct raster *out, struct buf *icc, char *msg, size_t msgsz);
 
 /* Variants (menu.c). */
 #define MENU_MAX_SPECS 15	/* lossy specs on a menu, at most */
@@ -235,6 +242,9 @@ struct page_src {
 	    struct raster *out, char *msg, size_t msgsz);
 	/* a bilevel page as CCITT G4 (K -1, BlackIs1 false), its size */
 	int (*g4)(void *ctx, int page, struct buf *out, int *w, int *h);
+	/* a single image's ICC profile, or NULL: its variants carry it
+	 * (read once decode has run) */
+	const struct buf *icc;
 };
 /* Analyses every page, fills dpi/color/status and, as asked by the
  * limits, the menu or one variant into e->out. single: one page whose

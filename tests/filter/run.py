@@ -6,7 +6,8 @@ limits, encrypted, disguised) in a temporary folder, runs the worker on
 each under its real seccomp filter and checks the report, the exit status
 and the output. With build/tests/evil-filter present, also checks that
 the sandbox kills escapes. Usage: run.py [BUILD_DIR] (default: build, or
-$QUJAT_BUILD). Ends with the line "N passed, N failed".
+$QUJAT_BUILD); FILTER_CASE=TEXT runs only the engine checks whose names
+contain TEXT (with every report case). Ends with "N passed, N failed".
 """
 import hashlib, io, json, os, shutil, struct, subprocess, sys, tempfile, zipfile, zlib
 
@@ -293,7 +294,7 @@ def ecase(name):
                 check(name, why is None, why or "")
             except Exception as e:
                 check(name, False, "%s: %s" % (type(e).__name__, e))
-        ENGINE.append(run)
+        ENGINE.append((name, run))
         return fn
     return wrap
 
@@ -432,6 +433,59 @@ def _(tmp):
         return "transform %r" % t
     if ex.get(0x010F) != "QujatCam":
         return "harmless EXIF lost"
+
+
+def icc_profile(pad=0, space=b"RGB "):
+    """An sRGB profile (LittleCMS), padded to make it span several JPEG
+    APP2 chunks, its colour space relabelled to make a CMYK one."""
+    from PIL import ImageCms
+    p = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    p = p + bytes(pad)
+    return struct.pack(">I", len(p)) + p[4:16] + space + p[20:]
+
+
+@ecase("engine: an ICC profile goes with the pixels it describes, never "
+       "with others")
+def _(tmp):
+    rgb, grey = icc_profile(pad=70000), icc_profile(space=b"GRAY")
+    page = noisy(a4_page(300))
+    r, outs, why = menu_is_exact(tmp, save(page, "JPEG", quality=90,
+                                           icc_profile=rgb), [])
+    if why:
+        return why
+    for k, out in outs.items():
+        got = Image.open(io.BytesIO(out)).info.get("icc_profile")
+        if k.endswith("c") and got != rgb:
+            return "%s: the two-chunk RGB profile is %s" % (
+                k, "missing" if got is None else "changed")
+        if k.endswith("g") and got is not None:
+            return "%s: grey pixels carry the RGB profile" % k
+    # re-encoded upright (edges not whole MCUs): keep has it all, too
+    odd = page.resize((1001, 1415)).transpose(Image.Transpose.ROTATE_90)
+    r, keep = run_filter(tmp, save(odd, "JPEG", quality=90, icc_profile=rgb,
+                                   exif=exif_bytes(6)), [])
+    if Image.open(io.BytesIO(keep)).info.get("icc_profile") != rgb:
+        return "upright keep lost the profile (%s)" % r.get("transform")
+    # a PNG's iCCP: grey pixels, grey profile
+    png = save(noisy(a4_page(300, stamp=False)).convert("L"), "PNG",
+               icc_profile=grey)
+    r, outs, why = menu_is_exact(tmp, png, [])
+    if why:
+        return why
+    jpgs = [o for o in outs.values() if o[:2] == b"\xff\xd8"]
+    if not jpgs or any(Image.open(io.BytesIO(o)).info.get("icc_profile")
+                       != grey for o in jpgs):
+        return "PNG's grey profile not on its %d JPEG variants" % len(jpgs)
+    # a CMYK profile never labels the RGB pixels made from CMYK
+    cmyk = page.convert("CMYK")
+    r, outs, why = menu_is_exact(tmp, save(cmyk, "JPEG", quality=90,
+                                           icc_profile=icc_profile(
+                                               space=b"CMYK")), [])
+    if why:
+        return why
+    if any("icc_profile" in Image.open(io.BytesIO(o)).info
+           for o in outs.values()):
+        return "a CMYK profile labels RGB variants"
 
 
 @ecase("engine: clean JPEG keep is byte-identical, no transform")
@@ -1150,8 +1204,10 @@ def _(tmp):
 
 
 def run_engine(tmp):
-    for fn in ENGINE:
-        fn(tmp)
+    only = os.environ.get("FILTER_CASE", "")
+    for name, fn in ENGINE:
+        if only in name:
+            fn(tmp)
 
 
 def run_evil(tmp):
