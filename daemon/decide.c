@@ -187,15 +187,41 @@ check_list(struct bundle *b)
 	warn_unlisted_types(b);
 }
 
+/* The file that takes most room even at its smallest legible variant:
+ * the one a parent should rescan first when nothing fits. */
+static const struct bfile *
+largest_at_best(const struct bundle *b)
+{
+	const struct bfile *best = NULL;
+	int64_t most = -1, least;
+
+	for (size_t i = 0; i < b->nfiles; i++) {
+		const struct filter_report *r = &b->files[i].job.report;
+
+		least = r->bytes_out;
+		for (int k = 0; k < r->nvariants; k++)
+			if (r->variants[k].bytes < least)
+				least = r->variants[k].bytes;
+		if (least > most)
+			most = least, best = &b->files[i];
+	}
+	return best;
+}
+
 static void
 check_budget(struct bundle *b)
 {
+	const struct bfile *f;
 	char s[64];
 
 	if (b->bytes_out <= b->conf->max_bundle_bytes)
 		return;
-	snprintf(s, sizeof(s), "%.1f", (double)b->conf->max_bundle_bytes / 1e6);
-	reasons_add(&b->reasons, "too_large", NULL, NULL, NULL, s);
+	/* "5" for the default budget, "0.06" for a small one */
+	snprintf(s, sizeof(s), "%.10g", (double)b->conf->max_bundle_bytes /
+	    1e6);
+	f = largest_at_best(b);
+	reasons_add(&b->reasons, "too_large", NULL, f ? f->doc->file : NULL,
+	    NULL, s);
 }
 
 /* The same application id accepted before, or the child already held. */

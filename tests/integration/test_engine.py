@@ -108,10 +108,17 @@ class Engine(q.SpoolTest):
         self.assertIn("150", ref["reasons"][0]["message"]["ru"])
 
     def test_nothing_legible_fits(self):
-        files = {"page-%d.jpg" % i: colour_scan(300, 60 + i) for i in range(2)}
+        # a one-page scan and a three-page one: the latter takes most room
+        # even at its smallest, so the refusal names it
+        files = {"page.jpg": colour_scan(300, 60),
+                 "pages.tif": q.scan_tiff(300, 61, pages=3)}
         self.daemon(max_bundle_bytes=60000)
         m = q.manifest_for("ENG-BIG", "home_schooling",
                            [(n, "vkk_conclusion") for n in files],
                            files=files)
         q.drop(self.spool, "ENG-BIG", files, m)
-        self.assertRefused("ENG-BIG", ["too_large"], files, timeout=120)
+        ref = self.assertRefused("ENG-BIG", ["too_large"], files, timeout=120)
+        r = self.reason(ref, "too_large", "pages.tif")
+        for lang, text in r["message"].items():
+            self.assertIn("pages.tif", text, lang)
+            self.assertIn("0.06", text, lang)
