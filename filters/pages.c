@@ -322,6 +322,9 @@ static int write_variant(struct pjob *j, struct report_variant *v)
 	struct buf b = { 0 };
 	int s, rc;
 
+	if (strcmp(v->id, "lossless") == 0)
+		return engine_menu_add(j->e, v, j->src->lossless->p,
+		    j->src->lossless->len, "png");
 	for (s = 0; s < j->ladder.nmade && strcmp(j->specs[s].id, v->id); s++)
 		;
 	assert(s < j->ladder.nmade);
@@ -336,11 +339,12 @@ static int write_variant(struct pjob *j, struct report_variant *v)
 
 static int publish(struct pjob *j)
 {
-	struct report_variant v[MAX_SPECS];
+	struct report_variant v[MAX_SPECS + 1];
 	struct filter_report *rep = j->e->rep;
 	struct pdf_page_img *m;
+	const struct buf *lb = j->src->lossless;
 	size_t size;
-	int rc = 0;
+	int rc = 0, n = j->ladder.nmade;
 
 	if (j->want != j->nspecs)
 		return 0;	/* --variant: no menu */
@@ -359,7 +363,10 @@ static int publish(struct pjob *j)
 		    &j->specs[s]) };
 		snprintf(v[s].id, sizeof v[s].id, "%s", j->specs[s].id);
 	}
-	menu_publish(rep, v, j->ladder.nmade);
+	if (lb && lb->len && lb->len < j->e->out.len)
+		v[n++] = (struct report_variant){ .id = "lossless",
+		    .bytes = (int64_t)lb->len, .rank = 99 };
+	menu_publish(rep, v, n);
 	rep->menu_partial = j->ladder.nmade < j->nspecs;
 	for (int k = 1; k < rep->nvariants && rc == 0; k++)
 		rc = write_variant(j, &rep->variants[k]);

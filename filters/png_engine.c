@@ -64,8 +64,11 @@ struct pdec {
 	int tw, th, ch, pch;	/* out channels; libpng's after transforms */
 	struct raster *out;
 	struct buf *icc;	/* the iCCP profile, or NULL: not wanted */
+	png_row_sink sink;	/* rows go here instead, when set */
+	void *sink_ctx;
 	struct resampler *rs;
 	png_bytep row, flat, whole;
+	int stopped;		/* by the sink */
 	char msg[160];
 };
 
@@ -140,6 +143,21 @@ static void pdec_transforms(struct pdec *p)
 	    1 : 3;
 }
 
+/* Flattens source row y and passes it on: to the sink, or into the
+ * resampler. */
+static void pdec_emit(struct pdec *p, const png_byte *row, int y, int w,
+    int h)
+{
+	flatten(p, row, p->flat, w);
+	if (p->sink == NULL)
+		resampler_row(p->rs, p->flat);
+	else if (p->sink(p->sink_ctx, y, w, h, p->ch, p->flat) < 0) {
+		snprintf(p->msg, sizeof p->msg, "png: stopped");
+		p->stopped = 1;
+		png_longjmp(p->png, 1);
+	}
+}
+
 static void pdec_rows(struct pdec *p, int w, int h)
 {
 	size_t rb = png_get_rowbytes(p->png, p->info);
@@ -154,16 +172,13 @@ static void pdec_rows(struct pdec *p, int w, int h)
 			rows[y] = p->whole + (size_t)y * rb;
 		png_read_image(p->png, rows);
 		png_free(p->png, rows);
-		for (int y = 0; y < h; y++) {
-			flatten(p, p->whole + (size_t)y * rb, p->flat, w);
-			resampler_row(p->rs, p->flat);
-		}
+		for (int y = 0; y < h; y++)
+			pdec_emit(p, p->whole + (size_t)y * rb, y, w, h);
 		return;
 	}
 	for (int y = 0; y < h; y++) {
 		png_read_row(p->png, p->row, NULL);
-		flatten(p, p->row, p->flat, w);
-		resampler_row(p->rs, p->flat);
+		pdec_emit(p, p->row, y, w, h);
 	}
 }
 
@@ -182,8 +197,9 @@ static int pdec_run(struct pdec *p)
 	pdec_transforms(p);
 	w = (int)png_get_image_width(p->png, p->info);
 	h = (int)png_get_image_height(p->png, p->info);
-	if (p->tw > w || p->th > h || raster_init(p->out, p->tw, p->th,
-	    p->ch) < 0 || resampler_new(&p->rs, w, h, p->out) < 0)
+	if (p->sink == NULL && (p->tw > w || p->th > h ||
+	    raster_init(p->out, p->tw, p->th, p->ch) < 0 ||
+	    resampler_new(&p->rs, w, h, p->out) < 0))
 		png_error(p->png, "cannot allocate the page");
 	p->row = png_malloc(p->png, png_get_rowbytes(p->png, p->info));
 	p->flat = png_malloc(p->png, (size_t)w * 3);
@@ -192,28 +208,48 @@ static int pdec_run(struct pdec *p)
 	return 0;
 }
 
+/* Runs p (set up by a caller below) and frees libpng's side of it. */
+static int pdec_do(struct pdec *p)
+{
+	int rc = -1;
+
+	p->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, p, pdec_error,
+	    pdec_warning);
+	if (p->png && (p->info = png_create_info_struct(p->png)) != NULL)
+		rc = pdec_run(p);
+	if (rc < 0 && !p->msg[0])
+		snprintf(p->msg, sizeof p->msg, "png: no memory");
+	if (p->png) {
+		png_free(p->png, p->row);
+		png_free(p->png, p->flat);
+		png_free(p->png, p->whole);
+		png_destroy_read_struct(&p->png, &p->info, NULL);
+	}
+	resampler_free(p->rs);
+	return rc;
+}
+
 int png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
     struct raster *out, struct buf *icc, char *msg, size_t msgsz)
 {
 	struct pdec p = { .buf = buf, .len = len, .tw = tw, .th = th,
 	    .out = out, .icc = icc };
-	int rc = -1;
 
 	*out = (struct raster){ 0 };
-	p.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &p, pdec_error,
-	    pdec_warning);
-	if (p.png && (p.info = png_create_info_struct(p.png)) != NULL)
-		rc = pdec_run(&p);
-	if (rc < 0) {
-		snprintf(msg, msgsz, "%s", p.msg[0] ? p.msg : "png: no memory");
-		raster_release(out);
-	}
-	if (p.png) {
-		png_free(p.png, p.row);
-		png_free(p.png, p.flat);
-		png_free(p.png, p.whole);
-		png_destroy_read_struct(&p.png, &p.info, NULL);
-	}
-	resampler_free(p.rs);
-	return rc < 0 ? -EINVAL : 0;
+	if (pdec_do(&p) == 0)
+		return 0;
+	snprintf(msg, msgsz, "%s", p.msg);
+	raster_release(out);
+	return -EINVAL;
+}
+
+int png_rows(const unsigned char *buf, size_t len, png_row_sink sink,
+    void *ctx)
+{
+	struct pdec p = { .buf = buf, .len = len, .sink = sink,
+	    .sink_ctx = ctx };
+
+	if (pdec_do(&p) == 0)
+		return 0;
+	return p.stopped ? -ECANCELED : -EINVAL;
 }

@@ -149,8 +149,20 @@ int png_chunk_too_large(const char *msg);
 
 int png_keep(const unsigned char *b, size_t len, struct buf *out,
     int *dropped, int *trailing);
+/* The same pixels (alpha over white) as a smaller PNG when they allow one
+ * (png_lossless.c): palette for at most 256 colours, else 8-bit grey for
+ * grey; nothing for other or 16-bit images. 0 (out empty when none) or
+ * -ENOMEM. */
+int png_lossless(const unsigned char *buf, size_t len, struct buf *out);
 int png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
     struct raster *out, struct buf *icc, char *msg, size_t msgsz);
+/* The same decode at the image's own size, each row (grey or RGB, alpha
+ * over white) passed to sink as it comes; a sink returning < 0 stops it.
+ * 0, -ECANCELED (stopped) or -EINVAL (corrupt). */
+typedef int (*png_row_sink)(void *ctx, int y, int w, int h, int ch,
+    const unsigned char *row);
+int png_rows(const unsigned char *buf, size_t len, png_row_sink sink,
+    void *ctx);
 
 /* Variants (menu.c). */
 #define MENU_MAX_SPECS 15	/* lossy specs on a menu, at most */
@@ -245,6 +257,9 @@ struct page_src {
 	/* a single image's ICC profile, or NULL: its variants carry it
 	 * (read once decode has run) */
 	const struct buf *icc;
+	/* a single image rewritten losslessly, smaller than keep, or NULL:
+	 * offered as "lossless" (rank 99, PNG) */
+	const struct buf *lossless;
 };
 /* Analyses every page, fills dpi/color/status and, as asked by the
  * limits, the menu or one variant into e->out. single: one page whose

@@ -586,6 +586,60 @@ def _(tmp):
             return "no JPEG variants"
 
 
+def certificate(size=(1240, 1754), alpha=False, smooth=True):
+    """A page made on a computer: text, a blue ring, a red line: a few
+    hundred colours antialiased (smooth), four without; with alpha, a
+    transparent margin."""
+    im = Image.new("RGBA", size, (255, 255, 255, 0 if alpha else 255))
+    d = ImageDraw.Draw(im)
+    d.fontmode = "L" if smooth else "1"
+    d.rectangle((60, 60, size[0] - 60, size[1] - 60), fill="white")
+    for i, y in enumerate(range(120, size[1] - 400, 40)):
+        d.text((100, y), "Справка № %d: ребёнок обучается в школе" % i,
+               fill=(0, 0, 0, 255), font=font(26))
+    d.ellipse((800, 1300, 1100, 1600), outline=(30, 60, 200, 255), width=6)
+    d.line((100, 1650, 700, 1650), fill=(200, 20, 20, 255), width=3)
+    return im if alpha else im.convert("RGB")
+
+
+def on_white(im):
+    return Image.alpha_composite(Image.new("RGBA", im.size, "white"),
+                                 im.convert("RGBA")).convert("RGB")
+
+
+@ecase("engine: few-colour PNG: a lossless variant, same pixels, smaller")
+def _(tmp):
+    from PIL import ImageChops
+    for im, mode in ((certificate(), "RGB"), (certificate(alpha=True), "RGB"),
+                     (certificate(smooth=False), "P")):
+        data = save(im, "PNG", compress_level=1, dpi=(150, 150))
+        r, outs, why = menu_is_exact(tmp, data, [])
+        if why:
+            return why
+        v = {vid: (size, rank) for vid, size, rank in r["variants"]}
+        if "lossless" not in v or v["lossless"][1] != 99:
+            return "no lossless variant at rank 99: %s" % r["variants"]
+        if r["where"]["lossless"][1] != "png":
+            return "lossless is %s" % (r["where"]["lossless"],)
+        out = Image.open(io.BytesIO(outs["lossless"]))
+        if out.mode != mode or out.info.get("dpi", (0, 0))[0] < 149:
+            return "lossless is %s with %s dpi" % (out.mode,
+                                                 out.info.get("dpi"))
+        if ImageChops.difference(out.convert("RGB"),
+                                 on_white(im)).getbbox() is not None:
+            return "lossless pixels differ from the original on white"
+        rv, _ = run_filter(tmp, data, ["--variant", "lossless"])
+        if rv["transform"] != "png lossless rewrite":
+            return "transform %r" % rv["transform"]
+    # many colours (a photo) or 16 bits: no lossless variant
+    for data in (save(noisy(certificate(), 8), "PNG"),
+                 save(certificate().convert("L").convert("I").point(
+                     lambda x: x * 257), "PNG")):
+        r, _ = run_filter(tmp, data, ["--menu"])
+        if any(vid == "lossless" for vid, _, _ in r["variants"]):
+            return "a lossless variant of %s" % r["variants"]
+
+
 @ecase("engine: PNG keep drops text chunks and what follows IEND")
 def _(tmp):
     from PIL import PngImagePlugin

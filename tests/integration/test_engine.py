@@ -7,7 +7,7 @@ import io
 import json
 import re
 
-from PIL import Image
+from PIL import Image, ImageChops, ImageDraw
 
 import qujatlib as q
 
@@ -58,6 +58,28 @@ class Engine(q.SpoolTest):
                 self.assertEqual(m.group(3), "c", "a stamped page went grey")
                 self.assertGreater(blue_pixels(img), 50,
                                    "the blue stamp of %s is gone" % e["file"])
+
+    def test_few_colour_png_stays_lossless(self):
+        # A certificate made on a computer, stored uncompressed (as some
+        # portals' export tools do): 26 MB. Its lossless rewrite fits, so
+        # it passes with every pixel as it was, as a PNG.
+        page = Image.new("RGB", (2480, 3508), "white")
+        d = ImageDraw.Draw(page)
+        for i, y in enumerate(range(200, 3200, 50)):
+            d.text((150, y), "Анықтама / Справка %d" % i, fill=(0, 0, 0),
+                   font=q._font(36))
+        d.ellipse((1700, 2700, 2200, 3200), outline=(30, 60, 200), width=8)
+        files = {"cert.png": q._save(page, "PNG", compress_level=0)}
+        self.daemon()
+        self.over_budget("ENG-PNG", files)
+        man, rep, out = self.assertAccepted("ENG-PNG", files, timeout=120)
+        e = rep["files"][0]
+        self.assertEqual(e["variant"], "lossless", e)
+        self.assertEqual(man["documents"][0]["file"], "cert.png")
+        with Image.open(out / "cert.png") as img:
+            self.assertEqual(img.format, "PNG")
+            self.assertIsNone(ImageChops.difference(
+                img.convert("RGB"), page).getbbox(), "pixels changed")
 
     def test_small_bundle_unchanged(self):
         files = {"page.jpg": q.scan_jpeg(dpi=160, seed=3)}
