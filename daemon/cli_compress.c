@@ -55,8 +55,13 @@ print_table(const struct bundle *b)
 		const struct bfile *f = &b->files[i];
 		const struct filter_report *r = &f->job.report;
 		char px[32];
-		snprintf(px, sizeof(px), "%lldx%lld", (long long)r->width,
-		    (long long)r->height);
+		/* a PDF has pages, each with its own images, not one size */
+		if (r->width > 0)
+			snprintf(px, sizeof(px), "%lldx%lld",
+			    (long long)r->width, (long long)r->height);
+		else
+			snprintf(px, sizeof(px), "%lld page%s",
+			    (long long)r->pages, r->pages == 1 ? "" : "s");
 		printf("%-28.28s %11s %5lld %5s %-14.14s %10lld %10lld %7lld\n",
 		    f->out_name ? f->out_name : f->doc->file, px,
 		    (long long)r->dpi, r->color ? "yes" : "no",

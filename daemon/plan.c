@@ -79,3 +79,18 @@ plan_choose(struct plan_file *f, size_t n, int64_t budget)
 	}
 	return 0;
 }
+
+int
+plan_held_back(const struct plan_file *f, size_t n)
+{
+	int worst = 101;
+
+	for (size_t i = 0; i < n; i++)
+		if (f[i].v[f[i].chosen].rank < worst)
+			worst = f[i].v[f[i].chosen].rank;
+	for (size_t i = 0; i < n; i++)
+		if (f[i].partial && f[i].chosen == f[i].n - 1 &&
+		    f[i].v[f[i].chosen].rank > worst)
+			return 1;
+	return 0;
+}

@@ -186,8 +186,8 @@ submit_file(struct bundle *b, struct bfile *f)
 	bfile_submit(f);
 }
 
-/* Some menus stopped at their file's share and nothing fits: ask those
- * files for their whole menu, once. */
+/* Some menus stopped at their file's share, and nothing fits or the plan
+ * was held back by them: ask those files for their whole menu, once. */
 static bool
 ask_full_menus(struct bundle *b)
 {
@@ -263,6 +263,7 @@ bundle_plan(struct bundle *b)
 		keep[i].rank = 100;
 		pf[i].v = r->nvariants ? r->variants : &keep[i];
 		pf[i].n = r->nvariants ? r->nvariants : 1;
+		pf[i].partial = r->menu_partial;
 	}
 	if (plan_choose(pf, b->nfiles, b->conf->max_bundle_bytes) < 0) {
 		if (ask_full_menus(b))
@@ -271,6 +272,10 @@ bundle_plan(struct bundle *b)
 			b->files[i].trim = b->files[i].job.report.nvariants > 1;
 		goto out;	/* nothing legible fits: too_large */
 	}
+	/* a menu cut at its share kept a file above the worst: with the
+	 * whole menus the worst page can be more legible */
+	if (plan_held_back(pf, b->nfiles) && ask_full_menus(b))
+		goto done;
 	apply_plan(b, pf);
 done:
 	free(pf);

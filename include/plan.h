@@ -15,12 +15,19 @@ struct plan_file {
 	const struct report_variant *v;	/* the menu, best first; v[0] keep */
 	int n;				/* entries in v (>= 1) */
 	int chosen;			/* out: index into v */
+	int partial;			/* the menu stopped at the file's
+					 * share: smaller variants exist */
 };
 
 /* Chooses f[i].chosen for every file. Returns 0 when the total fits in
  * budget, -ENOSPC when even the smallest variants do not (every file is
  * then at its smallest). */
 int plan_choose(struct plan_file *f, size_t n, int64_t budget);
+
+/* Whether a chosen plan was held back by a partial menu: a file sits at
+ * the last variant its menu lists, more legible than the worst file, so
+ * with its smaller variants the worst could rise. */
+int plan_held_back(const struct plan_file *f, size_t n);
 
 /* Sum of the chosen variants' bytes. */
 int64_t plan_total(const struct plan_file *f, size_t n);

@@ -1003,6 +1003,57 @@ def _(tmp):
     return None if n == 3 else "%d pages" % n
 
 
+def best_worst(menus, budget):
+    """The highest legibility the least legible file can have within
+    budget, by trying every combination of the full menus."""
+    import itertools
+    best = -1
+    for combo in itertools.product(*menus):
+        if sum(v[1] for v in combo) <= budget:
+            best = max(best, min(v[2] for v in combo))
+    return best
+
+
+@ecase("plan: qujat compress gives the worst page the best legibility the "
+       "full menus allow, even when a share cut a menu short")
+def _(tmp):
+    qujat = os.path.join(BUILD, "qujat")
+    # A PDF already at q75 (shrinks little) beside a q95 JPEG (shrinks a
+    # lot): shares by input bytes cut the JPEG's menu too early.
+    pages = [noisy(a4_page(300, seed=i), 6) for i in range(3)]
+    files = {"doc.pdf": save(pages[0], "PDF", resolution=300.0, quality=75,
+                             save_all=True, append_images=pages[1:]),
+             "scan.jpg": save(noisy(a4_page(300, seed=7), 6), "JPEG",
+                              quality=95)}
+    menus = []
+    for name, data in files.items():
+        open(os.path.join(tmp, name), "wb").write(data)
+        r, _ = run_filter(tmp, data, ["--menu"])
+        menus.append(r["variants"])
+    total = sum(len(d) for d in files.values())
+    env = dict(os.environ)
+    env.setdefault("QUJAT_CONF", os.path.join(ROOT, "conf", "qujat.conf"))
+    for share in (0.2, 0.25, 0.3, 0.4):
+        budget = int(total * share)
+        want = best_worst(menus, budget)
+        out = os.path.join(tmp, "plan%d" % budget)
+        p = subprocess.run([qujat, "compress"] +
+                           [os.path.join(tmp, n) for n in files] +
+                           ["-o", out, "--budget", str(budget), "--json"],
+                           capture_output=True, text=True, timeout=300,
+                           env=env)
+        rep = json.loads(p.stdout)
+        if want < 0:
+            if rep["decision"] == "accepted":
+                return "budget %d: accepted, nothing fits" % budget
+            continue
+        got = min(f["legibility"] for f in rep["files"])
+        if rep["bytes_out"] > budget or got != want:
+            return "budget %d: worst %d (best %d), %d bytes: %s" % (
+                budget, got, want, rep["bytes_out"],
+                [(f["file"], f["variant"]) for f in rep["files"]])
+
+
 # ---- the menu in fd 3 (report.h: OFFSET, EXT, --target) ----
 
 def target_stops_menu(tmp, data):

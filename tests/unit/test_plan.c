@@ -23,7 +23,7 @@ static const struct report_variant fixed[] = { V(800000, 100) };
 static void
 test_fits_without_change(void **state)
 {
-	struct plan_file f[] = { { fixed, 1, 9 }, { mid, 4, 9 } };
+	struct plan_file f[] = { { fixed, 1, 9, 0 }, { mid, 4, 9, 0 } };
 
 	(void)state;
 	assert_int_equal(plan_choose(f, 2, 5000000), 0);
@@ -34,7 +34,7 @@ test_fits_without_change(void **state)
 static void
 test_balances_worst_page(void **state)
 {
-	struct plan_file f[] = { { big, 5, 0 }, { mid, 4, 0 } };
+	struct plan_file f[] = { { big, 5, 0, 0 }, { mid, 4, 0, 0 } };
 	int64_t total;
 
 	(void)state;
@@ -53,7 +53,7 @@ test_steps_back_up(void **state)
 {
 	/* 4.0+2.5 = 6.5 MB; budget 5.6 MB: stepping big to 80 (1.5 MB)
 	 * leaves room for mid to stay at 100. */
-	struct plan_file f[] = { { big, 5, 0 }, { mid, 4, 0 } };
+	struct plan_file f[] = { { big, 5, 0, 0 }, { mid, 4, 0, 0 } };
 
 	(void)state;
 	assert_int_equal(plan_choose(f, 2, 5600000), 0);
@@ -64,7 +64,7 @@ test_steps_back_up(void **state)
 static void
 test_cannot_fit(void **state)
 {
-	struct plan_file f[] = { { big, 5, 0 }, { fixed, 1, 0 } };
+	struct plan_file f[] = { { big, 5, 0, 0 }, { fixed, 1, 0, 0 } };
 
 	(void)state;
 	assert_int_equal(plan_choose(f, 2, 1000000), -ENOSPC);
@@ -89,6 +89,30 @@ test_many_files(void **state)
 		    f[0].chosen - f[i].chosen <= 1);
 }
 
+static void
+test_held_back_by_partial_menu(void **state)
+{
+	/* mid's menu stopped at its share (1 MB, rank 80): the planner steps
+	 * big down to 60 while mid stays at 80. With mid's whole menu both
+	 * could meet higher: the plan says it was held back. */
+	struct plan_file f[] = { { big, 5, 0, 0 }, { mid, 2, 0, 1 } };
+
+	(void)state;
+	assert_int_equal(plan_choose(f, 2, 2300000), 0);
+	assert_int_equal(big[f[0].chosen].rank, 60);
+	assert_int_equal(f[1].chosen, 1);
+	assert_true(plan_held_back(f, 2));
+	f[1].partial = 0;	/* the whole menu: nothing more to ask */
+	assert_false(plan_held_back(f, 2));
+	/* at its last variant but no more legible than the worst */
+	f[1].partial = 1;
+	f[0].chosen = 1;
+	assert_false(plan_held_back(f, 2));
+	/* not at its last variant */
+	f[0].chosen = 2, f[1].chosen = 0;
+	assert_false(plan_held_back(f, 2));
+}
+
 int
 main(void)
 {
@@ -98,6 +122,7 @@ main(void)
 		cmocka_unit_test(test_steps_back_up),
 		cmocka_unit_test(test_cannot_fit),
 		cmocka_unit_test(test_many_files),
+		cmocka_unit_test(test_held_back_by_partial_menu),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
