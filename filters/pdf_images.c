@@ -2,10 +2,12 @@
  * pdf_images.c: a PDF's page images, re-encoded. Every image a page
  * draws is classified from its dictionary: 8-bit DeviceGray, DeviceRGB
  * or ICCBased (N 1 or 3), without masks or /Decode, stored as DCT or
- * with lossless filters, is decoded once at the policy's top resolution
+ * with lossless filters, or Indexed over one of those (2 to 8 bits,
+ * lossless filters; expanded through its lookup table, re-encoded in the
+ * base colour space), is decoded once at the policy's top resolution
  * (from its placed size), judged (colour.c) and encoded as a JPEG per
- * spec; anything else (CMYK, Indexed, bilevel, 16-bit, JPX, JBIG2,
- * CCITT, masked) is left exactly as it is. Then each spec's document is
+ * spec; anything else (CMYK, bilevel, 16-bit, JPX, JBIG2, CCITT, masked)
+ * is left exactly as it is. Then each spec's document is
  * written by QPDF with the smaller images swapped in.
  * SECURITY: decodes uploaded image streams. Pixel counts and decoded
  * sizes are checked against --max-pixels and --max-stream-bytes from the
@@ -65,6 +67,60 @@ static int cs_components(qpdf_data q, qpdf_oh cs)
 	qpdf_oh_release(q, icc);
 	qpdf_oh_release(q, kind);
 	return n == 1 || n == 3 ? (int)n : 0;
+}
+
+/* An Indexed lookup table (a string, or a stream read within a small
+ * limit) into im->lut: 0 when it holds hival + 1 colours of n bytes. */
+static int read_lut(struct pdf_job *j, struct pdf_img *im, qpdf_oh lookup)
+{
+	size_t need = (size_t)(im->hival + 1) * (size_t)im->n, len = 0;
+	struct buf b = { 0 };
+	const char *p = NULL;
+	int rc = -EINVAL;
+
+	if (qpdf_oh_is_string(j->q, lookup))
+		p = qpdf_oh_get_binary_string_value(j->q, lookup, &len);
+	else if (qpdf_oh_is_stream(j->q, lookup) &&
+	    pdf_stream_decode(j->q, lookup, sizeof im->lut, 0, &b) == 0)
+		p = (const char *)b.p, len = b.len;
+	if (p != NULL && len >= need) {
+		memcpy(im->lut, p, need);
+		rc = 0;
+	}
+	buf_release(&b);
+	return rc;
+}
+
+/* [/Indexed base hival lookup] over a base we re-encode: fills im's n,
+ * hival and lut; 0, or -1 for any other colour space. The image's
+ * pixels are then the base's colours, re-encoded in the base. */
+static int indexed(struct pdf_job *j, struct pdf_img *im, qpdf_oh cs)
+{
+	qpdf_data q = j->q;
+	qpdf_oh kind, base, hi, lookup;
+	long long hival = -1;
+	int rc = -1;
+
+	if (!qpdf_oh_is_array(q, cs) || qpdf_oh_get_array_n_items(q, cs) != 4)
+		return -1;
+	kind = qpdf_oh_get_array_item(q, cs, 0);
+	base = qpdf_oh_get_array_item(q, cs, 1);
+	hi = qpdf_oh_get_array_item(q, cs, 2);
+	lookup = qpdf_oh_get_array_item(q, cs, 3);
+	if (qpdf_oh_is_integer(q, hi))
+		qpdf_oh_get_value_as_longlong(q, hi, &hival);
+	if ((qpdf_oh_is_name_and_equals(q, kind, "/Indexed") ||
+	    qpdf_oh_is_name_and_equals(q, kind, "/I")) &&
+	    hival >= 0 && hival <= 255 &&
+	    (im->n = cs_components(q, base)) != 0) {
+		im->hival = (int)hival;
+		rc = read_lut(j, im, lookup);
+	}
+	qpdf_oh_release(q, lookup);
+	qpdf_oh_release(q, hi);
+	qpdf_oh_release(q, base);
+	qpdf_oh_release(q, kind);
+	return rc;
 }
 
 /* The filters: 1 for a lone DCTDecode, 0 for lossless filters QPDF
@@ -127,9 +183,16 @@ static void classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
 	im->w = w > 0 && w <= 65500 ? (int)w : 0;
 	im->h = h > 0 && h <= 65500 ? (int)h : 0;
 	im->n = cs_components(q, cs);
+	im->hival = -1;
+	im->bpc = (int)bpc;
 	im->dct = kind == 1;
 	im->stored = len > 0 ? (size_t)len : 0;
 	qpdf_oh_get_value_as_bool(q, mask, &stencil);
+	/* an Indexed image stored losslessly, 2 to 8 bits an index (with 1
+	 * bit it is bilevel: crisp as it is, and small) */
+	if (im->n == 0 && kind == 0 && (bpc == 2 || bpc == 4 || bpc == 8) &&
+	    indexed(j, im, cs) == 0)
+		bpc = 8;	/* expanded to the base's 8-bit samples */
 	im->ok = im->w && im->h && im->n && bpc == 8 && kind >= 0 &&
 	    im->stored && !stencil &&
 	    !has_key(q, dict, "/SMask") && !has_key(q, dict, "/Mask") &&
@@ -321,13 +384,41 @@ static int decode_dct(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 	return rc;
 }
 
+/* An Indexed image's rows of packed indexes (bpc bits, rows padded to a
+ * byte) turned into the base's samples through the lookup table; an
+ * index past hival takes hival's colour (PDF 1.7, 8.6.6.3). */
+static int expand_indexed(const struct pdf_img *im, const unsigned char *src,
+    struct raster *out)
+{
+	size_t stride = ((size_t)im->w * (size_t)im->bpc + 7) / 8;
+	unsigned mask = (1u << im->bpc) - 1, v;
+	unsigned char *d;
+	int rc;
+
+	if ((rc = raster_init(out, im->w, im->h, im->n)) < 0)
+		return rc;
+	d = out->px;
+	for (int y = 0; y < im->h; y++, src += stride)
+		for (int x = 0; x < im->w; x++, d += im->n) {
+			size_t bit = (size_t)x * (size_t)im->bpc;
+			v = (unsigned)(src[bit / 8] >> (8 - im->bpc -
+			    (int)(bit % 8))) & mask;
+			v = v > (unsigned)im->hival ? (unsigned)im->hival : v;
+			memcpy(d, im->lut + v * (unsigned)im->n,
+			    (size_t)im->n);
+		}
+	return 0;
+}
+
 /* Lossless filters (predictors included), decoded within
  * --max-stream-bytes (pdf_stream.c); the data must hold every pixel the
  * dictionary claims. */
 static int decode_plain(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
     int tw, int th, struct raster *top)
 {
-	size_t need = (size_t)im->w * (size_t)im->h * (size_t)im->n;
+	size_t need = im->hival >= 0 ? ((size_t)im->w * (size_t)im->bpc +
+	    7) / 8 * (size_t)im->h : (size_t)im->w * (size_t)im->h *
+	    (size_t)im->n;
 	struct buf data = { 0 };
 	struct raster full;
 	int rc;
@@ -338,8 +429,14 @@ static int decode_plain(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 		buf_release(&data);
 		return rc == -ENOMEM ? rc : -EINVAL;
 	}
-	full = (struct raster){ .w = im->w, .h = im->h, .ch = im->n,
-	    .px = data.p };
+	if (im->hival >= 0) {
+		rc = expand_indexed(im, data.p, &full);
+		buf_release(&data);
+		if (rc < 0)
+			return rc;
+	} else
+		full = (struct raster){ .w = im->w, .h = im->h, .ch = im->n,
+		    .px = data.p };
 	if (tw == im->w && th == im->h) {
 		*top = full;
 		return 0;
@@ -481,6 +578,17 @@ static void set_int(qpdf_data q, qpdf_oh dict, const char *key, int v)
 	qpdf_oh_release(q, n);
 }
 
+/* An Indexed image re-encoded in its base colour space says so. */
+static void set_base_space(qpdf_data q, qpdf_oh dict)
+{
+	qpdf_oh cs = qpdf_oh_get_key(q, dict, "/ColorSpace");
+	qpdf_oh base = qpdf_oh_get_array_item(q, cs, 1);
+
+	qpdf_oh_replace_key(q, dict, "/ColorSpace", base);
+	qpdf_oh_release(q, base);
+	qpdf_oh_release(q, cs);
+}
+
 /* The image's stream becomes the JPEG; the dictionary says what it is. */
 static void swap_in(qpdf_data q, const struct pdf_img *im,
     const struct pdf_enc *en)
@@ -500,7 +608,8 @@ static void swap_in(qpdf_data q, const struct pdf_img *im,
 		grey = qpdf_oh_new_name(q, "/DeviceGray");
 		qpdf_oh_replace_key(q, dict, "/ColorSpace", grey);
 		qpdf_oh_release(q, grey);
-	}
+	} else if (im->hival >= 0)
+		set_base_space(q, dict);
 	qpdf_oh_release(q, dict);
 	qpdf_oh_release(q, nul);
 	qpdf_oh_release(q, f);

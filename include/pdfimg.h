@@ -86,8 +86,12 @@ struct pdf_enc {
 
 struct pdf_img {
 	int obj, gen;
-	int w, h, n;		/* pixels and components (dictionary) */
+	int w, h, n;		/* pixels and components (dictionary; an
+				 * Indexed image's base colour space's) */
 	int ok;			/* can be re-encoded correctly */
+	int bpc;		/* bits per sample: 8, or 1-8 when indexed */
+	int hival;		/* Indexed: the highest index, else -1 */
+	unsigned char lut[256 * 3];	/* Indexed: hival + 1 base colours */
 	int dct;		/* a plain DCTDecode stream */
 	size_t stored;		/* the stream's stored length */
 	double dpi;		/* pixels over the placed size */

@@ -900,6 +900,88 @@ def _(tmp):
         return "unsigned twin: %s" % r["variants"]
 
 
+def pdf_indexed(im, bits, base=b"/DeviceRGB", hival=None):
+    """An Indexed image XObject over base: im quantised to 2**bits colours
+    (grey levels for /DeviceGray), the lookup as a hex string, the indexes
+    packed bits to a sample, Flate."""
+    n = 1 << bits
+    grey = base == b"/DeviceGray"
+    q = (im.convert("L") if grey else im).quantize(n)
+    pal = q.getpalette()[:3 * n]
+    lut = bytes(pal[0::3]) if grey else bytes(pal)   # grey: R = G = B
+    idx = q.tobytes()
+    rows = []
+    for y in range(q.size[1]):
+        row = idx[y * q.size[0]:(y + 1) * q.size[0]]
+        acc, out = 0, bytearray()
+        for x, v in enumerate(row):
+            acc = (acc << bits) | min(v, n - 1)
+            if (x + 1) * bits % 8 == 0:
+                out.append(acc & 0xFF)
+                acc = 0
+        if q.size[0] * bits % 8:
+            out.append((acc << (8 - q.size[0] * bits % 8)) & 0xFF)
+        rows.append(bytes(out))
+    hv = n - 1 if hival is None else hival
+    d = b"/Type /XObject /Subtype /Image /Width %d /Height %d " \
+        b"/ColorSpace [/Indexed %s %d <%s>] /BitsPerComponent %d " \
+        b"/Filter /FlateDecode" % (q.size[0], q.size[1], base, hv,
+                                   lut[:(hv + 1) * (1 if grey else 3)]
+                                   .hex().encode(), bits)
+    return pdf_stream(d, zlib.compress(b"".join(rows))), q.convert("RGB")
+
+
+@ecase("pdf: Indexed scans (8-bit RGB, 4-bit grey) are re-encoded in their "
+       "base colours; out-of-range indexes clamp")
+def _(tmp):
+    page = noisy(a4_page(300), 6)
+    rgb8, want8 = pdf_indexed(page, 8)
+    grey4, want4 = pdf_indexed(page, 4, b"/DeviceGray")
+    # 4 bits, hival 7, stored without a filter (large, so worth
+    # re-encoding): the left half index 3, the right half 12, which takes
+    # colour 7 (yellow), not 0 (blue)
+    lut = b"".join(bytes((i * 36, i * 36, 255 - i * 36)) for i in range(8))
+    clamp = pdf_stream(b"/Type /XObject /Subtype /Image /Width 1240 "
+                       b"/Height 1754 /ColorSpace [/Indexed /DeviceRGB 7 "
+                       b"<%s>] /BitsPerComponent 4" % lut.hex().encode(),
+                       bytes([0x33] * 310 + [0xCC] * 310) * 1754)
+    full = b"q 595.28 0 0 841.89 0 0 cm /%s Do Q\n"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Count 3 /Kids [3 0 R 4 0 R 5 0 R] >>"]
+    names = [b"A", b"B", b"C"]
+    for i, n in enumerate(names):
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 "
+                    b"841.89] /Resources << /XObject << /%s %d 0 R >> >> "
+                    b"/Contents %d 0 R >>" % (n, 6 + i, 9 + i))
+    objs += [rgb8, grey4, clamp] + [pdf_stream(b"", full % n) for n in names]
+    pdf = pdf_build(objs)
+    r, outs, why = menu_is_exact(tmp, pdf, [])
+    if why:
+        return why
+    top = [v for v, _, _ in r["variants"] if v.startswith("d200")]
+    if not top or top[0] not in outs:
+        return "no 200 dpi variant: %s" % r["variants"]
+    top = top[0]
+    rows = pdf_images_of(tmp, outs[top])
+    if [(c[1], c[4], c[5]) for c in rows] != [
+            ("image", "rgb", "jpeg"), ("image", "gray", "jpeg"),
+            ("image", "rgb", "jpeg")]:
+        return "images %s" % rows
+    before, after = pdf_render(tmp, pdf, 50), pdf_render(tmp, outs[top], 50)
+    for i, (a, b) in enumerate(zip(before, after)):
+        d = mean_diff(a, b)
+        if d > 3:
+            return "page %d differs by %.1f after re-encoding" % (i + 1, d)
+    # the renderer's view of page A is what the palette says
+    if mean_diff(before[0], want8.resize(before[0].size)) > 3:
+        return "the test's own page A is not what it drew"
+    w, h = after[2].size
+    right = after[2].crop((w * 3 // 4 - 5, h // 2 - 5, w * 3 // 4 + 5,
+                           h // 2 + 5)).resize((1, 1), Image.BOX).getpixel((0, 0))
+    if abs(right[0] - 252) > 12 or right[2] > 20:
+        return "page C's clamped half is %s, not colour 7" % (right,)
+
+
 @ecase("pdf: images with /SMask, CMYK, 1-bit and 16-bit left as they are")
 def _(tmp):
     rgb = noisy(a4_page(200), 6)

@@ -120,6 +120,28 @@ def text_pdf(flate=False):
     ])
 
 
+def indexed_pdf():
+    """A page drawn by one 4-bit Indexed image (8 colours, hival 7) that
+    covers it at 384 dpi: the engine expands and re-encodes it."""
+    lut = b"".join(bytes((i * 36, 255 - i * 36, 128)) for i in range(8))
+    lut = lut.hex().encode()
+    data = zlib.compress(bytes((x // 8 + y // 16) % 8 << 4 | (x + y) // 4 % 8
+                               for y in range(256) for x in range(128)))
+    content = b"q 48 0 0 48 0 0 cm /Im Do Q\n"
+    return pdf_by_hand([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 48 48] "
+        b"/Resources << /XObject << /Im 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /XObject /Subtype /Image /Width 256 /Height 256 "
+        b"/ColorSpace [/Indexed /DeviceRGB 7 <" + lut + b">] "
+        b"/BitsPerComponent 4 /Filter /FlateDecode /Length %d >>\nstream\n"
+        % len(data) + data + b"\nendstream",
+        b"<< /Length %d >>\nstream\n" % len(content) + content +
+        b"\nendstream",
+    ])
+
+
 def qpdf(src, *args):
     if not shutil.which("qpdf"):
         return None
@@ -139,6 +161,7 @@ def pdfs():
         "flate.pdf": text_pdf(flate=True),
         "image.pdf": save(picture(), "PDF"),
         "pages.pdf": two,
+        "indexed.pdf": indexed_pdf(),
     }
     for name, args in (("objstm.pdf", ["--object-streams=generate"]),
                        ("linear.pdf", ["--linearize"]),
