@@ -31,6 +31,7 @@ struct jdec {
 	const unsigned char *buf;
 	size_t len;
 	int tw, th;
+	int raw_cmyk;		/* CMYK kept as 4 channels, as stored */
 	struct raster *out;
 	struct resampler *rs;
 	unsigned char *row, *rgb;
@@ -119,7 +120,7 @@ static int jdec_setup(struct jdec *j)
 {
 	int cmyk = j->d.jpeg_color_space == JCS_CMYK ||
 	    j->d.jpeg_color_space == JCS_YCCK;
-	int ch = j->d.num_components == 1 ? 1 : 3;
+	int ch = j->d.num_components == 1 ? 1 : cmyk && j->raw_cmyk ? 4 : 3;
 
 	j->d.out_color_space = ch == 1 ? JCS_GRAYSCALE : cmyk ? JCS_CMYK :
 	    JCS_RGB;
@@ -150,7 +151,7 @@ static int jdec_rows(void *arg)
 	while (j->d.output_scanline < j->d.output_height) {
 		if (jpeg_read_scanlines(&j->d, rows, 1) != 1 || j->damaged)
 			return -1;
-		if (j->d.out_color_space == JCS_CMYK) {
+		if (j->d.out_color_space == JCS_CMYK && j->out->ch == 3) {
 			cmyk_to_rgb(j->row, j->rgb, (int)j->d.output_width,
 			    j->d.saw_Adobe_marker);
 			resampler_row(j->rs, j->rgb);
@@ -176,6 +177,8 @@ int jpeg_read_head(const unsigned char *buf, size_t len,
 		head->comps = j.d.num_components;
 		head->cmyk = j.d.jpeg_color_space == JCS_CMYK ||
 		    j.d.jpeg_color_space == JCS_YCCK;
+		head->ycck = j.d.jpeg_color_space == JCS_YCCK;
+		head->adobe = j.d.saw_Adobe_marker;
 	} else
 		snprintf(msg, msgsz, "%s", j.err.msg);
 	jpeg_destroy_decompress(&j.d);
@@ -210,30 +213,46 @@ int jpeg_read_icc(const unsigned char *buf, size_t len, struct buf *icc)
 	return rc;
 }
 
+static int decode_to(struct jdec *j, uint64_t memory_mb, char *msg,
+    size_t msgsz)
+{
+	int rc;
+
+	*j->out = (struct raster){ 0 };
+	j->d.err = jerr_init(&j->err);
+	j->err.pub.emit_message = jdec_emit;
+	jpeg_create_decompress(&j->d);
+	j->d.mem->max_memory_to_use = (long)(memory_mb << 19);
+	j->progress.progress_monitor = jdec_progress;
+	j->d.progress = &j->progress;
+	rc = jerr_guard(&j->err, jdec_head, j);
+	if (rc == 0)
+		rc = jerr_guard(&j->err, jdec_rows, j);
+	if (rc < 0) {
+		snprintf(msg, msgsz, "jpeg: %s", j->err.msg);
+		raster_release(j->out);
+	}
+	jpeg_destroy_decompress(&j->d);
+	resampler_free(j->rs);
+	free(j->row);
+	free(j->rgb);
+	return rc < 0 ? -EINVAL : 0;
+}
+
 int jpeg_decode_to(const unsigned char *buf, size_t len, int tw, int th,
     uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz)
 {
 	struct jdec j = { .buf = buf, .len = len, .tw = tw, .th = th,
 	    .out = out };
-	int rc;
 
-	*out = (struct raster){ 0 };
-	j.d.err = jerr_init(&j.err);
-	j.err.pub.emit_message = jdec_emit;
-	jpeg_create_decompress(&j.d);
-	j.d.mem->max_memory_to_use = (long)(memory_mb << 19);
-	j.progress.progress_monitor = jdec_progress;
-	j.d.progress = &j.progress;
-	rc = jerr_guard(&j.err, jdec_head, &j);
-	if (rc == 0)
-		rc = jerr_guard(&j.err, jdec_rows, &j);
-	if (rc < 0) {
-		snprintf(msg, msgsz, "jpeg: %s", j.err.msg);
-		raster_release(out);
-	}
-	jpeg_destroy_decompress(&j.d);
-	resampler_free(j.rs);
-	free(j.row);
-	free(j.rgb);
-	return rc < 0 ? -EINVAL : 0;
+	return decode_to(&j, memory_mb, msg, msgsz);
+}
+
+int jpeg_decode_raw_to(const unsigned char *buf, size_t len, int tw,
+    int th, uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz)
+{
+	struct jdec j = { .buf = buf, .len = len, .tw = tw, .th = th,
+	    .out = out, .raw_cmyk = 1 };
+
+	return decode_to(&j, memory_mb, msg, msgsz);
 }

@@ -1,8 +1,8 @@
 /*
- * jpeg_enc.c: encodes a grey or RGB raster as a baseline JPEG in memory,
- * with optimised Huffman tables (smaller at no cost in quality) unless the
- * caller wants speed, and, for colour, the chroma sampling it chose. Deterministic: the same
- * raster and options give the same bytes.
+ * jpeg_enc.c: encodes a grey, RGB or CMYK raster as a baseline JPEG in
+ * memory, with optimised Huffman tables (smaller at no cost in quality)
+ * unless the caller wants speed, and, for colour, the chroma sampling it
+ * chose. Deterministic: the same raster and options give the same bytes.
  * SECURITY: encodes decoded pixels; no uploaded bytes are parsed here
  * (an EXIF payload passed in is copied, an ICC profile's header is
  * checked against the pixels, then copied).
@@ -33,7 +33,8 @@ static int icc_fits(const unsigned char *icc, size_t len, int ch)
 	if (icc == NULL || len < 128 || len > 255 * 65519u ||
 	    memcmp(icc + 36, "acsp", 4) != 0)
 		return 0;
-	return memcmp(icc + 16, ch == 1 ? "GRAY" : "RGB ", 4) == 0;
+	return memcmp(icc + 16, ch == 1 ? "GRAY" : ch == 4 ? "CMYK" : "RGB ",
+	    4) == 0;
 }
 
 static void jenc_params(struct jenc *j)
@@ -43,13 +44,16 @@ static void jenc_params(struct jenc *j)
 	c->image_width = (JDIMENSION)j->r->w;
 	c->image_height = (JDIMENSION)j->r->h;
 	c->input_components = j->r->ch;
-	c->in_color_space = j->r->ch == 1 ? JCS_GRAYSCALE : JCS_RGB;
+	c->in_color_space = j->r->ch == 1 ? JCS_GRAYSCALE : j->r->ch == 4 ?
+	    JCS_CMYK : JCS_RGB;
 	jpeg_set_defaults(c);
+	if (j->r->ch == 4)
+		jpeg_set_colorspace(c, j->o->ycck ? JCS_YCCK : JCS_CMYK);
 	jpeg_set_quality(c, j->o->quality, TRUE);
 	c->optimize_coding = !j->o->fast;
 	c->dct_method = JDCT_ISLOW;
-	if (j->r->ch == 3 && !j->o->subsample)
-		for (int i = 0; i < 3; i++)
+	if (j->r->ch > 1 && !j->o->subsample)
+		for (int i = 0; i < c->num_components; i++)
 			c->comp_info[i].h_samp_factor =
 			    c->comp_info[i].v_samp_factor = 1;
 }

@@ -6,8 +6,9 @@
  * lossless filters; expanded through its lookup table, re-encoded in the
  * base colour space), is decoded once at the policy's top resolution
  * (from its placed size), judged (colour.c) and encoded as a JPEG per
- * spec; anything else (CMYK, bilevel, 16-bit, JPX, JBIG2, CCITT, masked)
- * is left exactly as it is. Then each spec's document is
+ * spec; CMYK only when stored as DCT with an Adobe marker (re-encoded
+ * as CMYK the same way); anything else (other CMYK, bilevel, 16-bit,
+ * JPX, JBIG2, CCITT, masked) is left exactly as it is. Then each spec's document is
  * written by QPDF with the smaller images swapped in.
  * SECURITY: decodes uploaded image streams. Pixel counts and decoded
  * sizes are checked against --max-pixels and --max-stream-bytes from the
@@ -45,7 +46,7 @@ static int has_key(qpdf_data q, qpdf_oh dict, const char *key)
 	return r;
 }
 
-/* Components of a colour space we re-encode: 1 or 3, else 0. */
+/* Components of a colour space we re-encode: 1, 3 or 4, else 0. */
 static int cs_components(qpdf_data q, qpdf_oh cs)
 {
 	qpdf_oh kind, icc, dict;
@@ -55,6 +56,8 @@ static int cs_components(qpdf_data q, qpdf_oh cs)
 		return 1;
 	if (qpdf_oh_is_name_and_equals(q, cs, "/DeviceRGB"))
 		return 3;
+	if (qpdf_oh_is_name_and_equals(q, cs, "/DeviceCMYK"))
+		return 4;
 	if (!qpdf_oh_is_array(q, cs) || qpdf_oh_get_array_n_items(q, cs) != 2)
 		return 0;
 	kind = qpdf_oh_get_array_item(q, cs, 0);
@@ -66,7 +69,7 @@ static int cs_components(qpdf_data q, qpdf_oh cs)
 	qpdf_oh_release(q, dict);
 	qpdf_oh_release(q, icc);
 	qpdf_oh_release(q, kind);
-	return n == 1 || n == 3 ? (int)n : 0;
+	return n == 1 || n == 3 || n == 4 ? (int)n : 0;
 }
 
 /* An Indexed lookup table (a string, or a stream read within a small
@@ -112,7 +115,7 @@ static int indexed(struct pdf_job *j, struct pdf_img *im, qpdf_oh cs)
 	if ((qpdf_oh_is_name_and_equals(q, kind, "/Indexed") ||
 	    qpdf_oh_is_name_and_equals(q, kind, "/I")) &&
 	    hival >= 0 && hival <= 255 &&
-	    (im->n = cs_components(q, base)) != 0) {
+	    ((im->n = cs_components(q, base)) == 1 || im->n == 3)) {
 		im->hival = (int)hival;
 		rc = read_lut(j, im, lookup);
 	}
@@ -193,10 +196,16 @@ static void classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
 	if (im->n == 0 && kind == 0 && (bpc == 2 || bpc == 4 || bpc == 8) &&
 	    indexed(j, im, cs) == 0)
 		bpc = 8;	/* expanded to the base's 8-bit samples */
+	/* CMYK only as a DCT stream, re-encoded as it is stored (see
+	 * decode_dct): raw CMYK would need a convention of our own. Its
+	 * samples are kept as they are, so a /Decode (Adobe's inverted CMYK
+	 * is often [1 0 1 0 1 0 1 0]) still applies to them unchanged. */
 	im->ok = im->w && im->h && im->n && bpc == 8 && kind >= 0 &&
+	    (im->n != 4 || im->dct) &&
 	    im->stored && !stencil &&
 	    !has_key(q, dict, "/SMask") && !has_key(q, dict, "/Mask") &&
-	    !has_key(q, dict, "/Decode") && !has_key(q, dict, "/SMaskInData") &&
+	    (im->n == 4 || !has_key(q, dict, "/Decode")) &&
+	    !has_key(q, dict, "/SMaskInData") &&
 	    !(im->dct && dct_odd(q, dict)) &&
 	    !filter_too_many_pixels((uint64_t)im->w, (uint64_t)im->h, lim) &&
 	    (uint64_t)im->w * (uint64_t)im->h * (uint64_t)im->n <=
@@ -363,7 +372,11 @@ static void img_dims(const struct pdf_img *im, int level, int *tw, int *th)
 }
 
 /* A lone DCT stream: libjpeg decodes it straight to tw x th (DCT-domain
- * scaling first), when its header agrees with the dictionary. */
+ * scaling first), when its header agrees with the dictionary. CMYK stays
+ * CMYK exactly as stored, and only with an Adobe marker: the re-encode
+ * then carries the same marker and transform (CMYK or YCCK), so every
+ * viewer reads it as it read the original, whatever it assumes about
+ * Adobe's inverted CMYK. */
 static int decode_dct(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
     int tw, int th, struct raster *top)
 {
@@ -376,10 +389,12 @@ static int decode_dct(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 	if (!(qpdf_oh_get_stream_data(j->q, obj, qpdf_dl_none, NULL, &data,
 	    &len) & QPDF_ERRORS) &&
 	    jpeg_read_head(data, len, &head, msg, sizeof msg) == 0 &&
-	    head.comps == im->n && !head.cmyk && head.w == im->w &&
-	    head.h == im->h)
-		rc = jpeg_decode_to(data, len, tw, th, j->in->lim->memory_mb,
-		    top, msg, sizeof msg);
+	    head.comps == im->n && head.w == im->w && head.h == im->h &&
+	    head.cmyk == (im->n == 4) && (!head.cmyk || head.adobe)) {
+		im->ycck = head.ycck;
+		rc = jpeg_decode_raw_to(data, len, tw, th,
+		    j->in->lim->memory_mb, top, msg, sizeof msg);
+	}
 	free(data);
 	return rc;
 }
@@ -455,7 +470,7 @@ static int encode_spec(struct pdf_job *j, struct pdf_img *im,
 {
 	const struct vspec *sp = &j->specs[s];
 	struct jpeg_enc_opts o = { .quality = sp->quality, .subsample = 0,
-	    .fast = 1 };
+	    .fast = 1, .ycck = im->ycck };
 	const struct raster *use;
 	struct buf b = { 0 };
 	int tw, th, rc;
@@ -525,7 +540,12 @@ static int process(struct pdf_job *j, struct pdf_img *im)
 		im->ok = 0;
 		return rc == -ENOMEM ? rc : 0;
 	}
-	page_analyse(&top, &im->look);
+	/* CMYK is not judged (its ink is not the colours colour.c reads):
+	 * kept in colour, never blank */
+	if (top.ch == 4)
+		im->look = (struct page_look){ .colour = 1 };
+	else
+		page_analyse(&top, &im->look);
 	im->analysed = 1;
 	j->colour |= im->look.colour;
 	if (top.ch == 3 && (!im->look.colour ||

@@ -80,8 +80,10 @@ struct jpeg_enc_opts {
 	size_t exiflen;
 	int fast;		/* libjpeg's standard Huffman tables: one pass,
 				 * 2.5-3x faster, 5-10% larger, same pixels */
+	int ycck;		/* CMYK pixels (ch 4) stored as YCCK, else as
+				 * CMYK; both with libjpeg's Adobe marker */
 };
-/* Encodes r (grey or RGB) as a baseline JPEG, with optimised Huffman
+/* Encodes r (grey, RGB or CMYK) as a baseline JPEG, with optimised Huffman
  * tables unless o->fast, into out (appended). 0, or -EIO with a libjpeg
  * failure. */
 int jpeg_encode(const struct raster *r, const struct jpeg_enc_opts *o,
@@ -91,6 +93,8 @@ int jpeg_encode(const struct raster *r, const struct jpeg_enc_opts *o,
 struct jpeg_head {
 	int w, h, comps;
 	int cmyk;		/* CMYK or YCCK: converted to RGB here */
+	int ycck;		/* stored as YCCK (Adobe transform 2) */
+	int adobe;		/* an Adobe marker says how it is stored */
 };
 int jpeg_read_head(const unsigned char *buf, size_t len,
     struct jpeg_head *head, char *msg, size_t msgsz);
@@ -106,6 +110,11 @@ int jpeg_read_icc(const unsigned char *buf, size_t len, struct buf *icc);
  * corrupt. */
 int jpeg_decode_to(const unsigned char *buf, size_t len, int tw, int th,
     uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz);
+/* The same, but CMYK and YCCK come out as 4 channels of CMYK exactly as
+ * stored (no inversion: what a PDF's DCTDecode filter gives), for a
+ * re-encode with the same convention (jpeg_enc_opts.ycck). */
+int jpeg_decode_raw_to(const unsigned char *buf, size_t len, int tw,
+    int th, uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz);
 
 /* EXIF (exif.c), inside an APP1 payload that starts "Exif\0\0". */
 struct exif_scrub {

@@ -982,7 +982,7 @@ def _(tmp):
         return "page C's clamped half is %s, not colour 7" % (right,)
 
 
-@ecase("pdf: images with /SMask, CMYK, 1-bit and 16-bit left as they are")
+@ecase("pdf: images with /SMask, Flate CMYK, 1-bit and 16-bit left as they are")
 def _(tmp):
     rgb = noisy(a4_page(200), 6)
     mask = Image.new("L", rgb.size, 255)
@@ -1010,7 +1010,8 @@ def _(tmp):
                      b"/Filter /FlateDecode",
                      zlib.compress(g16.tobytes() * 2))
     objs += [pdf_image(rgb, jpeg=False, extra=b"/SMask 18 0 R"),
-             pdf_image(cmyk, extra=b"/Decode [1 0 1 0 1 0 1 0]"), bw, s16,
+             pdf_image(cmyk, jpeg=False, extra=b"/Decode [1 0 1 0 1 0 1 0]"),
+             bw, s16,
              pdf_image(rgb)]
     objs += [pdf_stream(b"", full % n.encode() if n != "Sx" else
                         b"q 200 0 0 283 72 72 cm /Sx Do Q\n") for n in names]
@@ -1034,13 +1035,49 @@ def _(tmp):
         return "qpdf --check fails"
 
 
-@ecase("pdf: only a CMYK scan: keep and lossless only")
+def gs_render(tmp, pdf, dpi):
+    """Each page rendered by Ghostscript, as PIL images (None without gs)."""
+    if not shutil.which("gs"):
+        return None
+    f, pre = os.path.join(tmp, "g.pdf"), os.path.join(tmp, "gp")
+    open(f, "wb").write(pdf)
+    subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE",
+                    "-sDEVICE=ppmraw", "-r%d" % dpi,
+                    "-sOutputFile=%s-%%d.ppm" % pre, f], check=True)
+    names = sorted(n for n in os.listdir(tmp) if n.startswith("gp-"))
+    out = [Image.open(os.path.join(tmp, n)).convert("RGB") for n in names]
+    for n in names:
+        os.remove(os.path.join(tmp, n))
+    return out
+
+
+@ecase("pdf: CMYK DCT scans (Adobe's, with and without /Decode) stay CMYK "
+       "and look the same in poppler and Ghostscript")
 def _(tmp):
-    pdf = scan_pdf([noisy(a4_page(200), 6).convert("CMYK")], 200)
-    r, _ = run_filter(tmp, pdf, ["--menu"])
-    ids = [v[0] for v in r["variants"]]
-    return None if r["status"] == "ok" and set(ids) <= {"keep", "lossless"} \
-        else "%s %s" % (r["status"], ids)
+    page = noisy(a4_page(200), 6)
+    inverted = scan_pdf([page.convert("CMYK")], 200)   # PIL: Adobe + /Decode
+    # the same Adobe JPEG without /Decode: viewers show it as stored
+    plain = pdf_one_page(b"q 595.28 0 0 841.89 0 0 cm /Im0 Do Q\n",
+                         [("Im0", pdf_image(page.convert("CMYK")))])
+    for name, pdf in (("inverted", inverted), ("plain", plain)):
+        r, outs, why = menu_is_exact(tmp, pdf, [])
+        if why:
+            return "%s: %s" % (name, why)
+        lossy = [k for k in outs if k != "lossless"]
+        if not lossy:
+            return "%s: no lossy variant: %s" % (name, r["variants"])
+        for k in lossy[:1] + lossy[-1:]:
+            rows = pdf_images_of(tmp, outs[k])
+            if [(c[4], c[5]) for c in rows] != [("cmyk", "jpeg")]:
+                return "%s %s: images %s" % (name, k, rows)
+            for render in (pdf_render, gs_render):
+                a, b = render(tmp, pdf, 40), render(tmp, outs[k], 40)
+                if a is None:
+                    continue
+                d = mean_diff(a[0], b[0])
+                if d > 3:
+                    return "%s %s: %s sees it differ by %.1f" % (
+                        name, k, render.__name__, d)
 
 
 @ecase("pdf: blank scan is blank; with a text layer it is not; 50 dpi is lowres")

@@ -162,6 +162,9 @@ def pdfs():
         "image.pdf": save(picture(), "PDF"),
         "pages.pdf": two,
         "indexed.pdf": indexed_pdf(),
+        # Adobe CMYK DCT with /Decode, drawn at 300 dpi: re-encoded raw
+        "cmyk.pdf": save(picture("CMYK", (200, 200)), "PDF",
+                         resolution=300.0),
     }
     for name, args in (("objstm.pdf", ["--object-streams=generate"]),
                        ("linear.pdf", ["--linearize"]),
