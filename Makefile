@@ -97,7 +97,7 @@ FUZZ_NAMES  = $(FUZZ_DAEMON) $(FUZZ_FILTER)
 REPLAY_BIN  = $(FUZZ_NAMES:%=$(B)/tests/replay-%)
 FILTER_LIB_OBJ = $(filter-out $(B)/obj/filters/main.o,$(FILTER_OBJ))
 fuzz_def_jpeg = -DFUZZ_FMT=fmt_jpeg
-fuzz_def_png = -DFUZZ_FMT=fmt_png
+fuzz_def_png = -DFUZZ_FMT=fmt_png -DFUZZ_FIX_PNG_CRC
 fuzz_def_tiff = -DFUZZ_FMT=fmt_tiff
 fuzz_def_pdf = -DFUZZ_FMT=fmt_pdf
 fuzz_def_detect = -DFUZZ_DETECT
