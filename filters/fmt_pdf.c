@@ -220,7 +220,7 @@ static int has_recompressible(const struct pdf_job *j)
 }
 
 /* The specs to encode: the menu's, or the one --variant names. A signed
- * or encrypted PDF has none. -EINVAL for an unknown variant. */
+ * PDF has none. -EINVAL for an unknown variant. */
 static int pdf_plan(struct engine *e, struct pdf_job *j, int rewrite)
 {
 	const struct filter_limits *lim = e->in->lim;
@@ -430,8 +430,10 @@ static void pdf_target_images(struct engine *e, struct pdf_job *j,
 }
 
 /* Analyses the pages, then writes keep (and the menu), the lossless
- * rewrite or one lossy variant. A signed or encrypted PDF is only ever
- * kept. Everything works on the document cut after its last %%EOF. */
+ * rewrite or one lossy variant. A signed PDF is only ever kept (an
+ * encrypted one, opened without a password, is rewritten with its
+ * encryption). Everything works on the document cut after its last
+ * %%EOF. */
 static int pdf_emit(struct engine *e)
 {
 	const struct filter_input *orig = e->in;
@@ -452,7 +454,7 @@ static int pdf_emit(struct engine *e)
 		goto out;
 	}
 	rewrite = pdf_may_rewrite(doc.buf, doc.len) &&
-	    !qpdf_is_encrypted(j.q) && !pdf_has_signature(j.q);
+	    !pdf_has_signature(j.q);
 	pdf_judge(e, &j);
 	if (e->rep->status != FS_OK)
 		goto out;

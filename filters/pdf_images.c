@@ -655,10 +655,7 @@ int pdf_job_write(struct pdf_job *j, int s, struct buf *out, size_t *size)
 			}
 		if (!qpdf_has_error(q) &&
 		    !(qpdf_init_write_memory(q) & QPDF_ERRORS)) {
-			qpdf_set_object_stream_mode(q, qpdf_o_generate);
-			qpdf_set_compress_streams(q, QPDF_TRUE);
-			qpdf_set_decode_level(q, qpdf_dl_generalized);
-			qpdf_set_deterministic_ID(q, QPDF_TRUE);
+			pdf_write_setup(q);
 			if (!(qpdf_write(q) & QPDF_ERRORS)) {
 				*size = qpdf_get_buffer_length(q);
 				rc = out ? buf_add(out, qpdf_get_buffer(q),

@@ -2,7 +2,8 @@
  * pdf_rewrite.c: the lossless PDF variant: QPDF rewrites the document
  * with object streams and every Flate stream decoded and compressed
  * again; pages, text, vectors and images are unchanged. A signed PDF
- * (/ByteRange anywhere) or an encrypted one is never rewritten. Also
+ * (/ByteRange anywhere) is never rewritten; an encrypted one (owner
+ * password only) keeps its encryption and restrictions. Also
  * where the document ends: what follows its last %%EOF is no part of it.
  * SECURITY: parses uploaded bytes through QPDF's C API (errors stay in
  * the handle); the output is made in memory.
@@ -73,8 +74,23 @@ size_t pdf_doc_len(const unsigned char *buf, size_t len)
 
 int pdf_may_rewrite(const unsigned char *buf, size_t len)
 {
-	return memmem(buf, len, "/ByteRange", 10) == NULL &&
-	    memmem(buf, len, "/Encrypt", 8) == NULL;
+	return memmem(buf, len, "/ByteRange", 10) == NULL;
+}
+
+void pdf_write_setup(qpdf_data q)
+{
+	qpdf_set_object_stream_mode(q, qpdf_o_generate);
+	qpdf_set_compress_streams(q, QPDF_TRUE);
+	/* An encrypted document (opened without a password: owner password
+	 * only) is written with its own encryption, restrictions and /ID,
+	 * as QPDF preserves them by default. Setting a decode level, even
+	 * the default generalized one, counts as prefiltering and drops the
+	 * encryption; a deterministic /ID cannot go with it either (the key
+	 * derives from the first /ID). */
+	if (qpdf_is_encrypted(q))
+		return;
+	qpdf_set_decode_level(q, qpdf_dl_generalized);
+	qpdf_set_deterministic_ID(q, QPDF_TRUE);
 }
 
 int pdf_rewrite(const unsigned char *buf, size_t len, struct buf *out)
@@ -88,10 +104,7 @@ int pdf_rewrite(const unsigned char *buf, size_t len, struct buf *out)
 	qpdf_set_suppress_warnings(q, QPDF_TRUE);
 	if (!(qpdf_read_memory(q, "upload", (const char *)buf, len, "") &
 	    QPDF_ERRORS) && !(qpdf_init_write_memory(q) & QPDF_ERRORS)) {
-		qpdf_set_object_stream_mode(q, qpdf_o_generate);
-		qpdf_set_compress_streams(q, QPDF_TRUE);
-		qpdf_set_decode_level(q, qpdf_dl_generalized);
-		qpdf_set_deterministic_ID(q, QPDF_TRUE);
+		pdf_write_setup(q);
 		if (!(qpdf_write(q) & QPDF_ERRORS))
 			rc = buf_add(out, qpdf_get_buffer(q),
 			    qpdf_get_buffer_length(q));

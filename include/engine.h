@@ -283,9 +283,11 @@ int pages_lowres(const struct filter_limits *lim, int w, int h);
 /* TIFF (tiff_engine.c): every page into pages_run as one PDF. */
 int tiff_pages(struct engine *e);
 
-/* PDF (pdf_rewrite.c): whether a PDF may be rewritten at all (not
- * signed, not encrypted), and its lossless QPDF rewrite (object streams,
- * Flate recompressed) into out: 0, -EINVAL or -ENOMEM. */
+/* PDF (pdf_rewrite.c): whether a PDF may be rewritten at all (no
+ * signature's /ByteRange; the caller also asks pdf_has_signature), and
+ * its lossless QPDF rewrite (object streams, Flate recompressed) into
+ * out: 0, -EINVAL or -ENOMEM. An encrypted PDF (owner password only)
+ * keeps its encryption and restrictions. */
 int pdf_may_rewrite(const unsigned char *buf, size_t len);
 int pdf_rewrite(const unsigned char *buf, size_t len, struct buf *out);
 

@@ -69,6 +69,11 @@ int pdf_page_content(qpdf_data q, qpdf_oh page, uint64_t limit,
  * (a signature) covers bytes after it. */
 size_t pdf_doc_len(const unsigned char *buf, size_t len);
 
+/* Sets how every rewrite is written (pdf_rewrite.c): object streams,
+ * Flate recompressed, a deterministic /ID unless the document is
+ * encrypted, whose encryption is kept. */
+void pdf_write_setup(qpdf_data q);
+
 /* An attribute of a page, looked up through /Parent when inherited
  * (/Resources, /MediaBox); a new handle (null when absent). */
 qpdf_oh pdf_page_attr(qpdf_data q, qpdf_oh page, const char *key);

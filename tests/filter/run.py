@@ -1401,6 +1401,35 @@ def _(tmp):
     return None
 
 
+@ecase("pdf: owner password only: recompressed, still encrypted with the "
+       "same restrictions, same pages")
+def _(tmp):
+    pages = [noisy(a4_page(300, seed=i), 6) for i in range(2)]
+    pdf = qpdf(["--encrypt", "", "secret", "256", "--print=none",
+                "--modify=none"], scan_pdf(pages), tmp)
+    r, outs, why = menu_is_exact(tmp, pdf, [])
+    if why:
+        return why
+    lossy = [k for k in outs if k != "lossless"]
+    if not lossy:
+        return "no lossy variant: %s" % r["variants"]
+
+    def encryption(data):
+        f = os.path.join(tmp, "e.pdf")
+        open(f, "wb").write(data)
+        return subprocess.run(["qpdf", "--show-encryption", f],
+                              capture_output=True, text=True).stdout
+    want = encryption(pdf)
+    if "R = 6" not in want or "print high resolution: not allowed" not in want:
+        return "the test's own file: %s" % want
+    for k in lossy[:1] + lossy[-1:]:
+        if encryption(outs[k]) != want:
+            return "%s: encryption %s" % (k, encryption(outs[k]))
+        a, b = pdf_render(tmp, pdf, 30), pdf_render(tmp, outs[k], 30)
+        if len(b) != 2 or max(mean_diff(x, y) for x, y in zip(a, b)) > 3:
+            return "%s: pages differ" % k
+
+
 @ecase("pdf: Flate bombs in content, form and image: limit stream, quickly")
 def _(tmp):
     import time
