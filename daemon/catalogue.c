@@ -31,7 +31,8 @@ static const char *const needed_keys[] = {
 	"limit_files", "limit_file_bytes", "limit_pixels", "limit_pages",
 	"limit_objects", "limit_stream", "file_size_mismatch",
 	"file_checksum_mismatch", "document_missing_group",
-	"document_not_in_checklist", "processing_failed_bundle", NULL
+	"document_not_in_checklist", "processing_failed_bundle",
+	"too_large_signed", NULL
 };
 
 static const char *const placeholders[] = {

@@ -220,8 +220,9 @@ check_budget(struct bundle *b)
 	snprintf(s, sizeof(s), "%.10g", (double)b->conf->max_bundle_bytes /
 	    1e6);
 	f = largest_at_best(b);
-	reasons_add(&b->reasons, "too_large", NULL, f ? f->doc->file : NULL,
-	    NULL, s);
+	/* a signed PDF cannot shrink at all: the parent must hear why */
+	reasons_add(&b->reasons, "too_large", f && f->job.report.signed_pdf ?
+	    "too_large_signed" : NULL, f ? f->doc->file : NULL, NULL, s);
 }
 
 /* The same application id accepted before, or the child already held. */

@@ -23,7 +23,7 @@ enum rkey {
 	K_STATUS, K_LIMIT, K_TYPE, K_EXT, K_WIDTH, K_HEIGHT, K_PAGES,
 	K_BYTES_IN, K_SHA_IN, K_BYTES_OUT, K_SHA_OUT, K_TRANSFORM, K_DETAIL,
 	K_MS, K_OUT_TYPE, K_OUT_EXT, K_DPI, K_COLOR, K_VARIANT, K_PARTIAL,
-	K_COUNT
+	K_SIGNED, K_COUNT
 };
 
 /* What a key's value is; numbers hold [0, max]. */
@@ -59,6 +59,7 @@ static const struct rkey_def {
 	[K_COLOR] = { "color", R_NUM, F(color), 0, 1 },
 	[K_VARIANT] = { "variant", R_VARIANT, 0, 0, 0 },
 	[K_PARTIAL] = { "menu_partial", R_NUM, F(menu_partial), 0, 1 },
+	[K_SIGNED] = { "signed", R_NUM, F(signed_pdf), 0, 1 },
 #undef F
 #undef S
 };
@@ -96,10 +97,15 @@ parse_num(const char *v, size_t len, int64_t max, int64_t *out)
 	for (i = 0; i < len; i++) {
 		if (v[i] < '0' || v[i] > '9')
 			return -1;
-		if (n > (max - (v[i] - '0')) / 10)
+		/* (max - d) / 10 truncates towards 0: for a max below 10 it
+		 * would let "2" past a max of 1, so the bound is checked
+		 * after, and this only guards the multiplication */
+		if (n > (INT64_MAX - (v[i] - '0')) / 10)
 			return -1;
 		n = n * 10 + (v[i] - '0');
 	}
+	if (n > max)
+		return -1;
 	*out = n;
 	return 0;
 }

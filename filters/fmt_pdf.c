@@ -455,6 +455,7 @@ static int pdf_emit(struct engine *e)
 	}
 	rewrite = pdf_may_rewrite(doc.buf, doc.len) &&
 	    !pdf_has_signature(j.q);
+	e->rep->signed_pdf = !rewrite;
 	pdf_judge(e, &j);
 	if (e->rep->status != FS_OK)
 		goto out;

@@ -57,6 +57,8 @@
  *              where its bytes start in fd 3 (keep's is 0); EXT its
  *              extension (jpg | png | pdf)
  *   menu_partial  1 when --target stopped the menu early
+ *   signed     1 for a PDF with a digital signature: never rewritten, so
+ *              keep is its only variant
  *   transform  what was changed, e.g. "trailing data removed" (optional)
  *   detail     a short reason for the log (optional)
  *   ms         time spent in the worker, milliseconds
@@ -102,6 +104,7 @@ struct filter_report {
 	struct report_variant variants[REPORT_MAX_VARIANTS];
 	int nvariants;
 	int64_t menu_partial;
+	int64_t signed_pdf;	/* "signed" */
 	char transform[160];
 	char detail[200];
 	int64_t ms;

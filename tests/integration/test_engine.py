@@ -81,6 +81,22 @@ class Engine(q.SpoolTest):
             self.assertIsNone(ImageChops.difference(
                 img.convert("RGB"), page).getbbox(), "pixels changed")
 
+    def test_signed_pdf_that_cannot_fit_says_why(self):
+        # A signature's byte range: the PDF may never be rewritten, so
+        # the refusal names it and says why it cannot shrink.
+        pdf = q.scan_pdf(dpi=300, seed=71, pages=2)
+        signed = pdf[:-6] + b"% /Type /Sig /ByteRange [0 10 20 30]\n%%EOF\n"
+        files = {"signed.pdf": signed}
+        self.daemon(max_bundle_bytes=len(signed) // 2)
+        m = q.manifest_for("ENG-SIG", "home_schooling",
+                           [("signed.pdf", "vkk_conclusion")], files=files)
+        q.drop(self.spool, "ENG-SIG", files, m)
+        ref = self.assertRefused("ENG-SIG", ["too_large"], files, timeout=120)
+        msg = self.reason(ref, "too_large", "signed.pdf")["message"]
+        self.assertIn("signature", msg["en"])
+        self.assertIn("подпис", msg["ru"])
+        self.assertIn("қолтаңба", msg["kk"])
+
     def test_small_bundle_unchanged(self):
         files = {"page.jpg": q.scan_jpeg(dpi=160, seed=3)}
         self.daemon()

@@ -44,6 +44,8 @@ static const struct {
 	{ "menu with offsets", OK_HEAD "variant keep 900 100 0 jpg\n"
 	    "variant d200q70c 400 85 900 jpg\nvariant lossless 300 80 1300 pdf\n"
 	    "menu_partial 1\nend\n", 0, NULL },
+	{ "signed past 1", OK_HEAD "signed 2\nend\n", -EPROTO, "signed" },
+	{ "color past 1", OK_HEAD "color 2\nend\n", -EPROTO, "color" },
 	{ "variant offset without ext", OK_HEAD "variant keep 9 100 0\nend\n",
 	    -EPROTO, "variant" },
 	{ "variant bad ext", OK_HEAD "variant keep 9 100 0 exe\nend\n",
@@ -177,7 +179,7 @@ test_engine_values(void **state)
 	static const char text[] = OK_HEAD "out_type application/pdf\n"
 	    "out_ext pdf\ndpi 150\ncolor 1\nvariant keep 900 100 0 pdf\n"
 	    "variant d150q55g 400 68 900 pdf\nvariant d150q40g 300 62\n"
-	    "menu_partial 1\nend\n";
+	    "menu_partial 1\nsigned 1\nend\n";
 	struct filter_report rep;
 
 	(void)state;
@@ -195,6 +197,7 @@ test_engine_values(void **state)
 	assert_int_equal(rep.variants[2].offset, -1);
 	assert_string_equal(rep.variants[2].ext, "");
 	assert_int_equal(rep.menu_partial, 1);
+	assert_int_equal(rep.signed_pdf, 1);
 }
 
 /* Over REPORT_MAX, a NUL inside, a long detail (cut, not refused). */
