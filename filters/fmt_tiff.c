@@ -148,11 +148,13 @@ static int tiff_decode_page(TIFF *tif, struct tctx *ctx)
 	int tiled = TIFFIsTiled(tif);
 	uint32_t i, n = tiled ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
 	tmsize_t sz = tiled ? TIFFTileSize(tif) : TIFFStripSize(tif);
+	struct tiff_plain plain;
 	char emsg[1024];
 	void *buf;
 	int rc = 0;
 
-	if (!TIFFRGBAImageOK(tif, emsg)) {
+	/* what the engine reads itself, or libtiff's RGBA interface */
+	if (!tiff_plain_page(tif, &plain) && !TIFFRGBAImageOK(tif, emsg)) {
 		filter_sanitize(ctx->msg, sizeof ctx->msg, emsg);
 		return -1;
 	}

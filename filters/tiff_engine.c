@@ -1,9 +1,10 @@
 /*
  * tiff_engine.c: the TIFF side of the engine: a page source over every
  * page of a TIFF, so that pages.c makes one PDF of them. Contone pages
- * in 8-bit RGB or grey, stored top-left, go strip by strip straight into
- * the area resampler; the others (any photometric libtiff's RGBA
- * interface reads: palette, CMYK 8-bit, YCbCr, 16-bit, tiles, other
+ * in 8- or 16-bit grey, RGB or CMYK, interleaved and stored top-left, go
+ * strip by strip straight into the area resampler (16 bits keep their
+ * high byte, CMYK becomes RGB); the others (any photometric libtiff's
+ * RGBA interface reads: palette, YCbCr, planar, tiles, alpha, other
  * orientations) are read TIFF_ROWS rows at a time through it. Bilevel
  * pages are re-encoded as CCITT G4 by libtiff into a TIFF in memory whose
  * one strip becomes the PDF image.
@@ -97,40 +98,75 @@ static int rgba_rows(TIFFRGBAImage *img, struct resampler *rs, int w,
 	return rc;
 }
 
-/* Whether the current page's strips are already what the resampler takes:
- * 8-bit RGB or grey (black 0), interleaved, stored top-left, no extra
- * samples. Its channels in *ch. */
-static int plain_page(TIFF *tif, int *ch)
+int tiff_plain_page(TIFF *tif, struct tiff_plain *p)
 {
 	uint16_t bps = 1, spp = 1, photo = 0, planar = PLANARCONFIG_CONTIG;
-	uint16_t orient = ORIENTATION_TOPLEFT;
+	uint16_t orient = ORIENTATION_TOPLEFT, ink = INKSET_CMYK, extra = 0;
+	uint16_t fmt = SAMPLEFORMAT_UINT, *extras;
 
 	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &orient);
-	if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo) || bps != 8 ||
-	    planar != PLANARCONFIG_CONTIG || orient != ORIENTATION_TOPLEFT ||
-	    TIFFIsTiled(tif))
+	TIFFGetFieldDefaulted(tif, TIFFTAG_INKSET, &ink);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_EXTRASAMPLES, &extra, &extras);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &fmt);
+	if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo) ||
+	    (bps != 8 && bps != 16) || fmt != SAMPLEFORMAT_UINT ||
+	    planar != PLANARCONFIG_CONTIG ||
+	    orient != ORIENTATION_TOPLEFT || extra != 0 || TIFFIsTiled(tif))
 		return 0;
-	*ch = spp;
+	*p = (struct tiff_plain){ .spp = spp, .bps = bps,
+	    .cmyk = photo == PHOTOMETRIC_SEPARATED, .ch = spp == 1 ? 1 : 3 };
 	return (photo == PHOTOMETRIC_RGB && spp == 3) ||
-	    (photo == PHOTOMETRIC_MINISBLACK && spp == 1);
+	    (photo == PHOTOMETRIC_MINISBLACK && spp == 1) ||
+	    (photo == PHOTOMETRIC_SEPARATED && spp == 4 && ink == INKSET_CMYK);
+}
+
+/* One row of a plain page as the resampler takes it (p->ch bytes a
+ * pixel); NULL when the stored row is that already. */
+static const unsigned char *plain_row(const struct tiff_plain *p,
+    const unsigned char *src, unsigned char *dst, int w)
+{
+	const uint16_t *s16 = (const uint16_t *)(const void *)src;
+	unsigned v[4], c, k;
+
+	if (p->bps == 8 && !p->cmyk)
+		return src;
+	for (int x = 0; x < w; x++) {
+		for (int i = 0; i < p->spp; i++)	/* libtiff made them native */
+			v[i] = p->bps == 16 ? s16[x * p->spp + i] >> 8 :
+			    src[x * p->spp + i];
+		if (!p->cmyk) {
+			for (int i = 0; i < p->spp; i++)
+				dst[x * p->ch + i] = (unsigned char)v[i];
+			continue;
+		}
+		k = 255 - v[3];
+		for (int i = 0; i < 3; i++) {
+			c = (255 - v[i]) * k;
+			dst[x * 3 + i] = (unsigned char)((c + 127) / 255);
+		}
+	}
+	return dst;
 }
 
 /* The rows of a plain page, strip by strip, into the resampler. */
-static int plain_rows(struct tsrc *s, struct resampler *rs, int w, int h,
-    int ch)
+static int plain_rows(struct tsrc *s, const struct tiff_plain *p,
+    struct resampler *rs, int w, int h)
 {
 	tmsize_t ssz = TIFFStripSize(s->tif), got;
 	uint32_t rps = 0;
-	size_t rowb = (size_t)w * (size_t)ch;
-	unsigned char *strip;
+	size_t rowb = (size_t)w * (size_t)p->spp * (size_t)(p->bps / 8);
+	unsigned char *strip, *conv = malloc((size_t)w * 3);
 	int y = 0, rc = 0;
 
 	TIFFGetFieldDefaulted(s->tif, TIFFTAG_ROWSPERSTRIP, &rps);
-	if (ssz <= 0 || rps == 0 || (strip = malloc((size_t)ssz)) == NULL)
+	if (ssz <= 0 || rps == 0 || conv == NULL ||
+	    (strip = malloc((size_t)ssz)) == NULL) {
+		free(conv);
 		return -ENOMEM;
+	}
 	for (uint32_t k = 0; y < h && rc == 0; k++) {
 		got = TIFFReadEncodedStrip(s->tif, k, strip, ssz);
 		/* a short strip is damage, except the last one's end */
@@ -140,15 +176,17 @@ static int plain_rows(struct tsrc *s, struct resampler *rs, int w, int h,
 			break;
 		}
 		for (uint32_t r = 0; r < rps && y < h; r++, y++)
-			resampler_row(rs, strip + (size_t)r * rowb);
+			resampler_row(rs, plain_row(p, strip + (size_t)r * rowb,
+			    conv, w));
 	}
 	free(strip);
+	free(conv);
 	return rc;
 }
 
-/* A plain page (plain_page) straight from its strips. */
-static int plain_decode(struct tsrc *s, int page, int ch, int tw, int th,
-    struct raster *out, char *msg, size_t msgsz)
+/* A plain page (tiff_plain_page) straight from its strips. */
+static int plain_decode(struct tsrc *s, int page, const struct tiff_plain *p,
+    int tw, int th, struct raster *out, char *msg, size_t msgsz)
 {
 	struct resampler *rs = NULL;
 	uint32_t w = 0, h = 0;
@@ -156,9 +194,9 @@ static int plain_decode(struct tsrc *s, int page, int ch, int tw, int th,
 
 	TIFFGetField(s->tif, TIFFTAG_IMAGEWIDTH, &w);
 	TIFFGetField(s->tif, TIFFTAG_IMAGELENGTH, &h);
-	if ((rc = raster_init(out, tw, th, ch)) == 0 &&
+	if ((rc = raster_init(out, tw, th, p->ch)) == 0 &&
 	    (rc = resampler_new(&rs, (int)w, (int)h, out)) == 0)
-		rc = plain_rows(s, rs, (int)w, (int)h, ch);
+		rc = plain_rows(s, p, rs, (int)w, (int)h);
 	resampler_free(rs);
 	if (rc < 0 || s->ctx.failed) {
 		snprintf(msg, msgsz, "tiff: page %d: %s", page + 1,
@@ -175,12 +213,13 @@ static int tsrc_decode(void *arg, int page, int tw, int th,
 	struct tsrc *s = arg;
 	TIFFRGBAImage img;
 	struct resampler *rs = NULL;
+	struct tiff_plain p;
 	char emsg[1024] = "";
-	int rc, grey, ch;
+	int rc, grey;
 
 	*out = (struct raster){ 0 };
-	if (tsrc_page(s, page) == 0 && plain_page(s->tif, &ch))
-		return plain_decode(s, page, ch, tw, th, out, msg, msgsz);
+	if (tsrc_page(s, page) == 0 && tiff_plain_page(s->tif, &p))
+		return plain_decode(s, page, &p, tw, th, out, msg, msgsz);
 	if (tsrc_page(s, page) < 0 || !TIFFRGBAImageBegin(&img, s->tif, 0,
 	    emsg)) {
 		filter_sanitize(msg, msgsz, emsg[0] ? emsg : "unreadable page");

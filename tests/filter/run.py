@@ -660,10 +660,12 @@ def _(tmp):
     return None if r["status"] == "lowres" else r["status"]
 
 
-@ecase("engine: 16-bit CMYK TIFF is processed or refused precisely")
+@ecase("engine: 16-bit CMYK TIFF becomes RGB pages that look like it")
 def _(tmp):
-    w, h = 827, 1169
-    raw = bytes([0, 0, 0, 0, 0, 0, 0, 0]) * (w * h)
+    page = noisy(a4_page(100), 6)
+    w, h = page.size
+    # 16 bits a sample (each byte twice: v * 257), little-endian
+    raw = b"".join(bytes((v, v)) for v in page.convert("CMYK").tobytes())
     hdr = struct.pack("<2sHI", b"II", 42, 8)
     tags = [(256, 4, 1, w), (257, 4, 1, h), (258, 3, 4, 0), (259, 3, 1, 1),
             (262, 3, 1, 5), (273, 4, 1, 0), (277, 3, 1, 4),
@@ -677,11 +679,19 @@ def _(tmp):
         ifd += struct.pack("<HHI", t, ty, n) + (struct.pack("<HH", v, 0)
                                                 if ty == 3 else struct.pack("<I", v))
     data = hdr + ifd + b"\0\0\0\0" + struct.pack("<4H", 16, 16, 16, 16) + raw
-    r, _ = run_filter(tmp, data, ["--menu"])
-    if r["status"] not in ("ok", "corrupt", "blank", "unsupported"):
-        return r["status"]
-    if r["status"] != "ok" and not r.get("detail"):
-        return "refused without a reason"
+    r, outs, why = menu_is_exact(tmp, data, [])
+    if why:
+        return why
+    _, keep = run_filter(tmp, data, [])
+    for name, pdf in [("keep", keep)] + list(outs.items()):
+        got = pdf_render(tmp, pdf, 100)
+        if len(got) != 1 or mean_diff(got[0], page) > 3:
+            return "%s does not look like the page (%.1f)" % (
+                name, mean_diff(got[0], page) if got else -1)
+    # cut short: corrupt, with a reason
+    r, _ = run_filter(tmp, data[:-5000], ["--menu"])
+    if r["status"] != "corrupt" or not r.get("detail"):
+        return "cut short: %s %s" % (r["status"], r.get("detail"))
 
 
 @ecase("engine: scanned PDF: keep is the PDF as is")
