@@ -32,7 +32,7 @@ static const char *const needed_keys[] = {
 	"limit_objects", "limit_stream", "file_size_mismatch",
 	"file_checksum_mismatch", "document_missing_group",
 	"document_not_in_checklist", "processing_failed_bundle",
-	"too_large_signed", NULL
+	"too_large_signed", "blank_page_in_document", NULL
 };
 
 static const char *const placeholders[] = {

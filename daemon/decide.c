@@ -128,8 +128,11 @@ judge_report(struct bundle *b, size_t idx)
 		    d->type, NULL);
 		return;
 	case FS_BLANK:
-		reasons_add(&b->reasons, "blank_page", NULL, d->file,
-		    d->type, NULL);
+		/* one uniform page among several: say which */
+		snprintf(key, sizeof(key), "%lld", (long long)r->page);
+		reasons_add(&b->reasons, "blank_page", r->page > 0 ?
+		    "blank_page_in_document" : NULL, d->file, d->type,
+		    r->page > 0 ? key : NULL);
 		return;
 	case FS_LIMIT:
 		snprintf(key, sizeof(key), "limit_%s", strcmp(r->limit,

@@ -12,9 +12,9 @@
  * exceeds COLOUR_CHROMA. A page has colour when more than 1 in
  * COLOUR_SHARE such pixels exist (a stamp at 100 dpi gives ~1000, a
  * pen signature ~300 out of ~1e6).
- * Blank: no pixel much darker than the paper (the median luma) and no
- * coloured pixels, counted at full resolution so that light, thin text
- * is not averaged away.
+ * Blank: no pixel much darker (or lighter) than the paper (the median
+ * luma) and no coloured pixels, counted at full resolution so that light,
+ * thin text is not averaged away.
  */
 #include <string.h>
 
@@ -23,7 +23,7 @@
 #define COLOUR_CHROMA 48
 #define COLOUR_SHARE 10000
 #define COLOUR_MIN 24
-#define BLANK_DARK 32		/* luma below the paper's by this much */
+#define BLANK_DARK 32		/* luma this far from the paper's */
 #define BLANK_SHARE 50000	/* at most 1 in this many such pixels */
 
 static int hist_median(const unsigned *h, size_t n)
@@ -107,19 +107,23 @@ static size_t count_coloured(const struct raster *r, size_t *blocks)
 	return n;
 }
 
-static size_t count_dark(const struct raster *r)
+/* Pixels far from the median luma, either way: darker than the paper,
+ * or lighter than what covers most of a page (a page more than half dark
+ * is not blank because its median is dark). */
+static size_t count_far(const struct raster *r)
 {
 	unsigned h[256] = { 0 };
-	size_t i, n = (size_t)r->w * (size_t)r->h, dark = 0;
+	size_t i, n = (size_t)r->w * (size_t)r->h, far = 0;
 	const unsigned char *p = r->px;
 	int m;
 
 	for (i = 0; i < n; i++, p += r->ch)
 		h[luma(p, r->ch)]++;
-	m = hist_median(h, n) - BLANK_DARK;
-	for (int v = 0; v < m; v++)
-		dark += h[v];
-	return dark;
+	m = hist_median(h, n);
+	for (int v = 0; v < 256; v++)
+		if (v < m - BLANK_DARK || v > m + BLANK_DARK)
+			far += h[v];
+	return far;
 }
 
 void page_analyse(const struct raster *r, struct page_look *look)
@@ -131,5 +135,5 @@ void page_analyse(const struct raster *r, struct page_look *look)
 	look->colour = coloured >= COLOUR_MIN &&
 	    coloured > blocks / COLOUR_SHARE;
 	look->blank = coloured < COLOUR_MIN &&
-	    count_dark(r) <= n / BLANK_SHARE;
+	    count_far(r) <= n / BLANK_SHARE;
 }

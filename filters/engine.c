@@ -23,6 +23,16 @@ void engine_note(struct engine *e, const char *what)
 	snprintf(t + l, tsz - l, "%s%s", l ? ", " : "", clean);
 }
 
+void engine_blank(struct engine *e, int page, int npages)
+{
+	if (npages > 1) {
+		filter_set_status(e->rep, FS_BLANK, "page %d: no content",
+		    page);
+		e->rep->page = page;
+	} else
+		filter_set_status(e->rep, FS_BLANK, "no content");
+}
+
 void engine_out_type(struct engine *e, const char *mime, const char *ext)
 {
 	snprintf(e->rep->out_type, sizeof e->rep->out_type, "%s", mime);

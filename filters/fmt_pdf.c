@@ -470,8 +470,8 @@ static int pdf_emit(struct engine *e)
 	if ((rc = pdf_job_encode(&j)) < 0)
 		goto out;
 	e->rep->color = j.colour;
-	if (j.blank)
-		filter_set_status(e->rep, FS_BLANK, "no content");
+	if (j.blank_page)
+		engine_blank(e, j.blank_page, j.npages);
 	else if (j.nspecs && v[0])
 		rc = pdf_lossy(e, &j);
 	else if (strcmp(v, "lossless") == 0)

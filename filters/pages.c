@@ -40,7 +40,8 @@ struct pjob {
 	struct pdf_page_img *meta;
 	struct buf *data;
 	double worst;		/* dpi, or a photo's short side */
-	int colour, blank;
+	int colour;
+	int blank_page;		/* the first uniform page (1-based), or 0 */
 };
 
 static double page_res(const struct pjob *j, int w, int h)
@@ -222,7 +223,8 @@ static int contone_page(struct pjob *j, int i, int w, int h)
 	page_analyse(&top, &look);
 	look.colour |= j->photo && top.ch == 3;
 	j->colour |= look.colour;
-	j->blank &= look.blank;
+	if (look.blank && j->blank_page == 0)
+		j->blank_page = i + 1;
 	/* grey once, before any resampling, for every spec of the page */
 	if (j->nspecs > 0 && (!look.colour ||
 	    menu_all_grey(j->specs, j->nspecs)))
@@ -239,10 +241,8 @@ static int run_pages(struct pjob *j)
 	for (int i = 0; i < j->src->npages && rc == 0; i++) {
 		if ((rc = j->src->info(j->src->ctx, i, &w, &h, &bilevel)) < 0)
 			break;
-		if (bilevel && !j->single) {
-			j->blank = 0;	/* judged by its pixels: not yet */
-			rc = bilevel_page(j, i);
-		}
+		if (bilevel && !j->single)
+			rc = bilevel_page(j, i);	/* not judged blank */
 		else
 			rc = contone_page(j, i, w, h);
 	}
@@ -406,7 +406,7 @@ static void pjob_release(struct pjob *j)
 int pages_run(struct engine *e, const struct page_src *src, int single)
 {
 	struct pjob j = { .e = e, .src = src, .single = single,
-	    .photo = e->in->lim->photo && single, .blank = 1 };
+	    .photo = e->in->lim->photo && single };
 	int rc;
 
 	if (scan_geometry(&j) < 0) {
@@ -420,8 +420,8 @@ int pages_run(struct engine *e, const struct page_src *src, int single)
 		filter_set_status(e->rep, FS_UNSUPPORTED, "unknown variant");
 	if (rc == 0 && (rc = run_pages(&j)) == 0) {
 		e->rep->color = j.colour;
-		if (j.blank)
-			filter_set_status(e->rep, FS_BLANK, "no content");
+		if (j.blank_page)
+			engine_blank(e, j.blank_page, src->npages);
 		else
 			rc = assemble(&j);
 	}

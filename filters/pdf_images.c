@@ -557,23 +557,30 @@ static int process(struct pdf_job *j, struct pdf_img *im)
 	return rc;
 }
 
-/* Blank only when every page is images alone, each judged blank. */
-static int all_blank(struct pdf_job *j)
+/* The first page (1-based) drawn by images alone, no text and no other
+ * paint, each image judged blank; 0 when none. A page with an image not
+ * judged (left as it is), or with nothing drawn, is not called blank. */
+static int first_blank_page(struct pdf_job *j)
 {
 	struct pdf_img *im;
-	int *drawn = calloc((size_t)j->npages, sizeof *drawn), blank = 1;
+	int *state = calloc((size_t)j->npages, sizeof *state), page = 0;
+	struct pdf_use *u;
 
-	if (drawn == NULL)
+	if (state == NULL)
 		return 0;
-	for (size_t i = 0; i < j->uses.n && blank; i++) {
-		im = find_img(j, j->uses.v[i].obj, j->uses.v[i].gen);
-		drawn[j->uses.v[i].page] = 1;
-		blank = im && im->analysed && im->look.blank;
+	for (size_t i = 0; i < j->uses.n; i++) {	/* 1 blank, -1 not */
+		u = &j->uses.v[i];
+		im = find_img(j, u->obj, u->gen);
+		if (!im || !im->analysed || !im->look.blank)
+			state[u->page] = -1;
+		else if (state[u->page] == 0)
+			state[u->page] = 1;
 	}
-	for (int p = 0; p < j->npages && blank; p++)
-		blank = drawn[p] && !j->pages[p].text && !j->pages[p].paint;
-	free(drawn);
-	return blank;
+	for (int p = 0; p < j->npages && page == 0; p++)
+		if (state[p] == 1 && !j->pages[p].text && !j->pages[p].paint)
+			page = p + 1;
+	free(state);
+	return page;
 }
 
 int pdf_job_encode(struct pdf_job *j)
@@ -585,7 +592,7 @@ int pdf_job_encode(struct pdf_job *j)
 	for (size_t i = 0; i < j->nimg && rc == 0; i++)
 		if (j->img[i].ok)
 			rc = process(j, &j->img[i]);
-	j->blank = rc == 0 && all_blank(j);
+	j->blank_page = rc == 0 ? first_blank_page(j) : 0;
 	qpdf_cleanup(&j->q);	/* each write reads the upload again */
 	return rc;
 }

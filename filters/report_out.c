@@ -137,6 +137,8 @@ int report_format(const struct filter_report *rep, char *buf, size_t bufsz)
 	off = format_variants(rep, buf, bufsz, off);
 	if (rep->menu_partial)
 		off = line_i(buf, bufsz, off, "menu_partial", rep->menu_partial);
+	if (rep->page)
+		off = line_i(buf, bufsz, off, "page", rep->page);
 	if (rep->signed_pdf)
 		off = line_i(buf, bufsz, off, "signed", rep->signed_pdf);
 	off = line_i(buf, bufsz, off, "ms", rep->ms);

@@ -248,6 +248,9 @@ int engine_menu_add(struct engine *e, struct report_variant *v,
 void engine_note(struct engine *e, const char *what);
 /* Sets out_type/out_ext in the report. */
 void engine_out_type(struct engine *e, const char *mime, const char *ext);
+/* Refuses the file blank: page (1-based) of npages has no content; the
+ * report names the page when there are several. */
+void engine_blank(struct engine *e, int page, int npages);
 /* Replaces the transform by what variant s did ("jpeg q70 200dpi gray"). */
 void engine_describe(struct engine *e, const char *fmt,
     const struct vspec *s, int grey);

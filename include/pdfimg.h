@@ -118,7 +118,9 @@ struct pdf_job {
 	int nspecs;
 	double dpi;		/* worst scanned page, 0 when none */
 	double res;		/* resolution for ranks and levels */
-	int colour, blank;
+	int colour;
+	int blank_page;		/* the first page that is uniform images
+				 * alone (1-based), or 0 */
 	int replaced;		/* images the wanted spec replaced */
 	/* --target: each image's ladder stops at its share of target less
 	 * `other` (the bytes that are not recompressible images), by pixel
@@ -136,7 +138,7 @@ int pdf_job_open(struct pdf_job *j, const struct filter_input *in);
  * resolution, judges it (colour, blank) and encodes it for j->specs in
  * order: all of them, or with j->target until the image is within its
  * share (and at least as deep as an earlier image needed). Sets
- * j->ladder.nmade (the specs every image has), j->colour and j->blank, and
+ * j->ladder.nmade (the specs every image has), j->colour and j->blank_page, and
  * closes the document (each write reads the upload again). 0 or
  * -ENOMEM. */
 int pdf_job_encode(struct pdf_job *j);

@@ -57,6 +57,8 @@
  *              where its bytes start in fd 3 (keep's is 0); EXT its
  *              extension (jpg | png | pdf)
  *   menu_partial  1 when --target stopped the menu early
+ *   page       with status blank, the uniform page (1-based) when the file
+ *              has several
  *   signed     1 for a PDF with a digital signature: never rewritten, so
  *              keep is its only variant
  *   transform  what was changed, e.g. "trailing data removed" (optional)
@@ -105,6 +107,7 @@ struct filter_report {
 	int nvariants;
 	int64_t menu_partial;
 	int64_t signed_pdf;	/* "signed" */
+	int64_t page;
 	char transform[160];
 	char detail[200];
 	int64_t ms;

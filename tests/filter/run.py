@@ -529,7 +529,8 @@ def _(tmp):
                 return "%s: page order lost (%s)" % (name, means)
 
 
-@ecase("engine: blank page is blank, a light text page is not")
+@ecase("engine: blank page is blank, a light text page is not; a blank "
+       "page among others is named")
 def _(tmp):
     blank = noisy(Image.new("RGB", (1654, 2339), (245, 244, 240)), 4)
     r, _ = run_filter(tmp, save(blank, "JPEG", quality=85), [])
@@ -537,7 +538,33 @@ def _(tmp):
         return "blank page: %s" % r["status"]
     light = noisy(a4_page(200, stamp=False, ink=(190, 190, 190)), 4)
     r, _ = run_filter(tmp, save(light, "JPEG", quality=85), [])
-    return None if r["status"] == "ok" else "light page: %s" % r["status"]
+    if r["status"] != "ok":
+        return "light page: %s" % r["status"]
+    if "page" in r:
+        return "a single image names a page: %s" % r["page"]
+    # mostly dark (a black box over 60% of it): its median is dark, and
+    # it is still not blank
+    dark = noisy(Image.new("RGB", (1654, 2339), (245, 244, 240)), 4)
+    ImageDraw.Draw(dark).rectangle((100, 100, 1500, 2000), fill=(12, 12, 12))
+    r, _ = run_filter(tmp, save(dark, "JPEG", quality=85), [])
+    if r["status"] != "ok":
+        return "a page mostly black: %s" % r["status"]
+    # one blank page among three (a duplex scan's empty back): the file
+    # is refused and the report names the page, as TIFF and as PDF
+    pages = [noisy(a4_page(200), 4), blank, noisy(a4_page(200, seed=3), 4)]
+    tif = save(pages[0], "TIFF", compression="tiff_lzw", save_all=True,
+               append_images=pages[1:], dpi=(200, 200))
+    for name, data in (("tiff", tif), ("pdf", scan_pdf(pages, 200))):
+        r, _ = run_filter(tmp, data, ["--menu"])
+        if r["status"] != "blank" or r.get("page") != "2":
+            return "%s with a blank page 2: %s page %s" % (
+                name, r["status"], r.get("page"))
+    # the same blank page under a text layer is not blank
+    pdf = pdf_one_page(b"q 595.28 0 0 841.89 0 0 cm /Im0 Do Q\n"
+                       b"BT /F1 12 Tf 72 72 Td (x) Tj ET\n",
+                       [("Im0", pdf_image(blank))])
+    r, _ = run_filter(tmp, pdf, ["--menu"])
+    return None if r["status"] == "ok" else "text over blank: %s" % r["status"]
 
 
 @ecase("engine: 50 dpi page is lowres")

@@ -135,6 +135,22 @@ class Engine(q.SpoolTest):
         ref = self.assertRefused("ENG-BLANK", ["blank_page"], files)
         self.assertEqual(self.reason(ref, "blank_page")["file"], "blank.jpg")
 
+    def test_blank_page_in_a_document_named(self):
+        page = q.page_image(150, 9, 6, "L")
+        empty = Image.new("L", page.size, 248)
+        tif = q._save(page, "TIFF", compression="tiff_lzw", save_all=True,
+                      append_images=[empty, page], dpi=(150, 150))
+        files = {"scan.tif": tif}
+        self.daemon()
+        m = q.manifest_for("ENG-BLANK2", "home_schooling",
+                           [("scan.tif", "vkk_conclusion")], files=files)
+        q.drop(self.spool, "ENG-BLANK2", files, m)
+        ref = self.assertRefused("ENG-BLANK2", ["blank_page"], files)
+        msg = self.reason(ref, "blank_page", "scan.tif")["message"]
+        self.assertIn("Page 2 of", msg["en"])
+        self.assertIn("Страница 2", msg["ru"])
+        self.assertIn("2-беті", msg["kk"])
+
     def test_low_resolution_refused(self):
         low = q._save(q.page_image(50, 2, 0, "L"), "JPEG", quality=90)
         files = {"tiny.jpg": low}

@@ -179,7 +179,7 @@ test_engine_values(void **state)
 	static const char text[] = OK_HEAD "out_type application/pdf\n"
 	    "out_ext pdf\ndpi 150\ncolor 1\nvariant keep 900 100 0 pdf\n"
 	    "variant d150q55g 400 68 900 pdf\nvariant d150q40g 300 62\n"
-	    "menu_partial 1\nsigned 1\nend\n";
+	    "menu_partial 1\nsigned 1\npage 2\nend\n";
 	struct filter_report rep;
 
 	(void)state;
@@ -198,6 +198,7 @@ test_engine_values(void **state)
 	assert_string_equal(rep.variants[2].ext, "");
 	assert_int_equal(rep.menu_partial, 1);
 	assert_int_equal(rep.signed_pdf, 1);
+	assert_int_equal(rep.page, 2);
 }
 
 /* Over REPORT_MAX, a NUL inside, a long detail (cut, not refused). */
