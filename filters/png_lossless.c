@@ -4,13 +4,13 @@
  * website, a screenshot of a form): when the image, alpha flattened onto
  * white as everywhere in the engine, has at most 256 colours, it is
  * rewritten as a palette PNG at the fewest bits per pixel; with up to
- * 4096 (antialiased coloured text) as 8-bit RGB. A photo or a scan
- * (many colours, or a new colour at nearly every pixel) gets nothing
- * here: its JPEG variants are what make it small. The
- * colour chunks that say how to show the pixels (gAMA, cHRM, sRGB, iCCP)
- * and the resolution (pHYs) are copied as they are.
- * 16-bit images are not offered: their pixels would not survive.
- * SECURITY: decodes uploaded bytes through png_decode_to (libpng with its
+ * 4096 (antialiased coloured text) as 8-bit RGB. A photo or a scan (many
+ * colours, or a new colour at nearly every pixel) gets nothing here: its
+ * JPEG variants are what make it small. The colour chunks that say how
+ * to show the pixels (gAMA, cHRM, sRGB, iCCP) and the resolution (pHYs)
+ * are copied as they are. 16-bit images are not offered: their pixels
+ * would not survive.
+ * SECURITY: decodes uploaded bytes through png_rows (libpng with its
  * limits); the colour chunks are copied by length within the checked
  * buffer, never parsed.
  */
