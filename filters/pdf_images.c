@@ -8,8 +8,8 @@
  * (from its placed size), judged (colour.c) and encoded as a JPEG per
  * spec; CMYK only when stored as DCT with an Adobe marker (re-encoded
  * as CMYK the same way); anything else (other CMYK, bilevel, 16-bit,
- * JPX, JBIG2, CCITT, masked) is left exactly as it is. Then each spec's document is
- * written by QPDF with the smaller images swapped in.
+ * JPX, JBIG2, CCITT, masked) is left exactly as it is. Then each spec's
+ * document is written by QPDF with the smaller images swapped in.
  * SECURITY: decodes uploaded image streams. Pixel counts and decoded
  * sizes are checked against --max-pixels and --max-stream-bytes from the
  * dictionary before decoding, and the decoded length is checked against
@@ -123,6 +123,8 @@ static int indexed(struct pdf_job *j, struct pdf_img *im, qpdf_oh cs)
 	qpdf_oh_release(q, hi);
 	qpdf_oh_release(q, base);
 	qpdf_oh_release(q, kind);
+	if (rc < 0)		/* not one we expand: left as it is */
+		im->n = 0, im->hival = -1;
 	return rc;
 }
 

@@ -1009,6 +1009,19 @@ def _(tmp):
         d = mean_diff(a, b)
         if d > 3:
             return "page %d differs by %.1f after re-encoding" % (i + 1, d)
+    # a lookup shorter than hival + 1 colours: left exactly as it is
+    q = page.quantize(256)
+    d = b"/Type /XObject /Subtype /Image /Width %d /Height %d " \
+        b"/ColorSpace [/Indexed /DeviceRGB 255 <%s>] /BitsPerComponent 8 " \
+        b"/Filter /FlateDecode" % (q.size[0], q.size[1],
+                                   bytes(q.getpalette()[:30]).hex().encode())
+    short = pdf_one_page(b"q 595.28 0 0 841.89 0 0 cm /Im0 Do Q\n",
+                         [("Im0", pdf_stream(d, zlib.compress(q.tobytes())))])
+    r, _ = run_filter(tmp, short, ["--menu"])
+    if r["status"] != "ok" or [v for v, _, _ in r["variants"]
+                               if v not in ("keep", "lossless")]:
+        return "a short lookup was judged or re-encoded: %s %s" % (
+            r["status"], r["variants"])
     # the renderer's view of page A is what the palette says
     if mean_diff(before[0], want8.resize(before[0].size)) > 3:
         return "the test's own page A is not what it drew"
