@@ -7,8 +7,9 @@
  * passes goes through the engine twice: keep, then the menu with a
  * --target.
  * The limits are the daemon's defaults except pixels (4 megapixels, so
- * one run stays fast; the header check is the same code) and memory
- * (256 MB: libjpeg's pool and libtiff's allocation cap follow it).
+ * one run stays fast; the header check is the same code), memory
+ * (256 MB: libjpeg's pool and libtiff's allocation cap follow it) and
+ * low_dpi (below).
  * For PNG (-DFUZZ_FIX_PNG_CRC) every chunk's CRC is made right first:
  * otherwise nearly every mutation dies at libpng's CRC check and the
  * decoders behind it are never reached.
@@ -30,7 +31,10 @@ static const struct filter_limits fuzz_limits = {
 	.max_pages = 500, .max_objects = 1000000,
 	.max_stream_bytes = 256 * MIB, .cpu_seconds = 60,
 	.memory_mb = 256,
-	.max_dpi = 200, .min_dpi = 150, .low_dpi = 100, .quality_floor = 40,
+	/* low_dpi 1: the seeds are tiny (48x32 on an A4 page is 6 dpi), and
+	 * at the daemon's 100 they would all stop at lowres before a pixel
+	 * is decoded */
+	.max_dpi = 200, .min_dpi = 150, .low_dpi = 1, .quality_floor = 40,
 };
 
 /* The report must stay what report_format() can write. */
