@@ -210,7 +210,7 @@ static void probe(struct magic_set *ms, const struct filter_input *in,
 	if (rep->status != FS_OK)
 		return;
 	snprintf(rep->ext, sizeof rep->ext, "%s", fmt->ext);
-	*e = (struct engine){ .in = in, .rep = rep, .fmt = fmt };
+	*e = (struct engine){ .in = in, .rep = rep, .fmt = fmt, .fd = 3 };
 	if ((rc = fmt->emit(e)) < 0)
 		fatal("cannot write the %s: %s", fmt->ext, strerror(-rc));
 }
@@ -223,8 +223,9 @@ static void output(const struct filter_input *in, struct filter_report *rep,
 	sha256_hex(NULL, 0, rep->sha256_out);
 	if (rep->status != FS_OK || in->lim->probe_only)
 		return;
-	if ((rc = write_all(3, e->out.p, e->out.len)) < 0 ||
-	    (rc = write_all(3, e->menu.p, e->menu.len)) < 0)
+	/* a streamed menu wrote keep and its variants already */
+	if (!e->streamed && ((rc = write_all(3, e->out.p, e->out.len)) < 0 ||
+	    (rc = write_all(3, e->menu.p, e->menu.len)) < 0))
 		fatal("cannot write the output: %s", strerror(-rc));
 	/* keep's line says where it is too, when the variants follow it */
 	if (in->lim->menu && rep->nvariants > 0) {
@@ -267,7 +268,7 @@ int main(int argc, char **argv)
 	struct filter_limits lim;
 	struct filter_report rep = { .status = FS_OK };
 	struct filter_input in = { .lim = &lim };
-	struct engine e = { 0 };
+	struct engine e = { .fd = -1 };
 	struct magic_set *ms;
 	struct timespec t0;
 	unsigned char *buf = NULL;

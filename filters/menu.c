@@ -219,13 +219,32 @@ void menu_publish(struct filter_report *rep, struct report_variant *v, int n)
 	}
 }
 
+static int engine_write(struct engine *e, const unsigned char *p,
+    size_t len)
+{
+	int rc = write_all(e->fd, p, len);
+
+	if (rc == 0)
+		e->streamed += len;
+	return rc;
+}
+
 int engine_menu_add(struct engine *e, struct report_variant *v,
     const unsigned char *p, size_t len, const char *ext)
 {
-	int rc;
+	int rc = 0;
 
-	v->offset = (int64_t)(e->out.len + e->menu.len);
-	if ((rc = buf_add(&e->menu, p, len)) < 0)
+	if (e->fd < 0) {
+		v->offset = (int64_t)(e->out.len + e->menu.len);
+		rc = buf_add(&e->menu, p, len);
+	} else {
+		if (e->streamed == 0)	/* keep first, once complete */
+			rc = engine_write(e, e->out.p, e->out.len);
+		v->offset = (int64_t)e->streamed;
+		if (rc == 0)
+			rc = engine_write(e, p, len);
+	}
+	if (rc < 0)
 		return rc;
 	v->bytes = (int64_t)len;
 	snprintf(v->ext, sizeof v->ext, "%s", ext);

@@ -238,10 +238,16 @@ struct engine {
 	const struct fmt_ops *fmt;
 	struct buf out;		/* what goes to fd 3: keep, or --variant's */
 	struct buf menu;	/* with --menu, what follows it in fd 3 */
+	/* fd 3 when the menu streams: keep, then each variant as it is
+	 * published, so no variant is held once written (a 50 MB PDF's
+	 * menu is several times its size); -1: all kept in e->menu */
+	int fd;
+	size_t streamed;	/* bytes already written to fd */
 };
-/* With --menu, once keep is complete in e->out: appends a published
- * variant's bytes to e->menu and sets v->offset (where they start in
- * fd 3) and v->ext. 0 or -ENOMEM. */
+/* With --menu, once keep is complete in e->out: sets v->offset (where
+ * the variant's bytes start in fd 3) and v->ext, and writes them (after
+ * keep, the first time) to e->fd, or appends them to e->menu. 0,
+ * -ENOMEM or -EIO. */
 int engine_menu_add(struct engine *e, struct report_variant *v,
     const unsigned char *p, size_t len, const char *ext);
 /* Adds a transform note ("a, b") to the report. */

@@ -61,7 +61,7 @@ run_menu(const struct fmt_ops *fmt, const struct filter_input *in,
 	struct filter_limits lim = *in->lim;
 	struct filter_input mi = { in->buf, in->len, &lim };
 	struct filter_report rep = *probed;
-	struct engine e = { .in = &mi, .rep = &rep, .fmt = fmt };
+	struct engine e = { .in = &mi, .rep = &rep, .fmt = fmt, .fd = -1 };
 
 	lim.menu = 1;
 	lim.target = in->len % 3 ? in->len / (in->len % 3 + 1) : 0;
@@ -77,7 +77,7 @@ static void
 run(const struct fmt_ops *fmt, const struct filter_input *in,
     struct filter_report *rep)
 {
-	struct engine e = { .in = in, .rep = rep, .fmt = fmt };
+	struct engine e = { .in = in, .rep = rep, .fmt = fmt, .fd = -1 };
 	struct filter_report probed;
 
 	if (fmt->probe(in, rep) < 0 || rep->status != FS_OK)
