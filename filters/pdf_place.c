@@ -439,6 +439,15 @@ out:
 	qpdf_oh_release(q, xo);
 }
 
+static int pdf_has_annots(qpdf_data q, qpdf_oh page)
+{
+	qpdf_oh a = qpdf_oh_get_key(q, page, "/Annots");
+	int n = qpdf_oh_is_array(q, a) && qpdf_oh_get_array_n_items(q, a) > 0;
+
+	qpdf_oh_release(q, a);
+	return n;
+}
+
 int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
     struct pdf_uses *uses, struct pdf_page_info *info)
 {
@@ -451,6 +460,9 @@ int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
 
 	*info = (struct pdf_page_info){ .text = 0 };
 	media_size(q, page, &info->mw, &info->mh);
+	/* annotations (a signature's stamp, typed-in text) show on the page
+	 * too: such a page is never judged blank by its images */
+	info->paint = pdf_has_annots(q, page);
 	if ((rc = pdf_page_content(q, page, limit, &data)) < 0) {
 		info->paint = info->text = 1;	/* unknown: not blank */
 		if (rc == -ENOMEM)

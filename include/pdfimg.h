@@ -36,7 +36,8 @@ struct pdf_uses {
 /* What a page shows besides images, and its MediaBox size in points. */
 struct pdf_page_info {
 	int text;		/* text operators (BT) */
-	int paint;		/* paths, shadings or inline images */
+	int paint;		/* paths, shadings, inline images or
+				 * annotations */
 	double mw, mh;
 };
 

@@ -564,7 +564,21 @@ def _(tmp):
                        b"BT /F1 12 Tf 72 72 Td (x) Tj ET\n",
                        [("Im0", pdf_image(blank))])
     r, _ = run_filter(tmp, pdf, ["--menu"])
-    return None if r["status"] == "ok" else "text over blank: %s" % r["status"]
+    if r["status"] != "ok":
+        return "text over blank: %s" % r["status"]
+    # nor is one with an annotation (typed-in text, a signature's stamp)
+    pdf = pdf_build([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
+        b"/Resources << /XObject << /Im0 5 0 R >> >> /Contents 4 0 R "
+        b"/Annots [6 0 R] >>",
+        pdf_stream(b"", b"q 595.28 0 0 841.89 0 0 cm /Im0 Do Q\n"),
+        pdf_image(blank),
+        b"<< /Type /Annot /Subtype /FreeText /Rect [72 72 300 100] "
+        b"/Contents (Kz) /DA (/Helv 12 Tf 0 g) >>"])
+    r, _ = run_filter(tmp, pdf, ["--menu"])
+    return None if r["status"] == "ok" else "annotated blank: %s" % r["status"]
 
 
 @ecase("engine: 50 dpi page is lowres")
