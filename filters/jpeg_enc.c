@@ -24,11 +24,7 @@ struct jenc {
 	unsigned long memlen;
 };
 
-/* Whether an ICC profile describes pixels of ch channels: its header's
- * signature and data colour space ('GRAY' for grey, 'RGB ' for RGB). A
- * CMYK source's profile, or an RGB one on pixels turned grey, would tell
- * a viewer the wrong colours, so it is left out. */
-static int icc_fits(const unsigned char *icc, size_t len, int ch)
+int icc_fits(const unsigned char *icc, size_t len, int ch)
 {
 	if (icc == NULL || len < 128 || len > 255 * 65519u ||
 	    memcmp(icc + 36, "acsp", 4) != 0)

@@ -54,9 +54,13 @@ static int record(struct pjob *j, int si, int page, struct buf *b, int w,
 {
 	size_t k = (size_t)si * (size_t)j->src->npages + (size_t)page;
 	struct pdf_page_img *m = &j->meta[k];
+	const struct buf *icc = !j->single && ch && j->src->page_icc ?
+	    j->src->page_icc(j->src->ctx, page) : NULL;
 
 	*m = (struct pdf_page_img){ .len = b->len, .w = w, .h = h, .ch = ch,
 	    .dpi = dpi };
+	if (icc && icc_fits(icc->p, icc->len, ch))
+		m->icc = icc->p, m->icclen = icc->len;
 	if (si != j->want && !(j->menu && si < j->nspecs)) {
 		buf_release(b);
 		return 0;

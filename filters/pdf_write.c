@@ -1,8 +1,10 @@
 /*
  * pdf_write.c: a small PDF writer for pages that are one image each (a
  * TIFF's pages): JPEG pages as DCTDecode, bilevel pages as CCITT G4, each
- * image filling its page at its resolution. The same code measures a PDF
- * without its image data, so the menu knows a variant's exact size.
+ * image filling its page at its resolution, in its ICC profile when it
+ * has one (ICCBased, one object per distinct profile). The same code
+ * measures a PDF without its image data, so the menu knows a variant's
+ * exact size.
  * SECURITY: writes encoded images made in this process; no parsing.
  */
 #include <errno.h>
@@ -18,6 +20,9 @@ struct pw {
 	size_t off;
 	size_t *xref;		/* object offsets, 1-based */
 	int rc;
+	/* distinct ICC profiles: pages[iccpage[k]] holds profile k, written
+	 * as object iccobj + k */
+	int *iccpage, nicc, iccobj;
 };
 
 static void pw_add(struct pw *w, const void *p, size_t n)
@@ -49,12 +54,49 @@ static void pw_obj(struct pw *w, int id)
 	pw_printf(w, "%d 0 obj\n", id);
 }
 
-static void pw_image(struct pw *w, int id, const struct pdf_page_img *p)
+static int same_icc(const struct pdf_page_img *a,
+    const struct pdf_page_img *b)
+{
+	return a->icclen == b->icclen && a->ch == b->ch &&
+	    memcmp(a->icc, b->icc, a->icclen) == 0;
+}
+
+/* The object of page p's profile (0 for none), numbering the distinct
+ * ones as they come. */
+static int pw_icc_obj(struct pw *w, const struct pdf_page_img *pages,
+    int p)
+{
+	int k;
+
+	if (pages[p].icc == NULL || pages[p].ch == 0)
+		return 0;
+	for (k = 0; k < w->nicc; k++)
+		if (same_icc(&pages[w->iccpage[k]], &pages[p]))
+			return w->iccobj + k;
+	w->iccpage[w->nicc] = p;
+	return w->iccobj + w->nicc++;
+}
+
+static void pw_icc(struct pw *w, int id, const struct pdf_page_img *p)
+{
+	pw_obj(w, id);
+	pw_printf(w, "<< /N %d /Alternate /%s /Length %zu >>\nstream\n",
+	    p->ch, p->ch == 3 ? "DeviceRGB" : "DeviceGray", p->icclen);
+	pw_add(w, p->icc, p->icclen);
+	pw_printf(w, "\nendstream\nendobj\n");
+}
+
+static void pw_image(struct pw *w, int id, const struct pdf_page_img *p,
+    int icc)
 {
 	pw_obj(w, id);
 	pw_printf(w, "<< /Type /XObject /Subtype /Image /Width %d /Height %d "
-	    "/BitsPerComponent %d /ColorSpace /%s ", p->w, p->h,
-	    p->ch ? 8 : 1, p->ch == 3 ? "DeviceRGB" : "DeviceGray");
+	    "/BitsPerComponent %d ", p->w, p->h, p->ch ? 8 : 1);
+	if (icc)
+		pw_printf(w, "/ColorSpace [/ICCBased %d 0 R] ", icc);
+	else
+		pw_printf(w, "/ColorSpace /%s ", p->ch == 3 ? "DeviceRGB" :
+		    "DeviceGray");
 	if (p->ch)
 		pw_printf(w, "/Filter /DCTDecode ");
 	else
@@ -67,7 +109,8 @@ static void pw_image(struct pw *w, int id, const struct pdf_page_img *p)
 	pw_printf(w, "\nendstream\nendobj\n");
 }
 
-static void pw_page(struct pw *w, int id, const struct pdf_page_img *p)
+static void pw_page(struct pw *w, int id, const struct pdf_page_img *p,
+    int icc)
 {
 	double dpi = p->dpi > 1 ? p->dpi : 72;
 	double pw_ = p->w * 72.0 / dpi, ph = p->h * 72.0 / dpi;
@@ -80,7 +123,7 @@ static void pw_page(struct pw *w, int id, const struct pdf_page_img *p)
 	pw_printf(w, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] "
 	    "/Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R "
 	    ">>\nendobj\n", pw_, ph, id + 1, id + 2);
-	pw_image(w, id + 1, p);
+	pw_image(w, id + 1, p, icc);
 	pw_obj(w, id + 2);
 	pw_printf(w, "<< /Length %d >>\nstream\n%sendstream\nendobj\n", n,
 	    content);
@@ -112,18 +155,26 @@ static void pw_xref(struct pw *w, int nobj)
 int pdf_write_pages(const struct pdf_page_img *pages, int n,
     struct buf *out, size_t *size)
 {
-	struct pw w = { .out = out };
+	struct pw w = { .out = out, .iccobj = 3 + 3 * n };
 	int nobj = 2 + 3 * n;
 
 	if (n <= 0)
 		return -EINVAL;
-	if ((w.xref = calloc((size_t)nobj + 1, sizeof *w.xref)) == NULL)
+	w.xref = calloc((size_t)(nobj + n) + 1, sizeof *w.xref);
+	w.iccpage = calloc((size_t)n, sizeof *w.iccpage);
+	if (w.xref == NULL || w.iccpage == NULL) {
+		free(w.xref);
+		free(w.iccpage);
 		return -ENOMEM;
+	}
 	pw_tree(&w, n);
 	for (int i = 0; i < n; i++)
-		pw_page(&w, 3 + 3 * i, &pages[i]);
-	pw_xref(&w, nobj);
+		pw_page(&w, 3 + 3 * i, &pages[i], pw_icc_obj(&w, pages, i));
+	for (int k = 0; k < w.nicc; k++)
+		pw_icc(&w, w.iccobj + k, &pages[w.iccpage[k]]);
+	pw_xref(&w, nobj + w.nicc);
 	free(w.xref);
+	free(w.iccpage);
 	if (size)
 		*size = w.off;
 	return w.rc;

@@ -25,7 +25,27 @@
 struct tsrc {
 	struct tctx ctx;
 	TIFF *tif;
+	struct buf *icc;	/* per page: its ICC profile, copied when the
+				 * page is decoded (libtiff's goes with the
+				 * directory) */
 };
+
+static void tsrc_read_icc(struct tsrc *s, int page)
+{
+	uint32_t n = 0;
+	void *p = NULL;
+
+	if (s->icc && s->icc[page].len == 0 &&
+	    TIFFGetField(s->tif, TIFFTAG_ICCPROFILE, &n, &p) && p && n)
+		buf_add(&s->icc[page], p, n);	/* none when out of memory */
+}
+
+static const struct buf *tsrc_icc(void *arg, int page)
+{
+	struct tsrc *s = arg;
+
+	return s->icc && s->icc[page].len ? &s->icc[page] : NULL;
+}
 
 static int tsrc_page(struct tsrc *s, int page)
 {
@@ -218,8 +238,12 @@ static int tsrc_decode(void *arg, int page, int tw, int th,
 	int rc, grey;
 
 	*out = (struct raster){ 0 };
-	if (tsrc_page(s, page) == 0 && tiff_plain_page(s->tif, &p))
-		return plain_decode(s, page, &p, tw, th, out, msg, msgsz);
+	if (tsrc_page(s, page) == 0) {
+		tsrc_read_icc(s, page);
+		if (tiff_plain_page(s->tif, &p))
+			return plain_decode(s, page, &p, tw, th, out, msg,
+			    msgsz);
+	}
 	if (tsrc_page(s, page) < 0 || !TIFFRGBAImageBegin(&img, s->tif, 0,
 	    emsg)) {
 		filter_sanitize(msg, msgsz, emsg[0] ? emsg : "unreadable page");
@@ -416,7 +440,7 @@ int tiff_pages(struct engine *e)
 {
 	struct tsrc s = { .ctx = { .in = e->in } };
 	struct page_src src = { .ctx = &s, .info = tsrc_info,
-	    .decode = tsrc_decode, .g4 = tsrc_g4 };
+	    .decode = tsrc_decode, .g4 = tsrc_g4, .page_icc = tsrc_icc };
 	int rc;
 
 	if ((s.tif = tiff_open(&s.ctx)) == NULL) {
@@ -424,9 +448,13 @@ int tiff_pages(struct engine *e)
 		return 0;
 	}
 	src.npages = (int)TIFFNumberOfDirectories(s.tif);
+	s.icc = calloc((size_t)src.npages + 1, sizeof *s.icc);
 	engine_out_type(e, "application/pdf", "pdf");
 	engine_note(e, "tiff to pdf");
 	rc = pages_run(e, &src, 0);
+	for (int i = 0; s.icc && i < src.npages; i++)
+		buf_release(&s.icc[i]);
+	free(s.icc);
 	TIFFClose(s.tif);
 	return rc == -EINVAL ? 0 : rc;
 }

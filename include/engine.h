@@ -83,6 +83,11 @@ struct jpeg_enc_opts {
 	int ycck;		/* CMYK pixels (ch 4) stored as YCCK, else as
 				 * CMYK; both with libjpeg's Adobe marker */
 };
+/* Whether an ICC profile describes pixels of ch channels: its header's
+ * signature and data colour space ('GRAY' for 1, 'RGB ' for 3, 'CMYK'
+ * for 4). A CMYK source's profile, or an RGB one on pixels turned grey,
+ * would tell a viewer the wrong colours, so it is left out. */
+int icc_fits(const unsigned char *icc, size_t len, int ch);
 /* Encodes r (grey, RGB or CMYK) as a baseline JPEG, with optimised Huffman
  * tables unless o->fast, into out (appended). 0, or -EIO with a libjpeg
  * failure. */
@@ -278,6 +283,9 @@ struct page_src {
 	/* a single image rewritten losslessly, smaller than keep, or NULL:
 	 * offered as "lossless" (rank 99, PNG) */
 	const struct buf *lossless;
+	/* a page's ICC profile once the page was decoded, or NULL (for the
+	 * pages of a PDF; may be NULL itself) */
+	const struct buf *(*page_icc)(void *ctx, int page);
 };
 /* Analyses every page, fills dpi/color/status and, as asked by the
  * limits, the menu or one variant into e->out. single: one page whose
@@ -306,6 +314,10 @@ struct pdf_page_img {
 	size_t len;
 	int w, h, ch;		/* ch 1 grey, 3 RGB, 0 bilevel (G4) */
 	double dpi;		/* for the page size */
+	const unsigned char *icc;	/* a profile for these pixels, or
+					 * NULL: ICCBased (one object per
+					 * distinct profile) */
+	size_t icclen;
 };
 /* Writes a PDF of n pages, one image each, filling the page, to out;
  * with out NULL only measures (data may then be NULL). *size, when not

@@ -529,6 +529,27 @@ def _(tmp):
                 return "%s: page order lost (%s)" % (name, means)
 
 
+@ecase("engine: a TIFF's ICC profile goes into its PDF once, as ICCBased, "
+       "for the colour pages")
+def _(tmp):
+    rgb = icc_profile(pad=2000)
+    pages = [noisy(a4_page(200, seed=i), 6) for i in range(2)]
+    tif = save(pages[0], "TIFF", compression="tiff_lzw", save_all=True,
+               append_images=pages[1:], dpi=(200, 200), icc_profile=rgb)
+    r, outs, why = menu_is_exact(tmp, tif, [])
+    if why:
+        return why
+    _, keep = run_filter(tmp, tif, [])
+    for name, pdf in [("keep", keep)] + list(outs.items()):
+        colour = name == "keep" or name.endswith("c")
+        want = (1, 2) if colour else (0, 0)
+        got = (pdf.count(rgb), pdf.count(b"/ICCBased"))
+        if got != want:
+            return "%s: profile %d times, ICCBased %d times" % ((name,) + got)
+        if len(pdf_render(tmp, pdf, 10)) != 2:
+            return "%s does not render" % name
+
+
 @ecase("engine: blank page is blank, a light text page is not; a blank "
        "page among others is named")
 def _(tmp):
