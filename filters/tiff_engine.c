@@ -144,7 +144,7 @@ int tiff_plain_page(TIFF *tif, struct tiff_plain *p)
 }
 
 /* One row of a plain page as the resampler takes it (p->ch bytes a
- * pixel); NULL when the stored row is that already. */
+ * pixel): src itself when it is that already, else converted into dst. */
 static const unsigned char *plain_row(const struct tiff_plain *p,
     const unsigned char *src, unsigned char *dst, int w)
 {
