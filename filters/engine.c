@@ -23,6 +23,22 @@ void engine_note(struct engine *e, const char *what)
 	snprintf(t + l, tsz - l, "%s%s", l ? ", " : "", clean);
 }
 
+int engine_emit_lossless(struct engine *e, struct buf *lossless,
+    const char *fmt)
+{
+	struct vspec s = { .id = "lossless", .lossless = 1 };
+
+	if (lossless->len == 0) {
+		filter_set_status(e->rep, FS_UNSUPPORTED, "unknown variant");
+		return 0;
+	}
+	buf_release(&e->out);
+	e->out = *lossless;
+	*lossless = (struct buf){ 0 };
+	engine_describe(e, fmt, &s, 0);
+	return 0;
+}
+
 void engine_blank(struct engine *e, int page, int npages)
 {
 	if (npages > 1) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <jpeglib.h>
 #include <jerror.h>
 
@@ -174,7 +175,34 @@ struct jsrc {
 	uint64_t memory_mb;
 	struct jpeg_head head;
 	struct buf icc;		/* keep's ICC profile, for the variants */
+	struct buf lossless;	/* keep rewritten progressive, or empty */
 };
+
+/* How far over its share of --target keep may be for the progressive
+ * rewrite to be tried, in percent: it saves 8-9% of a camera's baseline
+ * JPEG but costs about twice the whole menu (191 ms for 3.2 MB), so only
+ * a file it could bring within its share gets it. */
+#define LOSSLESS_REACH 112
+
+/* The lossless variant: keep's coefficients written progressive, when
+ * --variant asks for it or keep is just over its share. Kept only when
+ * smaller than keep. 0 or -ENOMEM. */
+static int jpeg_lossless(struct engine *e, int asked, struct buf *out)
+{
+	const struct filter_limits *lim = e->in->lim;
+	uint64_t keep = e->out.len;
+	int rc;
+
+	if (!asked && !(lim->menu && lim->target && keep > lim->target &&
+	    keep * 100 <= lim->target * LOSSLESS_REACH))
+		return 0;
+	rc = jpeg_progressive(e->out.p, e->out.len, lim->memory_mb, out);
+	if (rc == -EINVAL || out->len >= keep) {
+		buf_release(out);	/* no lossless variant, no harm */
+		rc = 0;
+	}
+	return rc;
+}
 
 static int jsrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
 {
@@ -204,7 +232,9 @@ static int jpeg_emit(struct engine *e)
 {
 	struct jsrc s = { .keep = &e->out, .memory_mb = e->in->lim->memory_mb };
 	struct page_src src = { .npages = 1, .ctx = &s, .info = jsrc_info,
-	    .decode = jsrc_decode, .icc = &s.icc };
+	    .decode = jsrc_decode, .icc = &s.icc, .lossless = &s.lossless,
+	    .lossless_ext = "jpg" };
+	int asked = strcmp(e->in->lim->variant, "lossless") == 0;
 	char t[sizeof e->rep->transform], msg[160];
 	int orientation, rc;
 
@@ -215,16 +245,20 @@ static int jpeg_emit(struct engine *e)
 		rc = -EINVAL;
 	if (rc == 0)
 		rc = jpeg_read_icc(e->out.p, e->out.len, &s.icc);
+	if (rc == 0)
+		rc = jpeg_lossless(e, asked, &s.lossless);
 	if (rc == -EINVAL) {
 		filter_set_status(e->rep, FS_CORRUPT, "jpeg: cannot rewrite");
 		rc = 0;
 	} else if (rc == 0) {
 		engine_note(e, t);
 		engine_out_type(e, "image/jpeg", "jpg");
-		rc = pages_run(e, &src, 1);
+		rc = asked ? engine_emit_lossless(e, &s.lossless, "jpeg") :
+		    pages_run(e, &src, 1);
 	}
 	raster_release(&s.upright);
 	buf_release(&s.icc);
+	buf_release(&s.lossless);
 	return rc;
 }
 

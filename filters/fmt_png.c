@@ -173,29 +173,14 @@ static int psrc_decode(void *ctx, int page, int tw, int th,
 	    msg, msgsz);
 }
 
-/* --variant lossless: the smaller PNG the menu listed. */
-static int png_emit_lossless(struct engine *e, struct buf *lossless)
-{
-	struct vspec s = { .id = "lossless", .lossless = 1 };
-
-	if (lossless->len == 0) {
-		filter_set_status(e->rep, FS_UNSUPPORTED, "unknown variant");
-		return 0;
-	}
-	buf_release(&e->out);
-	e->out = *lossless;
-	*lossless = (struct buf){ 0 };
-	engine_describe(e, "png", &s, 0);
-	return 0;
-}
-
 static int png_emit(struct engine *e)
 {
 	const struct filter_limits *lim = e->in->lim;
 	struct psrc s = { .in = e->in, .w = (int)e->rep->width,
 	    .h = (int)e->rep->height };
 	struct page_src src = { .npages = 1, .ctx = &s, .info = psrc_info,
-	    .decode = psrc_decode, .icc = &s.icc, .lossless = &s.lossless };
+	    .decode = psrc_decode, .icc = &s.icc, .lossless = &s.lossless,
+	    .lossless_ext = "png" };
 	int dropped, trailing, rc;
 	int lossless = strcmp(lim->variant, "lossless") == 0;
 
@@ -213,7 +198,7 @@ static int png_emit(struct engine *e)
 	if (dropped)
 		engine_note(e, "metadata removed");
 	engine_out_type(e, "image/png", "png");
-	rc = lossless ? png_emit_lossless(e, &s.lossless) :
+	rc = lossless ? engine_emit_lossless(e, &s.lossless, "png") :
 	    pages_run(e, &src, 1);
 	buf_release(&s.icc);
 	buf_release(&s.lossless);

@@ -3,6 +3,8 @@
  * as jpegtran does: the DCT blocks are moved and transposed and their
  * coefficients' signs flipped, so no quality is lost. Only for images
  * whose edges are whole MCUs ("perfect"); otherwise the caller re-encodes.
+ * Also the same coefficients written progressive (jpegtran -progressive):
+ * a JPEG's lossless variant, 8-9% smaller than a camera's baseline.
  * The EXIF (APP1) and ICC (APP2) segments of the source are copied.
  * SECURITY: parses uploaded bytes (already scrubbed and probed); memory
  * is capped through libjpeg and all block indexes stay within the arrays
@@ -21,7 +23,7 @@ struct jrot {
 	struct jerr derr, cerr;
 	const unsigned char *buf;
 	size_t len;
-	int o;			/* orientation 2..8 */
+	int o;			/* orientation 2..8; 1: progressive copy */
 	jvirt_barray_ptr *src, dst[MAX_COMPONENTS];
 	unsigned char *mem;
 	unsigned long memlen;
@@ -135,6 +137,20 @@ static void copy_markers(struct jrot *r)
 			    m->data_length);
 }
 
+/* The same coefficients, written progressive (optimised tables come
+ * with it): jpegtran -progressive. */
+static int jrot_progressive(struct jrot *r)
+{
+	jpeg_simple_progression(&r->c);
+	r->c.optimize_coding = TRUE;
+	jpeg_mem_dest(&r->c, &r->mem, &r->memlen);
+	jpeg_write_coefficients(&r->c, r->src);
+	copy_markers(r);
+	jpeg_finish_compress(&r->c);
+	jpeg_finish_decompress(&r->d);
+	return 0;
+}
+
 static int jrot_run(void *arg)
 {
 	struct jrot *r = arg;
@@ -143,12 +159,14 @@ static int jrot_run(void *arg)
 	jpeg_save_markers(&r->d, JPEG_APP0 + 1, 0xFFFF);
 	jpeg_save_markers(&r->d, JPEG_APP0 + 2, 0xFFFF);
 	jpeg_read_header(&r->d, TRUE);
-	if (!perfect(&r->d)) {
+	if (r->o > 1 && !perfect(&r->d)) {
 		r->imperfect = 1;
 		return -1;
 	}
 	r->src = jpeg_read_coefficients(&r->d);
 	jpeg_copy_critical_parameters(&r->d, &r->c);
+	if (r->o == 1)
+		return jrot_progressive(r);
 	if (r->o >= 5)
 		transpose_params(&r->c);
 	r->c.optimize_coding = TRUE;
@@ -175,14 +193,12 @@ static int jrot_guarded(void *arg)
 	return jrot_run(r);
 }
 
-int jpeg_rotate_lossless(const unsigned char *buf, size_t len,
-    int orientation, uint64_t memory_mb, struct buf *out)
+static int jrot_do(const unsigned char *buf, size_t len, int orientation,
+    uint64_t memory_mb, struct buf *out)
 {
 	struct jrot *r;
 	int rc;
 
-	if (orientation < 2 || orientation > 8)
-		return -EINVAL;
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return -ENOMEM;
 	r->buf = buf, r->len = len, r->o = orientation;
@@ -207,4 +223,18 @@ int jpeg_rotate_lossless(const unsigned char *buf, size_t len,
 		free(r->mem);
 	free(r);
 	return rc;
+}
+
+int jpeg_rotate_lossless(const unsigned char *buf, size_t len,
+    int orientation, uint64_t memory_mb, struct buf *out)
+{
+	if (orientation < 2 || orientation > 8)
+		return -EINVAL;
+	return jrot_do(buf, len, orientation, memory_mb, out);
+}
+
+int jpeg_progressive(const unsigned char *buf, size_t len,
+    uint64_t memory_mb, struct buf *out)
+{
+	return jrot_do(buf, len, 1, memory_mb, out);
 }

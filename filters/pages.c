@@ -328,7 +328,7 @@ static int write_variant(struct pjob *j, struct report_variant *v)
 
 	if (strcmp(v->id, "lossless") == 0)
 		return engine_menu_add(j->e, v, j->src->lossless->p,
-		    j->src->lossless->len, "png");
+		    j->src->lossless->len, j->src->lossless_ext);
 	for (s = 0; s < j->ladder.nmade && strcmp(j->specs[s].id, v->id); s++)
 		;
 	assert(s < j->ladder.nmade);

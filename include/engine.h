@@ -148,6 +148,10 @@ int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
  * -EINVAL when corrupt. markers is the list of APP segments to copy. */
 int jpeg_rotate_lossless(const unsigned char *buf, size_t len,
     int orientation, uint64_t memory_mb, struct buf *out);
+/* The same coefficients as a progressive JPEG (optimised tables): the
+ * same pixels, smaller. 0, -EINVAL (corrupt) or -ENOMEM. */
+int jpeg_progressive(const unsigned char *buf, size_t len,
+    uint64_t memory_mb, struct buf *out);
 
 /* PNG (png_engine.c). png_keep copies the chunks up to IEND minus text
  * and EXIF chunks into out: 0, or -EINVAL when a chunk overruns.
@@ -259,6 +263,10 @@ int engine_menu_add(struct engine *e, struct report_variant *v,
 void engine_note(struct engine *e, const char *what);
 /* Sets out_type/out_ext in the report. */
 void engine_out_type(struct engine *e, const char *mime, const char *ext);
+/* --variant lossless: lossless (moved into e->out) is the output, or the
+ * file is refused "unknown variant" when there is none. 0. */
+int engine_emit_lossless(struct engine *e, struct buf *lossless,
+    const char *fmt);
 /* Refuses the file blank: page (1-based) of npages has no content; the
  * report names the page when there are several. */
 void engine_blank(struct engine *e, int page, int npages);
@@ -281,8 +289,9 @@ struct page_src {
 	 * (read once decode has run) */
 	const struct buf *icc;
 	/* a single image rewritten losslessly, smaller than keep, or NULL:
-	 * offered as "lossless" (rank 99, PNG) */
+	 * offered as "lossless" (rank 99), its extension lossless_ext */
 	const struct buf *lossless;
+	const char *lossless_ext;
 	/* a page's ICC profile once the page was decoded, or NULL (for the
 	 * pages of a PDF; may be NULL itself) */
 	const struct buf *(*page_icc)(void *ctx, int page);

@@ -488,6 +488,28 @@ def _(tmp):
         return "a CMYK profile labels RGB variants"
 
 
+@ecase("engine: a JPEG just over its share gets a lossless (progressive) "
+       "variant with the same pixels; further over, none")
+def _(tmp):
+    from PIL import ImageChops
+    data = save(noisy(a4_page(200), 6), "JPEG", quality=95)
+    for share, want in ((0.95, True), (0.6, False)):
+        args = ["--target", str(int(len(data) * share))]
+        r, outs, why = menu_is_exact(tmp, data, args)
+        if why:
+            return why
+        if ("lossless" in outs) != want:
+            return "share %.2f: variants %s" % (share, r["variants"])
+    out = Image.open(io.BytesIO(outs["lossless"] if want else
+                                run_filter(tmp, data, ["--variant",
+                                                       "lossless"])[1]))
+    if not out.info.get("progressive"):
+        return "lossless is not progressive"
+    if ImageChops.difference(out.convert("RGB"), Image.open(
+            io.BytesIO(data)).convert("RGB")).getbbox() is not None:
+        return "lossless pixels differ from the original"
+
+
 @ecase("engine: clean JPEG keep is byte-identical, no transform")
 def _(tmp):
     data = save(a4_page(150), "JPEG", quality=80)

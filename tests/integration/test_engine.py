@@ -97,6 +97,29 @@ class Engine(q.SpoolTest):
         self.assertIn("подпис", msg["ru"])
         self.assertIn("қолтаңба", msg["kk"])
 
+    def test_just_over_budget_stays_lossless(self):
+        # 5% over: the progressive rewrite (8-9% smaller) makes every file
+        # fit with its pixels untouched, so nothing is downsampled.
+        files = {"page-%d.jpg" % i: colour_scan(300, 80 + i)
+                 for i in range(2)}
+        total = sum(len(b) for b in files.values())
+        self.daemon(max_bundle_bytes=int(total / 1.05))
+        m = q.manifest_for("ENG-LL", "home_schooling",
+                           [(n, "vkk_conclusion") for n in files],
+                           files=files)
+        q.drop(self.spool, "ENG-LL", files, m)
+        man, rep, out = self.assertAccepted("ENG-LL", files, timeout=120)
+        variants = sorted(e["variant"] for e in rep["files"])
+        self.assertIn("lossless", variants)
+        self.assertLessEqual(set(variants), {"keep", "lossless"}, variants)
+        for e in rep["files"]:
+            with Image.open(out / e["file"]) as got, \
+                    Image.open(io.BytesIO(files[e["file"]])) as orig:
+                self.assertEqual(bool(got.info.get("progressive")),
+                                 e["variant"] == "lossless")
+                self.assertIsNone(ImageChops.difference(
+                    got.convert("RGB"), orig.convert("RGB")).getbbox())
+
     def test_small_bundle_unchanged(self):
         files = {"page.jpg": q.scan_jpeg(dpi=160, seed=3)}
         self.daemon()
