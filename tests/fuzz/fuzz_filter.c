@@ -52,8 +52,9 @@ check(const struct filter_report *rep)
 }
 
 /* The engine's menu on what the probe passed, with a --target (from the
- * input's length, so the ladder stops at different rungs): the daemon
- * asks for it when a bundle is over budget. */
+ * input's length, so the ladder stops at different rungs, and a JPEG
+ * just over it makes its progressive variant): the daemon asks for it
+ * when a bundle is over budget. */
 static void
 run_menu(const struct fmt_ops *fmt, const struct filter_input *in,
     const struct filter_report *probed)
@@ -64,7 +65,8 @@ run_menu(const struct fmt_ops *fmt, const struct filter_input *in,
 	struct engine e = { .in = &mi, .rep = &rep, .fmt = fmt, .fd = -1 };
 
 	lim.menu = 1;
-	lim.target = in->len % 3 ? in->len / (in->len % 3 + 1) : 0;
+	lim.target = in->len % 4 == 3 ? in->len - in->len / 20 :
+	    in->len % 4 ? in->len / (in->len % 4 + 1) : 0;
 	fmt->emit(&e);
 	check(&rep);
 	buf_release(&e.out);
