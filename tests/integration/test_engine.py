@@ -28,6 +28,15 @@ def blue_pixels(img):
 
 class Engine(q.SpoolTest):
 
+    def drop_docs(self, app, files, **settings):
+        """Starts the daemon (with settings) and drops files as one
+        home_schooling bundle, each a vkk_conclusion."""
+        self.daemon(**settings)
+        m = q.manifest_for(app, "home_schooling",
+                           [(n, "vkk_conclusion") for n in files],
+                           files=files)
+        q.drop(self.spool, app, files, m)
+
     def over_budget(self, app, files):
         docs = [(n, "vkk_conclusion") for n in files]
         m = q.manifest_for(app, "home_schooling", docs, files=files)
@@ -87,10 +96,7 @@ class Engine(q.SpoolTest):
         pdf = q.scan_pdf(dpi=300, seed=71, pages=2)
         signed = pdf[:-6] + b"% /Type /Sig /ByteRange [0 10 20 30]\n%%EOF\n"
         files = {"signed.pdf": signed}
-        self.daemon(max_bundle_bytes=len(signed) // 2)
-        m = q.manifest_for("ENG-SIG", "home_schooling",
-                           [("signed.pdf", "vkk_conclusion")], files=files)
-        q.drop(self.spool, "ENG-SIG", files, m)
+        self.drop_docs("ENG-SIG", files, max_bundle_bytes=len(signed) // 2)
         ref = self.assertRefused("ENG-SIG", ["too_large"], files, timeout=120)
         msg = self.reason(ref, "too_large", "signed.pdf")["message"]
         self.assertIn("signature", msg["en"])
@@ -103,11 +109,7 @@ class Engine(q.SpoolTest):
         files = {"page-%d.jpg" % i: colour_scan(300, 80 + i)
                  for i in range(2)}
         total = sum(len(b) for b in files.values())
-        self.daemon(max_bundle_bytes=int(total / 1.05))
-        m = q.manifest_for("ENG-LL", "home_schooling",
-                           [(n, "vkk_conclusion") for n in files],
-                           files=files)
-        q.drop(self.spool, "ENG-LL", files, m)
+        self.drop_docs("ENG-LL", files, max_bundle_bytes=int(total / 1.05))
         man, rep, out = self.assertAccepted("ENG-LL", files, timeout=120)
         variants = sorted(e["variant"] for e in rep["files"])
         self.assertIn("lossless", variants)
@@ -122,10 +124,7 @@ class Engine(q.SpoolTest):
 
     def test_small_bundle_unchanged(self):
         files = {"page.jpg": q.scan_jpeg(dpi=160, seed=3)}
-        self.daemon()
-        m = q.manifest_for("ENG-KEEP", "home_schooling",
-                           [("page.jpg", "vkk_conclusion")], files=files)
-        q.drop(self.spool, "ENG-KEEP", files, m)
+        self.drop_docs("ENG-KEEP", files)
         man, rep, out = self.assertAccepted("ENG-KEEP", files)
         self.assertEqual((out / "page.jpg").read_bytes(), files["page.jpg"])
         self.assertEqual(rep["files"][0]["action"], "passed")
@@ -133,10 +132,7 @@ class Engine(q.SpoolTest):
     def test_tiff_becomes_pdf_in_order(self):
         tif = q.scan_tiff(dpi=200, seed=5, pages=3)
         files = {"scan.tif": tif}
-        self.daemon()
-        m = q.manifest_for("ENG-TIF", "home_schooling",
-                           [("scan.tif", "vkk_conclusion")], files=files)
-        q.drop(self.spool, "ENG-TIF", files, m)
+        self.drop_docs("ENG-TIF", files)
         man, rep, out = self.assertAccepted("ENG-TIF", files)
         doc = man["documents"][0]
         self.assertEqual(doc["file"], "scan.pdf")
@@ -150,11 +146,7 @@ class Engine(q.SpoolTest):
         blank = q._save(Image.new("L", (1240, 1754), 250), "JPEG",
                         quality=90, dpi=(150, 150))
         files = {"blank.jpg": blank, "page.jpg": q.scan_jpeg(dpi=160, seed=1)}
-        self.daemon()
-        m = q.manifest_for("ENG-BLANK", "home_schooling",
-                           [(n, "vkk_conclusion") for n in files],
-                           files=files)
-        q.drop(self.spool, "ENG-BLANK", files, m)
+        self.drop_docs("ENG-BLANK", files)
         ref = self.assertRefused("ENG-BLANK", ["blank_page"], files)
         self.assertEqual(self.reason(ref, "blank_page")["file"], "blank.jpg")
 
@@ -164,10 +156,7 @@ class Engine(q.SpoolTest):
         tif = q._save(page, "TIFF", compression="tiff_lzw", save_all=True,
                       append_images=[empty, page], dpi=(150, 150))
         files = {"scan.tif": tif}
-        self.daemon()
-        m = q.manifest_for("ENG-BLANK2", "home_schooling",
-                           [("scan.tif", "vkk_conclusion")], files=files)
-        q.drop(self.spool, "ENG-BLANK2", files, m)
+        self.drop_docs("ENG-BLANK2", files)
         ref = self.assertRefused("ENG-BLANK2", ["blank_page"], files)
         msg = self.reason(ref, "blank_page", "scan.tif")["message"]
         self.assertIn("Page 2 of", msg["en"])
@@ -177,10 +166,7 @@ class Engine(q.SpoolTest):
     def test_low_resolution_refused(self):
         low = q._save(q.page_image(50, 2, 0, "L"), "JPEG", quality=90)
         files = {"tiny.jpg": low}
-        self.daemon()
-        m = q.manifest_for("ENG-LOW", "home_schooling",
-                           [("tiny.jpg", "vkk_conclusion")], files=files)
-        q.drop(self.spool, "ENG-LOW", files, m)
+        self.drop_docs("ENG-LOW", files)
         ref = self.assertRefused("ENG-LOW", ["resolution_too_low"], files)
         self.assertIn("150", ref["reasons"][0]["message"]["ru"])
 
@@ -189,11 +175,7 @@ class Engine(q.SpoolTest):
         # even at its smallest, so the refusal names it
         files = {"page.jpg": colour_scan(300, 60),
                  "pages.tif": q.scan_tiff(300, 61, pages=3)}
-        self.daemon(max_bundle_bytes=60000)
-        m = q.manifest_for("ENG-BIG", "home_schooling",
-                           [(n, "vkk_conclusion") for n in files],
-                           files=files)
-        q.drop(self.spool, "ENG-BIG", files, m)
+        self.drop_docs("ENG-BIG", files, max_bundle_bytes=60000)
         ref = self.assertRefused("ENG-BIG", ["too_large"], files, timeout=120)
         r = self.reason(ref, "too_large", "pages.tif")
         for lang, text in r["message"].items():
