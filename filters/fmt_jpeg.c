@@ -240,11 +240,9 @@ static int jpeg_emit(struct engine *e)
 
 	rc = jpeg_keep(e->in->buf, e->in->len, e->in->lim->memory_mb, &e->out,
 	    t, sizeof t, &orientation, &s.upright);
-	if (rc == 0 && jpeg_read_head(e->out.p, e->out.len, &s.head, msg,
-	    sizeof msg) < 0)
-		rc = -EINVAL;
 	if (rc == 0)
-		rc = jpeg_read_icc(e->out.p, e->out.len, &s.icc);
+		rc = jpeg_read_head(e->out.p, e->out.len, &s.head, &s.icc, msg,
+		    sizeof msg);
 	if (rc == 0)
 		rc = jpeg_lossless(e, asked, &s.lossless);
 	if (rc == -EINVAL) {

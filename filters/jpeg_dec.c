@@ -162,30 +162,7 @@ static int jdec_rows(void *arg)
 	return j->damaged ? -1 : 0;
 }
 
-int jpeg_read_head(const unsigned char *buf, size_t len,
-    struct jpeg_head *head, char *msg, size_t msgsz)
-{
-	struct jdec j = { .buf = buf, .len = len };
-	int rc;
-
-	j.d.err = jerr_init(&j.err);
-	jpeg_create_decompress(&j.d);
-	rc = jerr_guard(&j.err, jdec_head, &j);
-	if (rc == 0) {
-		head->w = (int)j.d.image_width;
-		head->h = (int)j.d.image_height;
-		head->comps = j.d.num_components;
-		head->cmyk = j.d.jpeg_color_space == JCS_CMYK ||
-		    j.d.jpeg_color_space == JCS_YCCK;
-		head->ycck = j.d.jpeg_color_space == JCS_YCCK;
-		head->adobe = j.d.saw_Adobe_marker;
-	} else
-		snprintf(msg, msgsz, "%s", j.err.msg);
-	jpeg_destroy_decompress(&j.d);
-	return rc == 0 ? 0 : -EINVAL;
-}
-
-static int jdec_icc(void *arg)
+static int jdec_head_icc(void *arg)
 {
 	struct jdec *j = arg;
 
@@ -193,7 +170,8 @@ static int jdec_icc(void *arg)
 	return jdec_head(arg);
 }
 
-int jpeg_read_icc(const unsigned char *buf, size_t len, struct buf *icc)
+int jpeg_read_head(const unsigned char *buf, size_t len,
+    struct jpeg_head *head, struct buf *icc, char *msg, size_t msgsz)
 {
 	struct jdec j = { .buf = buf, .len = len };
 	JOCTET *p = NULL;
@@ -202,15 +180,24 @@ int jpeg_read_icc(const unsigned char *buf, size_t len, struct buf *icc)
 
 	j.d.err = jerr_init(&j.err);
 	jpeg_create_decompress(&j.d);
-	rc = jerr_guard(&j.err, jdec_icc, &j);
-	/* libjpeg's own reassembly: every chunk, in order, or none */
-	if (rc == 0 && jpeg_read_icc_profile(&j.d, &p, &n) && p != NULL)
-		rc = buf_add(icc, p, n) < 0 ? -ENOMEM : 0;
-	else
-		rc = rc < 0 ? -EINVAL : 0;
-	free(p);
+	rc = jerr_guard(&j.err, icc ? jdec_head_icc : jdec_head, &j);
+	if (rc == 0) {
+		head->w = (int)j.d.image_width;
+		head->h = (int)j.d.image_height;
+		head->comps = j.d.num_components;
+		head->cmyk = j.d.jpeg_color_space == JCS_CMYK ||
+		    j.d.jpeg_color_space == JCS_YCCK;
+		head->ycck = j.d.jpeg_color_space == JCS_YCCK;
+		head->adobe = j.d.saw_Adobe_marker;
+		/* libjpeg's own reassembly: every chunk, in order, or none */
+		if (icc && jpeg_read_icc_profile(&j.d, &p, &n) && p != NULL &&
+		    buf_add(icc, p, n) < 0)
+			rc = -ENOMEM;
+		free(p);
+	} else
+		snprintf(msg, msgsz, "%s", j.err.msg);
 	jpeg_destroy_decompress(&j.d);
-	return rc;
+	return rc == 0 ? 0 : rc == -ENOMEM ? rc : -EINVAL;
 }
 
 static int decode_to(struct jdec *j, uint64_t memory_mb, char *msg,

@@ -163,14 +163,13 @@ static int reencode_upright(const struct jwalk *w, const struct buf *clean,
 	char msg[160];
 	int rc;
 
-	if ((rc = jpeg_read_head(clean->p, clean->len, &h, msg, sizeof msg)) ||
-	    (rc = jpeg_decode_to(clean->p, clean->len, h.w, h.h, memory_mb,
-	    r, msg, sizeof msg)))
-		return rc;
 	/* the whole profile (all its chunks); jpeg_encode leaves out one
 	 * that does not fit the pixels (CMYK) */
-	if ((rc = raster_orient(r, w->ex.orientation)) == 0 &&
-	    (rc = jpeg_read_icc(clean->p, clean->len, &icc)) == 0) {
+	if ((rc = jpeg_read_head(clean->p, clean->len, &h, &icc, msg,
+	    sizeof msg)) == 0 &&
+	    (rc = jpeg_decode_to(clean->p, clean->len, h.w, h.h, memory_mb,
+	    r, msg, sizeof msg)) == 0 &&
+	    (rc = raster_orient(r, w->ex.orientation)) == 0) {
 		o.icc = icc.p, o.icclen = icc.len;
 		if (w->exif_seen) {
 			o.exif = clean->p + w->exif_off;

@@ -137,46 +137,34 @@ static void copy_markers(struct jrot *r)
 			    m->data_length);
 }
 
-/* The same coefficients, written progressive (optimised tables come
- * with it): jpegtran -progressive. */
-static int jrot_progressive(struct jrot *r)
-{
-	jpeg_simple_progression(&r->c);
-	r->c.optimize_coding = TRUE;
-	jpeg_mem_dest(&r->c, &r->mem, &r->memlen);
-	jpeg_write_coefficients(&r->c, r->src);
-	copy_markers(r);
-	jpeg_finish_compress(&r->c);
-	jpeg_finish_decompress(&r->d);
-	return 0;
-}
-
 static int jrot_run(void *arg)
 {
 	struct jrot *r = arg;
+	int move = r->o > 1;	/* else the same blocks, progressive */
 
 	jpeg_mem_src(&r->d, r->buf, (unsigned long)r->len);
 	jpeg_save_markers(&r->d, JPEG_APP0 + 1, 0xFFFF);
 	jpeg_save_markers(&r->d, JPEG_APP0 + 2, 0xFFFF);
 	jpeg_read_header(&r->d, TRUE);
-	if (r->o > 1 && !perfect(&r->d)) {
+	if (move && !perfect(&r->d)) {
 		r->imperfect = 1;
 		return -1;
 	}
 	r->src = jpeg_read_coefficients(&r->d);
 	jpeg_copy_critical_parameters(&r->d, &r->c);
-	if (r->o == 1)
-		return jrot_progressive(r);
 	if (r->o >= 5)
 		transpose_params(&r->c);
+	if (!move)
+		jpeg_simple_progression(&r->c);
 	r->c.optimize_coding = TRUE;
 	/* As jpegtran: arrays requested, realized by write_coefficients,
 	 * filled before finish_compress reads them. */
-	request_dst(r);
+	if (move)
+		request_dst(r);
 	jpeg_mem_dest(&r->c, &r->mem, &r->memlen);
-	jpeg_write_coefficients(&r->c, r->dst);
+	jpeg_write_coefficients(&r->c, move ? r->dst : r->src);
 	copy_markers(r);
-	for (int ci = 0; ci < r->c.num_components; ci++)
+	for (int ci = 0; move && ci < r->c.num_components; ci++)
 		move_component(r, ci);
 	jpeg_finish_compress(&r->c);
 	jpeg_finish_decompress(&r->d);

@@ -390,7 +390,7 @@ static int decode_dct(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 
 	if (!(qpdf_oh_get_stream_data(j->q, obj, qpdf_dl_none, NULL, &data,
 	    &len) & QPDF_ERRORS) &&
-	    jpeg_read_head(data, len, &head, msg, sizeof msg) == 0 &&
+	    jpeg_read_head(data, len, &head, NULL, msg, sizeof msg) == 0 &&
 	    head.comps == im->n && head.w == im->w && head.h == im->h &&
 	    head.cmyk == (im->n == 4) && (!head.cmyk || head.adobe)) {
 		im->ycck = head.ycck;

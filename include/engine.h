@@ -101,12 +101,11 @@ struct jpeg_head {
 	int ycck;		/* stored as YCCK (Adobe transform 2) */
 	int adobe;		/* an Adobe marker says how it is stored */
 };
+/* A JPEG's header and, unless icc is NULL, its ICC profile reassembled
+ * from its APP2 chunks, appended to icc (nothing when there is none or
+ * it is incomplete). 0, -EINVAL with msg (unreadable) or -ENOMEM. */
 int jpeg_read_head(const unsigned char *buf, size_t len,
-    struct jpeg_head *head, char *msg, size_t msgsz);
-/* The ICC profile of a JPEG, reassembled from its APP2 chunks, appended
- * to icc (nothing when there is none, or it is incomplete). 0, -EINVAL
- * (header unreadable) or -ENOMEM. */
-int jpeg_read_icc(const unsigned char *buf, size_t len, struct buf *icc);
+    struct jpeg_head *head, struct buf *icc, char *msg, size_t msgsz);
 /* Decodes buf to exactly tw x th pixels (<= the image), using the
  * smallest DCT-domain scale libjpeg-turbo does in SIMD (1/8, 2/8, 4/8,
  * 8/8) not below the target, then an area resample; grey images give
