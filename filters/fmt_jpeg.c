@@ -213,6 +213,14 @@ static int jsrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
 	return 0;
 }
 
+static const struct buf *jsrc_icc(void *ctx, int page)
+{
+	struct jsrc *s = ctx;
+
+	(void)page;
+	return s->icc.len ? &s->icc : NULL;
+}
+
 static int jsrc_decode(void *ctx, int page, int tw, int th,
     struct raster *out, char *msg, size_t msgsz)
 {
@@ -232,7 +240,7 @@ static int jpeg_emit(struct engine *e)
 {
 	struct jsrc s = { .keep = &e->out, .memory_mb = e->in->lim->memory_mb };
 	struct page_src src = { .npages = 1, .ctx = &s, .info = jsrc_info,
-	    .decode = jsrc_decode, .icc = &s.icc, .lossless = &s.lossless,
+	    .decode = jsrc_decode, .page_icc = jsrc_icc, .lossless = &s.lossless,
 	    .lossless_ext = "jpg" };
 	int asked = strcmp(e->in->lim->variant, "lossless") == 0;
 	char t[sizeof e->rep->transform], msg[160];

@@ -173,13 +173,21 @@ static int psrc_decode(void *ctx, int page, int tw, int th,
 	    msg, msgsz);
 }
 
+static const struct buf *psrc_icc(void *ctx, int page)
+{
+	struct psrc *s = ctx;
+
+	(void)page;
+	return s->icc.len ? &s->icc : NULL;
+}
+
 static int png_emit(struct engine *e)
 {
 	const struct filter_limits *lim = e->in->lim;
 	struct psrc s = { .in = e->in, .w = (int)e->rep->width,
 	    .h = (int)e->rep->height };
 	struct page_src src = { .npages = 1, .ctx = &s, .info = psrc_info,
-	    .decode = psrc_decode, .icc = &s.icc, .lossless = &s.lossless,
+	    .decode = psrc_decode, .page_icc = psrc_icc, .lossless = &s.lossless,
 	    .lossless_ext = "png" };
 	int dropped, trailing, rc;
 	int lossless = strcmp(lim->variant, "lossless") == 0;

@@ -49,13 +49,17 @@ static double page_res(const struct pjob *j, int w, int h)
 	return j->photo ? (w < h ? w : h) : page_dpi(w, h);
 }
 
+static const struct buf *page_icc(const struct pjob *j, int page)
+{
+	return j->src->page_icc ? j->src->page_icc(j->src->ctx, page) : NULL;
+}
+
 static int record(struct pjob *j, int si, int page, struct buf *b, int w,
     int h, int ch, double dpi)
 {
 	size_t k = (size_t)si * (size_t)j->src->npages + (size_t)page;
 	struct pdf_page_img *m = &j->meta[k];
-	const struct buf *icc = !j->single && ch && j->src->page_icc ?
-	    j->src->page_icc(j->src->ctx, page) : NULL;
+	const struct buf *icc = !j->single && ch ? page_icc(j, page) : NULL;
 
 	*m = (struct pdf_page_img){ .len = b->len, .w = w, .h = h, .ch = ch,
 	    .dpi = dpi };
@@ -80,12 +84,13 @@ static int encode_spec(struct pjob *j, int si, int i, int w, int h,
 	 * the time for 5-10% more bytes (the planner sees the real sizes). */
 	struct jpeg_enc_opts o = { .quality = s->quality,
 	    .subsample = j->photo, .fast = 1 };
+	const struct buf *icc = j->single ? page_icc(j, i) : NULL;
 	const struct raster *use;
 	struct buf b = { 0 };
 	int tw, th, rc;
 
-	if (j->single && j->src->icc != NULL)
-		o.icc = j->src->icc->p, o.icclen = j->src->icc->len;
+	if (icc)
+		o.icc = icc->p, o.icclen = icc->len;
 	level_dims(w, h, j->photo, s->level, &tw, &th);
 	if ((rc = raster_level(top, tw, th, lv, &use)) == 0 &&
 	    (rc = jpeg_encode(use, &o, &b)) == 0)

@@ -284,16 +284,14 @@ struct page_src {
 	    struct raster *out, char *msg, size_t msgsz);
 	/* a bilevel page as CCITT G4 (K -1, BlackIs1 false), its size */
 	int (*g4)(void *ctx, int page, struct buf *out, int *w, int *h);
-	/* a single image's ICC profile, or NULL: its variants carry it
-	 * (read once decode has run) */
-	const struct buf *icc;
+	/* a page's ICC profile once the page was decoded, or NULL; its
+	 * variants carry it (in the JPEG of a single image, as ICCBased in
+	 * a PDF of pages). The hook may be NULL. */
+	const struct buf *(*page_icc)(void *ctx, int page);
 	/* a single image rewritten losslessly, smaller than keep, or NULL:
 	 * offered as "lossless" (rank 99), its extension lossless_ext */
 	const struct buf *lossless;
 	const char *lossless_ext;
-	/* a page's ICC profile once the page was decoded, or NULL (for the
-	 * pages of a PDF; may be NULL itself) */
-	const struct buf *(*page_icc)(void *ctx, int page);
 };
 /* Analyses every page, fills dpi/color/status and, as asked by the
  * limits, the menu or one variant into e->out. single: one page whose
