@@ -21,30 +21,54 @@
 #include "tiffutil.h"
 
 #define TIFF_ROWS 64
+#define TIFF_PROFILES 16		/* distinct ICC profiles kept */
+#define ICC_MAX (1u << 20)		/* one profile, bytes */
+#define ICC_TOTAL_MAX (4u << 20)	/* all of them */
 
 struct tsrc {
 	struct tctx ctx;
 	TIFF *tif;
-	struct buf *icc;	/* per page: its ICC profile, copied when the
-				 * page is decoded (libtiff's goes with the
-				 * directory) */
+	/* the distinct ICC profiles, copied when a page is decoded
+	 * (libtiff's goes with the directory), and each page's (an index
+	 * into them + 1; 0: none) */
+	struct buf prof[TIFF_PROFILES];
+	int nprof;
+	size_t profbytes;
+	int *page_prof;
 };
 
+/* Page page's profile, shared with any earlier page that has the same.
+ * A profile over ICC_MAX, or past TIFF_PROFILES or ICC_TOTAL_MAX in all
+ * (a hostile file's hundreds of pages), is left out: the page is then
+ * plain DeviceRGB or DeviceGray. */
 static void tsrc_read_icc(struct tsrc *s, int page)
 {
 	uint32_t n = 0;
 	void *p = NULL;
+	int k;
 
-	if (s->icc && s->icc[page].len == 0 &&
-	    TIFFGetField(s->tif, TIFFTAG_ICCPROFILE, &n, &p) && p && n)
-		buf_add(&s->icc[page], p, n);	/* none when out of memory */
+	if (s->page_prof == NULL || s->page_prof[page] ||
+	    !TIFFGetField(s->tif, TIFFTAG_ICCPROFILE, &n, &p) || !p || !n ||
+	    n > ICC_MAX)
+		return;
+	for (k = 0; k < s->nprof; k++)
+		if (s->prof[k].len == n && memcmp(s->prof[k].p, p, n) == 0)
+			break;
+	if (k == s->nprof) {
+		if (k == TIFF_PROFILES || s->profbytes + n > ICC_TOTAL_MAX ||
+		    buf_add(&s->prof[k], p, n) < 0)
+			return;
+		s->nprof++, s->profbytes += n;
+	}
+	s->page_prof[page] = k + 1;
 }
 
 static const struct buf *tsrc_icc(void *arg, int page)
 {
 	struct tsrc *s = arg;
 
-	return s->icc && s->icc[page].len ? &s->icc[page] : NULL;
+	return s->page_prof && s->page_prof[page] ?
+	    &s->prof[s->page_prof[page] - 1] : NULL;
 }
 
 static int tsrc_page(struct tsrc *s, int page)
@@ -448,13 +472,13 @@ int tiff_pages(struct engine *e)
 		return 0;
 	}
 	src.npages = (int)TIFFNumberOfDirectories(s.tif);
-	s.icc = calloc((size_t)src.npages + 1, sizeof *s.icc);
+	s.page_prof = calloc((size_t)src.npages + 1, sizeof *s.page_prof);
 	engine_out_type(e, "application/pdf", "pdf");
 	engine_note(e, "tiff to pdf");
 	rc = pages_run(e, &src, 0);
-	for (int i = 0; s.icc && i < src.npages; i++)
-		buf_release(&s.icc[i]);
-	free(s.icc);
+	for (int k = 0; k < s.nprof; k++)
+		buf_release(&s.prof[k]);
+	free(s.page_prof);
 	TIFFClose(s.tif);
 	return rc == -EINVAL ? 0 : rc;
 }
