@@ -151,6 +151,7 @@ struct psrc {
 	int w, h;
 	struct buf icc;		/* its iCCP profile, once decoded */
 	struct buf lossless;	/* the same pixels as a smaller PNG, or empty */
+	struct raster pixels;	/* decoded whole by png_lossless, or empty */
 };
 
 static int psrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
@@ -168,6 +169,12 @@ static int psrc_decode(void *ctx, int page, int tw, int th,
 	struct psrc *s = ctx;
 
 	(void)page;
+	if (s->pixels.px != NULL) {	/* no second decode */
+		if (raster_resample(&s->pixels, tw, th, out) == 0)
+			return 0;
+		snprintf(msg, msgsz, "png: out of memory");
+		return -ENOMEM;
+	}
 	buf_release(&s->icc);	/* a page decoded again reads it again */
 	return png_decode_to(s->in->buf, s->in->len, tw, th, out, &s->icc,
 	    msg, msgsz);
@@ -198,7 +205,8 @@ static int png_emit(struct engine *e)
 		return 0;
 	}
 	if (rc == 0 && (lim->menu || lossless))
-		rc = png_lossless(e->in->buf, e->in->len, &s.lossless);
+		rc = png_lossless(e->in->buf, e->in->len, &s.lossless,
+		    &s.pixels, &s.icc);
 	if (rc < 0)
 		return rc;
 	if (trailing)
@@ -210,6 +218,7 @@ static int png_emit(struct engine *e)
 	    pages_run(e, &src, 1);
 	buf_release(&s.icc);
 	buf_release(&s.lossless);
+	raster_release(&s.pixels);
 	return rc;
 }
 

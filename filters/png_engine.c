@@ -243,10 +243,10 @@ int png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
 	return -EINVAL;
 }
 
-int png_rows(const unsigned char *buf, size_t len, png_row_sink sink,
-    void *ctx)
+int png_rows(const unsigned char *buf, size_t len, struct buf *icc,
+    png_row_sink sink, void *ctx)
 {
-	struct pdec p = { .buf = buf, .len = len, .sink = sink,
+	struct pdec p = { .buf = buf, .len = len, .icc = icc, .sink = sink,
 	    .sink_ctx = ctx };
 
 	if (pdec_do(&p) == 0)

@@ -254,11 +254,13 @@ static int splice_chunks(const unsigned char *b, size_t len, struct buf *out)
 	return rc;
 }
 
-int png_lossless(const unsigned char *buf, size_t len, struct buf *out)
+int png_lossless(const unsigned char *buf, size_t len, struct buf *out,
+    struct raster *pixels, struct buf *icc)
 {
 	struct census *c;
 	int rc;
 
+	*pixels = (struct raster){ 0 };
 	/* IHDR comes first (png_keep and libpng hold the file to that) */
 	if (len < 33 || memcmp(buf + 12, "IHDR", 4) != 0 || buf[24] > 8)
 		return 0;
@@ -268,13 +270,18 @@ int png_lossless(const unsigned char *buf, size_t len, struct buf *out)
 		c->pl.slot[i] = EMPTY;
 	c->last = EMPTY;
 	/* stopped, or corrupt (the engine's own decode reports it): none */
-	rc = png_rows(buf, len, census_row, c) == 0 ?
+	rc = png_rows(buf, len, icc, census_row, c) == 0 ?
 	    png_write_mem(&c->r, c->pl.n <= MAX_COLOURS ? &c->pl : NULL,
-	    c->idx, out) : 0;
+	    c->idx, out) : -ECANCELED;
 	if (rc == 0 && out->len)
 		rc = splice_chunks(buf, len, out);
+	if (rc == 0) {		/* decoded whole: the engine starts there */
+		*pixels = c->r;
+		c->r = (struct raster){ 0 };
+	}
 	if (rc < 0)
 		buf_release(out);
+	rc = rc == -ECANCELED ? 0 : rc;
 	raster_release(&c->r);
 	free(c->idx);
 	free(c);

@@ -167,19 +167,24 @@ int png_chunk_too_large(const char *msg);
 int png_keep(const unsigned char *b, size_t len, struct buf *out,
     int *dropped, int *trailing);
 /* The same pixels (alpha over white) as a smaller PNG when they allow one
- * (png_lossless.c): palette for at most 256 colours, else 8-bit grey for
- * grey; nothing for other or 16-bit images. 0 (out empty when none) or
- * -ENOMEM. */
-int png_lossless(const unsigned char *buf, size_t len, struct buf *out);
+ * (png_lossless.c): a palette for at most 256 colours, 8-bit RGB for at
+ * most 4096 in long runs; nothing for a photo, a scan or a 16-bit image.
+ * Its iCCP profile is appended to icc. When the image was decoded whole
+ * for that, *pixels gets it (the caller releases it), so the engine
+ * need not decode it again; else *pixels stays empty. 0 (out empty when
+ * there is no smaller PNG) or -ENOMEM. */
+int png_lossless(const unsigned char *buf, size_t len, struct buf *out,
+    struct raster *pixels, struct buf *icc);
 int png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
     struct raster *out, struct buf *icc, char *msg, size_t msgsz);
 /* The same decode at the image's own size, each row (grey or RGB, alpha
  * over white) passed to sink as it comes; a sink returning < 0 stops it.
- * 0, -ECANCELED (stopped) or -EINVAL (corrupt). */
+ * The iCCP profile is appended to icc (unless NULL). 0, -ECANCELED
+ * (stopped) or -EINVAL (corrupt). */
 typedef int (*png_row_sink)(void *ctx, int y, int w, int h, int ch,
     const unsigned char *row);
-int png_rows(const unsigned char *buf, size_t len, png_row_sink sink,
-    void *ctx);
+int png_rows(const unsigned char *buf, size_t len, struct buf *icc,
+    png_row_sink sink, void *ctx);
 
 /* Variants (menu.c). */
 #define MENU_MAX_SPECS 15	/* lossy specs on a menu, at most */
