@@ -29,6 +29,17 @@ static int chunk_dropped(const unsigned char *type)
 	return 0;
 }
 
+size_t png_chunk_len(const unsigned char *b, size_t len, size_t pos)
+{
+	size_t n;
+
+	if (pos > len || len - pos < 12)
+		return SIZE_MAX;
+	n = (size_t)b[pos] << 24 | (size_t)b[pos + 1] << 16 |
+	    (size_t)b[pos + 2] << 8 | b[pos + 3];
+	return n > len - pos - 12 ? SIZE_MAX : n;
+}
+
 int png_keep(const unsigned char *b, size_t len, struct buf *out,
     int *dropped, int *trailing)
 {
@@ -38,11 +49,7 @@ int png_keep(const unsigned char *b, size_t len, struct buf *out,
 	*dropped = *trailing = 0;
 	if (len < 8 || (rc = buf_add(out, b, 8)) < 0)
 		return len < 8 ? -EINVAL : rc;
-	while (pos + 12 <= len) {
-		n = (size_t)b[pos] << 24 | (size_t)b[pos + 1] << 16 |
-		    (size_t)b[pos + 2] << 8 | b[pos + 3];
-		if (n > len - pos - 12)
-			return -EINVAL;
+	while ((n = png_chunk_len(b, len, pos)) != SIZE_MAX) {
 		if (chunk_dropped(b + pos + 4))
 			*dropped = 1;
 		else if ((rc = buf_add(out, b + pos, n + 12)) < 0)

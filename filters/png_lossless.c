@@ -223,12 +223,6 @@ static int png_write_mem(const struct raster *r, const struct palette *pl,
 	return rc;
 }
 
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Copies the source's colour and resolution chunks after out's IHDR. */
 static int splice_chunks(const unsigned char *b, size_t len, struct buf *out)
 {
@@ -238,10 +232,8 @@ static int splice_chunks(const unsigned char *b, size_t len, struct buf *out)
 	size_t pos = 8, n, ihdr = 8 + 12 + 13;
 	int rc = buf_add(&o, out->p, ihdr);
 
-	while (rc == 0 && pos + 12 <= len) {
-		n = be32(b + pos);
-		if (n > len - pos - 12 || memcmp(b + pos + 4, "IDAT", 4) == 0)
-			break;
+	while (rc == 0 && (n = png_chunk_len(b, len, pos)) != SIZE_MAX &&
+	    memcmp(b + pos + 4, "IDAT", 4) != 0) {
 		for (size_t k = 0; k < sizeof kept / sizeof *kept; k++)
 			if (memcmp(b + pos + 4, kept[k], 4) == 0)
 				rc = buf_add(&o, b + pos, n + 12);

@@ -166,6 +166,9 @@ int png_chunk_too_large(const char *msg);
 
 int png_keep(const unsigned char *b, size_t len, struct buf *out,
     int *dropped, int *trailing);
+/* The data length of the chunk at pos, when its length, type, data and
+ * CRC all lie within len; else SIZE_MAX. */
+size_t png_chunk_len(const unsigned char *b, size_t len, size_t pos);
 /* The same pixels (alpha over white) as a smaller PNG when they allow one
  * (png_lossless.c): a palette for at most 256 colours, 8-bit RGB for at
  * most 4096 in long runs; nothing for a photo, a scan or a 16-bit image.

@@ -128,11 +128,7 @@ fix_png_crcs(uint8_t *b, size_t len)
 	size_t pos = 8, n;
 	uLong crc;
 
-	while (pos + 12 <= len) {
-		n = (size_t)b[pos] << 24 | (size_t)b[pos + 1] << 16 |
-		    (size_t)b[pos + 2] << 8 | b[pos + 3];
-		if (n > len - pos - 12)
-			return;
+	while ((n = png_chunk_len(b, len, pos)) != SIZE_MAX) {
 		crc = crc32(0L, b + pos + 4, (uInt)(n + 4));
 		b[pos + 8 + n] = (uint8_t)(crc >> 24);
 		b[pos + 9 + n] = (uint8_t)(crc >> 16);
