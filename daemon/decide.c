@@ -106,7 +106,7 @@ judge_report(struct bundle *b, size_t idx)
 	struct bfile *f = &b->files[idx];
 	const struct filter_report *r = &f->job.report;
 	const struct document *d = f->doc;
-	char key[32];
+	char key[32], page[24];
 
 	switch (r->status) {
 	case FS_OK:
@@ -129,10 +129,10 @@ judge_report(struct bundle *b, size_t idx)
 		return;
 	case FS_BLANK:
 		/* one uniform page among several: say which */
-		snprintf(key, sizeof(key), "%lld", (long long)r->page);
+		snprintf(page, sizeof(page), "%lld", (long long)r->page);
 		reasons_add(&b->reasons, "blank_page", r->page > 0 ?
 		    "blank_page_in_document" : NULL, d->file, d->type,
-		    r->page > 0 ? key : NULL);
+		    r->page > 0 ? page : NULL);
 		return;
 	case FS_LIMIT:
 		snprintf(key, sizeof(key), "limit_%s", strcmp(r->limit,

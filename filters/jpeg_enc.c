@@ -14,7 +14,6 @@
 #include "engine.h"
 #include "jpegutil.h"
 
-
 struct jenc {
 	struct jpeg_compress_struct c;
 	struct jerr err;

@@ -74,7 +74,7 @@ struct jpeg_enc_opts {
 	int subsample;		/* 1: 4:2:0 chroma, 0: 4:4:4 */
 	const unsigned char *icc;	/* the pixels' ICC profile, or NULL;
 					 * embedded only when it is one for
-					 * their channels (RGB, grey) */
+					 * their channels (icc_fits) */
 	size_t icclen;
 	const unsigned char *exif;	/* an APP1 Exif payload, or NULL */
 	size_t exiflen;

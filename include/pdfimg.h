@@ -95,7 +95,7 @@ struct pdf_img {
 	int w, h, n;		/* pixels and components (dictionary; an
 				 * Indexed image's base colour space's) */
 	int ok;			/* can be re-encoded correctly */
-	int bpc;		/* bits per sample: 8, or 1-8 when indexed */
+	int bpc;		/* bits per sample: 8, or 2, 4, 8 indexed */
 	int hival;		/* Indexed: the highest index, else -1 */
 	unsigned char lut[256 * 3];	/* Indexed: hival + 1 base colours */
 	int dct;		/* a plain DCTDecode stream */
@@ -139,9 +139,9 @@ int pdf_job_open(struct pdf_job *j, const struct filter_input *in);
  * resolution, judges it (colour, blank) and encodes it for j->specs in
  * order: all of them, or with j->target until the image is within its
  * share (and at least as deep as an earlier image needed). Sets
- * j->ladder.nmade (the specs every image has), j->colour and j->blank_page, and
- * closes the document (each write reads the upload again). 0 or
- * -ENOMEM. */
+ * j->ladder.nmade (the specs every image has), j->colour and
+ * j->blank_page, and closes the document (each write reads the upload
+ * again). 0 or -ENOMEM. */
 int pdf_job_encode(struct pdf_job *j);
 /* Writes the document with spec s's images (object streams, Flate
  * recompressed, deterministic /ID): appended to out when not NULL, its
