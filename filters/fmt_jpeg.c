@@ -170,12 +170,12 @@ static int jpeg_probe(const struct filter_input *in,
  * upright pixels keep was re-encoded from (no second decode, and no
  * generation of loss). */
 struct jsrc {
+	struct image_src img;	/* pixels: keep's upright pixels when keep
+				 * was re-encoded from them; lossless: keep
+				 * rewritten progressive */
 	const struct buf *keep;
-	struct raster upright;
 	uint64_t memory_mb;
 	struct jpeg_head head;
-	struct buf icc;		/* keep's ICC profile, for the variants */
-	struct buf lossless;	/* keep rewritten progressive, or empty */
 };
 
 /* How far over its share of --target keep may be for the progressive
@@ -213,59 +213,44 @@ static int jsrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
 	return 0;
 }
 
-static const struct buf *jsrc_icc(void *ctx, int page)
-{
-	struct jsrc *s = ctx;
-
-	(void)page;
-	return s->icc.len ? &s->icc : NULL;
-}
-
 static int jsrc_decode(void *ctx, int page, int tw, int th,
     struct raster *out, char *msg, size_t msgsz)
 {
 	struct jsrc *s = ctx;
 
 	(void)page;
-	if (s->upright.px == NULL)
+	if (s->img.pixels.px == NULL)
 		return jpeg_decode_to(s->keep->p, s->keep->len, tw, th,
 		    s->memory_mb, out, msg, msgsz);
-	if (raster_resample(&s->upright, tw, th, out) == 0)
-		return 0;
-	snprintf(msg, msgsz, "jpeg: out of memory");
-	return -ENOMEM;
+	return image_src_resample(&s->img, tw, th, out, msg, msgsz);
 }
 
 static int jpeg_emit(struct engine *e)
 {
 	struct jsrc s = { .keep = &e->out, .memory_mb = e->in->lim->memory_mb };
 	struct page_src src = { .npages = 1, .ctx = &s, .info = jsrc_info,
-	    .decode = jsrc_decode, .page_icc = jsrc_icc, .lossless = &s.lossless,
-	    .lossless_ext = "jpg" };
+	    .decode = jsrc_decode, .lossless_ext = "jpg" };
 	int asked = strcmp(e->in->lim->variant, "lossless") == 0;
 	char t[sizeof e->rep->transform], msg[160];
 	int orientation, rc;
 
 	rc = jpeg_keep(e->in->buf, e->in->len, e->in->lim->memory_mb, &e->out,
-	    t, sizeof t, &orientation, &s.upright);
+	    t, sizeof t, &orientation, &s.img.pixels);
 	if (rc == 0)
-		rc = jpeg_read_head(e->out.p, e->out.len, &s.head, &s.icc, msg,
-		    sizeof msg);
+		rc = jpeg_read_head(e->out.p, e->out.len, &s.head, &s.img.icc,
+		    msg, sizeof msg);
 	if (rc == 0)
-		rc = jpeg_lossless(e, asked, &s.lossless);
-	if (rc == -EINVAL) {
-		filter_set_status(e->rep, FS_CORRUPT, "jpeg: cannot rewrite");
-		rc = 0;
-	} else if (rc == 0) {
+		rc = jpeg_lossless(e, asked, &s.img.lossless);
+	if (rc == 0) {
 		engine_note(e, t);
 		engine_out_type(e, "image/jpeg", "jpg");
-		rc = asked ? engine_emit_lossless(e, &s.lossless, "jpeg") :
-		    pages_run(e, &src, 1);
+		return image_src_run(e, &s.img, &src, "jpeg");
 	}
-	raster_release(&s.upright);
-	buf_release(&s.icc);
-	buf_release(&s.lossless);
-	return rc;
+	image_src_release(&s.img);
+	if (rc != -EINVAL)
+		return rc;
+	filter_set_status(e->rep, FS_CORRUPT, "jpeg: cannot rewrite");
+	return 0;
 }
 
 const struct fmt_ops fmt_jpeg = {

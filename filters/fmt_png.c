@@ -147,11 +147,9 @@ static int png_probe(const struct filter_input *in,
 
 /* The page source of a PNG: its one image. */
 struct psrc {
+	struct image_src img;	/* pixels: decoded whole by png_lossless */
 	const struct filter_input *in;
 	int w, h;
-	struct buf icc;		/* its iCCP profile, once decoded */
-	struct buf lossless;	/* the same pixels as a smaller PNG, or empty */
-	struct raster pixels;	/* decoded whole by png_lossless, or empty */
 };
 
 static int psrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
@@ -169,23 +167,11 @@ static int psrc_decode(void *ctx, int page, int tw, int th,
 	struct psrc *s = ctx;
 
 	(void)page;
-	if (s->pixels.px != NULL) {	/* no second decode */
-		if (raster_resample(&s->pixels, tw, th, out) == 0)
-			return 0;
-		snprintf(msg, msgsz, "png: out of memory");
-		return -ENOMEM;
-	}
-	buf_release(&s->icc);	/* a page decoded again reads it again */
-	return png_decode_to(s->in->buf, s->in->len, tw, th, out, &s->icc,
+	if (s->img.pixels.px != NULL)	/* no second decode */
+		return image_src_resample(&s->img, tw, th, out, msg, msgsz);
+	buf_release(&s->img.icc);	/* a page decoded again reads it again */
+	return png_decode_to(s->in->buf, s->in->len, tw, th, out, &s->img.icc,
 	    msg, msgsz);
-}
-
-static const struct buf *psrc_icc(void *ctx, int page)
-{
-	struct psrc *s = ctx;
-
-	(void)page;
-	return s->icc.len ? &s->icc : NULL;
 }
 
 static int png_emit(struct engine *e)
@@ -194,32 +180,27 @@ static int png_emit(struct engine *e)
 	struct psrc s = { .in = e->in, .w = (int)e->rep->width,
 	    .h = (int)e->rep->height };
 	struct page_src src = { .npages = 1, .ctx = &s, .info = psrc_info,
-	    .decode = psrc_decode, .page_icc = psrc_icc, .lossless = &s.lossless,
-	    .lossless_ext = "png" };
+	    .decode = psrc_decode, .lossless_ext = "png" };
 	int dropped, trailing, rc;
-	int lossless = strcmp(lim->variant, "lossless") == 0;
 
 	if ((rc = png_keep(e->in->buf, e->in->len, &e->out, &dropped,
 	    &trailing)) == -EINVAL) {
 		filter_set_status(e->rep, FS_CORRUPT, "png: bad chunk");
 		return 0;
 	}
-	if (rc == 0 && (lim->menu || lossless))
-		rc = png_lossless(e->in->buf, e->in->len, &s.lossless,
-		    &s.pixels, &s.icc);
-	if (rc < 0)
+	if (rc == 0 && (lim->menu || strcmp(lim->variant, "lossless") == 0))
+		rc = png_lossless(e->in->buf, e->in->len, &s.img.lossless,
+		    &s.img.pixels, &s.img.icc);
+	if (rc < 0) {
+		image_src_release(&s.img);
 		return rc;
+	}
 	if (trailing)
 		engine_note(e, "trailing data removed");
 	if (dropped)
 		engine_note(e, "metadata removed");
 	engine_out_type(e, "image/png", "png");
-	rc = lossless ? engine_emit_lossless(e, &s.lossless, "png") :
-	    pages_run(e, &src, 1);
-	buf_release(&s.icc);
-	buf_release(&s.lossless);
-	raster_release(&s.pixels);
-	return rc;
+	return image_src_run(e, &s.img, &src, "png");
 }
 
 const struct fmt_ops fmt_png = {

@@ -439,3 +439,41 @@ int pages_run(struct engine *e, const struct page_src *src, int single)
 	pjob_release(&j);
 	return rc == -EINVAL ? 0 : rc;
 }
+
+static const struct buf *image_src_icc(void *ctx, int page)
+{
+	const struct image_src *s = ctx;
+
+	(void)page;
+	return s->icc.len ? &s->icc : NULL;
+}
+
+int image_src_resample(const struct image_src *s, int tw, int th,
+    struct raster *out, char *msg, size_t msgsz)
+{
+	if (raster_resample(&s->pixels, tw, th, out) == 0)
+		return 0;
+	snprintf(msg, msgsz, "out of memory");
+	return -ENOMEM;
+}
+
+void image_src_release(struct image_src *s)
+{
+	raster_release(&s->pixels);
+	buf_release(&s->icc);
+	buf_release(&s->lossless);
+}
+
+int image_src_run(struct engine *e, struct image_src *s,
+    struct page_src *src, const char *fmt)
+{
+	int rc;
+
+	src->page_icc = image_src_icc;
+	src->lossless = &s->lossless;
+	rc = strcmp(e->in->lim->variant, "lossless") == 0 ?
+	    engine_emit_lossless(e, &s->lossless, fmt) :
+	    pages_run(e, src, 1);
+	image_src_release(s);
+	return rc;
+}

@@ -307,6 +307,23 @@ struct page_src {
  * keep only, `keep` (already in e->out, or NULL to build it as a PDF of
  * native pages) is measured and listed. 0 or negative errno. */
 int pages_run(struct engine *e, const struct page_src *src, int single);
+/* What the page source of a single image (JPEG, PNG) holds besides its
+ * decoder: the first member of its context. */
+struct image_src {
+	struct raster pixels;	/* decoded whole already (upright), or empty */
+	struct buf icc;		/* its ICC profile, for the variants */
+	struct buf lossless;	/* the same pixels, smaller than keep, or
+				 * empty */
+};
+/* A decode served from s->pixels (which the caller checked is there):
+ * 0, or -ENOMEM with msg. */
+int image_src_resample(const struct image_src *s, int tw, int th,
+    struct raster *out, char *msg, size_t msgsz);
+/* Runs src, whose ctx starts with s: --variant lossless's output (fmt
+ * names it in the transform), else pages_run; then releases s. */
+int image_src_run(struct engine *e, struct image_src *s,
+    struct page_src *src, const char *fmt);
+void image_src_release(struct image_src *s);
 /* Whether a single w x h image is refused lowres by pages_run before it
  * decodes a pixel. */
 int pages_lowres(const struct filter_limits *lim, int w, int h);
