@@ -41,7 +41,8 @@ describe(char *out, size_t cap, const char *id, const char *ext)
 	else if (sscanf(id, "p%dq%d", &dpi, &q) == 2)
 		snprintf(out, cap, "jpeg q%d %dpx photo", q, dpi);
 	else if (!strcmp(id, "lossless"))
-		snprintf(out, cap, "pdf lossless rewrite");
+		snprintf(out, cap, "%s lossless rewrite", strcmp(ext, "jpg") ?
+		    ext : "jpeg");
 	else
 		snprintf(out, cap, "variant %s", id);
 }

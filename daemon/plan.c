@@ -1,11 +1,15 @@
 /*
  * plan.c: one variant per file so the bundle fits and the least legible
- * page is as legible as possible. Step down the file whose current
- * variant is the most legible (the largest saving breaks ties) until the
- * total fits; then step files back up, least legible first, while it
- * still fits, to undo the steps that the last large saving made needless.
+ * page is as legible as possible. The worst rank is the objective: the
+ * highest rank R such that every file at its smallest variant of rank at
+ * least R fits (menus are strictly decreasing in rank and bytes, so that
+ * choice is the cheapest for R). A greedy walk that steps the most
+ * legible file down can jump it far below what a step of another file
+ * would cost. Then files step back up, least legible first, while the
+ * total still fits.
  */
 #include <errno.h>
+#include <limits.h>
 
 #include "plan.h"
 
@@ -19,40 +23,73 @@ plan_total(const struct plan_file *f, size_t n)
 	return t;
 }
 
-/* The file to step down next, or -1 when none can. */
+/* The smallest variant of file f that is at least as legible as rank,
+ * or -1 when none is (a menu is strictly decreasing in both). */
 static int
-pick_down(const struct plan_file *f, size_t n)
+at_least(const struct plan_file *f, int rank)
 {
-	int best = -1;
-	int64_t best_save = 0;
+	int k = -1;
+
+	while (k + 1 < f->n && f->v[k + 1].rank >= rank)
+		k++;
+	return k;
+}
+
+/* Puts every file at its smallest variant of at least rank: 0 when the
+ * total fits budget, -ENOSPC otherwise (nothing is changed when a file
+ * has no such variant). */
+static int
+level_at(struct plan_file *f, size_t n, int rank, int64_t budget)
+{
+	int64_t total = 0;
+	int k;
 
 	for (size_t i = 0; i < n; i++) {
-		const struct report_variant *cur = &f[i].v[f[i].chosen];
-		int64_t save;
-		if (f[i].chosen + 1 >= f[i].n)
-			continue;
-		save = cur->bytes - cur[1].bytes;
-		if (best < 0 || cur->rank > f[best].v[f[best].chosen].rank ||
-		    (cur->rank == f[best].v[f[best].chosen].rank &&
-		    save > best_save)) {
-			best = (int)i;
-			best_save = save;
-		}
+		if ((k = at_least(&f[i], rank)) < 0)
+			return -ENOSPC;
+		total += f[i].v[k].bytes;
 	}
+	if (total > budget)
+		return -ENOSPC;
+	for (size_t i = 0; i < n; i++)
+		f[i].chosen = at_least(&f[i], rank);
+	return 0;
+}
+
+/* The most legible rank below `below` that some menu lists, or -1. */
+static int
+next_rank(const struct plan_file *f, size_t n, int below)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < f[i].n; k++)
+			if (f[i].v[k].rank < below && f[i].v[k].rank > best)
+				best = f[i].v[k].rank;
 	return best;
 }
 
-/* The least legible file that can step up within budget, or -1. */
+/* The bytes file f's step up costs. */
+static int64_t
+step_cost(const struct plan_file *f)
+{
+	return f->v[f->chosen - 1].bytes - f->v[f->chosen].bytes;
+}
+
+/* The least legible file that can step up within budget (the cheapest
+ * step breaks ties, so that more files can rise), or -1. */
 static int
 pick_up(const struct plan_file *f, size_t n, int64_t room)
 {
-	int best = -1;
+	int best = -1, r, br;
 
 	for (size_t i = 0; i < n; i++) {
-		const struct report_variant *cur = &f[i].v[f[i].chosen];
-		if (f[i].chosen == 0 || cur[-1].bytes - cur->bytes > room)
+		if (f[i].chosen == 0 || step_cost(&f[i]) > room)
 			continue;
-		if (best < 0 || cur->rank < f[best].v[f[best].chosen].rank)
+		r = f[i].v[f[i].chosen].rank;
+		br = best < 0 ? 0 : f[best].v[f[best].chosen].rank;
+		if (best < 0 || r < br || (r == br &&
+		    step_cost(&f[i]) < step_cost(&f[best])))
 			best = (int)i;
 	}
 	return best;
@@ -62,32 +99,42 @@ int
 plan_choose(struct plan_file *f, size_t n, int64_t budget)
 {
 	int64_t total;
-	int i;
+	int i, rank = INT_MAX;
 
-	for (size_t k = 0; k < n; k++)
-		f[k].chosen = 0;
-	total = plan_total(f, n);
-	while (total > budget && (i = pick_down(f, n)) >= 0) {
-		total -= f[i].v[f[i].chosen].bytes - f[i].v[f[i].chosen + 1].bytes;
-		f[i].chosen++;
+	/* the highest worst rank that fits: each file at its smallest
+	 * variant that legible, tried from the top down */
+	while ((rank = next_rank(f, n, rank)) >= 0)
+		if (level_at(f, n, rank, budget) == 0)
+			break;
+	if (rank < 0) {
+		for (size_t k = 0; k < n; k++)
+			f[k].chosen = f[k].n - 1;
+		return plan_total(f, n) > budget ? -ENOSPC : 0;
 	}
-	if (total > budget)
-		return -ENOSPC;
+	total = plan_total(f, n);
 	while ((i = pick_up(f, n, budget - total)) >= 0) {
-		total += f[i].v[f[i].chosen - 1].bytes - f[i].v[f[i].chosen].bytes;
+		total += step_cost(&f[i]);
 		f[i].chosen--;
 	}
 	return 0;
 }
 
 int
-plan_held_back(const struct plan_file *f, size_t n)
+plan_worst(const struct plan_file *f, size_t n)
 {
 	int worst = 101;
 
 	for (size_t i = 0; i < n; i++)
 		if (f[i].v[f[i].chosen].rank < worst)
 			worst = f[i].v[f[i].chosen].rank;
+	return worst;
+}
+
+int
+plan_held_back(const struct plan_file *f, size_t n)
+{
+	int worst = plan_worst(f, n);
+
 	for (size_t i = 0; i < n; i++)
 		if (f[i].partial && f[i].chosen == f[i].n - 1 &&
 		    f[i].v[f[i].chosen].rank > worst)

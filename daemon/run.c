@@ -52,14 +52,15 @@ build_argv(struct bfile *f, const char *filter)
 		f->argv[n++] = "--probe-only";
 	if (catalogue_is_photo(f->b->conf->cat, f->doc->type))
 		f->argv[n++] = "--photo";
-	/* Sizing the menu costs encodes; only a bundle over budget needs it
-	 * (keep is never larger than the input). */
-	if (f->b->bytes_in > f->b->conf->max_bundle_bytes && !f->variant) {
+	/* Sizing the menu costs encodes: a bundle over budget needs it, and
+	 * one whose keeps outgrew the budget (ask_menus). */
+	if (f->b->menus && !f->variant) {
 		f->argv[n++] = "--menu";
 		if (!f->full_menu)	/* this file's share of the budget */
 			add_arg(f, &n, "--target", (int64_t)((double)
-			    f->b->conf->max_bundle_bytes * (double)f->size /
-			    (double)f->b->bytes_in));
+			    f->b->conf->max_bundle_bytes * (double)f->weight /
+			    (double)(f->b->weight_total ? f->b->weight_total :
+			    1)));
 	}
 	if (f->variant) {
 		f->argv[n++] = "--variant";
@@ -186,32 +187,83 @@ submit_file(struct bundle *b, struct bfile *f)
 	bfile_submit(f);
 }
 
-/* Some menus stopped at their file's share, and nothing fits or the plan
- * was held back by them: ask those files for their whole menu, once. */
+/* Runs the workers again for the files that want(f) says, after
+ * prepare(f) for each: false when there is none. */
 static bool
-ask_full_menus(struct bundle *b)
+ask_again(struct bundle *b, bool (*want)(const struct bfile *),
+    void (*prepare)(struct bfile *))
 {
 	int n = 0;
 
-	if (b->asked_full)
-		return false;
-	b->asked_full = true;
 	for (size_t i = 0; i < b->nfiles; i++)
-		n += b->files[i].job.report.menu_partial != 0;
+		n += want(&b->files[i]);
 	if (n == 0)
 		return false;
 	b->planned = false;
 	b->pending = 1;
 	for (size_t i = 0; i < b->nfiles; i++) {
 		struct bfile *f = &b->files[i];
-		if (!f->job.report.menu_partial)
+		if (!want(f))
 			continue;
-		f->full_menu = true;
+		prepare(f);
 		b->pending++;
 		submit_file(b, f);
 	}
 	bundle_step_done(b);
 	return true;
+}
+
+static bool
+menu_partial(const struct bfile *f)
+{
+	return f->job.report.menu_partial != 0;
+}
+
+static void
+menu_make_full(struct bfile *f)
+{
+	f->full_menu = true;
+}
+
+/* Some menus stopped at their file's share, and nothing fits or the plan
+ * was held back by them: ask those files for their whole menu, once. */
+static bool
+ask_full_menus(struct bundle *b)
+{
+	if (b->asked_full)
+		return false;
+	b->asked_full = true;
+	return ask_again(b, menu_partial, menu_make_full);
+}
+
+static bool
+menu_missing(const struct bfile *f)
+{
+	return f->job.report.nvariants <= 1 && !f->full_menu;
+}
+
+static void
+menu_none(struct bfile *f)
+{
+	(void)f;
+}
+
+/* The inputs fit but their keeps do not (an EXIF rotation re-encoded
+ * off the MCU grid): ask every file without a menu for one, each with
+ * its share of the budget by keep's size, once. */
+static bool
+ask_menus(struct bundle *b)
+{
+	if (b->asked_menus)
+		return false;
+	b->asked_menus = b->menus = true;
+	b->weight_total = 0;
+	for (size_t i = 0; i < b->nfiles; i++) {
+		struct bfile *f = &b->files[i];
+		f->weight = f->job.report.bytes_out;
+		b->weight_total += f->weight;
+	}
+	return ask_again(b, menu_missing, menu_none);
 }
 
 /* Applies the plan: a variant already written in the output is cut out
@@ -266,7 +318,7 @@ bundle_plan(struct bundle *b)
 		pf[i].partial = r->menu_partial;
 	}
 	if (plan_choose(pf, b->nfiles, b->conf->max_bundle_bytes) < 0) {
-		if (ask_full_menus(b))
+		if (ask_menus(b) || ask_full_menus(b))
 			goto done;
 		for (size_t i = 0; i < b->nfiles; i++)
 			b->files[i].trim = b->files[i].job.report.nvariants > 1;
@@ -293,9 +345,12 @@ bundle_run(struct bundle *b, struct pool *pool, const char *filter)
 	b->pool = pool;
 	b->filter = filter;
 	b->pending = (int)b->nfiles + 1;	/* +1 until all are queued */
+	b->menus = b->asked_menus = b->bytes_in > b->conf->max_bundle_bytes;
+	b->weight_total = b->bytes_in;
 	for (size_t i = 0; i < b->nfiles; i++) {
 		struct bfile *f = &b->files[i];
 		f->rank = 100;
+		f->weight = f->size;
 		submit_file(b, f);
 	}
 	bundle_step_done(b);

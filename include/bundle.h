@@ -46,6 +46,9 @@ struct bfile {
 	const struct report_variant *extract;	/* chosen, already in out */
 	bool trim;			/* out holds a menu: cut it to keep */
 	bool full_menu;			/* asked again without --target */
+	int64_t weight;			/* its part of the budget's share:
+					 * the input's size, or keep's once
+					 * keep is known to outgrow it */
 #define ARGVS 40
 #define ARGBUFS 16
 	char *argv[ARGVS];
@@ -70,7 +73,11 @@ struct bundle {
 	struct pool *pool;		/* where its workers run */
 	const char *filter;		/* the worker program */
 	bool planned;			/* variants chosen (or not needed) */
+	bool menus;			/* workers are asked for menus */
+	bool asked_menus;		/* menus were asked once keeps were
+					 * known not to fit */
 	bool asked_full;		/* partial menus were completed once */
+	int64_t weight_total;		/* the files' weights, summed */
 	int pending;			/* jobs not yet done */
 	bool abandon;			/* shutting down: leave it in active/ */
 	uint64_t t0, deadline;		/* uv_hrtime() ms */

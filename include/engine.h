@@ -133,6 +133,12 @@ struct exif_scrub {
 void exif_scrub(unsigned char *p, size_t len, int set_upright,
     struct exif_scrub *res);
 
+/* The quality (1..100) libjpeg's scaling of the standard tables gives
+ * the luminance table (id 0) of a DQT segment's payload p[0..n), into
+ * *quality when the segment holds it (jpeg_quality.c). 0, or -1 when a
+ * table overruns the segment. */
+int jpeg_dqt_quality(const unsigned char *p, size_t n, int *quality);
+
 /* The JPEG keep variant (jpeg_keep.c): markers no viewer needs dropped,
  * EXIF scrubbed, trailing bytes cut, orientation applied (losslessly
  * when the MCU grid allows, else re-encoded: then *upright gets the

@@ -1,8 +1,8 @@
 /*
  * plan.h: fitting a bundle into its budget: one variant per file from the
  * menus the workers measured, so the total fits and the worst page is as
- * legible as it can be (a multiple-choice knapsack, solved by a greedy
- * walk down the size-legibility curves, then a walk back up).
+ * legible as it can be (a multiple-choice knapsack on the worst rank:
+ * the best threshold that fits, then a walk back up).
  */
 #ifndef QUJAT_PLAN_H
 #define QUJAT_PLAN_H
@@ -19,15 +19,19 @@ struct plan_file {
 					 * share: smaller variants exist */
 };
 
-/* Chooses f[i].chosen for every file. Returns 0 when the total fits in
- * budget, -ENOSPC when even the smallest variants do not (every file is
- * then at its smallest). */
+/* Chooses f[i].chosen for every file: the least legible choice as
+ * legible as any choice that fits can make it. Returns 0 when the total
+ * fits in budget, -ENOSPC exactly when even the smallest variants do not
+ * (every file is then at its smallest). */
 int plan_choose(struct plan_file *f, size_t n, int64_t budget);
 
 /* Whether a chosen plan was held back by a partial menu: a file sits at
  * the last variant its menu lists, more legible than the worst file, so
  * with its smaller variants the worst could rise. */
 int plan_held_back(const struct plan_file *f, size_t n);
+
+/* The least rank among the chosen variants (101 when n is 0). */
+int plan_worst(const struct plan_file *f, size_t n);
 
 /* Sum of the chosen variants' bytes. */
 int64_t plan_total(const struct plan_file *f, size_t n);

@@ -414,6 +414,58 @@ def _(tmp):
             return "orientation %d: %s %s" % (o, r["status"], im.size)
 
 
+def phone_photo(tmp, w, h, orientation, quality=72):
+    """A phone photo of a page on a table, w x h as the sensor stores it,
+    JPEG at quality with the EXIF orientation set by exiftool, as a phone
+    writes it. Returns (bytes, upright reference pixels as ImageMagick's
+    -auto-orient shows them)."""
+    page = a4_page(150).resize((w * 7 // 10, h * 8 // 10))
+    table = Image.effect_noise((w, h), 30).convert("RGB")
+    table = Image.blend(table, Image.new("RGB", (w, h), (140, 100, 60)), 0.6)
+    table.paste(page, (w * 15 // 100, h // 10))
+    f = os.path.join(tmp, "phone.jpg")
+    table.save(f, "JPEG", quality=quality)
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-n",
+                    "-Orientation=%d" % orientation, f], check=True)
+    ref = subprocess.run(["convert", f, "-auto-orient", "ppm:-"],
+                         capture_output=True, check=True).stdout
+    return open(f, "rb").read(), Image.open(io.BytesIO(ref))
+
+
+def mean_diff(a, b, size=(400, 300)):
+    if a.size[0] < a.size[1]:
+        size = size[::-1]
+    a = a.convert("L").resize(size)
+    b = b.convert("L").resize(size)
+    return sum(abs(x - y) for x, y in zip(a.getdata(), b.getdata())) / (
+        size[0] * size[1])
+
+
+@ecase("engine: phone photos 4000x3000, 4032x3024, 4080x3060 at every EXIF "
+       "orientation: keep upright as ImageMagick shows it, at the source's "
+       "quality (at most 1.15x the upload, not 1.6x)")
+def _(tmp):
+    shapes = [(4000, 3000, o) for o in range(2, 9)] + [
+        (4032, 3024, 6), (4080, 3060, 6), (4080, 3060, 8)]
+    for w, h, o in shapes:
+        data, ref = phone_photo(tmp, w, h, o)
+        r, keep = run_filter(tmp, data, [])
+        im = Image.open(io.BytesIO(keep))
+        if r["status"] != "ok" or "rotated upright" not in r["transform"]:
+            return "%dx%d o%d: %s %r" % (w, h, o, r["status"],
+                                         r.get("transform"))
+        if im.size != ref.size or im.getexif().get(0x0112, 1) != 1:
+            return "%dx%d o%d: keep %s, upright is %s" % (w, h, o, im.size,
+                                                        ref.size)
+        if len(keep) > 1.15 * len(data):
+            return "%dx%d o%d: keep %d bytes from %d" % (w, h, o, len(keep),
+                                                        len(data))
+        d = mean_diff(im, ref)
+        if d > 2.5:
+            return "%dx%d o%d: differs from -auto-orient by %.1f" % (
+                w, h, o, d)
+
+
 @ecase("engine: phone photo 4000x3000 with GPS and serials: all gone in keep")
 def _(tmp):
     im = Image.effect_noise((4000, 3000), 40).convert("RGB")

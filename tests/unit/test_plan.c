@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "plan.h"
@@ -113,6 +114,86 @@ test_held_back_by_partial_menu(void **state)
 	assert_false(plan_held_back(f, 2));
 }
 
+/* A random menu of n variants, strictly decreasing in rank and bytes, as
+ * the worker publishes them (keep first, at rank 100). */
+static int
+random_menu(struct report_variant *v, unsigned *seed)
+{
+	int n = 1 + (int)(rand_r(seed) % 6);
+	int64_t bytes = 1000 + rand_r(seed) % 3000000;
+	int rank = 100;
+
+	for (int k = 0; k < n; k++) {
+		v[k] = (struct report_variant){ .bytes = bytes, .rank = rank,
+		    .offset = -1 };
+		bytes -= 1 + (int64_t)(rand_r(seed) % (unsigned)(bytes / 2 + 1));
+		rank -= 1 + (int)(rand_r(seed) % 15);
+		if (bytes < 1 || rank < 0)
+			return k + 1;
+	}
+	return n;
+}
+
+/* The best worst rank over every choice, by brute force; -1 when no
+ * choice fits. */
+static int
+best_worst(const struct plan_file *f, size_t n, int64_t budget)
+{
+	int idx[6] = { 0 }, best = -1;
+
+	for (;;) {
+		int64_t total = 0;
+		int worst = 101;
+		size_t i;
+
+		for (i = 0; i < n; i++) {
+			total += f[i].v[idx[i]].bytes;
+			if (f[i].v[idx[i]].rank < worst)
+				worst = f[i].v[idx[i]].rank;
+		}
+		if (total <= budget && worst > best)
+			best = worst;
+		for (i = 0; i < n && ++idx[i] == f[i].n; i++)
+			idx[i] = 0;
+		if (i == n)
+			return best;
+	}
+}
+
+/* Over random menus and budgets: -ENOSPC (too_large) exactly when the
+ * smallest variants do not fit; otherwise a plan within the budget
+ * whose worst rank is the best any choice has. */
+static void
+test_property_random_menus(void **state)
+{
+	struct report_variant menus[5][6];
+	struct plan_file f[5];
+	unsigned seed = 12345;
+
+	(void)state;
+	for (int round = 0; round < 5000; round++) {
+		size_t n = 1 + rand_r(&seed) % 5;
+		int64_t smallest = 0, budget;
+		int rc, want;
+
+		for (size_t i = 0; i < n; i++) {
+			f[i] = (struct plan_file){ .v = menus[i],
+			    .n = random_menu(menus[i], &seed) };
+			smallest += menus[i][f[i].n - 1].bytes;
+		}
+		budget = (int64_t)(rand_r(&seed) % (unsigned)(2 * smallest +
+		    1000000));
+		rc = plan_choose(f, n, budget);
+		want = best_worst(f, n, budget);
+		if ((rc == 0) != (smallest <= budget) || (rc == 0 &&
+		    (plan_total(f, n) > budget || plan_worst(f, n) != want)))
+			fail_msg("round %d: %zu files, budget %lld, smallest "
+			    "%lld: got rc %d worst %d, want worst %d", round, n,
+			    (long long)budget, (long long)smallest, rc,
+			    plan_worst(f, n), want);
+	}
+}
+
 int
 main(void)
 {
@@ -123,6 +204,7 @@ main(void)
 		cmocka_unit_test(test_cannot_fit),
 		cmocka_unit_test(test_many_files),
 		cmocka_unit_test(test_held_back_by_partial_menu),
+		cmocka_unit_test(test_property_random_menus),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
