@@ -45,6 +45,9 @@ static void jenc_params(struct jenc *j)
 	if (j->r->ch == 4)
 		jpeg_set_colorspace(c, j->o->ycck ? JCS_YCCK : JCS_CMYK);
 	jpeg_set_quality(c, j->o->quality, TRUE);
+	for (int t = 0; t < 2; t++)	/* the source's own, as they are */
+		if (j->o->quant[t])
+			jpeg_add_quant_table(c, t, j->o->quant[t], 100, TRUE);
 	c->optimize_coding = !j->o->fast;
 	c->dct_method = JDCT_ISLOW;
 	if (j->r->ch > 1 && !j->o->subsample)

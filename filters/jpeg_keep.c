@@ -5,11 +5,11 @@
  * tables and frames stay; EXIF is scrubbed (exif.c); XMP, comments, MPF
  * and other application segments go; the bytes after EOI go. An EXIF
  * orientation other than 1 is applied to the pixels (jpeg_rot.c, or a
- * re-encode at quality KEEP_QUALITY when the MCU grid does not allow
- * it), so the page is upright in any viewer. Such a re-encode keeps the
- * source's quality (jpeg_quality.c) and chroma sampling, at most
- * KEEP_QUALITY: the upright copy costs about the upload's bytes, not
- * 1.6 times them.
+ * re-encode when the MCU grid does not allow it), so the page is upright
+ * in any viewer. Such a re-encode keeps the source's quantisation tables
+ * (jpeg_quality.c) and chroma sampling, up to KEEP_QUALITY: the upright
+ * copy costs about the upload's bytes, not 1.6 times them. Arithmetic
+ * coding becomes Huffman, which every viewer decodes.
  * SECURITY: parses uploaded bytes. Every segment length is checked
  * against the buffer before a byte of it is read.
  */
@@ -22,7 +22,8 @@
 
 #define KEEP_QUALITY 92
 
-enum { M_SOF0 = 0xC0, M_SOF2 = 0xC2, M_DQT = 0xDB,
+enum { M_SOF0 = 0xC0, M_SOF2 = 0xC2, M_SOF9 = 0xC9, M_SOF10 = 0xCA,
+	M_DQT = 0xDB,
 	M_SOI = 0xD8, M_EOI = 0xD9, M_SOS = 0xDA, M_APP0 = 0xE0,
 	M_APP1 = 0xE1, M_APP2 = 0xE2, M_APP14 = 0xEE, M_COM = 0xFE };
 
@@ -31,8 +32,10 @@ struct jwalk {
 	size_t len, pos;
 	struct buf *out;
 	int exif_seen, dropped;
-	int quality;		/* of the luminance table; KEEP_QUALITY if none */
+	struct jpeg_qtables qt;	/* the source's quantisation tables */
+	int ncomp, tq[2];	/* components; luma's and chroma's table */
 	int subsampled;		/* chroma sampled less than luma */
+	int arith;		/* arithmetic-coded: most browsers show nothing */
 	size_t exif_off, exif_len;	/* the scrubbed EXIF, in out */
 	struct exif_scrub ex;
 };
@@ -76,25 +79,31 @@ static int seg_exif(struct jwalk *w, const unsigned char *seg, size_t n)
 	return rc;
 }
 
-/* What a re-encode must match: the frame's chroma sampling (SOF0-2:
- * precision, height, width, count, then id, HV, table per component). */
-static void seg_sampling(struct jwalk *w, const unsigned char *p, size_t n)
+/* What a re-encode must match: the frame's chroma sampling and tables
+ * (a SOF: precision, height, width, count, then id, HV, table per
+ * component). */
+static void seg_frame(struct jwalk *w, const unsigned char *p, size_t n)
 {
 	if (n < 6 || n < 6 + 3 * (size_t)p[5])
 		return;
-	for (int c = 1; c < p[5]; c++)
+	w->ncomp = p[5];
+	for (int c = 0; c < p[5]; c++) {
 		if (p[6 + 3 * c + 1] != p[6 + 1])
 			w->subsampled = 1;
+		if (c < 2)
+			w->tq[c] = p[6 + 3 * c + 2] & 3;
+	}
 }
 
 static int seg_copy(struct jwalk *w, int m, size_t n)
 {
 	const unsigned char *p = w->b + w->pos + 4;
 
-	if (m == M_DQT && jpeg_dqt_quality(p, n, &w->quality) < 0)
+	if (m == M_DQT && jpeg_dqt_read(p, n, &w->qt) < 0)
 		return -EINVAL;
-	if (m >= M_SOF0 && m <= M_SOF2)
-		seg_sampling(w, p, n);
+	if ((m >= M_SOF0 && m <= M_SOF2) || (m >= M_SOF9 && m <= M_SOF10))
+		seg_frame(w, p, n);
+	w->arith |= m >= M_SOF9 && m <= M_SOF10;
 
 	if (m == M_APP1 && seg_has(p, n, "Exif\0\0", 6))
 		return seg_exif(w, p, n);
@@ -171,17 +180,37 @@ static void note(char *t, size_t tsz, const char *what)
 	snprintf(t + l, tsz - l, "%s%s", l ? ", " : "", what);
 }
 
+/* The re-encode's quantisation: a grey or YCbCr source's own tables,
+ * transposed when the rotation swaps the axes, so that every frequency
+ * is quantised as before; else its luma table's quality (a CMYK source,
+ * whose tables are not luma and chroma), at most KEEP_QUALITY. */
+static void keep_quant(struct jwalk *w, struct jpeg_enc_opts *o)
+{
+	int q = w->qt.have & 1 ? jpeg_qtable_quality(w->qt.t[0]) :
+	    KEEP_QUALITY;
+
+	o->quality = q < KEEP_QUALITY ? q : KEEP_QUALITY;
+	if ((w->ncomp != 1 && w->ncomp != 3) || q > KEEP_QUALITY ||
+	    !(w->qt.have >> w->tq[0] & 1) ||
+	    (w->ncomp == 3 && !(w->qt.have >> w->tq[1] & 1)))
+		return;
+	if (w->ex.orientation >= 5)
+		jpeg_qtables_transpose(&w->qt);
+	o->quant[0] = w->qt.t[w->tq[0]];
+	if (w->ncomp == 3)
+		o->quant[1] = w->qt.t[w->tq[1]];
+}
+
 /* Re-encodes the cleaned JPEG upright, when no lossless way exists; the
  * upright pixels are left in r (the menu starts from them). */
-static int reencode_upright(const struct jwalk *w, const struct buf *clean,
+static int reencode_upright(struct jwalk *w, const struct buf *clean,
     uint64_t memory_mb, struct buf *out, struct raster *r)
 {
 	struct jpeg_head h;
 	struct buf icc = { 0 };
 	/* standard Huffman tables, as every encode of the engine: optimised
 	 * ones cost 2.7 times the encode for 7% fewer bytes */
-	struct jpeg_enc_opts o = { .quality = w->quality < KEEP_QUALITY ?
-	    w->quality : KEEP_QUALITY, .subsample = w->subsampled, .fast = 1 };
+	struct jpeg_enc_opts o = { .subsample = w->subsampled, .fast = 1 };
 	char msg[160];
 	int rc;
 
@@ -193,6 +222,7 @@ static int reencode_upright(const struct jwalk *w, const struct buf *clean,
 	    r, msg, sizeof msg)) == 0 &&
 	    (rc = raster_orient(r, w->ex.orientation)) == 0) {
 		o.icc = icc.p, o.icclen = icc.len;
+		keep_quant(w, &o);
 		if (w->exif_seen) {
 			o.exif = clean->p + w->exif_off;
 			o.exiflen = w->exif_len;
@@ -205,7 +235,7 @@ static int reencode_upright(const struct jwalk *w, const struct buf *clean,
 	return rc;
 }
 
-static int apply_orientation(const struct jwalk *w, struct buf *clean,
+static int apply_orientation(struct jwalk *w, struct buf *clean,
     uint64_t memory_mb, char *t, size_t tsz, struct raster *upright)
 {
 	struct buf rot = { 0 };
@@ -227,12 +257,31 @@ static int apply_orientation(const struct jwalk *w, struct buf *clean,
 	return 0;
 }
 
+/* An arithmetic-coded JPEG (which Chrome, Firefox and most case-system
+ * viewers cannot show, though libjpeg-turbo can) as the same
+ * coefficients with Huffman codes, progressive: every pixel as it was. */
+static int huffman_coded(struct buf *clean, uint64_t memory_mb, char *t,
+    size_t tsz)
+{
+	struct buf h = { 0 };
+	int rc = jpeg_progressive(clean->p, clean->len, memory_mb, &h);
+
+	if (rc < 0) {
+		buf_release(&h);
+		return rc;
+	}
+	buf_release(clean);
+	*clean = h;
+	note(t, tsz, "arithmetic coding rewritten as Huffman");
+	return 0;
+}
+
 int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
     struct buf *out, char *t, size_t tsz, int *orientation,
     struct raster *upright)
 {
 	struct jwalk w = { .b = buf, .len = len, .out = out,
-	    .quality = KEEP_QUALITY, .ex = { .orientation = 1, .tag = -1 } };
+	    .ex = { .orientation = 1, .tag = -1 } };
 	size_t end;
 	int rc;
 
@@ -253,8 +302,10 @@ int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
 	if (w.dropped)
 		note(t, tsz, "metadata removed");
 	*orientation = w.ex.orientation;
-	if (w.ex.orientation != 1)
+	if (w.ex.orientation != 1)	/* both ways write Huffman codes */
 		return apply_orientation(&w, out, memory_mb, t, tsz, upright);
+	if (w.arith && (rc = huffman_coded(out, memory_mb, t, tsz)) < 0)
+		return rc;
 	if (w.ex.tag > 1 || w.ex.tag == 0)
 		note(t, tsz, "invalid orientation reset");
 	return 0;

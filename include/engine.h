@@ -82,6 +82,9 @@ struct jpeg_enc_opts {
 				 * 2.5-3x faster, 5-10% larger, same pixels */
 	int ycck;		/* CMYK pixels (ch 4) stored as YCCK, else as
 				 * CMYK; both with libjpeg's Adobe marker */
+	/* quantisation tables for luma and chroma (natural order) instead
+	 * of quality's scaling of the standard ones, or NULL */
+	const unsigned int *quant[2];
 };
 /* Whether an ICC profile describes pixels of ch channels: its header's
  * signature and data colour space ('GRAY' for 1, 'RGB ' for 3, 'CMYK'
@@ -133,11 +136,19 @@ struct exif_scrub {
 void exif_scrub(unsigned char *p, size_t len, int set_upright,
     struct exif_scrub *res);
 
-/* The quality (1..100) libjpeg's scaling of the standard tables gives
- * the luminance table (id 0) of a DQT segment's payload p[0..n), into
- * *quality when the segment holds it (jpeg_quality.c). 0, or -1 when a
- * table overruns the segment. */
-int jpeg_dqt_quality(const unsigned char *p, size_t n, int *quality);
+/* A JPEG's quantisation tables (jpeg_quality.c), in natural order. */
+struct jpeg_qtables {
+	unsigned int t[4][64];
+	unsigned have;		/* bit id: table id was defined */
+};
+/* Reads the tables of a DQT segment's payload p[0..n) into qt. 0, or -1
+ * when a table overruns the segment or its id or precision is invalid. */
+int jpeg_dqt_read(const unsigned char *p, size_t n, struct jpeg_qtables *qt);
+/* Transposes every table: for a rotation that swaps the axes. */
+void jpeg_qtables_transpose(struct jpeg_qtables *qt);
+/* The quality (1..100) whose scaling of the standard luminance table
+ * (as libjpeg's jpeg_set_quality makes it) is nearest to table t. */
+int jpeg_qtable_quality(const unsigned int *t);
 
 /* The JPEG keep variant (jpeg_keep.c): markers no viewer needs dropped,
  * EXIF scrubbed, trailing bytes cut, orientation applied (losslessly
