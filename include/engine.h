@@ -182,6 +182,16 @@ int png_chunk_too_large(const char *msg);
 
 int png_keep(const unsigned char *b, size_t len, struct buf *out,
     int *dropped, int *trailing);
+/* The EXIF orientation (1..8) of an eXIf chunk before IDAT, which the
+ * browsers apply (Chrome, Safari); 1 without one. An eXIf after IDAT
+ * (ImageMagick 6 writes it there) and an orientation in a text chunk
+ * ("Raw profile type exif") no viewer applies: they are dropped as they
+ * are. */
+int png_orientation(const unsigned char *b, size_t len);
+/* r (grey or RGB) as a PNG with buf's colour chunks (gAMA, cHRM, sRGB,
+ * iCCP, pHYs), into out: 0 or -ENOMEM. */
+int png_encode_like(const unsigned char *buf, size_t len,
+    const struct raster *r, struct buf *out);
 /* The data length of the chunk at pos, when its length, type, data and
  * CRC all lie within len; else SIZE_MAX. */
 size_t png_chunk_len(const unsigned char *b, size_t len, size_t pos);

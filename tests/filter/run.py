@@ -1672,6 +1672,73 @@ def _(tmp):
     return None
 
 
+# ---- PNG orientation (issue 11 item 6) ----
+
+def red_corner(im):
+    """Which corner of im holds the red block: tl, tr, bl or br."""
+    im = im.convert("RGB")
+    w, h = im.size
+    spots = {"tl": (w // 20, h // 20), "tr": (w - 1 - w // 20, h // 20),
+             "bl": (w // 20, h - 1 - h // 20), "br": (w - 1 - w // 20, h - 1 - h // 20)}
+    red = [k for k, xy in spots.items() if im.getpixel(xy)[0] > 200 and im.getpixel(xy)[1] < 80]
+    return red[0] if len(red) == 1 else None
+
+
+@ecase("engine: PNG orientation: eXIf before IDAT applied as browsers do; ImageMagick's after IDAT and text chunks not")
+def _(tmp):
+    from PIL import ImageOps
+    im = picture(size=(1600, 1200))
+    ImageDraw.Draw(im).rectangle((0, 0, 320, 240), fill=(230, 0, 0))
+    src = os.path.join(tmp, "o.png")
+    im.save(src)
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-Orientation=6", "-n", src],
+                   check=True, timeout=60)
+    data = open(src, "rb").read()
+    if data.find(b"eXIf") < 0 or data.find(b"eXIf") > data.find(b"IDAT"):
+        return "exiftool wrote no eXIf before IDAT"
+    want = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    for args in ([], ["--menu"]):
+        r, out = run_filter(tmp, data, args)
+        got = Image.open(io.BytesIO(out))
+        if r["status"] != "ok" or got.size != (1200, 1600) or b"eXIf" in out:
+            return "%s: %s %s" % (args, r["status"], got.size)
+        if "rotated upright" not in r.get("transform", ""):
+            return "transform %r" % r.get("transform")
+        if red_corner(got) != red_corner(want) or mean_diff(got, want) > 0.5:
+            return "%s: not as a browser shows it (%s, %s)" % (args, red_corner(got), red_corner(want))
+    for vid, _, _ in r["variants"][1:2]:
+        rv, out = run_filter(tmp, data, ["--variant", vid])
+        if red_corner(Image.open(io.BytesIO(out))) != red_corner(want):
+            return "%s is not upright" % vid
+    # ImageMagick's PNG of an oriented JPEG: eXIf after IDAT, which
+    # neither ImageMagick (-auto-orient) nor a browser applies
+    jpg, png = os.path.join(tmp, "o.jpg"), os.path.join(tmp, "im.png")
+    im.save(jpg, exif=exif_bytes(6))
+    subprocess.run(["convert", jpg, png], check=True, timeout=60)
+    data = open(png, "rb").read()
+    shown = subprocess.run(["convert", png, "-auto-orient", "-format", "%wx%h", "info:"],
+                           capture_output=True, check=True, timeout=60).stdout
+    r, out = run_filter(tmp, data, [])
+    if shown != b"1600x1200" or Image.open(io.BytesIO(out)).size != (1600, 1200):
+        return "ImageMagick's PNG: shown %s, published %s" % (
+            shown, Image.open(io.BytesIO(out)).size)
+    # older ImageMagick's "Raw profile type exif" zTXt: hex EXIF that no
+    # viewer reads for orientation; dropped, the pixels as they are
+    raw = exif_bytes(6)    # "Exif\0\0" and the TIFF block, as IM stores it
+    hexed = raw.hex().encode()
+    text = b"\nexif\n%8d\n" % len(raw) + b"\n".join(
+        hexed[i:i + 72] for i in range(0, len(hexed), 72)) + b"\n"
+    plain = save(im, "PNG")
+    i = plain.index(b"IDAT") - 4
+    data = plain[:i] + chunk(b"zTXt", b"Raw profile type exif\0\0" +
+                             zlib.compress(text)) + plain[i:]
+    r, out = run_filter(tmp, data, [])
+    got = Image.open(io.BytesIO(out))
+    if r["status"] != "ok" or got.size != (1600, 1200) or b"zTXt" in out:
+        return "text chunk orientation: %s %s" % (r["status"], got.size)
+    return None
+
+
 def run_engine(tmp):
     only = os.environ.get("FILTER_CASE", "")
     for name, fn in ENGINE:
