@@ -116,8 +116,10 @@ judge_report(struct bundle *b, size_t idx)
 		    d->type, r->type);
 		return;
 	case FS_CORRUPT:
-		reasons_add(&b->reasons, "file_corrupt", NULL, d->file,
-		    d->type, NULL);
+		/* cut short: say so, and that sending it again helps */
+		reasons_add(&b->reasons, "file_corrupt", r->incomplete &&
+		    catalogue_has_message(b->conf->cat, "file_incomplete") ?
+		    "file_incomplete" : NULL, d->file, d->type, NULL);
 		return;
 	case FS_ENCRYPTED:
 		reasons_add(&b->reasons, "pdf_encrypted", NULL, d->file,

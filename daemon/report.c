@@ -23,7 +23,7 @@ enum rkey {
 	K_STATUS, K_LIMIT, K_TYPE, K_EXT, K_WIDTH, K_HEIGHT, K_PAGES,
 	K_BYTES_IN, K_SHA_IN, K_BYTES_OUT, K_SHA_OUT, K_TRANSFORM, K_DETAIL,
 	K_MS, K_OUT_TYPE, K_OUT_EXT, K_DPI, K_COLOR, K_VARIANT, K_PARTIAL,
-	K_SIGNED, K_PAGE, K_COUNT
+	K_SIGNED, K_PAGE, K_INCOMPLETE, K_COUNT
 };
 
 /* What a key's value is; numbers hold [0, max]. */
@@ -61,6 +61,7 @@ static const struct rkey_def {
 	[K_PARTIAL] = { "menu_partial", R_NUM, F(menu_partial), 0, 1 },
 	[K_SIGNED] = { "signed", R_NUM, F(signed_pdf), 0, 1 },
 	[K_PAGE] = { "page", R_NUM, F(page), 0, INT32_MAX },
+	[K_INCOMPLETE] = { "incomplete", R_NUM, F(incomplete), 0, 1 },
 #undef F
 #undef S
 };

@@ -17,6 +17,7 @@
 
 #include "engine.h"
 #include "filter.h"
+#include "jpegutil.h"
 
 /* A progressive JPEG may have thousands of tiny scans, each a full pass
  * over the coefficients (libjpeg-turbo's own advice is to cap them). */
@@ -27,7 +28,7 @@ struct jctx {
 	struct jpeg_error_mgr err;
 	struct jpeg_progress_mgr progress;
 	jmp_buf jb;
-	int damaged;		/* a warning that means lost image data */
+	struct jwatch watch;	/* what the warnings said (jpegutil.h) */
 	char msg[JMSG_LENGTH_MAX];
 	struct uniform uni;
 };
@@ -43,15 +44,6 @@ static void jctx_exit(j_common_ptr c)
 	longjmp(ctx->jb, 1);
 }
 
-/* Warnings that mean image data was missing or unreadable. */
-static int jpeg_warning_damages(int code)
-{
-	return code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER ||
-	    code == JWRN_HUFF_BAD_CODE || code == JWRN_ARITH_BAD_CODE ||
-	    code == JWRN_MUST_RESYNC || code == JWRN_NOT_SEQUENTIAL ||
-	    code == JWRN_BOGUS_PROGRESSION;
-}
-
 static void jctx_emit(j_common_ptr c, int level)
 {
 	struct jctx *ctx = JCTX(c);
@@ -59,10 +51,7 @@ static void jctx_emit(j_common_ptr c, int level)
 	if (level >= 0)		/* trace messages */
 		return;
 	c->err->num_warnings++;
-	if (!ctx->damaged && jpeg_warning_damages(c->err->msg_code)) {
-		ctx->damaged = 1;
-		c->err->format_message(c, ctx->msg);
-	}
+	jwatch_warning(&ctx->watch, c);
 }
 
 static void jctx_output(j_common_ptr c)
@@ -100,10 +89,14 @@ static int jpeg_decode(struct jctx *ctx, const struct filter_input *in)
 	    (JDIMENSION)rowlen, 1);
 	uniform_init(&ctx->uni, (size_t)ctx->d.output_components);
 	while (ctx->d.output_scanline < ctx->d.output_height) {
-		if (jpeg_read_scanlines(&ctx->d, row, 1) != 1)
-			return -1;
+		if (jpeg_read_scanlines(&ctx->d, row, 1) != 1 ||
+		    ctx->watch.damaged)
+			break;
 		uniform_row(&ctx->uni, row[0], rowlen);
 	}
+	if (jwatch_verdict(&ctx->watch, &ctx->d, ctx->msg,
+	    sizeof ctx->msg) < 0)
+		return -1;
 	jpeg_finish_decompress(&ctx->d);
 	return 0;
 }
@@ -142,9 +135,10 @@ static void jpeg_verdict(struct jctx *ctx, const struct filter_input *in,
 	else if (!in->lim->probe_only && !pages_lowres(in->lim,
 	    (int)ctx->d.image_width, (int)ctx->d.image_height))
 		rep->status = FS_OK;	/* the engine's decode judges the rest */
-	else if (jpeg_guarded(ctx, in, jpeg_decode) < 0 || ctx->damaged)
+	else if (jpeg_guarded(ctx, in, jpeg_decode) < 0) {
 		filter_set_status(rep, FS_CORRUPT, "jpeg: %s", ctx->msg);
-	else if (ctx->uni.blank)
+		rep->incomplete = ctx->watch.incomplete;
+	} else if (ctx->uni.blank)
 		filter_set_status(rep, FS_BLANK, "jpeg: one flat colour");
 	else
 		rep->status = FS_OK;
@@ -173,7 +167,7 @@ struct jsrc {
 	struct image_src img;	/* pixels: keep's upright pixels when keep
 				 * was re-encoded from them; lossless: keep
 				 * rewritten progressive */
-	const struct buf *keep;
+	struct engine *e;	/* e->out: keep */
 	uint64_t memory_mb;
 	struct jpeg_head head;
 };
@@ -217,17 +211,33 @@ static int jsrc_decode(void *ctx, int page, int tw, int th,
     struct raster *out, char *msg, size_t msgsz)
 {
 	struct jsrc *s = ctx;
+	struct buf clean = { 0 };
+	int junk, missing, rc;
 
 	(void)page;
-	if (s->img.pixels.px == NULL)
-		return jpeg_decode_to(s->keep->p, s->keep->len, tw, th,
-		    s->memory_mb, out, msg, msgsz);
-	return image_src_resample(&s->img, tw, th, out, msg, msgsz);
+	if (s->img.pixels.px != NULL)
+		return image_src_resample(&s->img, tw, th, out, msg, msgsz);
+	rc = jpeg_decode_junk(s->e->out.p, s->e->out.len, tw, th,
+	    s->memory_mb, out, &junk, msg, msgsz);
+	if (rc < 0 || !junk)
+		return rc;
+	/* junk between the scans no viewer shows: keep is rewritten (the
+	 * same coefficients) before anything is published */
+	if ((rc = jpeg_rewrite(s->e->out.p, s->e->out.len, s->memory_mb,
+	    &clean, &missing, msg, msgsz)) == 0) {
+		buf_release(&s->e->out);
+		s->e->out = clean;
+		engine_note(s->e, "junk in the scans removed");
+		return 0;
+	}
+	buf_release(&clean);
+	raster_release(out);
+	return rc == -ENOMEM ? rc : -EINVAL;
 }
 
 static int jpeg_emit(struct engine *e)
 {
-	struct jsrc s = { .keep = &e->out, .memory_mb = e->in->lim->memory_mb };
+	struct jsrc s = { .e = e, .memory_mb = e->in->lim->memory_mb };
 	struct page_src src = { .npages = 1, .ctx = &s, .info = jsrc_info,
 	    .decode = jsrc_decode, .lossless_ext = "jpg" };
 	int asked = strcmp(e->in->lim->variant, "lossless") == 0;
@@ -247,10 +257,12 @@ static int jpeg_emit(struct engine *e)
 		return image_src_run(e, &s.img, &src, "jpeg");
 	}
 	image_src_release(&s.img);
-	if (rc != -EINVAL)
-		return rc;
-	filter_set_status(e->rep, FS_CORRUPT, "jpeg: cannot rewrite");
-	return 0;
+	if (rc == -ENODATA) {	/* cut short: more than its last rows */
+		filter_set_status(e->rep, FS_CORRUPT, "jpeg: %s", t);
+		e->rep->incomplete = 1;
+	} else if (rc == -EINVAL)
+		filter_set_status(e->rep, FS_CORRUPT, "jpeg: cannot rewrite");
+	return rc == -ENODATA || rc == -EINVAL ? 0 : rc;
 }
 
 const struct fmt_ops fmt_jpeg = {

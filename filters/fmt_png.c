@@ -2,6 +2,7 @@
  * fmt_png.c: PNG through libpng: header limits, then a full decode of
  * every row (all interlace passes) and the chunks up to IEND, here when
  * only probing, else by the engine (png_engine.c), which reads as much.
+ * An eXIf orientation before IDAT, which browsers apply, is applied.
  * SECURITY: parses uploaded bytes. Errors longjmp to the png_struct's own
  * jmp_buf from a tiny function; chunk count and chunk size are capped.
  */
@@ -174,6 +175,28 @@ static int psrc_decode(void *ctx, int page, int tw, int th,
 	    msg, msgsz);
 }
 
+/* A PNG whose eXIf orientation is not 1: keep becomes the upright pixels
+ * (which the engine starts from) as a PNG, as a browser shows it. 0,
+ * -EINVAL (corrupt) or -ENOMEM. */
+static int png_upright(struct engine *e, struct psrc *s, int orientation)
+{
+	char msg[160];
+	int rc;
+
+	if ((rc = png_decode_to(e->in->buf, e->in->len, s->w, s->h,
+	    &s->img.pixels, &s->img.icc, msg, sizeof msg)) < 0)
+		return rc;
+	if ((rc = raster_orient(&s->img.pixels, orientation)) < 0)
+		return rc;
+	s->w = s->img.pixels.w, s->h = s->img.pixels.h;
+	e->rep->width = s->w, e->rep->height = s->h;
+	buf_release(&e->out);
+	if ((rc = png_encode_like(e->in->buf, e->in->len, &s->img.pixels,
+	    &e->out)) == 0)
+		engine_note(e, "rotated upright");
+	return rc;
+}
+
 static int png_emit(struct engine *e)
 {
 	const struct filter_limits *lim = e->in->lim;
@@ -182,13 +205,19 @@ static int png_emit(struct engine *e)
 	struct page_src src = { .npages = 1, .ctx = &s, .info = psrc_info,
 	    .decode = psrc_decode, .lossless_ext = "png" };
 	int dropped, trailing, rc;
+	int orientation = png_orientation(e->in->buf, e->in->len);
 
 	if ((rc = png_keep(e->in->buf, e->in->len, &e->out, &dropped,
-	    &trailing)) == -EINVAL) {
+	    &trailing)) == 0 && orientation != 1)
+		rc = png_upright(e, &s, orientation);
+	if (rc == -EINVAL) {
+		image_src_release(&s.img);
 		filter_set_status(e->rep, FS_CORRUPT, "png: bad chunk");
 		return 0;
 	}
-	if (rc == 0 && (lim->menu || strcmp(lim->variant, "lossless") == 0))
+	/* an upright keep is its own lossless rewrite */
+	if (rc == 0 && orientation == 1 &&
+	    (lim->menu || strcmp(lim->variant, "lossless") == 0))
 		rc = png_lossless(e->in->buf, e->in->len, &s.img.lossless,
 		    &s.img.pixels, &s.img.icc);
 	if (rc < 0) {

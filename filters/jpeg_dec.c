@@ -5,7 +5,9 @@
  * a time, so a 600 dpi scan never exists in memory at 600 dpi. CMYK and YCCK
  * (Adobe-inverted or not) become RGB. This decode is also the JPEG's
  * corruption check (the probe only reads the header when the engine
- * runs): a warning that means lost image data fails it.
+ * runs): a warning that means lost image data fails it, and so does
+ * an early end of the data unless only the last rows are missing
+ * (jwatch_verdict: what djpeg shows, grey where the data stopped).
  * SECURITY: parses uploaded bytes; libjpeg's memory and progressive
  * scans are capped and its errors longjmp to a tiny guard.
  */
@@ -27,11 +29,11 @@ struct jdec {
 	struct jpeg_decompress_struct d;
 	struct jerr err;
 	struct jpeg_progress_mgr progress;
-	int damaged;		/* a warning that means lost image data */
 	const unsigned char *buf;
 	size_t len;
 	int tw, th;
 	int raw_cmyk;		/* CMYK kept as 4 channels, as stored */
+	int junk;		/* libjpeg skipped bytes before a marker */
 	struct raster *out;
 	struct resampler *rs;
 	unsigned char *row, *rgb;
@@ -39,28 +41,6 @@ struct jdec {
 
 #define JDEC(c) ((struct jdec *)(void *)((char *)(c) - \
 	offsetof(struct jdec, d)))
-
-/* Warnings that mean image data was missing or unreadable. */
-static int warning_damages(int code)
-{
-	return code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER ||
-	    code == JWRN_HUFF_BAD_CODE || code == JWRN_ARITH_BAD_CODE ||
-	    code == JWRN_MUST_RESYNC || code == JWRN_NOT_SEQUENTIAL ||
-	    code == JWRN_BOGUS_PROGRESSION;
-}
-
-static void jdec_emit(j_common_ptr c, int level)
-{
-	struct jdec *j = JDEC(c);
-
-	if (level >= 0)		/* trace messages */
-		return;
-	c->err->num_warnings++;
-	if (!j->damaged && warning_damages(c->err->msg_code)) {
-		j->damaged = 1;
-		c->err->format_message(c, j->err.msg);
-	}
-}
 
 static void jdec_progress(j_common_ptr c)
 {
@@ -149,8 +129,9 @@ static int jdec_rows(void *arg)
 	jpeg_start_decompress(&j->d);
 	rows[0] = j->row;
 	while (j->d.output_scanline < j->d.output_height) {
-		if (jpeg_read_scanlines(&j->d, rows, 1) != 1 || j->damaged)
-			return -1;
+		if (jpeg_read_scanlines(&j->d, rows, 1) != 1 ||
+		    j->err.watch.damaged)
+			break;
 		if (j->d.out_color_space == JCS_CMYK && j->out->ch == 3) {
 			cmyk_to_rgb(j->row, j->rgb, (int)j->d.output_width,
 			    j->d.saw_Adobe_marker);
@@ -158,8 +139,12 @@ static int jdec_rows(void *arg)
 		} else
 			resampler_row(j->rs, j->row);
 	}
+	/* before finish_decompress frees the scans' progression state */
+	if (jwatch_verdict(&j->err.watch, &j->d, j->err.msg,
+	    sizeof j->err.msg) < 0)
+		return -1;
 	jpeg_finish_decompress(&j->d);
-	return j->damaged ? -1 : 0;
+	return 0;
 }
 
 static int jdec_head_icc(void *arg)
@@ -207,7 +192,6 @@ static int decode_to(struct jdec *j, uint64_t memory_mb, char *msg,
 
 	*j->out = (struct raster){ 0 };
 	j->d.err = jerr_init(&j->err);
-	j->err.pub.emit_message = jdec_emit;
 	jpeg_create_decompress(&j->d);
 	j->d.mem->max_memory_to_use = (long)(memory_mb << 19);
 	j->progress.progress_monitor = jdec_progress;
@@ -215,6 +199,7 @@ static int decode_to(struct jdec *j, uint64_t memory_mb, char *msg,
 	rc = jerr_guard(&j->err, jdec_head, j);
 	if (rc == 0)
 		rc = jerr_guard(&j->err, jdec_rows, j);
+	j->junk = j->err.watch.junk;
 	if (rc < 0) {
 		snprintf(msg, msgsz, "jpeg: %s", j->err.msg);
 		raster_release(j->out);
@@ -229,10 +214,22 @@ static int decode_to(struct jdec *j, uint64_t memory_mb, char *msg,
 int jpeg_decode_to(const unsigned char *buf, size_t len, int tw, int th,
     uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz)
 {
+	int junk;
+
+	return jpeg_decode_junk(buf, len, tw, th, memory_mb, out, &junk, msg,
+	    msgsz);
+}
+
+int jpeg_decode_junk(const unsigned char *buf, size_t len, int tw, int th,
+    uint64_t memory_mb, struct raster *out, int *junk, char *msg,
+    size_t msgsz)
+{
 	struct jdec j = { .buf = buf, .len = len, .tw = tw, .th = th,
 	    .out = out };
+	int rc = decode_to(&j, memory_mb, msg, msgsz);
 
-	return decode_to(&j, memory_mb, msg, msgsz);
+	*junk = j.junk;
+	return rc;
 }
 
 int jpeg_decode_raw_to(const unsigned char *buf, size_t len, int tw,

@@ -32,6 +32,7 @@ struct jwalk {
 	size_t len, pos;
 	struct buf *out;
 	int exif_seen, dropped;
+	int junk;		/* bytes between segments, not copied */
 	struct jpeg_qtables qt;	/* the source's quantisation tables */
 	int ncomp, tq[2];	/* components; luma's and chroma's table */
 	int subsampled;		/* chroma sampled less than luma */
@@ -125,8 +126,13 @@ static int walk_header(struct jwalk *w)
 	if ((rc = buf_add(w->out, w->b, 2)) < 0)
 		return rc;
 	for (w->pos = 2; w->pos + 4 <= w->len; w->pos += n + 4) {
-		if (w->b[w->pos] != 0xFF)
-			return -EINVAL;
+		if (w->b[w->pos] != 0xFF || w->b[w->pos + 1] == 0x00) {
+			/* junk where a marker is due: skipped, as libjpeg
+			 * skips it ("extraneous bytes before marker") */
+			w->junk = 1;
+			n = w->b[w->pos] == 0xFF ? (size_t)-2 : (size_t)-3;
+			continue;
+		}
 		m = w->b[w->pos + 1];
 		if (m == 0xFF) {	/* fill byte */
 			n = (size_t)-3;
@@ -235,6 +241,38 @@ static int reencode_upright(struct jwalk *w, const struct buf *clean,
 	return rc;
 }
 
+/* A JPEG whose data ends before its EOI, rewritten from what libjpeg
+ * reads of it (jpeg_rewrite): the picture djpeg shows, in a whole file.
+ * -ENODATA, with t saying why, when that is not the picture. */
+static int complete(struct buf *clean, uint64_t memory_mb, char *t,
+    size_t tsz)
+{
+	struct buf fixed = { 0 };
+	char msg[200];		/* libjpeg's messages are shorter */
+	int missing, rc;
+
+	rc = jpeg_rewrite(clean->p, clean->len, memory_mb, &fixed, &missing,
+	    msg, sizeof msg);
+	if (rc < 0) {
+		buf_release(&fixed);
+		if (rc == -ENODATA || rc == -EINVAL)
+			snprintf(t, tsz, "%s", msg);
+		return rc;
+	}
+	buf_release(clean);
+	*clean = fixed;
+	if (missing < 0)
+		note(t, tsz, "end of file rebuilt");
+	else if (missing == 0)	/* a progressive JPEG's last refinements */
+		note(t, tsz, "file incomplete: last rows less sharp");
+	else {
+		snprintf(msg, sizeof msg, "file incomplete: last %d.%d%% of "
+		    "rows missing", missing / 10, missing % 10);
+		note(t, tsz, msg);
+	}
+	return 0;
+}
+
 static int apply_orientation(struct jwalk *w, struct buf *clean,
     uint64_t memory_mb, char *t, size_t tsz, struct raster *upright)
 {
@@ -283,14 +321,18 @@ int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
 	struct jwalk w = { .b = buf, .len = len, .out = out,
 	    .ex = { .orientation = 1, .tag = -1 } };
 	size_t end;
-	int rc;
+	int rc, cut;
 
 	t[0] = '\0';
 	*upright = (struct raster){ 0 };
 	if ((rc = walk_header(&w)) < 0)
 		return rc;
-	if ((end = find_eoi(buf, len, w.pos)) == 0)
-		return -EINVAL;
+	/* the upload ends early: complete(); an upload cut short is often
+	 * padded with zeros to its size, which libjpeg would read as codes
+	 * (a smear where the picture stopped): they go first */
+	if ((cut = (end = find_eoi(buf, len, w.pos)) == 0))
+		for (end = len; end > w.pos && buf[end - 1] == 0x00; end--)
+			;
 	if ((rc = buf_add(out, buf + w.pos, end - w.pos)) < 0)
 		return rc;
 	if (end < len)
@@ -301,6 +343,10 @@ int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
 		note(t, tsz, "device serials removed");
 	if (w.dropped)
 		note(t, tsz, "metadata removed");
+	if (w.junk)
+		note(t, tsz, "junk between segments removed");
+	if (cut && (rc = complete(out, memory_mb, t, tsz)) < 0)
+		return rc;
 	*orientation = w.ex.orientation;
 	if (w.ex.orientation != 1)	/* both ways write Huffman codes */
 		return apply_orientation(&w, out, memory_mb, t, tsz, upright);

@@ -5,12 +5,16 @@
  * whose edges are whole MCUs ("perfect"); otherwise the caller re-encodes.
  * Also the same coefficients written progressive (jpegtran -progressive):
  * a JPEG's lossless variant, 8-9% smaller than a camera's baseline.
+ * And the same coefficients written again in the same mode, for a JPEG
+ * whose data ends early or holds junk: a whole, clean file of exactly the
+ * picture libjpeg read from it (jpeg_rewrite).
  * The EXIF (APP1) and ICC (APP2) segments of the source are copied.
  * SECURITY: parses uploaded bytes (already scrubbed and probed); memory
  * is capped through libjpeg and all block indexes stay within the arrays
  * libjpeg allocated for the image's own dimensions.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,11 +27,16 @@ struct jrot {
 	struct jerr derr, cerr;
 	const unsigned char *buf;
 	size_t len;
-	int o;			/* orientation 2..8; 1: progressive copy */
+	int o;			/* orientation 2..8; 1: progressive copy;
+				 * 0: a copy in the source's own mode */
 	jvirt_barray_ptr *src, dst[MAX_COMPONENTS];
 	unsigned char *mem;
 	unsigned long memlen;
 	int imperfect;
+	int incomplete;		/* o 0: jwatch_verdict refused the rows
+				 * missing at its end */
+	int missing;		/* o 0: jwatch_missing, -1 when no scan
+				 * was cut short */
 };
 
 /* Where dst block (bx, by) comes from in a Wb x Hb source grid. */
@@ -151,10 +160,17 @@ static int jrot_run(void *arg)
 		return -1;
 	}
 	r->src = jpeg_read_coefficients(&r->d);
+	if (r->o == 0 && jwatch_verdict(&r->derr.watch, &r->d, r->derr.msg,
+	    sizeof r->derr.msg) < 0) {
+		r->incomplete = r->derr.watch.incomplete;
+		return -1;
+	}
+	r->missing = r->derr.watch.cut ?
+	    jwatch_missing(&r->derr.watch, &r->d) : -1;
 	jpeg_copy_critical_parameters(&r->d, &r->c);
 	if (r->o >= 5)
 		transpose_params(&r->c);
-	if (!move)
+	if (r->o == 1 || (r->o == 0 && r->d.progressive_mode))
 		jpeg_simple_progression(&r->c);
 	r->c.optimize_coding = TRUE;
 	/* As jpegtran: arrays requested, realized by write_coefficients,
@@ -182,7 +198,7 @@ static int jrot_guarded(void *arg)
 }
 
 static int jrot_do(const unsigned char *buf, size_t len, int orientation,
-    uint64_t memory_mb, struct buf *out)
+    uint64_t memory_mb, struct buf *out, struct jrot **done)
 {
 	struct jrot *r;
 	int rc;
@@ -200,7 +216,8 @@ static int jrot_do(const unsigned char *buf, size_t len, int orientation,
 	if (rc == 0)
 		rc = buf_add(out, r->mem, r->memlen);
 	else
-		rc = r->imperfect ? -ERANGE : -EINVAL;
+		rc = r->imperfect ? -ERANGE : r->incomplete ? -ENODATA :
+		    -EINVAL;
 	jpeg_destroy_compress(&r->c);
 	jpeg_destroy_decompress(&r->d);
 	/* libjpeg's memory destination sets r->mem only when it starts and
@@ -209,7 +226,10 @@ static int jrot_do(const unsigned char *buf, size_t len, int orientation,
 	 * the fuzzer found). The live one is then left to the worker's exit. */
 	if (rc != -EINVAL)
 		free(r->mem);
-	free(r);
+	if (done)
+		*done = r;
+	else
+		free(r);
 	return rc;
 }
 
@@ -218,11 +238,24 @@ int jpeg_rotate_lossless(const unsigned char *buf, size_t len,
 {
 	if (orientation < 2 || orientation > 8)
 		return -EINVAL;
-	return jrot_do(buf, len, orientation, memory_mb, out);
+	return jrot_do(buf, len, orientation, memory_mb, out, NULL);
 }
 
 int jpeg_progressive(const unsigned char *buf, size_t len,
     uint64_t memory_mb, struct buf *out)
 {
-	return jrot_do(buf, len, 1, memory_mb, out);
+	return jrot_do(buf, len, 1, memory_mb, out, NULL);
+}
+
+int jpeg_rewrite(const unsigned char *buf, size_t len, uint64_t memory_mb,
+    struct buf *out, int *missing, char *msg, size_t msgsz)
+{
+	struct jrot *r = NULL;
+	int rc = jrot_do(buf, len, 0, memory_mb, out, &r);
+
+	*missing = r ? r->missing : -1;
+	if (r && rc < 0)
+		snprintf(msg, msgsz, "%s", r->derr.msg);
+	free(r);
+	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * png_engine.c: the PNG side of the engine. keep: the chunks up to IEND,
  * minus the ones that carry text and metadata (tEXt, zTXt, iTXt, eXIf);
- * nothing after IEND. Pages: every PNG flavour (palette, grey, 16-bit,
+ * nothing after IEND (png_orientation reads an eXIf's orientation first:
+ * fmt_png.c then keeps the upright pixels instead). Pages: every PNG flavour (palette, grey, 16-bit,
  * alpha, interlaced) decoded to 8-bit grey or RGB, alpha flattened onto
  * white, straight through the area resampler to the target size.
  * SECURITY: parses uploaded bytes. Chunk lengths are checked against the
@@ -38,6 +39,29 @@ size_t png_chunk_len(const unsigned char *b, size_t len, size_t pos)
 	n = (size_t)b[pos] << 24 | (size_t)b[pos + 1] << 16 |
 	    (size_t)b[pos + 2] << 8 | b[pos + 3];
 	return n > len - pos - 12 ? SIZE_MAX : n;
+}
+
+int png_orientation(const unsigned char *b, size_t len)
+{
+	struct exif_scrub ex = { .orientation = 1 };
+	unsigned char *cp;
+	size_t pos = 8, n;
+
+	while ((n = png_chunk_len(b, len, pos)) != SIZE_MAX &&
+	    memcmp(b + pos + 4, "IDAT", 4) != 0) {
+		if (memcmp(b + pos + 4, "eXIf", 4) == 0) {
+			/* exif_scrub reads an APP1 payload: "Exif\0\0" first */
+			if ((cp = malloc(n + 6)) == NULL)
+				return 1;
+			memcpy(cp, "Exif\0\0", 6);
+			memcpy(cp + 6, b + pos + 8, n);
+			exif_scrub(cp, n + 6, 0, &ex);
+			free(cp);
+			return ex.orientation;
+		}
+		pos += n + 12;
+	}
+	return 1;
 }
 
 int png_keep(const unsigned char *b, size_t len, struct buf *out,

@@ -246,6 +246,18 @@ static int splice_chunks(const unsigned char *b, size_t len, struct buf *out)
 	return rc;
 }
 
+int png_encode_like(const unsigned char *buf, size_t len,
+    const struct raster *r, struct buf *out)
+{
+	int rc = png_write_mem(r, NULL, NULL, out);
+
+	if (rc == 0)
+		rc = splice_chunks(buf, len, out);
+	if (rc < 0)
+		buf_release(out);
+	return rc;
+}
+
 int png_lossless(const unsigned char *buf, size_t len, struct buf *out,
     struct raster *pixels, struct buf *icc)
 {

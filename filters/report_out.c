@@ -141,6 +141,8 @@ int report_format(const struct filter_report *rep, char *buf, size_t bufsz)
 		off = line_i(buf, bufsz, off, "page", rep->page);
 	if (rep->signed_pdf)
 		off = line_i(buf, bufsz, off, "signed", rep->signed_pdf);
+	if (rep->incomplete)
+		off = line_i(buf, bufsz, off, "incomplete", rep->incomplete);
 	off = line_i(buf, bufsz, off, "ms", rep->ms);
 	return line(buf, bufsz, off, "end", NULL);
 }

@@ -117,6 +117,11 @@ int jpeg_read_head(const unsigned char *buf, size_t len,
  * corrupt. */
 int jpeg_decode_to(const unsigned char *buf, size_t len, int tw, int th,
     uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz);
+/* The same, and *junk says whether libjpeg skipped bytes before a marker
+ * (junk inside the scans, which only a rewrite drops: jpeg_rewrite). */
+int jpeg_decode_junk(const unsigned char *buf, size_t len, int tw, int th,
+    uint64_t memory_mb, struct raster *out, int *junk, char *msg,
+    size_t msgsz);
 /* The same, but CMYK and YCCK come out as 4 channels of CMYK exactly as
  * stored (no inversion: what a PDF's DCTDecode filter gives), for a
  * re-encode with the same convention (jpeg_enc_opts.ycck). */
@@ -154,7 +159,9 @@ int jpeg_qtable_quality(const unsigned int *t);
  * EXIF scrubbed, trailing bytes cut, orientation applied (losslessly
  * when the MCU grid allows, else re-encoded: then *upright gets the
  * upright pixels, which the caller releases; else it stays empty).
- * transform gets a summary ("" when the output is the input). 0, -EINVAL
+ * transform gets a summary ("" when the output is the input). A JPEG cut
+ * short is rewritten whole (jpeg_rewrite) when only its last rows are
+ * missing, else -ENODATA with the reason in transform. 0, -EINVAL
  * (corrupt) or -ENOMEM. */
 int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
     struct buf *out, char *transform, size_t tsz, int *orientation,
@@ -168,6 +175,15 @@ int jpeg_rotate_lossless(const unsigned char *buf, size_t len,
  * same pixels, smaller. 0, -EINVAL (corrupt) or -ENOMEM. */
 int jpeg_progressive(const unsigned char *buf, size_t len,
     uint64_t memory_mb, struct buf *out);
+/* The coefficients libjpeg reads from a JPEG whose data ends early or
+ * holds junk, written again in its own mode (baseline or progressive):
+ * a whole file with exactly the picture djpeg shows of it. *missing gets
+ * the thousandths of its rows the data did not reach, -1 when no scan
+ * was cut short (only the EOI, or whole scans, missing). 0; -ENODATA with
+ * msg when more than the last rows are missing (jpegutil.h); -EINVAL
+ * with msg when data was lost or it is unreadable; -ENOMEM. */
+int jpeg_rewrite(const unsigned char *buf, size_t len, uint64_t memory_mb,
+    struct buf *out, int *missing, char *msg, size_t msgsz);
 
 /* PNG (png_engine.c). png_keep copies the chunks up to IEND minus text
  * and EXIF chunks into out: 0, or -EINVAL when a chunk overruns.
@@ -183,6 +199,16 @@ int png_chunk_too_large(const char *msg);
 
 int png_keep(const unsigned char *b, size_t len, struct buf *out,
     int *dropped, int *trailing);
+/* The EXIF orientation (1..8) of an eXIf chunk before IDAT, which the
+ * browsers apply (Chrome, Safari); 1 without one. An eXIf after IDAT
+ * (ImageMagick 6 writes it there) and an orientation in a text chunk
+ * ("Raw profile type exif") no viewer applies: they are dropped as they
+ * are. */
+int png_orientation(const unsigned char *b, size_t len);
+/* r (grey or RGB) as a PNG with buf's colour chunks (gAMA, cHRM, sRGB,
+ * iCCP, pHYs), into out: 0 or -ENOMEM. */
+int png_encode_like(const unsigned char *buf, size_t len,
+    const struct raster *r, struct buf *out);
 /* The data length of the chunk at pos, when its length, type, data and
  * CRC all lie within len; else SIZE_MAX. */
 size_t png_chunk_len(const unsigned char *b, size_t len, size_t pos);

@@ -59,6 +59,8 @@
  *   menu_partial  1 when --target stopped the menu early
  *   page       with status blank, the uniform page (1-based) when the file
  *              has several
+ *   incomplete 1 with status corrupt when the file ends before its
+ *              picture does (an upload cut short): file_incomplete
  *   signed     1 for a PDF with a digital signature: never rewritten, so
  *              keep is its only variant
  *   transform  what was changed, e.g. "trailing data removed" (optional)
@@ -108,6 +110,7 @@ struct filter_report {
 	int64_t menu_partial;
 	int64_t signed_pdf;	/* "signed" */
 	int64_t page;
+	int64_t incomplete;
 	char transform[160];
 	char detail[200];
 	int64_t ms;

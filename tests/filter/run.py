@@ -1634,6 +1634,184 @@ def _(tmp):
     return None
 
 
+# ---- JPEGs with libjpeg warnings, and cut short (issue 11 item 5) ----
+
+def djpeg(tmp, data):
+    """libjpeg-turbo's djpeg (the reference decoder) on data: (picture,
+    its warnings)."""
+    src = os.path.join(tmp, "ref.jpg")
+    open(src, "wb").write(data)
+    p = subprocess.run(["djpeg", "-dct", "int", "-ppm", src],
+                       capture_output=True, timeout=60)
+    if p.returncode not in (0, 2):
+        raise AssertionError("djpeg exit %d: %s" % (p.returncode, p.stderr))
+    return Image.open(io.BytesIO(p.stdout)), p.stderr.decode()
+
+
+def cjpeg(tmp, im, *args):
+    """im through cjpeg, as a camera or a scanner's software writes it."""
+    src = os.path.join(tmp, "in.ppm")
+    im.convert("RGB").save(src)
+    return subprocess.run(["cjpeg"] + list(args) + [src], check=True,
+                          capture_output=True, timeout=60).stdout
+
+
+def photo_10mp():
+    """A 10 MP (3648x2736) photo-like picture, cheap to make."""
+    im = picture(size=(912, 684)).resize((3648, 2736), Image.BILINEAR)
+    return noisy(im, 6)
+
+
+def same_as_djpeg(tmp, out, upload, tol=1.0):
+    """out decodes, without a warning, to what djpeg shows of upload
+    (mean difference at most tol, per sample)."""
+    got, warn = djpeg(tmp, out)
+    if warn:
+        return "the output has warnings: %s" % warn.strip()
+    want = djpeg(tmp, upload)[0]
+    if got.size != want.size:
+        return "output %s, djpeg %s" % (got.size, want.size)
+    from PIL import ImageChops, ImageStat
+    diff = ImageChops.difference(got.convert("RGB"), want.convert("RGB"))
+    d = max(ImageStat.Stat(diff).mean)
+    # the worst 64-row band: the rows where the data stopped
+    band = max(max(ImageStat.Stat(diff.crop((0, y, got.width, min(got.height, y + 64)))).mean)
+               for y in range(0, got.height, 64))
+    return None if d <= tol and band <= 8 * tol + 1 else \
+        "differs from djpeg by %.2f (worst band %.2f)" % (d, band)
+
+
+def junk_before_marker(data, marker, n=2):
+    """data with n junk bytes before its first marker `marker`, as some
+    cameras' and editors' writers leave them (djpeg: "N extraneous bytes
+    before marker"; before EOI the entropy decoder reads a few as bits)."""
+    i = data.index(b"\xff" + bytes([marker]), 2)
+    return data[:i] + b"\x00\x11" * (n // 2) + data[i:]
+
+
+@ecase("engine: jpeg with junk before a marker: accepted, junk dropped, as djpeg shows it")
+def _(tmp):
+    clean = cjpeg(tmp, picture(), "-quality", "85")
+    for marker, where in ((0xDB, "header"), (0xD9, "end")):
+        data = junk_before_marker(clean, marker, 2 if where == "header" else 16)
+        if "extraneous bytes" not in djpeg(tmp, data)[1]:
+            return "%s: djpeg does not warn" % where
+        for args in (["--probe-only"], []):
+            r, out = run_filter(tmp, data, args)
+            if r["status"] != "ok":
+                return "%s %s: %s (%s)" % (where, args, r["status"], r.get("detail"))
+        if where == "header" and out != clean:
+            return "header junk is still in keep"
+        why = same_as_djpeg(tmp, out, data, 0)
+        if why:
+            return "%s: %s" % (where, why)
+    return None
+
+
+@ecase("engine: 10 MP jpeg cut short: last rows missing accepted whole, more refused incomplete")
+def _(tmp):
+    im = photo_10mp()
+    for mode in ("baseline", "progressive"):
+        data = cjpeg(tmp, im, "-quality", "85", *(["-progressive"] if mode == "progressive" else []))
+        # a progressive JPEG's last eighth is its final refinements: the
+        # rows past the cut are all there, a little less sharp
+        for cut, want in ((2, "ok"), (len(data) // 1000, "ok"),
+                          (len(data) // 8, "ok" if mode == "progressive" else "corrupt"),
+                          (len(data) // 2, "corrupt")):
+            part = data[:len(data) - cut]
+            if "Premature end" not in djpeg(tmp, part)[1]:
+                return "%s -%d: djpeg does not warn" % (mode, cut)
+            r, out = run_filter(tmp, part, ["--photo"])
+            rp, _ = run_filter(tmp, part, ["--probe-only", "--photo"])
+            if r["status"] != want or rp["status"] != want:
+                return "%s -%d bytes: %s / probe %s, want %s (%s)" % (
+                    mode, cut, r["status"], rp["status"], want, r.get("detail"))
+            if want == "corrupt":
+                if "incomplete" not in r.get("detail", "") or r.get("incomplete") != "1":
+                    return "%s -%d: detail %s" % (mode, cut, r.get("detail"))
+                continue
+            if not out.endswith(b"\xff\xd9"):
+                return "%s -%d: keep is not a whole JPEG" % (mode, cut)
+            if cut > 2 and "incomplete" not in r.get("transform", ""):
+                return "%s -%d: transform %r" % (mode, cut, r.get("transform"))
+            why = same_as_djpeg(tmp, out, part, 1.0)
+            if why:
+                return "%s -%d: %s" % (mode, cut, why)
+            # cut short and padded with zeros to its size, as a failed
+            # copy leaves it: the zeros are no picture
+            r, padded = run_filter(tmp, part + bytes(cut), ["--photo"])
+            if r["status"] != "ok" or same_as_djpeg(tmp, padded, part, 1.0):
+                return "%s -%d padded: %s (%s)" % (mode, cut, r["status"], r.get("detail"))
+    return None
+
+
+# ---- PNG orientation (issue 11 item 6) ----
+
+def red_corner(im):
+    """Which corner of im holds the red block: tl, tr, bl or br."""
+    im = im.convert("RGB")
+    w, h = im.size
+    spots = {"tl": (w // 20, h // 20), "tr": (w - 1 - w // 20, h // 20),
+             "bl": (w // 20, h - 1 - h // 20), "br": (w - 1 - w // 20, h - 1 - h // 20)}
+    red = [k for k, xy in spots.items() if im.getpixel(xy)[0] > 200 and im.getpixel(xy)[1] < 80]
+    return red[0] if len(red) == 1 else None
+
+
+@ecase("engine: PNG orientation: eXIf before IDAT applied as browsers do; ImageMagick's after IDAT and text chunks not")
+def _(tmp):
+    from PIL import ImageOps
+    im = picture(size=(1600, 1200))
+    ImageDraw.Draw(im).rectangle((0, 0, 320, 240), fill=(230, 0, 0))
+    src = os.path.join(tmp, "o.png")
+    im.save(src)
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-Orientation=6", "-n", src],
+                   check=True, timeout=60)
+    data = open(src, "rb").read()
+    if data.find(b"eXIf") < 0 or data.find(b"eXIf") > data.find(b"IDAT"):
+        return "exiftool wrote no eXIf before IDAT"
+    want = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    for args in ([], ["--menu"]):
+        r, out = run_filter(tmp, data, args)
+        got = Image.open(io.BytesIO(out))
+        if r["status"] != "ok" or got.size != (1200, 1600) or b"eXIf" in out:
+            return "%s: %s %s" % (args, r["status"], got.size)
+        if "rotated upright" not in r.get("transform", ""):
+            return "transform %r" % r.get("transform")
+        if red_corner(got) != red_corner(want) or mean_diff(got, want) > 0.5:
+            return "%s: not as a browser shows it (%s, %s)" % (args, red_corner(got), red_corner(want))
+    for vid, _, _ in r["variants"][1:2]:
+        rv, out = run_filter(tmp, data, ["--variant", vid])
+        if red_corner(Image.open(io.BytesIO(out))) != red_corner(want):
+            return "%s is not upright" % vid
+    # ImageMagick's PNG of an oriented JPEG: eXIf after IDAT, which
+    # neither ImageMagick (-auto-orient) nor a browser applies
+    jpg, png = os.path.join(tmp, "o.jpg"), os.path.join(tmp, "im.png")
+    im.save(jpg, exif=exif_bytes(6))
+    subprocess.run(["convert", jpg, png], check=True, timeout=60)
+    data = open(png, "rb").read()
+    shown = subprocess.run(["convert", png, "-auto-orient", "-format", "%wx%h", "info:"],
+                           capture_output=True, check=True, timeout=60).stdout
+    r, out = run_filter(tmp, data, [])
+    if shown != b"1600x1200" or Image.open(io.BytesIO(out)).size != (1600, 1200):
+        return "ImageMagick's PNG: shown %s, published %s" % (
+            shown, Image.open(io.BytesIO(out)).size)
+    # older ImageMagick's "Raw profile type exif" zTXt: hex EXIF that no
+    # viewer reads for orientation; dropped, the pixels as they are
+    raw = exif_bytes(6)    # "Exif\0\0" and the TIFF block, as IM stores it
+    hexed = raw.hex().encode()
+    text = b"\nexif\n%8d\n" % len(raw) + b"\n".join(
+        hexed[i:i + 72] for i in range(0, len(hexed), 72)) + b"\n"
+    plain = save(im, "PNG")
+    i = plain.index(b"IDAT") - 4
+    data = plain[:i] + chunk(b"zTXt", b"Raw profile type exif\0\0" +
+                             zlib.compress(text)) + plain[i:]
+    r, out = run_filter(tmp, data, [])
+    got = Image.open(io.BytesIO(out))
+    if r["status"] != "ok" or got.size != (1600, 1200) or b"zTXt" in out:
+        return "text chunk orientation: %s %s" % (r["status"], got.size)
+    return None
+
+
 def run_engine(tmp):
     only = os.environ.get("FILTER_CASE", "")
     for name, fn in ENGINE:

@@ -187,6 +187,31 @@ class Refusals(q.SpoolTest):
             ref = self.assertRefused(app, ["file_corrupt"], f)
             self.reason(ref, "file_corrupt", "certificate.jpg")
 
+    def test_jpeg_cut_short(self):
+        """A scan whose upload lost its last bytes: published whole when
+        only its last rows are missing (as djpeg shows it), refused as
+        incomplete, in words that say so, when more is missing."""
+        self.daemon()
+        whole = q.scan_jpeg(seed=3)
+        cases = {"CUT-end": whole[:-2], "CUT-rows": whole[:-300],
+                 "CUT-half": whole[:len(whole) // 2]}
+        for i, (app, data) in enumerate(cases.items()):
+            files, m = one_page(app, data=data, child=VALID_IINS[i])
+            q.drop(self.spool, app, files, m)
+        for app in ("CUT-end", "CUT-rows"):
+            files, _ = one_page(app, data=cases[app])
+            man, _, out = self.assertAccepted(app, files)
+            pub = (out / man["documents"][0]["file"]).read_bytes()
+            self.assertTrue(pub.endswith(b"\xff\xd9"), app)
+            self.assertRegex(man["documents"][0].get("transform", ""),
+                             "end of file rebuilt|incomplete", app)
+        files, _ = one_page("CUT-half", data=cases["CUT-half"])
+        ref = self.assertRefused("CUT-half", ["file_corrupt"], files)
+        msg = self.reason(ref, "file_corrupt", "certificate.jpg")["message"]
+        self.assertIn("incomplete", msg["en"])
+        self.assertIn("неполный", msg["ru"])
+        self.assertIn("толық емес", msg["kk"])
+
     def test_pdf_encrypted(self):
         self.daemon()
         files, m = one_page("ENC-1", name="certificate.pdf",
