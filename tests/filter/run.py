@@ -1561,6 +1561,12 @@ def _(tmp):
     return None
 
 
+# PDFs made the way the world makes them (issue 11)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pdf_world  # noqa: E402
+pdf_world.register(sys.modules[__name__])
+
+
 def run_engine(tmp):
     only = os.environ.get("FILTER_CASE", "")
     for name, fn in ENGINE:
