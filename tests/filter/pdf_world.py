@@ -300,3 +300,37 @@ def register(t):
         r, _ = run_filter(tmp, mrc_pdf(tmp, 75), [])
         return None if r["status"] == "lowres" else \
             "a 75 ppi stencil over its background: %s" % r["status"]
+
+    @ecase("pdf world: 14 and 1000 bytes before %PDF- are a PDF (its header "
+           "kept, the bytes before dropped and said), 2000 are not")
+    def _(tmp):
+        text = gs_text_pdf(tmp, pages=2)
+        scan = img2pdf_scan(tmp, [t.noisy(t.a4_page(150), 6)])
+        for name, pdf in (("text", text), ("scan", scan)):
+            want = t.pdf_render(tmp, pdf, 30)
+            for n in (14, 1000):
+                up = junk_before(pdf, n)
+                if poppler_pages(tmp, up)[0] == 0:
+                    return "%s %d: poppler cannot read it" % (name, n)
+                r, keep = run_filter(tmp, up, ["--menu"])
+                if r["status"] != "ok" or r.get("type") != "application/pdf":
+                    return "%s %d: %s %s" % (name, n, r["status"], r.get("type"))
+                if not keep.startswith(b"%PDF-") or len(keep) > len(up) or \
+                        "leading data removed" not in r.get("transform", ""):
+                    return "%s %d: keep %r..., transform %r" % (
+                        name, n, keep[:8], r.get("transform"))
+                got = t.pdf_render(tmp, keep, 30)
+                if len(got) != len(want) or any(
+                        t.mean_diff(a, b) > 0.5 for a, b in zip(got, want)):
+                    return "%s %d: keep renders differently" % (name, n)
+            up = junk_before(pdf, 2000)
+            f = os.path.join(tmp, "far.pdf")
+            open(f, "wb").write(up)
+            p = subprocess.run(["pdftoppm", "-r", "10", f, os.path.join(
+                tmp, "far")], capture_output=True, text=True)
+            if "May not be a PDF file" not in p.stderr:
+                return "poppler no longer warns at 2000 bytes: follow it"
+            r, _ = run_filter(tmp, up, [])
+            if r["status"] != "unsupported":
+                return "%s 2000: %s" % (name, r["status"])
+        return None
