@@ -169,6 +169,24 @@ static int dct_odd(qpdf_data q, qpdf_oh dict)
 	return odd;
 }
 
+/* The stream's stored bytes as QPDF reads them: in a damaged file the
+ * /Length may lie or name a lost object (QPDF recovers the real length
+ * from endstream), and an encoding is kept only when smaller than this.
+ * 0 when unreadable. */
+static size_t stored_len(qpdf_data q, qpdf_oh obj)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+
+	if (qpdf_oh_get_stream_data(q, obj, qpdf_dl_none, NULL, &data,
+	    &len) & QPDF_ERRORS)
+		len = 0;
+	free(data);
+	while (qpdf_has_error(q))
+		qpdf_get_error(q);
+	return len;
+}
+
 /* Fills what the dictionary says and whether the image may be
  * re-encoded. */
 static void classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
@@ -181,7 +199,6 @@ static void classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
 	long long w = int_key(q, dict, "/Width");
 	long long h = int_key(q, dict, "/Height");
 	long long bpc = int_key(q, dict, "/BitsPerComponent");
-	long long len = int_key(q, dict, "/Length");
 	int kind = filter_kind(q, dict);
 	QPDF_BOOL stencil = QPDF_FALSE;
 
@@ -191,7 +208,7 @@ static void classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
 	im->hival = -1;
 	im->bpc = (int)bpc;
 	im->dct = kind == 1;
-	im->stored = len > 0 ? (size_t)len : 0;
+	im->stored = kind >= 0 ? stored_len(q, obj) : 0;
 	qpdf_oh_get_value_as_bool(q, mask, &stencil);
 	/* an Indexed image stored losslessly, 2 to 8 bits an index (with 1
 	 * bit it is bilevel: crisp as it is, and small) */

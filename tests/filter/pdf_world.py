@@ -19,9 +19,11 @@ LOREM = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do."
 def _tool(args, tmp, inputs, out):
     """Runs a tool in tmp on files {name: bytes}; returns file out."""
     for n, b in inputs.items():
-        open(os.path.join(tmp, n), "wb").write(b)
+        with open(os.path.join(tmp, n), "wb") as f:
+            f.write(b)
     subprocess.run(args, cwd=tmp, check=True, capture_output=True)
-    return open(os.path.join(tmp, out), "rb").read()
+    with open(os.path.join(tmp, out), "rb") as f:
+        return f.read()
 
 
 def gs_text_pdf(tmp, pages=55, logo=True):
@@ -233,10 +235,20 @@ def xref_truncated(pdf):
             size, size, root, x)
 
 
+def length_rewritten(pdf, value):
+    """The first image's /Length rewritten in place (a tool that edited
+    the dictionary): the stream's length lies, or names an object the
+    file lacks, and every xref offset after it moved."""
+    return re.sub(rb"(/Subtype\s*/Image[^>]*?/Length\s*)\d+|"
+                  rb"(/Length\s*)\d+(?=[^>]*/Subtype\s*/Image)",
+                  lambda m: (m.group(1) or m.group(2)) + value, pdf, count=1)
+
+
 def qpdf_check(tmp, pdf):
     """qpdf --check's exit status and its output."""
     f = os.path.join(tmp, "chk.pdf")
-    open(f, "wb").write(pdf)
+    with open(f, "wb") as o:
+        o.write(pdf)
     p = subprocess.run(["qpdf", "--check", f], capture_output=True, text=True)
     return p.returncode, p.stdout + p.stderr
 
@@ -244,7 +256,8 @@ def qpdf_check(tmp, pdf):
 def poppler_pages(tmp, pdf):
     """pdfinfo's page count and its complaints."""
     f = os.path.join(tmp, "info.pdf")
-    open(f, "wb").write(pdf)
+    with open(f, "wb") as o:
+        o.write(pdf)
     p = subprocess.run(["pdfinfo", f], capture_output=True, text=True)
     m = re.search(r"^Pages:\s+(\d+)", p.stdout, re.M)
     return (int(m.group(1)) if m else 0), p.stderr
@@ -333,4 +346,41 @@ def register(t):
             r, _ = run_filter(tmp, up, [])
             if r["status"] != "unsupported":
                 return "%s 2000: %s" % (name, r["status"])
+        return None
+
+    @ecase("pdf world: a scan with a damaged xref (an edited header, a "
+           "truncated table, a /Length that lies or names a lost object) "
+           "that QPDF recovers gets recompressed variants")
+    def _(tmp):
+        pages = [t.noisy(t.a4_page(200, seed=i), 6) for i in range(2)]
+        scan = img2pdf_scan(tmp, pages)
+        for name, pdf in (("edited", editor_damaged(t.scan_pdf(pages, 200))),
+                          ("truncated", xref_truncated(t.scan_pdf(pages, 200))),
+                          ("img2pdf edited", editor_damaged(scan)),
+                          ("length lies", length_rewritten(scan, b"1000")),
+                          ("length lost", length_rewritten(scan, b"99 0 R"))):
+            rc, out = qpdf_check(tmp, pdf)
+            # warnings (3), every one recovered: the file is damaged
+            if "WARNING" not in out or rc != 3:
+                return "%s: qpdf --check %d: %s" % (name, rc, out[-300:])
+            if poppler_pages(tmp, pdf)[0] != 2:
+                return "%s: poppler cannot read it" % name
+            r, _ = run_filter(tmp, pdf, ["--menu"])
+            lossy = [v for v in r["variants"] if v[0].startswith("d")]
+            if r["status"] != "ok" or not lossy or dpi_of(r) < 190:
+                return "%s: %s, variants %s, dpi %s" % (
+                    name, r["status"], r["variants"], r.get("dpi"))
+            vid, size, _ = lossy[-1]
+            off = r["where"][vid][0]
+            out = r["fd3"][off:off + size]
+            imgs = t.pdf_images_of(tmp, out)
+            if len(imgs) != 2 or any(w >= pages[0].size[0]
+                                     for _, _, w, _, _, _ in imgs):
+                return "%s: %s left images as they were: %s" % (
+                    name, vid, imgs)
+            want = t.pdf_render(tmp, pdf, 40)
+            got = t.pdf_render(tmp, out, 40)
+            if len(got) != 2 or any(t.mean_diff(a, b) > 3
+                                    for a, b in zip(got, want)):
+                return "%s: %s renders differently" % (name, vid)
         return None
