@@ -24,7 +24,7 @@ DEB_PACKAGES = build-essential pkg-config libuv1-dev libmagic-dev libmagic-mgc \
 	libcmocka-dev nettle-dev zlib1g-dev python3 python3-pil qpdf systemd \
 	libcurl4-openssl-dev libpq-dev postgresql-15 lintian dpkg-dev man-db \
 	poppler-utils ghostscript libjpeg-turbo-progs imagemagick \
-	libimage-exiftool-perl
+	libimage-exiftool-perl img2pdf libtiff-tools
 
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wclobbered

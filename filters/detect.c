@@ -10,6 +10,8 @@
 
 #include "filter.h"
 
+#define PDF_HEADER_SEARCH 1024	/* poppler's PDFDoc::checkHeader */
+
 #define DETECT_FLAGS (MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | \
 	MAGIC_NO_CHECK_TAR | MAGIC_NO_CHECK_ELF | MAGIC_NO_CHECK_CDF | \
 	MAGIC_NO_CHECK_ENCODING | MAGIC_NO_CHECK_APPTYPE | \
@@ -46,6 +48,17 @@ struct magic_set *detect_open(void)
 	return ms;
 }
 
+long pdf_header_at(const unsigned char *buf, size_t len)
+{
+	size_t n = len < PDF_HEADER_SEARCH ? len : PDF_HEADER_SEARCH;
+	const unsigned char *p = n > 0 ? memmem(buf, n, "%PDF-", 5) : NULL;
+
+	/* poppler compares at each i < 1024 - 5 */
+	if (p == NULL || (size_t)(p - buf) >= PDF_HEADER_SEARCH - 5)
+		return -1;
+	return (long)(p - buf);
+}
+
 void detect_type(struct magic_set *ms, const unsigned char *buf, size_t len,
     char *out, size_t outsz)
 {
@@ -54,6 +67,10 @@ void detect_type(struct magic_set *ms, const unsigned char *buf, size_t len,
 	filter_sanitize(out, outsz, t ? t : "application/octet-stream");
 	/* A media type never holds a space; keep the report's value one word. */
 	out[strcspn(out, " ;")] = '\0';
+	/* libmagic wants %PDF- at offset 0; viewers accept a mail header or
+	 * a scanner's junk before it. A JPEG, PNG or TIFF stays what it is. */
+	if (fmt_lookup(out) == NULL && pdf_header_at(buf, len) >= 0)
+		filter_sanitize(out, outsz, "application/pdf");
 }
 
 void detect_close(struct magic_set *ms)

@@ -178,22 +178,37 @@ static void pdf_open_failed(qpdf_data q, struct filter_report *rep)
 		    msg ? msg : "cannot open");
 }
 
+/* The document within the upload, into doc: from its header (viewers
+ * look for it in the first 1024 bytes, detect.c) up to its last %%EOF.
+ * Returns what was cut: 1 bytes before it, 2 bytes after, or both. */
+static int pdf_doc(const struct filter_input *in, struct filter_input *doc)
+{
+	long at = pdf_header_at(in->buf, in->len);
+	size_t start = at > 0 ? (size_t)at : 0;
+
+	*doc = *in;
+	doc->buf = in->buf + start;
+	doc->len = pdf_doc_len(doc->buf, in->len - start);
+	return (start > 0) | (doc->len < in->len - start) << 1;
+}
+
 static int pdf_probe(const struct filter_input *in,
     struct filter_report *rep)
 {
 	qpdf_data q = qpdf_init();
+	struct filter_input doc;
 	int rc = 0;
 
 	if (q == NULL)
 		return -ENOMEM;
 	qpdf_silence_errors(q);
 	qpdf_set_suppress_warnings(q, QPDF_TRUE);
-	/* the document, without what follows its last %%EOF */
-	if (qpdf_read_memory(q, "upload", (const char *)in->buf,
-	    pdf_doc_len(in->buf, in->len), "") & QPDF_ERRORS)
+	pdf_doc(in, &doc);
+	if (qpdf_read_memory(q, "upload", (const char *)doc.buf, doc.len,
+	    "") & QPDF_ERRORS)
 		pdf_open_failed(q, rep);
 	else
-		rc = pdf_verdict(q, in, rep);
+		rc = pdf_verdict(q, &doc, rep);
 	qpdf_cleanup(&q);
 	return rc;
 }
@@ -333,17 +348,21 @@ static int pdf_lossy(struct engine *e, struct pdf_job *j)
 	return rc;
 }
 
-/* Keep: the document as it is, incremental updates included, up to its
- * last %%EOF (e->in is already cut there). A polyglot (trailing data
- * was cut) that may be rewritten is kept as its lossless rewrite when
- * that is not larger: QPDF writes only the objects the document uses,
- * so a payload hidden in an unreferenced object goes too. */
+/* Keep: the document as it is, incremental updates included, from its
+ * header to its last %%EOF (e->in is already cut there; cut says where,
+ * pdf_doc). A polyglot (data was cut) that may be rewritten is kept as
+ * its lossless rewrite when that is not larger: QPDF writes only the
+ * objects the document uses, so a payload hidden in an unreferenced
+ * object goes too, and the offsets are right whatever the bytes before
+ * the header did to them. */
 static int pdf_keep(struct engine *e, struct pdf_job *j, struct buf *lb,
     int cut)
 {
 	int rc;
 
-	if (cut)
+	if (cut & 1)
+		engine_note(e, "leading data removed");
+	if (cut & 2)
 		engine_note(e, "trailing data removed");
 	if (cut && lb->len && lb->len <= e->in->len) {
 		engine_note(e, "pdf lossless rewrite");
@@ -432,19 +451,18 @@ static void pdf_target_images(struct engine *e, struct pdf_job *j,
 /* Analyses the pages, then writes keep (and the menu), the lossless
  * rewrite or one lossy variant. A signed PDF is only ever kept (an
  * encrypted one, opened without a password, is rewritten with its
- * encryption). Everything works on the document cut after its last
- * %%EOF. */
+ * encryption). Everything works on the document from its header to its
+ * last %%EOF. */
 static int pdf_emit(struct engine *e)
 {
 	const struct filter_input *orig = e->in;
-	struct filter_input doc = *orig;
+	struct filter_input doc;
 	const char *v = orig->lim->variant;
 	struct pdf_job j;
 	struct buf lb = { 0 };
 	int rc, rewrite, cut;
 
-	doc.len = pdf_doc_len(orig->buf, orig->len);
-	cut = doc.len < orig->len;
+	cut = pdf_doc(orig, &doc);
 	e->in = &doc;
 	engine_out_type(e, "application/pdf", "pdf");
 	if ((rc = pdf_job_open(&j, &doc)) < 0) {

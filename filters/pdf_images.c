@@ -169,6 +169,24 @@ static int dct_odd(qpdf_data q, qpdf_oh dict)
 	return odd;
 }
 
+/* The stream's stored bytes as QPDF reads them: in a damaged file the
+ * /Length may lie or name a lost object (QPDF recovers the real length
+ * from endstream), and an encoding is kept only when smaller than this.
+ * 0 when unreadable. */
+static size_t stored_len(qpdf_data q, qpdf_oh obj)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+
+	if (qpdf_oh_get_stream_data(q, obj, qpdf_dl_none, NULL, &data,
+	    &len) & QPDF_ERRORS)
+		len = 0;
+	free(data);
+	while (qpdf_has_error(q))
+		qpdf_get_error(q);
+	return len;
+}
+
 /* Fills what the dictionary says and whether the image may be
  * re-encoded. */
 static void classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
@@ -181,7 +199,6 @@ static void classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
 	long long w = int_key(q, dict, "/Width");
 	long long h = int_key(q, dict, "/Height");
 	long long bpc = int_key(q, dict, "/BitsPerComponent");
-	long long len = int_key(q, dict, "/Length");
 	int kind = filter_kind(q, dict);
 	QPDF_BOOL stencil = QPDF_FALSE;
 
@@ -191,7 +208,7 @@ static void classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
 	im->hival = -1;
 	im->bpc = (int)bpc;
 	im->dct = kind == 1;
-	im->stored = len > 0 ? (size_t)len : 0;
+	im->stored = kind >= 0 ? stored_len(q, obj) : 0;
 	qpdf_oh_get_value_as_bool(q, mask, &stencil);
 	/* an Indexed image stored losslessly, 2 to 8 bits an index (with 1
 	 * bit it is bilevel: crisp as it is, and small) */
@@ -296,39 +313,37 @@ static int collect(struct pdf_job *j)
 	return 0;
 }
 
-/* Each page's resolution is that of its largest drawing; a page whose
- * largest drawing covers half its MediaBox is a scan. j->dpi is the
- * worst scan's, j->res the one ranks use (the worst drawing's when no
- * page is a scan). */
+/* A page's resolution is its scan's: the sharpest drawing that covers
+ * half its MediaBox (a scanner's mixed-raster page lays a 600 ppi text
+ * mask over a low-resolution background, both covering it). A page with
+ * no such drawing (text, vectors, a logo) has no resolution to judge,
+ * and a guess (an image no Do draws) judges nothing. j->dpi is the
+ * worst scanned page's, 0 when none; j->res the one ranks use (the
+ * worst drawing's when no page is a scan). */
 static int geometry(struct pdf_job *j)
 {
-	double *area = calloc((size_t)j->npages, sizeof *area);
 	double *dpi = calloc((size_t)j->npages, sizeof *dpi), d, worst = 0;
 	struct pdf_img *im;
 	struct pdf_use *u;
 
-	if (area == NULL || dpi == NULL) {
-		free(area);
-		free(dpi);
+	if (dpi == NULL)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < j->uses.n; i++) {
 		u = &j->uses.v[i];
 		im = find_img(j, u->obj, u->gen);
-		if (!im || !im->w || u->w < MIN_PLACED || u->h < MIN_PLACED)
+		if (!im || !im->w || u->guess || u->w < MIN_PLACED ||
+		    u->h < MIN_PLACED)
 			continue;
 		d = use_dpi(j, im, u);
-		if (u->w * u->h > area[u->page])
-			area[u->page] = u->w * u->h, dpi[u->page] = d;
+		if (covers_page(j, u) && d > dpi[u->page])
+			dpi[u->page] = d;
 		worst = worst == 0 || d < worst ? d : worst;
 	}
 	j->dpi = 0;
 	for (int p = 0; p < j->npages; p++)
-		if (area[p] >= SCANNED_SHARE * j->pages[p].mw *
-		    j->pages[p].mh && (j->dpi == 0 || dpi[p] < j->dpi))
+		if (dpi[p] > 0 && (j->dpi == 0 || dpi[p] < j->dpi))
 			j->dpi = dpi[p];
 	j->res = j->dpi ? j->dpi : worst ? worst : j->in->lim->max_dpi;
-	free(area);
 	free(dpi);
 	return 0;
 }

@@ -197,7 +197,8 @@ static int op_paints(const struct token *t)
 	return 0;
 }
 
-static void add_use(struct walk *w, qpdf_oh img, double pw, double ph)
+static void add_use(struct walk *w, qpdf_oh img, double pw, double ph,
+    int guess)
 {
 	struct pdf_uses *u = w->uses;
 	struct pdf_use *nv;
@@ -215,7 +216,7 @@ static void add_use(struct walk *w, qpdf_oh img, double pw, double ph)
 	}
 	u->v[u->n++] = (struct pdf_use){ .obj = qpdf_oh_get_object_id(w->q,
 	    img), .gen = qpdf_oh_get_generation(w->q, img), .page = w->page,
-	    .w = pw, .h = ph };
+	    .guess = guess, .w = pw, .h = ph };
 }
 
 static void walk_content(struct walk *w, const unsigned char *p, size_t len,
@@ -280,7 +281,8 @@ static void draw(struct walk *w, const struct token *name, qpdf_oh res,
 	if (!qpdf_oh_is_stream(w->q, obj))
 		;
 	else if (qpdf_oh_is_name_and_equals(w->q, sub, "/Image"))
-		add_use(w, obj, hypot(ctm->a, ctm->b), hypot(ctm->c, ctm->d));
+		add_use(w, obj, hypot(ctm->a, ctm->b), hypot(ctm->c, ctm->d),
+		    0);
 	else if (qpdf_oh_is_name_and_equals(w->q, sub, "/Form"))
 		draw_form(w, obj, dict, res, ctm, depth);
 	qpdf_oh_release(w->q, sub);
@@ -401,8 +403,11 @@ static int drawn_on_page(const struct pdf_uses *u, size_t from, int obj,
 }
 
 /* An image the resources name but the content never draws (as far as
- * the lexer saw): assumed to cover the page, its long side along the
- * page's, which asks the most pixels of it. */
+ * the lexer saw): a guess that it covers the page, its long side along
+ * the page's, which asks the most pixels of it. A guess only sizes its
+ * encoding: shared resources name a logo on every page that page 1
+ * draws, and an annotation's icons are drawn by its appearance, not the
+ * page; taken as the page's scan they made text pages "2 dpi". */
 static void undrawn_images(struct walk *w, qpdf_oh res, size_t from)
 {
 	qpdf_data q = w->q;
@@ -428,7 +433,7 @@ static void undrawn_images(struct walk *w, qpdf_oh res, size_t from)
 		    !drawn_on_page(w->uses, from, qpdf_oh_get_object_id(q, obj),
 		    qpdf_oh_get_generation(q, obj)))
 			add_use(w, obj, (iw > ih) == (mw > mh) ? mw : mh,
-			    (iw > ih) == (mw > mh) ? mh : mw);
+			    (iw > ih) == (mw > mh) ? mh : mw, 1);
 		qpdf_oh_release(q, wo);
 		qpdf_oh_release(q, ho);
 		qpdf_oh_release(q, sub);

@@ -95,11 +95,15 @@ void uniform_row(struct uniform *u, const unsigned char *row, size_t len);
 
 /* libmagic: opens and loads the database (before the sandbox), and
  * detects a buffer's media type (after it). detect_open returns NULL on
- * failure; detect_type writes a sanitised type into out. */
+ * failure; detect_type writes a sanitised type into out: a PDF whose
+ * header follows other bytes, as far as viewers look for it, is a PDF.
+ * pdf_header_at: where "%PDF-" starts within the first 1024 bytes (as
+ * poppler and Acrobat search), or -1. */
 struct magic_set *detect_open(void);
 void detect_type(struct magic_set *ms, const unsigned char *buf, size_t len,
     char *out, size_t outsz);
 void detect_close(struct magic_set *ms);
+long pdf_header_at(const unsigned char *buf, size_t len);
 
 /* I/O on the worker's fds (io.c). read_all reads fd to EOF into a new
  * buffer (caller frees), at most max bytes: returns 0; -EFBIG when the

@@ -21,10 +21,13 @@
 #include "engine.h"
 
 /* One drawing of an image XObject: placed size in points (the lengths of
- * the current transformation matrix's axes when it was drawn). */
+ * the current transformation matrix's axes when it was drawn). guess: no
+ * Do the lexer saw draws it; placed as covering the page, for its
+ * encoding only, never for the page's resolution. */
 struct pdf_use {
 	int obj, gen;
 	int page;
+	int guess;
 	double w, h;
 };
 
@@ -43,8 +46,8 @@ struct pdf_page_info {
 
 /* Scans page number `pageno` (handle page) of q: appends every image it
  * draws (nested Form XObjects included, a few levels deep) to uses, and
- * an image its /Resources name but its content never draws as covering
- * the MediaBox. A content stream that does not decode within limit bytes
+ * an image its /Resources name but its content never draws as a guess
+ * covering the MediaBox. A content stream that does not decode within limit bytes
  * counts as painting. 0 or -ENOMEM. */
 int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
     struct pdf_uses *uses, struct pdf_page_info *info);

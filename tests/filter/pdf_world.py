@@ -1,0 +1,386 @@
+"""tests/filter/pdf_world.py: PDFs made the way the world makes them
+(issue 11), for run.py's engine checks and the integration tests.
+
+Text documents from Ghostscript and from the layout of FPDF/TCPDF (one
+resource dictionary shared by every page), a signed text PDF whose
+annotations draw small icons, CCITT G4 scans from libtiff's tiffcp and
+tiff2pdf and from img2pdf, a scanner's mixed-raster page (a 600 ppi
+stencil over a low-resolution background), bytes before %PDF-, and
+cross-reference tables damaged as editors and truncated copies damage
+them. The makers need only the tools; register() adds the checks to
+run.py, whose helpers it is given."""
+import io, os, re, subprocess, zlib
+
+from PIL import Image, ImageDraw, ImageFont
+
+LOREM = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do."
+
+
+def _tool(args, tmp, inputs, out):
+    """Runs a tool in tmp on files {name: bytes}; returns file out."""
+    for n, b in inputs.items():
+        with open(os.path.join(tmp, n), "wb") as f:
+            f.write(b)
+    subprocess.run(args, cwd=tmp, check=True, capture_output=True)
+    with open(os.path.join(tmp, out), "rb") as f:
+        return f.read()
+
+
+def gs_text_pdf(tmp, pages=55, logo=True):
+    """A text document through Ghostscript's pdfwrite from PostScript:
+    `pages` pages of Helvetica, a 64x64 colour logo on page 1."""
+    ps = ["%!PS", "/Helvetica findfont 11 scalefont setfont",
+          "/logo 12288 string def",
+          "0 1 12287 { logo exch dup 7 mul 255 and put } for"]
+    ps.append("1 1 %d { /pg exch def" % pages)
+    if logo:
+        ps.append("pg 1 eq { gsave 60 760 translate 48 48 scale 64 64 8 "
+                  "[64 0 0 -64 0 64] { logo } false 3 colorimage grestore } if")
+    ps.append("72 720 moveto (Page ) show pg 10 string cvs show "
+              "700 -14 100 { 72 exch moveto (%s) show } for showpage } for"
+              % LOREM)
+    return _tool(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER",
+                  "-sDEVICE=pdfwrite", "-sOutputFile=t.pdf", "t.ps"], tmp,
+                 {"t.ps": "\n".join(ps).encode()}, "t.pdf")
+
+
+def build(objs, root=1):
+    """A classic PDF from objects 1..n (bytes, without 'obj')."""
+    out, offs = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", []
+    for i, o in enumerate(objs, 1):
+        offs.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    x = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offs)
+    return out + b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objs) + 1, root, x)
+
+
+def stream(d, data):
+    return b"<< %s /Length %d >>\nstream\n" % (d, len(data)) + data + \
+        b"\nendstream"
+
+
+def rgb_image(w, h, seed=0):
+    im = Image.new("RGB", (w, h), (200, 40 + seed * 30, 60))
+    ImageDraw.Draw(im).ellipse((2, 2, w - 3, h - 3), fill=(30, 60, 200))
+    return stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+                  b"/ColorSpace /DeviceRGB /BitsPerComponent 8 "
+                  b"/Filter /FlateDecode" % (w, h), zlib.compress(im.tobytes()))
+
+
+def text_content(page):
+    lines = [b"BT /F1 11 Tf 72 720 Td (Page %d) Tj ET" % page]
+    for i, y in enumerate(range(700, 100, -14)):
+        lines.append(b"BT /F1 11 Tf 72 %d Td (%s %d) Tj ET"
+                     % (y, LOREM.encode(), i))
+    return b"\n".join(lines) + b"\n"
+
+
+def fpdf_text_pdf(pages=55):
+    """FPDF's and TCPDF's layout: every page's /Resources is one shared
+    dictionary naming every font and image of the document; the 60x30
+    logo (listed first, object 3) is drawn on page 1 only."""
+    n0 = 6          # 1 catalog, 2 pages, 3 logo, 4 font, 5 resources
+    kids = b" ".join(b"%d 0 R" % (n0 + 2 * i) for i in range(pages))
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Count %d /Kids [%s] >>" % (pages, kids),
+            rgb_image(60, 30),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /ProcSet [/PDF /Text /ImageC] /Font << /F1 4 0 R >> "
+            b"/XObject << /I1 3 0 R >> >>"]
+    for p in range(pages):
+        content = text_content(p + 1)
+        if p == 0:
+            content = b"q 90 0 0 45 450 770 cm /I1 Do Q\n" + content
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 "
+                    b"841.89] /Resources 5 0 R /Contents %d 0 R >>"
+                    % (n0 + 2 * p + 1))
+        objs.append(stream(b"", content))
+    return build(objs)
+
+
+def signed_icons_pdf():
+    """A signed text page: three 24x24 icons in the page's resources are
+    drawn by its annotations' appearances, not its content; a /Sig field
+    with a /ByteRange."""
+    icons = [rgb_image(24, 24, i) for i in range(3)]
+    # 1 catalog, 2 pages, 3 page, 4 content, 5 font, 6-8 icons, 9-11
+    # appearances, 12-14 annotations, 15 signature value
+    xo = b" ".join(b"/Ic%d %d 0 R" % (i, 6 + i) for i in range(3))
+    annots = b" ".join(b"%d 0 R" % (12 + i) for i in range(3))
+    objs = [b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [14 0 R] "
+            b"/SigFlags 3 >> >>",
+            b"<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
+            b"/Resources << /Font << /F1 5 0 R >> /XObject << %s >> >> "
+            b"/Annots [%s] /Contents 4 0 R >>" % (xo, annots),
+            stream(b"", text_content(1)),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objs += icons
+    for i in range(3):
+        objs.append(stream(b"/Type /XObject /Subtype /Form /BBox [0 0 24 24] "
+                           b"/Resources << /XObject << /I %d 0 R >> >>"
+                           % (6 + i), b"q 24 0 0 24 0 0 cm /I Do Q"))
+    for i in range(3):
+        extra = (b"/FT /Sig /T (Signature1) /V 15 0 R /F 132 " if i == 2
+                 else b"/Subtype /Text ")
+        objs.append(b"<< /Type /Annot %s/Subtype /Widget /P 3 0 R "
+                    b"/Rect [%d 60 %d 84] /AP << /N %d 0 R >> >>"
+                    % (extra, 400 + 30 * i, 424 + 30 * i, 9 + i))
+    objs.append(b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
+                b"/adbe.pkcs7.detached /ByteRange [0 10 20 30] "
+                b"/Contents <00> >>")
+    return build(objs)
+
+
+def bilevel_page(dpi, seed=0):
+    """An A4 bilevel text page (mode 1) at dpi."""
+    w, h = int(8.27 * dpi + 0.5), int(11.69 * dpi + 0.5)
+    im = Image.new("1", (w, h), 1)
+    d = ImageDraw.Draw(im)
+    f = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                           dpi * 11 // 72)
+    for i, y in enumerate(range(dpi, h - dpi, dpi * 11 // 48)):
+        d.text((dpi * 3 // 4, y), "%s %d %d" % (LOREM, seed, i), fill=0,
+               font=f)
+    return im
+
+
+def g4_tiff(tmp, dpi=600):
+    """A bilevel A4 page, G4-compressed by libtiff's tiffcp, one strip."""
+    raw = io.BytesIO()
+    bilevel_page(dpi).save(raw, "TIFF", dpi=(dpi, dpi))
+    return _tool(["tiffcp", "-c", "g4", "-r", "100000", "in.tif", "g4.tif"],
+                 tmp, {"in.tif": raw.getvalue()}, "g4.tif")
+
+
+def g4_strip(tif):
+    """The G4 data and size of a one-strip TIFF."""
+    im = Image.open(io.BytesIO(tif))
+    off, n = im.tag_v2[273], im.tag_v2[279]
+    off, n = (off[0] if isinstance(off, tuple) else off,
+              n[0] if isinstance(n, tuple) else n)
+    return tif[off:off + n], im.size
+
+
+def mrc_pdf(tmp, dpi=600):
+    """A scanner's mixed-raster page: a 60x85 JPEG background covering
+    the page, then the text as a CCITT G4 /ImageMask at dpi covering it
+    too (the background first: its object number is the lower)."""
+    data, (w, h) = g4_strip(g4_tiff(tmp, dpi))
+    bg = io.BytesIO()
+    Image.new("RGB", (60, 85), (236, 230, 214)).save(bg, "JPEG", quality=80)
+    content = (b"q 595.28 0 0 841.89 0 0 cm /Bg Do Q\n"
+               b"q 0.1 0.1 0.3 rg 595.28 0 0 841.89 0 0 cm /Fg Do Q\n")
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
+            b"/Resources << /XObject << /Bg 5 0 R /Fg 6 0 R >> >> "
+            b"/Contents 4 0 R >>",
+            stream(b"", content),
+            stream(b"/Type /XObject /Subtype /Image /Width 60 /Height 85 "
+                   b"/ColorSpace /DeviceRGB /BitsPerComponent 8 "
+                   b"/Filter /DCTDecode", bg.getvalue()),
+            stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+                   b"/ImageMask true /BitsPerComponent 1 /Filter "
+                   b"/CCITTFaxDecode /DecodeParms << /K -1 /Columns %d "
+                   b"/Rows %d >>" % (w, h, w, h), data)]
+    return build(objs)
+
+
+def tiff2pdf_g4(tmp, dpi=600):
+    return _tool(["tiff2pdf", "-o", "o.pdf", "g4.tif"], tmp,
+                 {"g4.tif": g4_tiff(tmp, dpi)}, "o.pdf")
+
+
+def img2pdf_g4(tmp, dpi=600):
+    return _tool(["img2pdf", "-o", "o.pdf", "g4.tif"], tmp,
+                 {"g4.tif": g4_tiff(tmp, dpi)}, "o.pdf")
+
+
+def img2pdf_scan(tmp, pages):
+    """A colour scan through img2pdf: each page a JPEG (PIL images)."""
+    names = {}
+    for i, p in enumerate(pages):
+        b = io.BytesIO()
+        p.save(b, "JPEG", quality=90, dpi=(300, 300))
+        names["p%d.jpg" % i] = b.getvalue()
+    return _tool(["img2pdf", "-o", "o.pdf"] + sorted(names), tmp, names,
+                 "o.pdf")
+
+
+def junk_before(pdf, n):
+    """n bytes before %PDF-: a mail gateway's or a scanner's header."""
+    head = b"".join(b"X-Scanner-Job: %08d\r\n" % i for i in range(n // 24 + 1))
+    return head[:n] + pdf
+
+
+def editor_damaged(pdf):
+    """What a text editor or a CRLF conversion of the header does: a
+    line inserted after the header, every xref offset now wrong."""
+    nl = pdf.index(b"\n", pdf.index(b"\n") + 1) + 1
+    return pdf[:nl] + b"% edited\n" + pdf[nl:]
+
+
+def xref_truncated(pdf):
+    """The xref table cut after its first entries (a copy that lost its
+    last block and was closed by hand): the remaining entries lie."""
+    x = pdf.rindex(b"\nxref") + 1
+    size = int(re.search(rb"/Size (\d+)", pdf[x:]).group(1))
+    root = re.search(rb"/Root \d+ \d+ R", pdf[x:]).group(0)
+    return pdf[:x] + b"xref\n0 %d\n0000000000 65535 f \n0000000015 00000 n \n" \
+        b"trailer\n<< /Size %d %s >>\nstartxref\n%d\n%%%%EOF\n" % (
+            size, size, root, x)
+
+
+def length_rewritten(pdf, value):
+    """The first image's /Length rewritten in place (a tool that edited
+    the dictionary): the stream's length lies, or names an object the
+    file lacks, and every xref offset after it moved."""
+    return re.sub(rb"(/Subtype\s*/Image[^>]*?/Length\s*)\d+|"
+                  rb"(/Length\s*)\d+(?=[^>]*/Subtype\s*/Image)",
+                  lambda m: (m.group(1) or m.group(2)) + value, pdf, count=1)
+
+
+def qpdf_check(tmp, pdf):
+    """qpdf --check's exit status and its output."""
+    f = os.path.join(tmp, "chk.pdf")
+    with open(f, "wb") as o:
+        o.write(pdf)
+    p = subprocess.run(["qpdf", "--check", f], capture_output=True, text=True)
+    return p.returncode, p.stdout + p.stderr
+
+
+def poppler_pages(tmp, pdf):
+    """pdfinfo's page count and its complaints."""
+    f = os.path.join(tmp, "info.pdf")
+    with open(f, "wb") as o:
+        o.write(pdf)
+    p = subprocess.run(["pdfinfo", f], capture_output=True, text=True)
+    m = re.search(r"^Pages:\s+(\d+)", p.stdout, re.M)
+    return (int(m.group(1)) if m else 0), p.stderr
+
+
+def register(t):
+    """Adds the checks to run.py (t: its module)."""
+    ecase, run_filter = t.ecase, t.run_filter
+
+    def dpi_of(r):
+        return int(r.get("dpi", "-1"))
+
+    @ecase("pdf world: 55-page text PDFs (Ghostscript; FPDF's shared "
+           "resources, logo drawn on page 1) are ok, no resolution to judge")
+    def _(tmp):
+        for name, pdf in (("gs", gs_text_pdf(tmp)), ("fpdf", fpdf_text_pdf())):
+            n, err = poppler_pages(tmp, pdf)
+            if n != 55:
+                return "%s: pdfinfo says %d pages: %s" % (name, n, err)
+            for args in ([], ["--menu"], ["--menu", "--low-dpi", "150"]):
+                r, _ = run_filter(tmp, pdf, args)
+                if r["status"] != "ok" or dpi_of(r) != 0:
+                    return "%s %s: %s, dpi %s (%s)" % (
+                        name, args, r["status"], r.get("dpi"), r.get("detail"))
+        return None
+
+    @ecase("pdf world: signed text PDF whose annotations draw 24 px icons is "
+           "ok, kept whole, no resolution to judge")
+    def _(tmp):
+        pdf = signed_icons_pdf()
+        if poppler_pages(tmp, pdf)[0] != 1:
+            return "pdfinfo cannot read it"
+        r, keep = run_filter(tmp, pdf, ["--menu"])
+        if r["status"] != "ok" or dpi_of(r) != 0 or r.get("signed") != "1":
+            return "%s, dpi %s, signed %s (%s)" % (
+                r["status"], r.get("dpi"), r.get("signed"), r.get("detail"))
+        return None if keep == pdf and len(r["variants"]) == 1 else \
+            "not kept whole: %s" % r["variants"]
+
+    @ecase("pdf world: CCITT G4 at 600 ppi (tiffcp+tiff2pdf, img2pdf, a "
+           "mixed-raster stencil over a 60 px background) is 600 dpi")
+    def _(tmp):
+        for name, pdf in (("tiff2pdf", tiff2pdf_g4(tmp)),
+                          ("img2pdf", img2pdf_g4(tmp)),
+                          ("mrc", mrc_pdf(tmp))):
+            px = t.pdf_render(tmp, pdf, 50)
+            if len(px) != 1 or px[0].convert("L").getextrema()[0] > 100:
+                return "%s: poppler shows no text" % name
+            r, _ = run_filter(tmp, pdf, ["--menu"])
+            if r["status"] != "ok" or abs(dpi_of(r) - 600) > 6:
+                return "%s: %s, dpi %s (%s)" % (name, r["status"],
+                                                r.get("dpi"), r.get("detail"))
+        r, _ = run_filter(tmp, mrc_pdf(tmp, 75), [])
+        return None if r["status"] == "lowres" else \
+            "a 75 ppi stencil over its background: %s" % r["status"]
+
+    @ecase("pdf world: 14 and 1000 bytes before %PDF- are a PDF (its header "
+           "kept, the bytes before dropped and said), 2000 are not")
+    def _(tmp):
+        text = gs_text_pdf(tmp, pages=2)
+        scan = img2pdf_scan(tmp, [t.noisy(t.a4_page(150), 6)])
+        for name, pdf in (("text", text), ("scan", scan)):
+            want = t.pdf_render(tmp, pdf, 30)
+            for n in (14, 1000):
+                up = junk_before(pdf, n)
+                if poppler_pages(tmp, up)[0] == 0:
+                    return "%s %d: poppler cannot read it" % (name, n)
+                r, keep = run_filter(tmp, up, ["--menu"])
+                if r["status"] != "ok" or r.get("type") != "application/pdf":
+                    return "%s %d: %s %s" % (name, n, r["status"], r.get("type"))
+                if not keep.startswith(b"%PDF-") or len(keep) > len(up) or \
+                        "leading data removed" not in r.get("transform", ""):
+                    return "%s %d: keep %r..., transform %r" % (
+                        name, n, keep[:8], r.get("transform"))
+                got = t.pdf_render(tmp, keep, 30)
+                if len(got) != len(want) or any(
+                        t.mean_diff(a, b) > 0.5 for a, b in zip(got, want)):
+                    return "%s %d: keep renders differently" % (name, n)
+            up = junk_before(pdf, 2000)
+            f = os.path.join(tmp, "far.pdf")
+            open(f, "wb").write(up)
+            p = subprocess.run(["pdftoppm", "-r", "10", f, os.path.join(
+                tmp, "far")], capture_output=True, text=True)
+            if "May not be a PDF file" not in p.stderr:
+                return "poppler no longer warns at 2000 bytes: follow it"
+            r, _ = run_filter(tmp, up, [])
+            if r["status"] != "unsupported":
+                return "%s 2000: %s" % (name, r["status"])
+        return None
+
+    @ecase("pdf world: a scan with a damaged xref (an edited header, a "
+           "truncated table, a /Length that lies or names a lost object) "
+           "that QPDF recovers gets recompressed variants")
+    def _(tmp):
+        pages = [t.noisy(t.a4_page(200, seed=i), 6) for i in range(2)]
+        scan = img2pdf_scan(tmp, pages)
+        for name, pdf in (("edited", editor_damaged(t.scan_pdf(pages, 200))),
+                          ("truncated", xref_truncated(t.scan_pdf(pages, 200))),
+                          ("img2pdf edited", editor_damaged(scan)),
+                          ("length lies", length_rewritten(scan, b"1000")),
+                          ("length lost", length_rewritten(scan, b"99 0 R"))):
+            rc, out = qpdf_check(tmp, pdf)
+            # warnings (3), every one recovered: the file is damaged
+            if "WARNING" not in out or rc != 3:
+                return "%s: qpdf --check %d: %s" % (name, rc, out[-300:])
+            if poppler_pages(tmp, pdf)[0] != 2:
+                return "%s: poppler cannot read it" % name
+            r, _ = run_filter(tmp, pdf, ["--menu"])
+            lossy = [v for v in r["variants"] if v[0].startswith("d")]
+            if r["status"] != "ok" or not lossy or dpi_of(r) < 190:
+                return "%s: %s, variants %s, dpi %s" % (
+                    name, r["status"], r["variants"], r.get("dpi"))
+            vid, size, _ = lossy[-1]
+            off = r["where"][vid][0]
+            out = r["fd3"][off:off + size]
+            imgs = t.pdf_images_of(tmp, out)
+            if len(imgs) != 2 or any(w >= pages[0].size[0]
+                                     for _, _, w, _, _, _ in imgs):
+                return "%s: %s left images as they were: %s" % (
+                    name, vid, imgs)
+            want = t.pdf_render(tmp, pdf, 40)
+            got = t.pdf_render(tmp, out, 40)
+            if len(got) != 2 or any(t.mean_diff(a, b) > 3
+                                    for a, b in zip(got, want)):
+                return "%s: %s renders differently" % (name, vid)
+        return None
