@@ -1810,6 +1810,8 @@ def _(tmp):
     if r["status"] != "ok" or got.size != (1600, 1200) or b"zTXt" in out:
         return "text chunk orientation: %s %s" % (r["status"], got.size)
     return None
+
+
 # PDFs made the way the world makes them (issue 11)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pdf_world  # noqa: E402
