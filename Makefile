@@ -23,7 +23,7 @@ DEB_PACKAGES = build-essential pkg-config libuv1-dev libmagic-dev libmagic-mgc \
 	libconfig-dev libseccomp-dev libsqlite3-dev libsystemd-dev \
 	libcmocka-dev nettle-dev zlib1g-dev python3 python3-pil qpdf systemd \
 	libcurl4-openssl-dev libpq-dev postgresql-15 lintian dpkg-dev man-db \
-	poppler-utils ghostscript
+	poppler-utils ghostscript libtiff-tools imagemagick
 
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wclobbered

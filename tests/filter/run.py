@@ -1561,6 +1561,11 @@ def _(tmp):
     return None
 
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tiff_real  # noqa: E402
+tiff_real.register(globals())
+
+
 def run_engine(tmp):
     only = os.environ.get("FILTER_CASE", "")
     for name, fn in ENGINE:
