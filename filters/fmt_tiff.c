@@ -112,7 +112,7 @@ static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
     struct filter_report *rep)
 {
 	tdir_t n = TIFFNumberOfDirectories(tif), d;
-	uint32_t w, h;
+	struct tiff_geo g;
 
 	rep->pages = n;
 	if (n == 0 || ctx->failed) {
@@ -125,16 +125,17 @@ static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
 		return -1;
 	}
 	for (d = 0; d < n; d++) {
-		if (!TIFFSetDirectory(tif, d) ||
-		    !TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w) ||
-		    !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h)) {
+		if (!TIFFSetDirectory(tif, d) || tiff_geometry(tif, &g) < 0) {
 			filter_set_status(rep, FS_CORRUPT, "tiff: page %u: %s",
 			    (unsigned)d + 1, ctx->msg[0] ? ctx->msg : "no size");
 			return -1;
 		}
 		if (d == 0)
-			rep->width = w, rep->height = h;
-		if (filter_too_many_pixels(w, h, ctx->in->lim)) {
+			rep->width = g.uw, rep->height = g.uh;
+		/* as stored, and as shown (a fax's rows stretched) */
+		if (filter_too_many_pixels(g.w, g.h, ctx->in->lim) ||
+		    filter_too_many_pixels((uint64_t)g.sw, (uint64_t)g.sh,
+		    ctx->in->lim)) {
 			filter_set_limit(rep, "pixels");
 			return -1;
 		}
@@ -142,21 +143,34 @@ static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
 	return 0;
 }
 
-/* Decodes every strip or tile of the current page; 0 or -1. */
+/* Decodes every strip or tile of the current page: 0, -1 (corrupt) or
+ * -2 (a kind of TIFF it does not read), with ctx->msg. */
 static int tiff_decode_page(TIFF *tif, struct tctx *ctx)
 {
 	int tiled = TIFFIsTiled(tif);
 	uint32_t i, n = tiled ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
 	tmsize_t sz = tiled ? TIFFTileSize(tif) : TIFFStripSize(tif);
 	struct tiff_plain plain;
+	const unsigned char *jp;
+	uint16_t comp = COMPRESSION_NONE;
+	size_t jlen;
 	char emsg[1024];
 	void *buf;
 	int rc = 0;
 
-	/* what the engine reads itself, or libtiff's RGBA interface */
+	TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &comp);
+	if (comp == COMPRESSION_OJPEG) {
+		if (tiff_ojpeg_stream(tif, ctx->in, &jp, &jlen) == 0)
+			return 0;	/* the engine decodes it with libjpeg */
+		snprintf(ctx->msg, sizeof ctx->msg, "old-style jpeg "
+		    "(compression 6) without a whole jpeg stream");
+		return -2;
+	}
+	/* what the engine reads itself, or libtiff's RGBA interface: what
+	 * neither reads (a bit depth, a colour model) is unsupported */
 	if (!tiff_plain_page(tif, &plain) && !TIFFRGBAImageOK(tif, emsg)) {
 		filter_sanitize(ctx->msg, sizeof ctx->msg, emsg);
-		return -1;
+		return -2;
 	}
 	if (!ctx->in->lim->probe_only)
 		return 0;	/* the engine decodes every page anyway */
@@ -174,15 +188,16 @@ static void tiff_verdict(TIFF *tif, struct tctx *ctx,
     struct filter_report *rep)
 {
 	tdir_t d;
+	int rc = -1;
 
 	if (tiff_check_pages(tif, ctx, rep) < 0)
 		return;
 	for (d = 0; d < (tdir_t)rep->pages; d++)
 		if (!TIFFSetDirectory(tif, d) ||
-		    tiff_decode_page(tif, ctx) < 0) {
-			filter_set_status(rep, FS_CORRUPT, "tiff: page %u: %s",
-			    (unsigned)d + 1, ctx->msg[0] ? ctx->msg :
-			    "cannot decode");
+		    (rc = tiff_decode_page(tif, ctx)) < 0) {
+			filter_set_status(rep, rc == -2 ? FS_UNSUPPORTED :
+			    FS_CORRUPT, "tiff: page %u: %s", (unsigned)d + 1,
+			    ctx->msg[0] ? ctx->msg : "cannot decode");
 			return;
 		}
 	rep->status = FS_OK;

@@ -100,10 +100,13 @@ static int encode_spec(struct pjob *j, int si, int i, int w, int h,
 	return rc;
 }
 
-static int bilevel_page(struct pjob *j, int i)
+/* A bilevel page of pw x ph (square pixels): its G4 image, whose pixels
+ * may be coarser on one axis (a fax), fills the page. */
+static int bilevel_page(struct pjob *j, int i, int pw, int ph)
 {
 	struct buf b = { 0 };
 	int w, h, rc;
+	double dpi = page_dpi(pw, ph);
 
 	if ((rc = j->src->g4(j->src->ctx, i, &b, &w, &h)) < 0) {
 		buf_release(&b);
@@ -116,7 +119,10 @@ static int bilevel_page(struct pjob *j, int i)
 		struct buf c = { 0 };
 
 		if ((rc = buf_add(&c, b.p, b.len)) == 0)
-			rc = record(j, s, i, &c, w, h, 0, page_dpi(w, h));
+			rc = record(j, s, i, &c, w, h, 0, dpi * w / pw);
+		if (rc == 0 && h != ph)
+			j->meta[(size_t)s * (size_t)j->src->npages +
+			    (size_t)i].ydpi = dpi * h / ph;
 		buf_release(&c);
 	}
 	buf_release(&b);
@@ -251,7 +257,7 @@ static int run_pages(struct pjob *j)
 		if ((rc = j->src->info(j->src->ctx, i, &w, &h, &bilevel)) < 0)
 			break;
 		if (bilevel && !j->single)
-			rc = bilevel_page(j, i);	/* not judged blank */
+			rc = bilevel_page(j, i, w, h);	/* not judged blank */
 		else
 			rc = contone_page(j, i, w, h);
 	}

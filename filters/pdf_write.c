@@ -113,7 +113,8 @@ static void pw_page(struct pw *w, int id, const struct pdf_page_img *p,
     int icc)
 {
 	double dpi = p->dpi > 1 ? p->dpi : 72;
-	double pw_ = p->w * 72.0 / dpi, ph = p->h * 72.0 / dpi;
+	double pw_ = p->w * 72.0 / dpi;
+	double ph = p->h * 72.0 / (p->ydpi > 1 ? p->ydpi : dpi);
 	char content[128];
 	int n;
 

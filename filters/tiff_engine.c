@@ -12,6 +12,7 @@
  * hooks and its allocation cap; pages were size-checked by the probe.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,21 +79,45 @@ static int tsrc_page(struct tsrc *s, int page)
 	return 0;
 }
 
+int tiff_geometry(TIFF *tif, struct tiff_geo *g)
+{
+	uint16_t o = ORIENTATION_TOPLEFT;
+	float xr = 0, yr = 0;
+	double r = 1, sw, sh;
+
+	if (!TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &g->w) ||
+	    !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &g->h) || g->w == 0 ||
+	    g->h == 0 || g->w > INT32_MAX || g->h > INT32_MAX)
+		return -EINVAL;
+	TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &o);
+	g->orient = o >= 1 && o <= 8 ? o : 1;
+	if (TIFFGetField(tif, TIFFTAG_XRESOLUTION, &xr) &&
+	    TIFFGetField(tif, TIFFTAG_YRESOLUTION, &yr) && xr > 0 && yr > 0)
+		r = (double)xr / yr;
+	if (r > TIFF_ASPECT_MAX || r < 1 / TIFF_ASPECT_MAX || fabs(r - 1) < 0.01)
+		r = 1;
+	sw = r < 1 ? g->w / r : g->w;
+	sh = r > 1 ? g->h * r : g->h;
+	if (sw + 0.5 > INT32_MAX || sh + 0.5 > INT32_MAX)
+		return -EINVAL;
+	g->sw = (int)(sw + 0.5), g->sh = (int)(sh + 0.5);
+	g->uw = g->orient >= 5 ? g->sh : g->sw;
+	g->uh = g->orient >= 5 ? g->sw : g->sh;
+	return 0;
+}
+
 static int tsrc_info(void *arg, int page, int *w, int *h, int *bilevel)
 {
 	struct tsrc *s = arg;
-	uint32_t tw, th;
+	struct tiff_geo g;
 	uint16_t bps = 1, spp = 1, photo = 0;
 
-	if (tsrc_page(s, page) < 0 ||
-	    !TIFFGetField(s->tif, TIFFTAG_IMAGEWIDTH, &tw) ||
-	    !TIFFGetField(s->tif, TIFFTAG_IMAGELENGTH, &th) ||
-	    tw > INT32_MAX || th > INT32_MAX)
+	if (tsrc_page(s, page) < 0 || tiff_geometry(s->tif, &g) < 0)
 		return -EINVAL;
 	TIFFGetFieldDefaulted(s->tif, TIFFTAG_BITSPERSAMPLE, &bps);
 	TIFFGetFieldDefaulted(s->tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
 	TIFFGetField(s->tif, TIFFTAG_PHOTOMETRIC, &photo);
-	*w = (int)tw, *h = (int)th;
+	*w = g.uw, *h = g.uh;
 	*bilevel = bps == 1 && spp == 1 && !TIFFIsTiled(s->tif) &&
 	    (photo == PHOTOMETRIC_MINISWHITE || photo == PHOTOMETRIC_MINISBLACK);
 	return 0;
@@ -145,26 +170,37 @@ static int rgba_rows(TIFFRGBAImage *img, struct resampler *rs, int w,
 int tiff_plain_page(TIFF *tif, struct tiff_plain *p)
 {
 	uint16_t bps = 1, spp = 1, photo = 0, planar = PLANARCONFIG_CONTIG;
-	uint16_t orient = ORIENTATION_TOPLEFT, ink = INKSET_CMYK, extra = 0;
-	uint16_t fmt = SAMPLEFORMAT_UINT, *extras;
+	uint16_t ink = INKSET_CMYK, extra = 0;
+	uint16_t fmt = SAMPLEFORMAT_UINT, *extras, comp = COMPRESSION_NONE;
 
 	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
-	TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &orient);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_INKSET, &ink);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_EXTRASAMPLES, &extra, &extras);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &fmt);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &comp);
+	/* 12-bit samples (a medical or archive scan) are unpacked here;
+	 * libjpeg-turbo's 8-bit build cannot decode 12-bit JPEG */
 	if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo) ||
-	    (bps != 8 && bps != 16) || fmt != SAMPLEFORMAT_UINT ||
-	    planar != PLANARCONFIG_CONTIG ||
-	    orient != ORIENTATION_TOPLEFT || extra != 0 || TIFFIsTiled(tif))
+	    (bps != 8 && bps != 16 && bps != 12) ||
+	    (bps == 12 && (comp == COMPRESSION_JPEG ||
+	    comp == COMPRESSION_OJPEG)) || fmt != SAMPLEFORMAT_UINT ||
+	    planar != PLANARCONFIG_CONTIG || extra != 0 || TIFFIsTiled(tif))
 		return 0;
 	*p = (struct tiff_plain){ .spp = spp, .bps = bps,
 	    .cmyk = photo == PHOTOMETRIC_SEPARATED, .ch = spp == 1 ? 1 : 3 };
 	return (photo == PHOTOMETRIC_RGB && spp == 3) ||
 	    (photo == PHOTOMETRIC_MINISBLACK && spp == 1) ||
 	    (photo == PHOTOMETRIC_SEPARATED && spp == 4 && ink == INKSET_CMYK);
+}
+
+/* Sample i of a row of 12-bit samples (packed high bits first), as 8. */
+static unsigned sample12(const unsigned char *row, int i)
+{
+	const unsigned char *b = row + (size_t)i * 3 / 2;
+
+	return i & 1 ? ((b[0] & 0x0fu) << 4) | (b[1] >> 4) : b[0];
 }
 
 /* One row of a plain page as the resampler takes it (p->ch bytes a
@@ -180,6 +216,7 @@ static const unsigned char *plain_row(const struct tiff_plain *p,
 	for (int x = 0; x < w; x++) {
 		for (int i = 0; i < p->spp; i++)	/* libtiff made them native */
 			v[i] = p->bps == 16 ? s16[x * p->spp + i] >> 8 :
+			    p->bps == 12 ? sample12(src, x * p->spp + i) :
 			    src[x * p->spp + i];
 		if (!p->cmyk) {
 			for (int i = 0; i < p->spp; i++)
@@ -201,7 +238,7 @@ static int plain_rows(struct tsrc *s, const struct tiff_plain *p,
 {
 	tmsize_t ssz = TIFFStripSize(s->tif), got;
 	uint32_t rps = 0;
-	size_t rowb = (size_t)w * (size_t)p->spp * (size_t)(p->bps / 8);
+	size_t rowb = ((size_t)w * (size_t)p->spp * (size_t)p->bps + 7) / 8;
 	unsigned char *strip, *conv = malloc((size_t)w * 3);
 	int y = 0, rc = 0;
 
@@ -251,29 +288,59 @@ static int plain_decode(struct tsrc *s, int page, const struct tiff_plain *p,
 	return 0;
 }
 
-static int tsrc_decode(void *arg, int page, int tw, int th,
+int tiff_ojpeg_stream(TIFF *tif, const struct filter_input *in,
+    const unsigned char **p, size_t *len)
+{
+	uint64_t off = 0, n = 0;
+	uint32_t w = 0, h = 0;
+	struct jpeg_head head;
+	char msg[160];
+
+	TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w);
+	TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h);
+	if (!TIFFGetField(tif, TIFFTAG_JPEGIFOFFSET, &off) ||
+	    !TIFFGetField(tif, TIFFTAG_JPEGIFBYTECOUNT, &n) || off == 0 ||
+	    n == 0 || off >= in->len || n > in->len - off ||
+	    jpeg_read_head(in->buf + off, (size_t)n, &head, NULL, msg,
+	    sizeof msg) < 0 || head.w != (int)w || head.h != (int)h)
+		return -ENOTSUP;
+	*p = in->buf + off, *len = (size_t)n;
+	return 0;
+}
+
+/* An old-style JPEG page from its whole JPEG stream, to tw x th. */
+static int ojpeg_decode(struct tsrc *s, int page, int tw, int th,
     struct raster *out, char *msg, size_t msgsz)
 {
-	struct tsrc *s = arg;
+	const unsigned char *p;
+	size_t len;
+	char jmsg[160] = "";
+
+	if (tiff_ojpeg_stream(s->tif, s->ctx.in, &p, &len) < 0 ||
+	    jpeg_decode_to(p, len, tw, th, s->ctx.in->lim->memory_mb, out,
+	    jmsg, sizeof jmsg) < 0) {
+		snprintf(msg, msgsz, "tiff: page %d: old-style jpeg: %s",
+		    page + 1, jmsg[0] ? jmsg : "no whole jpeg stream");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The current page through libtiff's RGBA interface, as stored (the
+ * caller applies the orientation), to exactly tw x th. */
+static int rgba_decode(struct tsrc *s, int page, int tw, int th,
+    struct raster *out, char *msg, size_t msgsz)
+{
 	TIFFRGBAImage img;
 	struct resampler *rs = NULL;
-	struct tiff_plain p;
 	char emsg[1024] = "";
 	int rc, grey;
 
-	*out = (struct raster){ 0 };
-	if (tsrc_page(s, page) == 0) {
-		tsrc_read_icc(s, page);
-		if (tiff_plain_page(s->tif, &p))
-			return plain_decode(s, page, &p, tw, th, out, msg,
-			    msgsz);
-	}
-	if (tsrc_page(s, page) < 0 || !TIFFRGBAImageBegin(&img, s->tif, 0,
-	    emsg)) {
+	if (!TIFFRGBAImageBegin(&img, s->tif, 0, emsg)) {
 		filter_sanitize(msg, msgsz, emsg[0] ? emsg : "unreadable page");
 		return -EINVAL;
 	}
-	img.req_orientation = ORIENTATION_TOPLEFT;
+	img.req_orientation = img.orientation;	/* no flips: rows as stored */
 	grey = img.samplesperpixel == 1 && img.photometric != PHOTOMETRIC_PALETTE;
 	if ((rc = raster_init(out, tw, th, grey ? 1 : 3)) == 0 &&
 	    (rc = resampler_new(&rs, (int)img.width, (int)img.height, out)) == 0)
@@ -288,6 +355,98 @@ static int tsrc_decode(void *arg, int page, int tw, int th,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Where source coordinate f (of n) falls: its pixel and the weight of the
+ * next one, out of 256. */
+static void stretch_tap(double f, int n, int *i, int *frac)
+{
+	if (f < 0)
+		f = 0;
+	*i = (int)f < n - 1 ? (int)f : n - 1;
+	*frac = (int)((f - *i) * 256 + 0.5);
+	*frac = *frac > 256 ? 256 : *frac;
+}
+
+/* r enlarged to w x h (not smaller than it) by linear interpolation: the
+ * coarse axis of a page whose pixels are not square, as a viewer shows
+ * it. 0 or -ENOMEM. */
+static int raster_stretch(struct raster *r, int w, int h)
+{
+	struct raster t;
+	int *x0, *fx, rc, ch = r->ch;
+
+	if (w == r->w && h == r->h)
+		return 0;
+	x0 = malloc((size_t)w * sizeof *x0);
+	fx = malloc((size_t)w * sizeof *fx);
+	if (x0 == NULL || fx == NULL || (rc = raster_init(&t, w, h, ch)) < 0) {
+		free(x0);
+		free(fx);
+		return -ENOMEM;
+	}
+	for (int x = 0; x < w; x++)
+		stretch_tap((x + 0.5) * r->w / w - 0.5, r->w, &x0[x], &fx[x]);
+	for (int y = 0; y < h; y++) {
+		int y0, fy, dy;
+		const unsigned char *a, *b;
+		unsigned char *d = t.px + (size_t)y * (size_t)w * (size_t)ch;
+
+		stretch_tap((y + 0.5) * r->h / h - 0.5, r->h, &y0, &fy);
+		dy = y0 + 1 < r->h ? 1 : 0;
+		a = r->px + (size_t)y0 * (size_t)r->w * (size_t)ch;
+		b = a + (size_t)dy * (size_t)r->w * (size_t)ch;
+		for (int x = 0; x < w; x++) {
+			int i = x0[x] * ch, j = x0[x] + 1 < r->w ? i + ch : i;
+
+			for (int k = 0; k < ch; k++) {
+				int top = a[i + k] * (256 - fx[x]) + a[j + k] * fx[x];
+				int bot = b[i + k] * (256 - fx[x]) + b[j + k] * fx[x];
+
+				*d++ = (unsigned char)((top * (256 - fy) + bot * fy +
+				    32768) >> 16);
+			}
+		}
+	}
+	free(x0);
+	free(fx);
+	raster_release(r);
+	*r = t;
+	return 0;
+}
+
+static int tsrc_decode(void *arg, int page, int tw, int th,
+    struct raster *out, char *msg, size_t msgsz)
+{
+	struct tsrc *s = arg;
+	struct tiff_plain p;
+	struct tiff_geo g;
+	uint16_t comp = COMPRESSION_NONE;
+	int sw, sh, rc;
+
+	*out = (struct raster){ 0 };
+	if (tsrc_page(s, page) < 0 || tiff_geometry(s->tif, &g) < 0) {
+		snprintf(msg, msgsz, "tiff: page %d: unreadable", page + 1);
+		return -EINVAL;
+	}
+	tsrc_read_icc(s, page);
+	/* decoded as stored, at most native, then stretched and turned */
+	sw = g.orient >= 5 ? th : tw, sh = g.orient >= 5 ? tw : th;
+	tw = sw < (int)g.w ? sw : (int)g.w;
+	th = sh < (int)g.h ? sh : (int)g.h;
+	TIFFGetFieldDefaulted(s->tif, TIFFTAG_COMPRESSION, &comp);
+	if (comp == COMPRESSION_OJPEG)
+		rc = ojpeg_decode(s, page, tw, th, out, msg, msgsz);
+	else if (tiff_plain_page(s->tif, &p))
+		rc = plain_decode(s, page, &p, tw, th, out, msg, msgsz);
+	else
+		rc = rgba_decode(s, page, tw, th, out, msg, msgsz);
+	if (rc == 0 && ((rc = raster_stretch(out, sw, sh)) < 0 ||
+	    (rc = raster_orient(out, g.orient)) < 0)) {
+		snprintf(msg, msgsz, "out of memory");
+		raster_release(out);
+	}
+	return rc;
 }
 
 /* An in-memory TIFF being written (the G4 encoder). */
@@ -436,23 +595,72 @@ static int g4_strip(TIFF *t, struct wmem *m, struct buf *out)
 	return buf_add(out, m->b.p + off[0], (size_t)cnt[0]);
 }
 
+/* The rows of the current page turned by its orientation (1 = black)
+ * into t, which is the turned page's size. */
+static int g4_turned(struct tsrc *s, TIFF *t, const struct tiff_geo *g,
+    int invert)
+{
+	tmsize_t n = TIFFScanlineSize(s->tif);
+	size_t ow = g->orient >= 5 ? g->h : g->w;
+	unsigned char *row, *d;
+	struct raster r;
+	int rc;
+
+	if (n <= 0 || (size_t)n < (g->w + 7) / 8 ||
+	    (row = malloc((size_t)n > (ow + 7) / 8 ? (size_t)n :
+	    (ow + 7) / 8)) == NULL)
+		return -ENOMEM;
+	if ((rc = raster_init(&r, (int)g->w, (int)g->h, 1)) < 0) {
+		free(row);
+		return rc;
+	}
+	for (uint32_t y = 0; y < g->h && rc == 0; y++) {
+		if (TIFFReadScanline(s->tif, row, y, 0) < 0 || s->ctx.failed)
+			rc = -EINVAL;
+		d = r.px + (size_t)y * g->w;
+		for (uint32_t x = 0; x < g->w && rc == 0; x++)
+			d[x] = (unsigned char)((row[x >> 3] >> (7 - (x & 7)) & 1) ^
+			    invert);
+	}
+	if (rc == 0)
+		rc = raster_orient(&r, g->orient);
+	for (int y = 0; y < r.h && rc == 0; y++) {
+		memset(row, 0, ((size_t)r.w + 7) / 8);
+		d = r.px + (size_t)y * (size_t)r.w;
+		for (int x = 0; x < r.w; x++)
+			row[x >> 3] |= (unsigned char)(d[x] << (7 - (x & 7)));
+		if (TIFFWriteScanline(t, row, (uint32_t)y, 0) < 0)
+			rc = -EIO;
+	}
+	raster_release(&r);
+	free(row);
+	return rc;
+}
+
+/* A bilevel page as G4, turned upright; *w x *h is its pixels, whose
+ * aspect may not be the page's (a fax page: pages.c sizes the page). */
 static int tsrc_g4(void *arg, int page, struct buf *out, int *w, int *h)
 {
 	struct tsrc *s = arg;
 	struct wmem m = { 0 };
+	struct tiff_geo g;
 	uint16_t photo = 0;
-	int bilevel, rc;
+	int rc, invert;
 	TIFF *t;
 
-	if ((rc = tsrc_info(s, page, w, h, &bilevel)) < 0)
-		return rc;
+	if (tsrc_page(s, page) < 0 || tiff_geometry(s->tif, &g) < 0)
+		return -EINVAL;
 	TIFFGetField(s->tif, TIFFTAG_PHOTOMETRIC, &photo);
+	invert = photo == PHOTOMETRIC_MINISBLACK;
+	*w = (int)(g.orient >= 5 ? g.h : g.w);
+	*h = (int)(g.orient >= 5 ? g.w : g.h);
 	if ((t = g4_open(&m)) == NULL) {
 		buf_release(&m.b);
 		return -ENOMEM;
 	}
 	g4_fields(t, (uint32_t)*w, (uint32_t)*h);
-	rc = g4_rows(s, t, (uint32_t)*h, photo == PHOTOMETRIC_MINISBLACK);
+	rc = g.orient == 1 ? g4_rows(s, t, g.h, invert) :
+	    g4_turned(s, t, &g, invert);
 	if (rc == 0)
 		rc = g4_strip(t, &m, out);
 	TIFFClose(t);

@@ -388,6 +388,8 @@ struct pdf_page_img {
 	size_t len;
 	int w, h, ch;		/* ch 1 grey, 3 RGB, 0 bilevel (G4) */
 	double dpi;		/* for the page size */
+	double ydpi;		/* down, when not dpi (a fax's coarse rows);
+				 * 0: dpi */
 	const unsigned char *icc;	/* a profile for these pixels, or
 					 * NULL: ICCBased (one object per
 					 * distinct profile) */

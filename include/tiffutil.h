@@ -31,4 +31,27 @@ struct tiff_plain {
 };
 int tiff_plain_page(TIFF *tif, struct tiff_plain *p);
 
+/* An old-style JPEG page (compression 6) is decoded only from its whole
+ * JPEG stream (JPEGInterchangeFormat) by libjpeg-turbo, never by
+ * libtiff's OJPEG code, which turns many of the layouts scanners wrote
+ * into garbage that looks like a picture. *p, *len: that stream, when it
+ * is a JPEG of the page's size; else -ENOTSUP (the page is refused as
+ * unsupported). */
+int tiff_ojpeg_stream(TIFF *tif, const struct filter_input *in,
+    const unsigned char **p, size_t *len);
+
+/* A page as a viewer shows it: its Orientation tag (1..8, as EXIF's)
+ * applied, and pixels that are not square (a fax's 204 x 98 dpi) shown
+ * at their true aspect, the coarser axis stretched to the finer one's
+ * resolution (ratios past TIFF_ASPECT_MAX are taken as square). */
+#define TIFF_ASPECT_MAX 4.0
+struct tiff_geo {
+	uint32_t w, h;		/* stored pixels */
+	int orient;
+	int sw, sh;		/* stored, in square pixels */
+	int uw, uh;		/* upright: sw x sh, swapped for orient >= 5 */
+};
+/* The current page's geometry; 0, or -EINVAL without a size. */
+int tiff_geometry(TIFF *tif, struct tiff_geo *g);
+
 #endif

@@ -1816,6 +1816,9 @@ def _(tmp):
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pdf_world  # noqa: E402
 pdf_world.register(sys.modules[__name__])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tiff_real  # noqa: E402
+tiff_real.register(globals())
 
 
 def run_engine(tmp):
