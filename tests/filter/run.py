@@ -1812,12 +1812,11 @@ def _(tmp):
     return None
 
 
-# PDFs made the way the world makes them (issue 11)
+# PDFs and TIFFs made the way the world makes them (issue 11)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pdf_world  # noqa: E402
-pdf_world.register(sys.modules[__name__])
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tiff_real  # noqa: E402
+pdf_world.register(sys.modules[__name__])
 tiff_real.register(globals())
 
 
