@@ -711,6 +711,12 @@ catalogue_document_names(const struct catalogue *cat, const char *code,
 	return buf;
 }
 
+const char *
+catalogue_service_code(const struct catalogue *cat, size_t i)
+{
+	return i < cat->nsvcs ? cat->svcs[i].code : NULL;
+}
+
 int
 catalogue_hold_days(const struct catalogue *cat, const char *service)
 {

@@ -235,7 +235,7 @@ static void
 check_duplicate(struct bundle *b)
 {
 	const struct manifest *m = &b->m;
-	int r;
+	int days, r;
 
 	if (!b->have_manifest || !m->child_iin || !m->service ||
 	    !m->application_id)
@@ -249,9 +249,10 @@ check_duplicate(struct bundle *b)
 	}
 	if (!b->store)
 		return;
+	days = catalogue_hold_days(b->conf->cat, m->service);
 	if (b->reasons.n) {
 		if (store_held_by_other(b->store, m->service, m->child_iin,
-		    m->application_id))
+		    m->application_id, days))
 			reasons_add(&b->reasons, "duplicate_application", NULL,
 			    NULL, NULL, NULL);
 		else if (store_release(b->store, m->service, m->child_iin,
@@ -261,7 +262,7 @@ check_duplicate(struct bundle *b)
 		return;
 	}
 	r = store_claim(b->store, m->service, m->child_iin, m->application_id,
-	    m->institution_id, &b->holder);
+	    m->institution_id, days, &b->holder);
 	if (r == -EEXIST)
 		reasons_add(&b->reasons, "duplicate_application", NULL, NULL,
 		    NULL, NULL);

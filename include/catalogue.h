@@ -65,6 +65,9 @@ char *catalogue_render(const struct catalogue *cat, const char *key,
 json_t *catalogue_message_json(const struct catalogue *cat, const char *key,
     const char *file, const char *document, const char *detail);
 
+/* The code of service i of services.conf, NULL past the last. */
+const char *catalogue_service_code(const struct catalogue *cat, size_t i);
+
 /* How many days an accepted application of service holds the child's
  * place (services.conf hold_days; 365 when unset or unknown). */
 int catalogue_hold_days(const struct catalogue *cat, const char *service);
