@@ -288,13 +288,14 @@ examine_entry(struct bundle *b, const char *name, bool *seen)
 
 	if (fstatat(b->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;	/* vanished: file_missing will say it */
+	if (d)	/* it arrived: one reason, not also file_missing */
+		seen[d - b->m.docs] = true;
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
 		return entry_reason(b, "file_not_regular", name,
 		    d ? d->type : NULL);
 	if (!d)
 		return b->have_manifest && !over_file_limit(b) ?
 		    entry_reason(b, "file_unlisted", name, NULL) : 0;
-	seen[d - b->m.docs] = true;
 	return open_file(b, d, &st);
 }
 

@@ -15,19 +15,21 @@
 
 #include "catalogue.h"
 #include "cfgfile.h"
+#include "numtext.h"
 
 const char *const lang_code[LANG_COUNT] = { "kk", "ru", "en" };
 
 /* Every text the daemon may render: the contract codes, then the finer
  * keys a code uses where one sentence does not fit all cases. */
 static const char *const needed_keys[] = {
-	"manifest_invalid", "service_unknown", "iin_invalid", "file_missing",
+	"manifest_invalid", "service_unknown", "file_missing",
 	"file_unlisted", "file_not_regular", "type_unsupported",
 	"file_corrupt", "pdf_encrypted", "limit_exceeded", "blank_page",
 	"resolution_too_low", "document_missing", "duplicate_application",
 	"too_large", "processing_failed",
 	"manifest_unreadable", "file_name_invalid", "file_listed_twice",
 	"document_type_unknown", "iin_invalid_child", "iin_invalid_applicant",
+	"document_missing_alternative",
 	"limit_files", "limit_file_bytes", "limit_pixels", "limit_pages",
 	"limit_objects", "limit_stream", "file_size_mismatch",
 	"file_checksum_mismatch", "document_missing_group",
@@ -35,9 +37,21 @@ static const char *const needed_keys[] = {
 	"too_large_signed", "blank_page_in_document", NULL
 };
 
+/* {size} and {count} are {detail} read as a number and written for
+ * people (numtext.h): a limit in bytes, a limit in units. */
+enum { PH_FILE, PH_DOCUMENT, PH_DETAIL, PH_SIZE, PH_COUNT };
 static const char *const placeholders[] = {
-	"{file}", "{document}", "{detail}", NULL
+	"{file}", "{document}", "{detail}", "{size}", "{count}", NULL
 };
+
+/* Quotes around a document's name in a sentence, per language. */
+static const char *const quote_open[LANG_COUNT] = { "«", "«", "“" };
+static const char *const quote_close[LANG_COUNT] = { "»", "»", "”" };
+/* "a or b" in each language. */
+static const char *const word_or[LANG_COUNT] = { "немесе", "или", "or" };
+
+#define HOLD_DAYS_DEFAULT 365
+#define HOLD_DAYS_MAX 36500
 
 struct doctype {
 	const char *code;
@@ -56,6 +70,7 @@ struct service {
 	const char *code;
 	const char **req, **opt;
 	size_t nreq, nopt;
+	int hold_days;		/* how long an accepted application holds */
 };
 
 struct message {
@@ -341,10 +356,34 @@ entry_known(const struct catalogue *cat, const char *e)
 	}
 }
 
+/* hold_days of service s: an integer 0..HOLD_DAYS_MAX, default 365. */
+static int
+load_hold_days(struct catalogue *cat, config_setting_t *s, int *out,
+    struct qerr *err)
+{
+	config_setting_t *h = config_setting_get_member(s, "hold_days");
+	long long v;
+
+	*out = HOLD_DAYS_DEFAULT;
+	if (h == NULL)
+		return 0;
+	if (config_setting_type(h) != CONFIG_TYPE_INT &&
+	    config_setting_type(h) != CONFIG_TYPE_INT64)
+		return cfg_fault(err, cat->spath, h, "'hold_days' must be an "
+		    "integer");
+	v = config_setting_get_int64(h);
+	if (v < 0 || v > HOLD_DAYS_MAX)
+		return cfg_fault(err, cat->spath, h, "'hold_days' is %lld, must "
+		    "be 0 to %d", v, HOLD_DAYS_MAX);
+	*out = (int)v;
+	return 0;
+}
+
 static int
 load_service(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 {
-	static const char *const keys[] = { "required", "optional", NULL };
+	static const char *const keys[] = { "required", "optional",
+	    "hold_days", NULL };
 	struct service *v = &cat->svcs[cat->nsvcs];
 	size_t i;
 
@@ -355,6 +394,8 @@ load_service(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 		return -EINVAL;
 	v->code = config_setting_name(s);
 	cat->nsvcs++;
+	if (load_hold_days(cat, s, &v->hold_days, err) < 0)
+		return -EINVAL;
 	if (load_list(cat, config_setting_get_member(s, "required"), &v->req,
 	    &v->nreq, err) < 0 || load_list(cat, config_setting_get_member(s,
 	    "optional"), &v->opt, &v->nopt, err) < 0)
@@ -510,6 +551,12 @@ catalogue_is_photo(const struct catalogue *cat, const char *type)
 	return t != NULL && t->photo;
 }
 
+const char *
+catalogue_message_key(const struct catalogue *cat, size_t i)
+{
+	return i < cat->nmsgs ? cat->msgs[i].key : NULL;
+}
+
 bool
 catalogue_has_message(const struct catalogue *cat, const char *key)
 {
@@ -586,23 +633,49 @@ catalogue_check(const struct catalogue *cat, const char *service,
 		if (entry_met(cat, v->req[i], types, ntypes))
 			continue;
 		g = find_group(cat, v->req[i]);
-		out[n].msg_key = g ? g->msg_key : "document_missing";
+		out[n].msg_key = g ? g->msg_key : strchr(v->req[i], '|') ?
+		    "document_missing_alternative" : "document_missing";
 		out[n].document = v->req[i];
 		n++;
 	}
 	return (int)n;
 }
 
+/* One document's name, quoted as a name mid-sentence. */
 static void
 put_name(FILE *f, const struct catalogue *cat, const char *code, size_t len,
     enum lang lang)
 {
 	const struct doctype *t = find_type(cat, code, len);
 
+	fputs(quote_open[lang], f);
 	if (t != NULL)
 		fputs(t->name[lang], f);
 	else
 		fwrite(code, 1, len, f);
+	fputs(quote_close[lang], f);
+}
+
+/* Before name i of n: nothing, the list's separator, or "or". */
+static void
+put_joint(FILE *f, size_t i, size_t n, const char *sep, enum lang lang)
+{
+	if (i == 0)
+		return;
+	if (i + 1 == n)
+		fprintf(f, " %s ", word_or[lang]);
+	else
+		fputs(sep, f);
+}
+
+static size_t
+count_alternatives(const char *code)
+{
+	size_t n = 1;
+
+	for (; *code; code++)
+		n += *code == '|';
+	return n;
 }
 
 char *
@@ -612,28 +685,67 @@ catalogue_document_names(const struct catalogue *cat, const char *code,
 	const struct group *g = find_group(cat, code);
 	const char *p = code, *bar;
 	char *buf = NULL;
-	size_t i, len;
+	size_t i, n, len;
 	FILE *f;
 
 	if ((unsigned)lang >= LANG_COUNT || (f = open_memstream(&buf,
 	    &len)) == NULL)
 		return NULL;
-	for (i = 0; g != NULL && i < g->n; i++)
-		fprintf(f, "%s%s", i ? "; " : "",
-		    find_type(cat, g->members[i], strlen(g->members[i]))->
-		    name[lang]);
-	for (; g == NULL; p = bar + 1) {
+	/* a group's names hold commas: "; " between them */
+	for (i = 0; g != NULL && i < g->n; i++) {
+		put_joint(f, i, g->n, "; ", lang);
+		put_name(f, cat, g->members[i], strlen(g->members[i]), lang);
+	}
+	n = count_alternatives(code);
+	for (i = 0; g == NULL; p = bar + 1, i++) {
 		bar = strchr(p, '|');
+		put_joint(f, i, n, ", ", lang);
 		put_name(f, cat, p, bar ? (size_t)(bar - p) : strlen(p), lang);
 		if (bar == NULL)
 			break;
-		fputs(" / ", f);
 	}
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
 	}
 	return buf;
+}
+
+const char *
+catalogue_service_code(const struct catalogue *cat, size_t i)
+{
+	return i < cat->nsvcs ? cat->svcs[i].code : NULL;
+}
+
+int
+catalogue_hold_days(const struct catalogue *cat, const char *service)
+{
+	const struct service *v = find_service(cat, service);
+
+	return v ? v->hold_days : HOLD_DAYS_DEFAULT;
+}
+
+/* Writes the value of placeholder ph: {size} and {count} read detail as
+ * a number, and show it as it is when it is not one. */
+static void
+put_value(FILE *f, int ph, const char *const *values, enum lang lang)
+{
+	const char *v = values[ph <= PH_DETAIL ? ph : PH_DETAIL];
+	char buf[64], *end;
+	long long n;
+
+	if (v == NULL)
+		return;
+	if (ph == PH_SIZE || ph == PH_COUNT) {
+		n = strtoll(v, &end, 10);
+		if (end != v && *end == '\0') {
+			fputs(ph == PH_SIZE ? numtext_size(n, lang, buf,
+			    sizeof(buf)) : numtext_count(n, lang, buf,
+			    sizeof(buf)), f);
+			return;
+		}
+	}
+	fputs(v, f);
 }
 
 char *
@@ -654,7 +766,7 @@ catalogue_render(const struct catalogue *cat, const char *key,
 	/* one pass over the template: a value is written, never rescanned */
 	for (p = m->text[lang]; *p != '\0'; p++) {
 		if (*p == '{' && (ph = placeholder_at(p)) >= 0) {
-			fputs(values[ph] ? values[ph] : "", f);
+			put_value(f, ph, values, lang);
 			p += strlen(placeholders[ph]) - 1;
 		} else {
 			fputc(*p, f);
@@ -665,4 +777,26 @@ catalogue_render(const struct catalogue *cat, const char *key,
 		return NULL;
 	}
 	return buf;
+}
+
+json_t *
+catalogue_message_json(const struct catalogue *cat, const char *key,
+    const char *file, const char *document, const char *detail)
+{
+	json_t *msg = json_object();
+
+	for (int l = 0; msg != NULL && l < LANG_COUNT; l++) {
+		char *doc = document ? catalogue_document_names(cat, document,
+		    (enum lang)l) : NULL;
+		char *t = catalogue_render(cat, key, (enum lang)l, file, doc,
+		    detail);
+		json_t *s = t ? json_string(t) : NULL;
+
+		/* text from a file name that is not UTF-8: the key, at least */
+		json_object_set_new(msg, lang_code[l], s ? s :
+		    json_string(key));
+		free(t);
+		free(doc);
+	}
+	return msg;
 }

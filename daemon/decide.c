@@ -163,9 +163,12 @@ warn_unlisted_types(struct bundle *b)
 		const char *t = b->m.docs[i].type;
 		if (catalogue_service_lists(cat, b->m.service, t))
 			continue;
-		json_array_append_new(b->warnings, json_pack("{s:s, s:s, s:s}",
-		    "code", "document_not_in_checklist", "document", t,
-		    "file", b->m.docs[i].file));
+		/* support staff read it to the parent: it has its text */
+		json_array_append_new(b->warnings, json_pack("{s:s, s:s, s:s, "
+		    "s:o}", "code", "document_not_in_checklist", "document", t,
+		    "file", b->m.docs[i].file, "message",
+		    catalogue_message_json(cat, "document_not_in_checklist",
+		    b->m.docs[i].file, t, NULL)));
 	}
 }
 
@@ -221,9 +224,8 @@ check_budget(struct bundle *b)
 
 	if (b->bytes_out <= b->conf->max_bundle_bytes)
 		return;
-	/* "5" for the default budget, "0.06" for a small one */
-	snprintf(s, sizeof(s), "%.10g", (double)b->conf->max_bundle_bytes /
-	    1e6);
+	/* bytes: the text writes them as a size ({size}) */
+	snprintf(s, sizeof(s), "%lld", (long long)b->conf->max_bundle_bytes);
 	f = largest_at_best(b);
 	/* a signed PDF cannot shrink at all: the parent must hear why */
 	reasons_add(&b->reasons, "too_large", f && f->job.report.signed_pdf ?
@@ -235,7 +237,7 @@ static void
 check_duplicate(struct bundle *b)
 {
 	const struct manifest *m = &b->m;
-	int r;
+	int days, r;
 
 	if (!b->have_manifest || !m->child_iin || !m->service ||
 	    !m->application_id)
@@ -249,9 +251,10 @@ check_duplicate(struct bundle *b)
 	}
 	if (!b->store)
 		return;
+	days = catalogue_hold_days(b->conf->cat, m->service);
 	if (b->reasons.n) {
 		if (store_held_by_other(b->store, m->service, m->child_iin,
-		    m->application_id))
+		    m->application_id, days))
 			reasons_add(&b->reasons, "duplicate_application", NULL,
 			    NULL, NULL, NULL);
 		else if (store_release(b->store, m->service, m->child_iin,
@@ -261,7 +264,7 @@ check_duplicate(struct bundle *b)
 		return;
 	}
 	r = store_claim(b->store, m->service, m->child_iin, m->application_id,
-	    m->institution_id, &b->holder);
+	    m->institution_id, days, &b->holder);
 	if (r == -EEXIST)
 		reasons_add(&b->reasons, "duplicate_application", NULL, NULL,
 		    NULL, NULL);

@@ -39,24 +39,15 @@ json_name(const char *s)
 static json_t *
 reason_json(const struct catalogue *cat, const struct reason *r)
 {
-	json_t *o = json_object(), *msg = json_object();
+	json_t *o = json_object();
 
 	json_object_set_new(o, "code", json_string(r->code));
 	if (r->document)
 		json_object_set_new(o, "document", json_string(r->document));
 	if (r->file)
 		json_object_set_new(o, "file", json_name(r->file));
-	for (int l = 0; l < LANG_COUNT; l++) {
-		char *doc = r->document ? catalogue_document_names(cat,
-		    r->document, (enum lang)l) : NULL;
-		char *t = catalogue_render(cat, r->msg_key, (enum lang)l,
-		    r->file, doc, r->detail);
-		json_t *s = t ? json_name(t) : json_string(r->code);
-		json_object_set_new(msg, lang_code[l], s);
-		free(t);
-		free(doc);
-	}
-	json_object_set_new(o, "message", msg);
+	json_object_set_new(o, "message", catalogue_message_json(cat,
+	    r->msg_key, r->file, r->document, r->detail));
 	return o;
 }
 

@@ -1,6 +1,8 @@
 /*
  * log.c: one line per event on stderr, "<N>" prefixed for journald.
- * File names come from uploads, so control bytes are escaped.
+ * File names come from uploads, so control bytes are escaped, and any
+ * run of twelve digits or more (an IIN, in a file name or an id) is
+ * masked to its last four.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,12 +11,29 @@
 
 #include "log.h"
 
+#define IIN_DIGITS 12
+
 static int log_level = LOG_INFO;	/* the one global of the log module */
 
 void
 log_set_level(int prio)
 {
 	log_level = prio;
+}
+
+/* Masks in place every run of IIN_DIGITS or more digits but its last
+ * four: "180512600157_vkk.jpg" -> "********0157_vkk.jpg". */
+static void
+mask_iins(char *s)
+{
+	size_t run;
+
+	for (; *s; s += run ? run : 1) {
+		for (run = 0; s[run] >= '0' && s[run] <= '9'; run++)
+			;
+		if (run >= IIN_DIGITS)
+			memset(s, '*', run - 4);
+	}
 }
 
 static size_t
@@ -36,7 +55,7 @@ escape(char *dst, size_t cap, const char *src)
 void
 log_msg(int prio, const char *id, const char *fmt, ...)
 {
-	char raw[1024], line[2048];
+	char raw[1024], idm[300], line[2048];
 	va_list ap;
 	int n;
 
@@ -45,10 +64,13 @@ log_msg(int prio, const char *id, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	mask_iins(raw);
 	n = snprintf(line, sizeof(line), "<%d>", prio);
 	if (id) {
+		snprintf(idm, sizeof(idm), "%s", id);
+		mask_iins(idm);
 		line[n++] = '[';
-		n += (int)escape(line + n, 300, id);
+		n += (int)escape(line + n, 300, idm);
 		line[n++] = ']';
 		line[n++] = ' ';
 	}

@@ -4,6 +4,7 @@
  *   qujat check DIR [--json]         what qujatd would decide, and why
  *   qujat status [--spool DIR]       bundles per folder, oldest age
  *   qujat compress FILE... -o DIR    the engine, one shot
+ *   qujat release ID [--spool DIR]   release an application's hold
  * All take -c FILE for the configuration.
  */
 #include <getopt.h>
@@ -22,7 +23,8 @@ usage(FILE *f)
 	    "       qujat check DIR [--json] [--lang kk|ru|en] [-c FILE]\n"
 	    "       qujat status [--spool DIR] [-c FILE]\n"
 	    "       qujat compress FILE... -o DIR [--budget BYTES] [--photo] "
-	    "[--json] [-c FILE]\n");
+	    "[--json] [-c FILE]\n"
+	    "       qujat release APPLICATION_ID [--spool DIR] [-c FILE]\n");
 }
 
 int
@@ -74,6 +76,8 @@ main(int argc, char **argv)
 		rc = cli_status(&o);
 	else if (!strcmp(cmd, "compress"))
 		rc = cli_compress(&o);
+	else if (!strcmp(cmd, "release"))
+		rc = cli_release(&o);
 	else {
 		usage(stderr);
 		rc = 2;

@@ -149,10 +149,14 @@ bfile_done(struct job *j)
 		bfile_submit(f);
 		return;
 	} else {
-		log_msg(LOG_ERR, b->id, "worker for '%s' %s after %d tries",
-		    f->doc->file, j->why, f->tries);
-		reasons_add(&b->reasons, "processing_failed", NULL,
-		    f->doc->file, f->doc->type, NULL);
+		/* the bundle's own time ran out: one reason for the bundle */
+		bool late = uv_hrtime() / 1000000 >= b->deadline;
+		log_msg(LOG_ERR, b->id, "worker for '%s' %s after %d tries%s",
+		    f->doc->file, j->why, f->tries, late ? " (the bundle's time "
+		    "is up)" : "");
+		reasons_add(&b->reasons, "processing_failed", late ?
+		    "processing_failed_bundle" : NULL, late ? NULL :
+		    f->doc->file, late ? NULL : f->doc->type, NULL);
 	}
 	bundle_step_done(b);
 }

@@ -15,6 +15,7 @@
 #include "bundle.h"
 #include "conf.h"
 #include "daemon.h"
+#include "decisions.h"
 #include "handoff.h"
 #include "log.h"
 #include "metrics.h"
@@ -456,6 +457,7 @@ daemon_close(struct daemon *d)
 	handoff_close(d->handoff);
 	d->handoff = NULL;
 	retention_close(d->retention);
+	decisions_close(d->decisions);
 	metrics_close(d->metrics);
 	log_msg(LOG_NOTICE, NULL, "stopped");
 }
@@ -503,7 +505,6 @@ int
 daemon_init(struct daemon *d, const char *conf_path, const char *spool,
     struct qerr *err)
 {
-	char path[4096];
 	int r;
 
 	memset(d, 0, sizeof(*d));
@@ -521,12 +522,7 @@ daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 	if ((r = mkdir_p(d->conf->state_dir, 0750)) < 0)
 		return qerr_set(err, r, "cannot create state folder '%s': %s",
 		    d->conf->state_dir, strerror(-r));
-	if (d->conf->store && strcmp(d->conf->store, "sqlite") != 0)
-		snprintf(path, sizeof(path), "%s", d->conf->store);
-	else
-		snprintf(path, sizeof(path), "%s/store.sqlite",
-		    d->conf->state_dir);
-	if ((r = store_open(path, &d->store, err)) < 0)
+	if ((r = store_open_conf(d->conf, true, &d->store, err)) < 0)
 		return r;
 	d->worker_env = daemon_worker_env();
 	d->loop = uv_default_loop();
@@ -545,6 +541,8 @@ daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 		return r;
 	d->metrics = metrics_new(d);
 	d->retention = retention_new(d);
+	if ((r = decisions_new(d, &d->decisions, err)) < 0)
+		return r;
 	return 0;
 }
 

@@ -21,5 +21,6 @@ int cli_submit(const struct cli_opts *o);
 int cli_check(const struct cli_opts *o);
 int cli_status(const struct cli_opts *o);
 int cli_compress(const struct cli_opts *o);
+int cli_release(const struct cli_opts *o);
 
 #endif

@@ -19,6 +19,7 @@ struct store;
 struct bundle;
 struct metrics;
 struct retention;
+struct decisions;
 
 #define COUNTERS_NCODES 32
 
@@ -41,6 +42,7 @@ struct daemon {
 	struct handoff *handoff;	/* NULL: hand-off is outbox/ */
 	struct metrics *metrics;
 	struct retention *retention;
+	struct decisions *decisions;	/* decisions/ from the case system */
 	struct pool pool;
 	char **worker_env;
 

@@ -13,7 +13,9 @@ void log_set_level(int prio);
 
 /* Writes "<prio>[id] message" (id may be NULL) as one write(2). Control
  * characters in the formatted text are escaped so a hostile file name
- * cannot forge a line. */
+ * cannot forge a line; every run of 12 digits or more, in the id or the
+ * text, is masked to its last four, so no IIN reaches the log, not even
+ * in a file name. */
 void log_msg(int prio, const char *id, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -45,7 +45,8 @@ CODES = {
 VALID_IINS = ("180512600157", "850101300124", "190823500014", "180512600908")
 INVALID_IIN = "180512600158"
 
-# Document names from services.md: (kk, ru, en).
+# Document names from services.md: (kk, ru, en). norm() makes the
+# no-break spaces of the shipped names plain.
 DOC_NAMES = {
     "photo_3x4": ("Баланың 3×4 см цифрлық фотосуреті",
                   "Цифровая фотография ребёнка 3×4 см",
@@ -69,38 +70,47 @@ DOC_NAMES = {
         "Документ об основном среднем образовании",
         "Certificate of basic secondary education"),
     "school_certificate": ("Оқу орнынан анықтама", "Справка с места учёбы",
-                           "Certificate from the child's school"),
+                           "Certificate from the child’s school"),
     "asp_certificate": (
-        "Атаулы әлеуметтік көмек алушы екенін растайтын анықтама",
-        "Справка о получении адресной социальной помощи",
-        "Certificate of targeted social assistance"),
+        "Отбасының мемлекеттік атаулы әлеуметтік көмек алушыларға "
+        "тиесілігін растайтын анықтама",
+        "Справка, подтверждающая принадлежность семьи к получателям "
+        "государственной адресной социальной помощи",
+        "Certificate that the family receives state targeted social "
+        "assistance"),
     "unemployed_certificate": (
         "Жұмыссыз ретінде тіркелгені туралы анықтама",
         "Справка о регистрации в качестве безработного",
         "Certificate of registration as unemployed"),
     "income_documents": ("Алынған табыстар туралы құжаттар",
                          "Документы о полученных доходах",
-                         "Documents on the family's income"),
+                         "Documents on the family’s income"),
     "guardianship_decision": (
-        "Қорғаншылық (қамқоршылық), патронат белгілеу туралы шешім",
-        "Решение об установлении опеки (попечительства), патроната",
-        "Decision on guardianship or foster care"),
+        "Уәкілетті органның қорғаншылықты (қамқоршылықты), патронаттық "
+        "тәрбиені бекіту туралы шешімі",
+        "Решение уполномоченного органа об установлении опеки "
+        "(попечительства), патронатного воспитания",
+        "Decision of the authorised body on guardianship or foster care"),
     "collegial_decision": (
         "Білім беру ұйымының алқалы басқару органының шешімі",
         "Решение коллегиального органа управления организации образования",
-        "Decision of the school's collegial governing body"),
+        "Decision of the school’s collegial governing body"),
     "medical_079u": ("№ 079/у нысанды медициналық анықтама",
                      "Медицинская справка ф. № 079/у",
                      "Medical certificate, form 079/u"),
     "vkk_conclusion": (
-        "Дәрігерлік-консультациялық комиссияның қорытындысы",
-        "Заключение врачебно-консультационной комиссии (ВКК)",
-        "Conclusion of the medical advisory commission (VKK)"),
+        "Үйде оқыту бойынша ұсынымдары бар дәрігерлік-консультациялық "
+        "комиссияның (ДКК) қорытындысы",
+        "Заключение врачебно-консультационной комиссии (ВКК) с "
+        "рекомендацией обучения на дому",
+        "Conclusion of the medical advisory commission (VKK) recommending "
+        "home schooling"),
     "pmpc_conclusion": (
-        "Психологиялық-медициналық-педагогикалық консультацияның қорытындысы",
+        "Психологиялық-медициналық-педагогикалық консультацияның (ПМПК) "
+        "қорытындысы",
         "Заключение психолого-медико-педагогической консультации (ПМПК)",
         "Conclusion of the psychological-medical-pedagogical consultation "
-        "(PMPC)"),
+        "(PMPK)"),
 }
 LANGS = ("kk", "ru", "en")
 G1 = ("asp_certificate", "unemployed_certificate", "income_documents",
@@ -700,6 +710,11 @@ def check_messages(tc, r):
         tc.assertNotRegex(msg[lang], r"\S  +\S",
                           "%s %s text has a gap where a value was left "
                           "empty: %r" % (r["code"], lang, msg[lang]))
+    for lang in LANGS:
+        broken = text_rule_broken(r.get("code"), lang, msg[lang],
+                                  r.get("file"))
+        tc.assertIsNone(broken, "%s %s text: %s: %r" % (
+            r.get("code"), lang, broken, msg[lang]))
     if r.get("file"):
         for lang in LANGS:
             tc.assertIn(r["file"], msg[lang], "%s %s text does not name the "
@@ -712,6 +727,37 @@ def check_messages(tc, r):
                 tc.assertIn(norm(DOC_NAMES[alt][i]), norm(msg[lang]),
                             "%s %s text does not name %s: %r" % (
                                 r["code"], lang, alt, msg[lang]))
+
+
+RESUBMIT = {"kk": re.compile(r"[Өө]тінімді (\S+ ){0,2}қайта беріңіз"),
+            "ru": re.compile(r"[Пп]одайте заявление (\S+ )?ещё раз"),
+            "en": re.compile(r"submit the application again")}
+
+
+def text_rule_broken(code, lang, text, file=None):
+    """The rule of services.md ("Refusal texts") that text breaks, or
+    None: «өтінім», never «өтініш» but in «өтініш беруші»; no raw number
+    of five digits or more; no " / " joins; a refusal says to submit the
+    application again (duplicate_application says to wait); no straight
+    apostrophes in English; no plain space in «№ 065», «5 Мбайт». The
+    file's own name (any bytes a parent chose) is left out."""
+    if file:
+        text = text.replace(file, "FILE")
+    if lang == "kk" and re.search(r"[Өө]тініш(?! беруш)", text):
+        return "«өтініш» where the portal says «өтінім»"
+    if re.search(r"\d{5,}", text):
+        return "a raw number"
+    if " / " in text:
+        return "a \" / \" join"
+    if code not in (None, "duplicate_application",
+                    "document_not_in_checklist") and \
+            not RESUBMIT[lang].search(text):
+        return "no instruction to submit the application again"
+    if lang == "en" and ("'" in text or '"' in text):
+        return "a straight apostrophe or quote"
+    if re.search(r"№ |\d (Мбайт|МБ|MB|dpi|см|cm)\b", text):
+        return "a plain space where a no-break space belongs"
+    return None
 
 
 def norm(s):
@@ -786,6 +832,8 @@ def check_accepted(tc, spool, app_id, files):
     for k in ("budget", "bytes_in", "bytes_out", "files", "warnings"):
         tc.assertIn(k, rep, "report.json lacks %s" % k)
     tc.assertEqual(rep["bytes_out"], total)
+    for w in rep["warnings"]:
+        check_messages(tc, w)     # support staff read it to the parent
     tc.assertEqual(rep["bytes_in"], sum(len(b) for b in files.values()))
     tc.assertEqual(len(rep["files"]), len(files))
     for f in rep["files"]:

@@ -79,6 +79,16 @@ class Accept(q.SpoolTest):
         self.assertTrue("birth_certificate" in text or "birth.jpg" in text,
                         "the warning names neither the type nor the file: "
                         + text)
+        # support staff read it to the parent: the text in three languages
+        (w,) = rep["warnings"]
+        self.assertEqual(w["code"], "document_not_in_checklist")
+        self.assertEqual(sorted(w["message"]), ["en", "kk", "ru"])
+        self.assertIn("«birth.jpg» файлы («Баланың туу туралы куәлігі»)",
+                      w["message"]["kk"])
+        self.assertIn("«birth.jpg» («Свидетельство о рождении ребёнка»)",
+                      w["message"]["ru"])
+        self.assertIn("“birth.jpg” (“Birth certificate”) is not required",
+                      w["message"]["en"])
 
     def hidden_data_bundle(self, app):
         payload = b"PK\x03\x04polyglot-payload" * 64

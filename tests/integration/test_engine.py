@@ -180,4 +180,5 @@ class Engine(q.SpoolTest):
         r = self.reason(ref, "too_large", "pages.tif")
         for lang, text in r["message"].items():
             self.assertIn("pages.tif", text, lang)
-            self.assertIn("0.06", text, lang)
+            self.assertIn({"kk": "0,06\u00a0Мбайт", "ru": "0,06\u00a0МБ",
+                           "en": "0.06\u00a0MB"}[lang], text, lang)

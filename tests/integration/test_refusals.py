@@ -122,6 +122,9 @@ class Refusals(q.SpoolTest):
         q.drop(self.spool, "LINK-1", files, m)
         ref = self.assertRefused("LINK-1", ["file_not_regular"])
         self.reason(ref, "file_not_regular", "certificate.jpg")
+        # it arrived, as a link: one reason, not also "did not arrive"
+        self.assertEqual([(r["code"], r.get("file")) for r in ref["reasons"]],
+                         [("file_not_regular", "certificate.jpg")])
         self.assertEqual(secret_path.read_bytes(), secret)
         for root, dirs, names in os.walk(self.spool):
             for n in names:
@@ -142,6 +145,7 @@ class Refusals(q.SpoolTest):
         q.drop(self.spool, "FIFO-1", files, m)
         ref = self.assertRefused("FIFO-1", ["file_not_regular"], timeout=30)
         self.reason(ref, "file_not_regular", "certificate.jpg")
+        self.assertNotIn("file_missing", [r["code"] for r in ref["reasons"]])
         good = q.drop_complete(self.spool, "FIFO-2", "free_transport",
                                VALID_IINS[2])
         self.assertAccepted("FIFO-2", good)
@@ -159,6 +163,7 @@ class Refusals(q.SpoolTest):
         q.drop(self.spool, "DIR-1", files, m)
         ref = self.assertRefused("DIR-1", ["file_not_regular"])
         self.reason(ref, "file_not_regular", "pages")
+        self.assertNotIn("file_missing", [r["code"] for r in ref["reasons"]])
 
     def test_type_unsupported(self):
         self.daemon()
@@ -241,7 +246,20 @@ class Refusals(q.SpoolTest):
         files, m = one_page("LIM-pixels")     # 1324x1871 pixels
         q.drop(self.spool, "LIM-pixels", files, m)
         ref = self.assertRefused("LIM-pixels", ["limit_exceeded"], files)
-        self.reason(ref, "limit_exceeded", "certificate.jpg")
+        msg = self.reason(ref, "limit_exceeded", "certificate.jpg")["message"]
+        # a count for people, not 1000000
+        self.assertIn("1\u00a0000\u00a0000 пикселей", msg["ru"])
+        self.assertIn("1,000,000 pixels", msg["en"])
+
+    def test_limit_file_bytes(self):
+        self.daemon(max_file_bytes=60000)
+        files, m = one_page("LIM-bytes")
+        q.drop(self.spool, "LIM-bytes", files, m)
+        ref = self.assertRefused("LIM-bytes", ["limit_exceeded"], files)
+        msg = self.reason(ref, "limit_exceeded", "certificate.jpg")["message"]
+        self.assertIn("0,06\u00a0Мбайт шегінен", msg["kk"])
+        self.assertIn("превышает 0,06\u00a0МБ", msg["ru"])
+        self.assertIn("over 0.06\u00a0MB", msg["en"])
 
     def test_document_missing(self):
         self.daemon()
@@ -252,6 +270,30 @@ class Refusals(q.SpoolTest):
         ref = self.assertRefused("DOC-vkk", ["document_missing"], files)
         r = self.reason(ref, "document_missing")
         self.assertEqual(r.get("document"), "vkk_conclusion")
+        # the home-schooling conclusion, with its recommendations, quoted
+        self.assertIn("тіркелмеген: «Үйде оқыту бойынша ұсынымдары бар",
+                      q.norm(r["message"]["kk"]))
+
+    def test_document_missing_one_of(self):
+        """An "a|b" entry reads as one of two, not "a / b"."""
+        self.daemon()
+        files = {"photo.jpg": q.photo_jpeg(), "f065.jpg": q.scan_jpeg()}
+        m = q.manifest_for("DOC-052", "school_admission",
+                           [("photo.jpg", "photo_3x4"),
+                            ("f065.jpg", "med_065u")], files=files)
+        q.drop(self.spool, "DOC-052", files, m)
+        ref = self.assertRefused("DOC-052", ["document_missing"], files)
+        (r,) = ref["reasons"]
+        self.assertEqual(r["document"], "med_052_2u|med_026u3")
+        msg = {k: q.norm(v) for k, v in r["message"].items()}
+        self.assertIn("«Бала денсаулығының паспорты, № 052-2/у нысаны» "
+                      "немесе «Бала денсаулығының паспорты, № 026/у-3 "
+                      "нысаны»", msg["kk"])
+        self.assertIn("один из следующих: «Паспорт здоровья ребёнка ф. № "
+                      "052-2/у» или «Паспорт здоровья ребёнка ф. № "
+                      "026/у-3»", msg["ru"])
+        self.assertIn("one of: “Child health passport, form 052-2/u” or "
+                      "“Child health passport, form 026/u-3”", msg["en"])
 
     def test_document_missing_category(self):
         """free_meals and summer_camp need one of the five category (G1)

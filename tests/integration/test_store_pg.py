@@ -16,6 +16,7 @@ import unittest
 import urllib.parse
 
 import qujatlib as q
+from test_holds import (CHILD, SERVICE, Lifecycle, drop_decision, iins_in)
 
 ROUNDS = 30
 
@@ -77,6 +78,17 @@ class Postgres:
                         "-Atc", sql).stdout.strip()
 
 
+def share_key(src_spool, dst_spool, daemon):
+    """Copies the first host's site key (made at its start) to another
+    host's state folder, as an operator does."""
+    src = src_spool / "state" / "site.key"
+    q.wait_for(src.exists, 30, "the first host's site key", daemon)
+    dst = dst_spool / "state" / "site.key"
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_bytes(src.read_bytes())
+    dst.chmod(0o400)
+
+
 @unittest.skipUnless(pg_bindir(), "PostgreSQL server not installed "
                      "(apt-get install postgresql-15): no two-host test")
 class TwoHosts(q.SpoolTest):
@@ -93,6 +105,8 @@ class TwoHosts(q.SpoolTest):
             q.spool_dirs(s)
         hosts = []
         for s in spools:
+            if hosts:       # every host of one store has the same key
+                share_key(spools[0], s, hosts[0])
             d = q.Daemon(s, conf, self.tmp)
             self.daemons.append(d)
             hosts.append(d.start())
@@ -135,7 +149,7 @@ class TwoHosts(q.SpoolTest):
                               "refusal.json")
             self.assertEqual([r["code"] for r in ref["reasons"]],
                              ["duplicate_application"])
-        rows = int(self.pg.psql("SELECT count(*) FROM qujat_holds"))
+        rows = int(self.pg.psql("SELECT count(*) FROM qujat_hold"))
         self.assertEqual(rows, ROUNDS)
         print("\ntwo hosts, one PostgreSQL: %d rounds of the same child on "
               "both at once in %.1f s: %d accepted (host A %d, host B %d), "
@@ -143,6 +157,21 @@ class TwoHosts(q.SpoolTest):
               % (ROUNDS, dt, sum(wins), wins[0], wins[1], ROUNDS, rows))
         for d in hosts:
             self.assertEqual(d.stop(), 0)
+
+    def test_other_key_refused(self):
+        """A second host with its own site key would let a child hold two
+        places: it refuses to start, saying what to copy."""
+        conf = self.conf(store=self.pg.uri)
+        q.spool_dirs(self.spool)
+        first = self.daemon(conf=conf)
+        q.drop_complete(self.spool, "PK-0", "free_transport", q.VALID_IINS[0])
+        self.assertEqual(self.result("PK-0", 60)[0], "outbox")
+        other = q.Daemon(self.tmp / "spool2", conf, self.tmp)
+        self.daemons.append(other)
+        other.start()
+        self.assertNotEqual(other.proc.wait(60), 0)
+        self.assertIn("copy site.key", other.log())
+        self.assertTrue(first.alive())
 
     def test_store_down_waits(self):
         """PostgreSQL stopped: the bundle waits in active/ and is decided
@@ -165,6 +194,61 @@ class TwoHosts(q.SpoolTest):
                     "-c listen_addresses='' -k %s -p 5432 -c fsync=off"
                     % self.pg.sock, "start")
         self.assertEqual(self.result("PD-1", 60)[0], "outbox")
+
+
+@unittest.skipUnless(pg_bindir(), "PostgreSQL server not installed "
+                     "(apt-get install postgresql-15): no PostgreSQL holds")
+class PostgresHolds(q.SpoolTest, Lifecycle):
+    """The hold's lifecycle of test_holds with the store in PostgreSQL,
+    and the upgrade of an earlier version's qujat_holds table."""
+
+    def setUp(self):
+        super().setUp()
+        self.pg = Postgres(pg_bindir())
+        self.addCleanup(self.pg.stop)
+        self.pg.start()
+
+    def store_settings(self):
+        return {"store": self.pg.uri}
+
+    def dump(self):
+        return self.pg.psql("SELECT * FROM qujat_hold; "
+                            "SELECT * FROM qujat_outcome")
+
+    def test_accept_duplicate_decision_release(self):
+        self.run_lifecycle()
+        self.assertEqual(self.pg.psql("SELECT application_id || '=' || "
+                                      "outcome FROM qujat_outcome ORDER BY 1"
+                                      ).split(), ["HOLD-A=enrolled",
+                                                  "HOLD-C=released"])
+        self.assertEqual(self.pg.psql("SELECT application_id FROM "
+                                      "qujat_hold"), "HOLD-D")
+        for iin in q.VALID_IINS:
+            self.assertNotIn(iin, self.dump())
+
+    def test_upgrade_keeps_holds(self):
+        """The table the earlier version made (qujat_holds, IINs in
+        clear) is moved into qujat_hold, hashed, and dropped."""
+        self.pg.psql(
+            "CREATE TABLE qujat_holds (service text NOT NULL, child_iin "
+            "text NOT NULL, application_id text NOT NULL, institution text, "
+            "created timestamptz NOT NULL DEFAULT now(), PRIMARY KEY "
+            "(service, child_iin)); INSERT INTO qujat_holds (service, "
+            "child_iin, application_id, institution) VALUES ('%s', '%s', "
+            "'OLD-1', '000140001239')" % (SERVICE, CHILD))
+        d = self.daemon(conf=self.conf(store=self.pg.uri))
+        self.assertRefused("UPG-1", ["duplicate_application"],
+                           q.drop_complete(self.spool, "UPG-1", SERVICE,
+                                           CHILD))
+        self.assertEqual(self.pg.psql("SELECT to_regclass('qujat_holds')"),
+                         "")
+        self.assertNotIn(CHILD, self.dump())
+        self.decided(drop_decision(self.spool, "OLD-1", "refused"), d)
+        self.assertAccepted("UPG-2", q.drop_complete(self.spool, "UPG-2",
+                                                     SERVICE, CHILD, seed=1))
+        self.assertEqual(d.stop(), 0)
+        self.assertEqual(iins_in(self.spool / "state", q.VALID_IINS), [])
+        self.assertNotIn(CHILD, d.log())
 
 
 if __name__ == "__main__":

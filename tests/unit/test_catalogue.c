@@ -12,11 +12,14 @@
 
 #include "catalogue.h"
 
+#define NBSP "\xc2\xa0"
 #define SERVICES "conf/services.conf"
 #define MESSAGES "conf/messages.conf"
 
+/* iin_invalid has no text of its own: every IIN refused is the child's
+ * or the applicant's (the finer keys below). */
 static const char *const contract_codes[] = {
-	"manifest_invalid", "service_unknown", "iin_invalid", "file_missing",
+	"manifest_invalid", "service_unknown", "file_missing",
 	"file_unlisted", "file_not_regular", "type_unsupported",
 	"file_corrupt", "pdf_encrypted", "limit_exceeded", "blank_page",
 	"resolution_too_low", "document_missing", "duplicate_application",
@@ -25,7 +28,9 @@ static const char *const contract_codes[] = {
 	"limit_files", "limit_file_bytes", "limit_pixels", "limit_pages",
 	"limit_objects", "file_size_mismatch", "file_checksum_mismatch",
 	"document_missing_group", "iin_invalid_child", "iin_invalid_applicant",
-	"document_not_in_checklist", NULL
+	"document_not_in_checklist", "document_missing_alternative",
+	"processing_failed_bundle", "limit_stream", "too_large_signed",
+	"blank_page_in_document", NULL
 };
 
 static const char *const g1[] = {
@@ -113,7 +118,8 @@ check_without(const struct catalogue *cat, size_t i, size_t j)
 	size_t k, n = 0;
 	int got;
 	const char *want_key = strcmp(services[i].req[j], "G1") == 0 ?
-	    "document_missing_group" : "document_missing";
+	    "document_missing_group" : strchr(services[i].req[j], '|') ?
+	    "document_missing_alternative" : "document_missing";
 
 	for (k = 0; k < count(services[i].have); k++)
 		if (k != j)
@@ -211,21 +217,25 @@ test_names(void **state)
 	struct catalogue *cat = *state;
 
 	expect_names(cat, "vkk_conclusion", LANG_EN,
-	    "Conclusion of the medical advisory commission (VKK)");
+	    "“Conclusion of the medical advisory commission (VKK) "
+	    "recommending home schooling”");
 	expect_names(cat, "med_052_2u|med_026u3", LANG_RU,
-	    "Паспорт здоровья ребёнка ф. № 052-2/у / "
-	    "Паспорт здоровья ребёнка ф. № 026/у-3");
+	    "«Паспорт здоровья ребёнка ф." NBSP "№" NBSP "052-2/у» или "
+	    "«Паспорт здоровья ребёнка ф." NBSP "№" NBSP "026/у-3»");
+	expect_names(cat, "med_052_2u|med_026u3", LANG_KK,
+	    "«Бала денсаулығының паспорты, №" NBSP "052-2/у нысаны» немесе "
+	    "«Бала денсаулығының паспорты, №" NBSP "026/у-3 нысаны»");
 	expect_names(cat, "G1", LANG_EN,
-	    "Certificate of targeted social assistance; "
-	    "Certificate of registration as unemployed; "
-	    "Documents on the family's income; "
-	    "Decision on guardianship or foster care; "
-	    "Decision of the school's collegial governing body");
+	    "“Certificate that the family receives state targeted social "
+	    "assistance”; “Certificate of registration as unemployed”; "
+	    "“Documents on the family’s income”; "
+	    "“Decision of the authorised body on guardianship or foster "
+	    "care” or “Decision of the school’s collegial governing body”");
 	expect_names(cat, "photo_3x4", LANG_KK,
-	    "Баланың 3×4 см цифрлық фотосуреті");
-	expect_names(cat, "no_such_type", LANG_KK, "no_such_type");
-	expect_names(cat, "med_065u|nope", LANG_EN,
-	    "Health certificate, form 065/u / nope");
+	    "«Баланың 3×4" NBSP "см цифрлық фотосуреті»");
+	expect_names(cat, "no_such_type", LANG_KK, "«no_such_type»");
+	expect_names(cat, "med_065u|nope|x", LANG_EN,
+	    "“Health certificate, form 065/u”, “nope” or “x”");
 }
 
 static void
@@ -299,6 +309,204 @@ test_every_code(void **state)
 		}
 	}
 	assert_int_equal(fails, 0);
+}
+
+/* --- the rules of spec/services.md "Refusal texts", over every text --- */
+
+/* Keys whose {detail} is a field, a code or a page, shown as it is. */
+static const char *const detail_keys[] = {
+	"manifest_invalid", "document_field_invalid", "document_type_unknown",
+	"service_unknown", "blank_page_in_document", NULL
+};
+
+/* Not a fault the parent fixes by submitting again. */
+static const char *const no_resubmit_keys[] = {
+	"duplicate_application", "document_not_in_checklist", NULL
+};
+
+static const char *const resubmit[LANG_COUNT] = {
+	"өтінімді", "одайте заявление ещё раз", "submit the application again"
+};
+
+static bool
+listed(const char *const *v, const char *key)
+{
+	for (; *v != NULL; v++)
+		if (strcmp(*v, key) == 0)
+			return true;
+	return false;
+}
+
+/* A digit, then a plain space, then unit: needs a no-break space. */
+static bool
+plain_space_before(const char *t, const char *unit)
+{
+	size_t n = strlen(unit);
+
+	for (const char *p = strchr(t, ' '); p != NULL; p = strchr(p + 1, ' '))
+		if (p > t && p[-1] >= '0' && p[-1] <= '9' &&
+		    strncmp(p + 1, unit, n) == 0)
+			return true;
+	return strstr(t, "№ ") != NULL;
+}
+
+static bool
+has_raw_number(const char *t)
+{
+	int run = 0;
+
+	for (; *t; t++) {
+		run = *t >= '0' && *t <= '9' ? run + 1 : 0;
+		if (run >= 5)
+			return true;
+	}
+	return false;
+}
+
+/* «өтініш» is the applicant only («өтініш беруші»); else «өтінім». */
+static bool
+kk_wrong_word(const char *t)
+{
+	static const char *const w[] = { "өтініш", "Өтініш" };
+
+	for (int i = 0; i < 2; i++)
+		for (const char *p = strstr(t, w[i]); p; p = strstr(p + 1, w[i]))
+			if (strncmp(p + strlen(w[i]), " беруш", 11) != 0)
+				return true;
+	return strstr(t, "сығу") || strstr(t, "болуы мүмкін") ||
+	    (strstr(t, "байт") && !strstr(t, "Мбайт"));
+}
+
+/* The rule text breaks, or NULL. */
+static const char *
+rule_broken(const char *key, enum lang l, const char *t)
+{
+	if (strstr(t, " / "))
+		return "\" / \" joins";
+	if (!listed(detail_keys, key) && has_raw_number(t))
+		return "a raw number";
+	if (!listed(no_resubmit_keys, key) && !strstr(t, resubmit[l]) &&
+	    !(l == LANG_KK && strstr(t, "Өтінімді")))
+		return "no 'submit the application again'";
+	if (l == LANG_KK && kk_wrong_word(t))
+		return "«өтініш» without «беруші», «сығу», «болуы мүмкін» "
+		    "or «байт»";
+	if (l == LANG_KK && strstr(t, "қайта беріңіз") == NULL &&
+	    !listed(no_resubmit_keys, key))
+		return "no «қайта беріңіз»";
+	if (l == LANG_RU && (strstr(t, "не читаются") ||
+	    strstr(t, "через печать")))
+		return "colloquial Russian";
+	if (l == LANG_EN && (strchr(t, '\'') || strchr(t, '"')))
+		return "straight quotes or apostrophes";
+	if (plain_space_before(t, "dpi") || plain_space_before(t, "Мбайт") ||
+	    plain_space_before(t, "МБ") || plain_space_before(t, "MB") ||
+	    plain_space_before(t, "см") || plain_space_before(t, "cm"))
+		return "a plain space where a no-break space belongs";
+	return NULL;
+}
+
+static const char *
+doc_for(const char *key)
+{
+	if (strcmp(key, "document_missing_alternative") == 0)
+		return "med_052_2u|med_026u3";
+	if (strcmp(key, "document_missing_group") == 0)
+		return "G1";
+	return "med_065u";
+}
+
+static void
+test_text_rules(void **state)
+{
+	struct catalogue *cat = *state;
+	const char *key, *why;
+	size_t i, n = 0;
+	int l, fails = 0;
+
+	for (i = 0; (key = catalogue_message_key(cat, i)) != NULL; i++) {
+		for (l = 0; l < LANG_COUNT; l++, n++) {
+			char *doc = catalogue_document_names(cat, doc_for(key),
+			    (enum lang)l);
+			char *t = catalogue_render(cat, key, (enum lang)l,
+			    "scan1.jpg", doc, "123456789");
+			if ((why = rule_broken(key, (enum lang)l, t)) != NULL) {
+				printf("%s/%s: %s: '%s'\n", key, lang_code[l],
+				    why, t);
+				fails++;
+			}
+			free(t);
+			free(doc);
+		}
+	}
+	printf("text rules: %zu texts of %zu keys\n", n, i);
+	assert_true(i >= 35);
+	assert_int_equal(fails, 0);
+}
+
+/* A rule the scan above must catch, so that it cannot pass blindly. */
+static void
+test_text_rules_catch(void **state)
+{
+	(void)state;
+	assert_non_null(rule_broken("x", LANG_KK, "Өтінішті қайта беріңіз."));
+	assert_null(rule_broken("x", LANG_KK, "Өтініш берушінің ЖСН-і. "
+	    "Өтінімді қайта беріңіз."));
+	assert_non_null(rule_broken("x", LANG_RU, "Файл больше 52428800 байт. "
+	    "Подайте заявление ещё раз."));
+	assert_non_null(rule_broken("x", LANG_EN, "A / B. Please submit the "
+	    "application again."));
+	assert_non_null(rule_broken("x", LANG_EN, "Please attach it again."));
+	assert_non_null(rule_broken("x", LANG_EN, "The child's photo. Please "
+	    "submit the application again."));
+	assert_non_null(rule_broken("x", LANG_RU, "Не более 5 МБ. Подайте "
+	    "заявление ещё раз."));
+}
+
+static void
+expect_text(const struct catalogue *cat, const char *key, enum lang l,
+    const char *doc, const char *detail, const char *want)
+{
+	char *names = doc ? catalogue_document_names(cat, doc, l) : NULL;
+
+	expect_render(cat, key, l, "f.jpg", names, detail, want);
+	free(names);
+}
+
+/* Sizes in Мбайт / МБ / MB with a decimal comma in kk and ru, counts
+ * grouped, either/or with немесе / или / or. */
+static void
+test_numbers_and_alternatives(void **state)
+{
+	struct catalogue *cat = *state;
+
+	expect_text(cat, "limit_file_bytes", LANG_KK, NULL, "52428800",
+	    "52,4" NBSP "Мбайт шегінен");
+	expect_text(cat, "limit_file_bytes", LANG_RU, NULL, "52428800",
+	    "превышает 52,4" NBSP "МБ.");
+	expect_text(cat, "limit_file_bytes", LANG_EN, NULL, "52428800",
+	    "over 52.4" NBSP "MB.");
+	expect_text(cat, "too_large", LANG_KK, NULL, "5000000",
+	    "рұқсат етілген 5" NBSP "Мбайт шегінен");
+	expect_text(cat, "too_large", LANG_RU, NULL, "60000",
+	    "допустимые 0,06" NBSP "МБ;");
+	expect_text(cat, "limit_stream", LANG_EN, NULL, "268435456",
+	    "permitted 268" NBSP "MB when");
+	expect_text(cat, "limit_pixels", LANG_KK, NULL, "100000000",
+	    "пиксель саны 100" NBSP "000" NBSP "000 шегінен");
+	expect_text(cat, "limit_pixels", LANG_RU, NULL, "100000000",
+	    "более 100" NBSP "000" NBSP "000 пикселей");
+	expect_text(cat, "limit_pixels", LANG_EN, NULL, "100000000",
+	    "more than 100,000,000 pixels");
+	expect_text(cat, "limit_files", LANG_RU, NULL, "50", "не более 50.");
+	expect_text(cat, "document_missing_alternative", LANG_EN,
+	    "med_052_2u|med_026u3", NULL, "missing, one of: “Child health "
+	    "passport, form 052-2/u” or “Child health passport, form "
+	    "026/u-3”. Please attach one of them");
+	expect_text(cat, "document_missing_alternative", LANG_KK,
+	    "med_052_2u|med_026u3", NULL, "052-2/у нысаны» немесе «Бала");
+	expect_text(cat, "document_missing_group", LANG_RU, "G1", NULL,
+	    "патронатного воспитания» или «Решение коллегиального");
 }
 
 /* --- load errors, on edited copies of the shipped files --- */
@@ -418,6 +626,9 @@ main(void)
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_text_rules),
+		cmocka_unit_test(test_text_rules_catch),
+		cmocka_unit_test(test_numbers_and_alternatives),
 		cmocka_unit_test(test_every_code),
 		cmocka_unit_test(test_load_errors),
 	};
