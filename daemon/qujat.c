@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buildconf.h"
 #include "cli.h"
 #include "daemon.h"
 

@@ -372,6 +372,8 @@ reload(struct daemon *d)
 		qerr_set(&err, -EINVAL, "%s: spool, state_dir, store and "
 		    "handoff cannot change on reload; restart qujatd for that",
 		    d->conf_path);
+	if (nc != NULL && !err.msg[0])
+		conf_check_files(nc, &err);
 	if (err.msg[0]) {
 		log_msg(LOG_ERR, NULL, "reload refused, keeping the running "
 		    "configuration: %s", err.msg);
@@ -512,7 +514,8 @@ daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 	d->spool.rootfd = d->spool.lockfd = -1;
 	for (int i = 0; i < SP_NDIRS; i++)
 		d->spool.dfd[i] = -1;
-	if ((r = conf_load(conf_path, spool, &d->conf, err)) < 0)
+	if ((r = conf_load(conf_path, spool, &d->conf, err)) < 0 ||
+	    (r = conf_check_files(d->conf, err)) < 0)
 		return r;
 	log_set_level(d->conf->log_level);
 	if ((r = spool_open(&d->spool, d->conf->spool, err)) < 0 ||
