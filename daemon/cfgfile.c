@@ -113,10 +113,11 @@ cfg_get_int64(const char *path, const config_setting_t *s, long long *out,
 		errno = 0;
 		v = strtoll(lit, &end, hex ? 16 : 10);
 		if (errno == ERANGE) {
-			free(line);
-			return cfg_fault(err, path, s, "'%s' is %.*s, which does "
-			    "not fit in 64 bits", config_setting_name(s),
+			cfg_fault(err, path, s, "'%s' is %.*s, which does not "
+			    "fit in 64 bits", config_setting_name(s),
 			    (int)strcspn(lit, " \t;,}\n"), lit);
+			free(line);
+			return -EINVAL;
 		}
 		if (end != lit)
 			*out = v;
