@@ -94,11 +94,20 @@ log_final(struct bundle *b)
 static void
 retry_later(struct daemon *d, struct bundle *b)
 {
-	log_msg(LOG_ERR, b->id, "%s; left in active/, retried in %d s",
-	    b->errmsg[0] ? b->errmsg : "cannot finish", RETRY_MS / 1000);
+	const char *why = b->errmsg[0] ? b->errmsg : "cannot finish";
+
 	d->n.retried++;
-	if (!uv_is_active((uv_handle_t *)&d->retry_timer) && !d->stopping)
+	if (d->stopping) {
+		log_msg(LOG_ERR, b->id, "%s; left in active/ for the next start",
+		    why);
+		return;
+	}
+	/* one timer retries them all: say when it really fires */
+	if (!uv_is_active((uv_handle_t *)&d->retry_timer))
 		uv_timer_start(&d->retry_timer, retry_cb, RETRY_MS, 0);
+	log_msg(LOG_ERR, b->id, "%s; left in active/, retried in %llu s", why,
+	    (unsigned long long)(uv_timer_get_due_in(&d->retry_timer) + 999) /
+	    1000);
 }
 
 static void
