@@ -45,6 +45,10 @@ static void jenc_params(struct jenc *j)
 	if (j->r->ch == 4)
 		jpeg_set_colorspace(c, j->o->ycck ? JCS_YCCK : JCS_CMYK);
 	jpeg_set_quality(c, j->o->quality, TRUE);
+	if (j->o->dpi > 0 && j->o->dpi <= 65535 && c->write_JFIF_header) {
+		c->density_unit = 1;	/* dots per inch */
+		c->X_density = c->Y_density = (UINT16)j->o->dpi;
+	}
 	c->optimize_coding = !j->o->fast;
 	c->dct_method = JDCT_ISLOW;
 	if (j->r->ch > 1 && !j->o->subsample)

@@ -82,6 +82,9 @@ struct jpeg_enc_opts {
 				 * 2.5-3x faster, 5-10% larger, same pixels */
 	int ycck;		/* CMYK pixels (ch 4) stored as YCCK, else as
 				 * CMYK; both with libjpeg's Adobe marker */
+	int dpi;		/* the JFIF density, dots per inch, so that a
+				 * viewer shows the page at its size; 0: none
+				 * (libjpeg's 1:1 aspect) */
 };
 /* Whether an ICC profile describes pixels of ch channels: its header's
  * signature and data colour space ('GRAY' for 1, 'RGB ' for 3, 'CMYK'
