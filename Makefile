@@ -1,5 +1,7 @@
-# qujat: plain GNU make. pkg-config for every library; flags are added to
-# the caller's CFLAGS/LDFLAGS (Debian's hardening flags arrive there).
+# qujat: plain GNU make. pkg-config for every library. The flags the build
+# needs are in Q_CPPFLAGS/Q_CFLAGS; the caller's CPPFLAGS, CFLAGS and
+# LDFLAGS (Debian's hardening flags arrive there) only add to them, so
+# `make CFLAGS=-O0` builds too.
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -11,29 +13,34 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 MANDIR     ?= $(PREFIX)/share/man
 STATEDIR   ?= /var/lib/qujat
-VERSION    ?= 0.6.0
+# One version: the package's (debian/changelog).
+VERSION    ?= $(shell sed -n '1s/^qujat (\([^)-]*\).*/\1/p' debian/changelog)
 DESTDIR    ?=
 PKG_CONFIG ?= pkg-config
 PYTHON     ?= /usr/bin/python3
 B          ?= build
 
-# Debian 12 packages the build, the tests and the run need.
-DEB_PACKAGES = build-essential pkg-config libuv1-dev libmagic-dev libmagic-mgc \
+# Debian 12 packages: what building and running need (make run), what the
+# tests add (make check), what the benchmark adds (make bench).
+RUN_PACKAGES = build-essential pkg-config libuv1-dev libmagic-dev libmagic-mgc \
 	libjpeg62-turbo-dev libpng-dev libtiff-dev libqpdf-dev libjansson-dev \
 	libconfig-dev libseccomp-dev libsqlite3-dev libsystemd-dev \
-	libcmocka-dev nettle-dev zlib1g-dev python3 python3-pil qpdf systemd \
-	libcurl4-openssl-dev libpq-dev postgresql-15 lintian dpkg-dev man-db \
-	poppler-utils ghostscript libjpeg-turbo-progs imagemagick \
-	libimage-exiftool-perl img2pdf libtiff-tools
+	nettle-dev zlib1g-dev libcurl4-openssl-dev libpq-dev systemd
+TEST_PACKAGES = libcmocka-dev python3 python3-pil qpdf postgresql-15 \
+	lintian dpkg-dev debhelper git man-db poppler-utils ghostscript \
+	imagemagick libimage-exiftool-perl libjpeg-turbo-progs img2pdf \
+	libtiff-tools
 
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wclobbered
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE \
-	-DLIBEXECDIR='"$(LIBEXECDIR)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' -MMD -MP
+Q_CPPFLAGS = -Iinclude -I$(B)/gen -D_GNU_SOURCE
+Q_CFLAGS = -std=gnu11 $(WARN) -MMD -MP
 ifdef WERROR
-CFLAGS += -Werror
+Q_CFLAGS += -Werror
 endif
+QCC = $(CC) $(Q_CPPFLAGS) $(CPPFLAGS) $(Q_CFLAGS) $(CFLAGS)
+QLD = $(CC) $(Q_CFLAGS) $(CFLAGS) $(LDFLAGS)
 
 D_PKGS = libuv jansson libconfig sqlite3 libsystemd nettle libcurl libpq
 F_PKGS = libmagic libjpeg libpng libtiff-4 libqpdf libseccomp nettle zlib
@@ -54,40 +61,53 @@ TEST_PROGS = $(B)/tests/evil-filter
 
 all: $(PROGS)
 
+# The installed paths compiled in (conf.c, env.c, qujatd.c): rewritten only
+# when a value changes, so `make install PREFIX=/usr` after a plain `make`
+# rebuilds what depends on them and nothing else.
+BUILDCONF = $(B)/gen/buildconf.h
+$(BUILDCONF): FORCE
+	@mkdir -p $(@D)
+	@printf '#define VERSION "%s"\n#define SYSCONFDIR "%s"\n#define LIBEXECDIR "%s"\n' \
+		'$(VERSION)' '$(SYSCONFDIR)' '$(LIBEXECDIR)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+$(B)/obj/daemon/conf.o $(B)/obj/daemon/env.o $(B)/obj/daemon/qujatd.o \
+	$(B)/obj/daemon/qujat.o: $(BUILDCONF)
+FORCE:
+
 $(B)/obj/daemon/%.o: daemon/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(D_CFLAGS) -c -o $@ $<
+	$(QCC) $(D_CFLAGS) -c -o $@ $<
 
 $(B)/obj/filters/%.o: filters/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(F_CFLAGS) -c -o $@ $<
+	$(QCC) $(F_CFLAGS) -c -o $@ $<
 
 # The pixel loops (rows of bytes into sums) are worth vectorising at
 # every -O level; -O2 alone leaves them scalar.
 VEC_OBJ = resample raster colour
-$(VEC_OBJ:%=$(B)/obj/filters/%.o): CFLAGS += -ftree-vectorize
+$(VEC_OBJ:%=$(B)/obj/filters/%.o): Q_CFLAGS += -ftree-vectorize
 
 $(B)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(D_CFLAGS) $(F_CFLAGS) -c -o $@ $<
+	$(QCC) $(D_CFLAGS) $(F_CFLAGS) -c -o $@ $<
 
 $(B)/libqujat.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(B)/qujatd: $(B)/obj/daemon/qujatd.o $(B)/libqujat.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(D_LIBS)
+	$(QLD) -o $@ $^ $(D_LIBS)
 
 $(B)/qujat: $(B)/obj/daemon/qujat.o $(B)/libqujat.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(D_LIBS)
+	$(QLD) -o $@ $^ $(D_LIBS)
 
 $(B)/qujat-filter: $(FILTER_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(F_LIBS)
+	$(QLD) -o $@ $^ $(F_LIBS)
 
 $(B)/tests/evil-filter: $(B)/obj/tests/evil_filter.o $(B)/obj/filters/sandbox.o \
 		$(B)/obj/filters/landlock.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(F_LIBS)
+	$(QLD) -o $@ $^ $(F_LIBS)
 
 # Fuzz harnesses (tests/fuzz/): the daemon's parsers on libqujat.a, the
 # filters' probes on the worker's objects but main.o. fuzz-* link libFuzzer
@@ -110,28 +130,28 @@ $(B)/obj/tests/fuzz/%.o: CPPFLAGS += -DFUZZ_CONF_DIR='"$(CURDIR)/conf"'
 $(B)/obj/tests/fuzz/%.d: ;
 $(B)/obj/tests/fuzz/filter-%.o: tests/fuzz/fuzz_filter.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(F_CFLAGS) $(fuzz_def_$*) -c -o $@ $<
+	$(QCC) $(F_CFLAGS) $(fuzz_def_$*) -c -o $@ $<
 
 $(FUZZ_DAEMON:%=$(B)/tests/replay-%): $(B)/tests/replay-%: \
 		$(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o $(B)/libqujat.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(D_LIBS)
+	$(QLD) -o $@ $^ $(D_LIBS)
 $(FUZZ_FILTER:%=$(B)/tests/replay-%): $(B)/tests/replay-%: \
 		$(B)/obj/tests/fuzz/filter-%.o $(B)/obj/tests/fuzz/replay.o $(FILTER_LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(F_LIBS)
+	$(QLD) -o $@ $^ $(F_LIBS)
 $(FUZZ_DAEMON:%=$(B)/fuzz/fuzz-%): $(B)/fuzz/fuzz-%: \
 		$(B)/obj/tests/fuzz/fuzz_%.o $(B)/libqujat.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(D_LIBS)
+	$(QLD) -fsanitize=fuzzer -o $@ $^ $(D_LIBS)
 $(FUZZ_FILTER:%=$(B)/fuzz/fuzz-%): $(B)/fuzz/fuzz-%: \
 		$(B)/obj/tests/fuzz/filter-%.o $(FILTER_LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(F_LIBS)
+	$(QLD) -fsanitize=fuzzer -o $@ $^ $(F_LIBS)
 
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/libqujat.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(D_LIBS) $(T_LIBS)
+	$(QLD) -o $@ $^ $(D_LIBS) $(T_LIBS)
 
 # The peers and scorers `make bench` compares the engine with.
 BENCH_PACKAGES = ghostscript imagemagick jpegoptim libvips-tools tesseract-ocr \
@@ -151,14 +171,17 @@ define install_missing
 	fi
 endef
 
-deps:
-	$(call install_missing,$(DEB_PACKAGES))
+deps: run-deps
+	$(call install_missing,$(TEST_PACKAGES))
+
+run-deps:
+	$(call install_missing,$(RUN_PACKAGES))
 
 bench-deps: deps
 	$(call install_missing,$(BENCH_PACKAGES))
 
 RUN_SPOOL ?= $(CURDIR)/run/spool
-run: deps
+run: run-deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(RUN_SPOOL)
 	@echo "qujat: spool $(RUN_SPOOL); drop a bundle with: $(B)/qujat submit DIR --spool $(RUN_SPOOL)"
@@ -175,21 +198,20 @@ filter-tests: $(B)/qujat-filter $(TEST_PROGS)
 integration: $(PROGS) $(TEST_PROGS)
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) -m unittest discover -s tests/integration -t tests/integration $(if $(V),-v)
 
+# make check = make deps (installs what is missing) + make test. make test
+# runs every test on what is installed, never apt (packagers, offline).
 check: deps
-	@$(MAKE) --no-print-directory all $(TEST_PROGS) $(UNIT_BIN) $(REPLAY_BIN)
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory regression
-	@$(MAKE) --no-print-directory filter-tests
-	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory test
 
 # The sanitizer flags go through the environment so that the Makefile's
-# own `CFLAGS +=` still applies.
+# own flags (Q_CFLAGS) still apply.
 check-asan: deps
 	@CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" QUJAT_ASAN=1 \
 		$(MAKE) --no-print-directory B=build-asan check-built
 
-check-built: all $(TEST_PROGS) $(UNIT_BIN) $(REPLAY_BIN)
+check-built: test
+test: all $(TEST_PROGS) $(UNIT_BIN) $(REPLAY_BIN)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory regression
 	@$(MAKE) --no-print-directory filter-tests
@@ -249,23 +271,34 @@ install: all
 	install -m 644 systemd/qujat.sysusers $(DESTDIR)$(SYSUSERSDIR)/qujat.conf
 	install -m 644 systemd/qujat.tmpfiles $(DESTDIR)$(TMPFILESDIR)/qujat.conf
 
-# A Debian package from `make install` (PREFIX=/usr, Debian's build flags)
-# in its own build folder, put together by pkg/mkdeb.sh with dpkg-deb.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/qujatd $(DESTDIR)$(BINDIR)/qujat \
+		$(DESTDIR)$(LIBEXECDIR)/qujat-filter \
+		$(DESTDIR)$(MANDIR)/man1/qujat.1 $(DESTDIR)$(MANDIR)/man5/qujat.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/qujatd.8 $(DESTDIR)$(UNITDIR)/qujatd.service \
+		$(DESTDIR)$(SYSUSERSDIR)/qujat.conf $(DESTDIR)$(TMPFILESDIR)/qujat.conf
+	-rmdir $(DESTDIR)$(LIBEXECDIR)
+	@echo "qujat: kept $(DESTDIR)$(SYSCONFDIR) (the configuration), the spool and the state"
+
+# The Debian package, by Debian's tooling (debian/: debhelper 13,
+# dpkg-buildpackage -b), from a copy of the sources in $(B)/deb-src so that
+# dpkg-buildpackage writes nothing beside the working tree; the .deb is
+# copied to $(B). Rebuilt when any packaged source changes.
 DEB = $(B)/qujat_$(VERSION)_amd64.deb
+DEB_SRC = Makefile README.md $(shell find debian conf systemd daemon filters \
+	include man -type f 2>/dev/null)
 deb: $(DEB)
-$(DEB): $(PROGS) man/qujatd.8 man/qujat.1 man/qujat.conf.5 pkg/mkdeb.sh systemd/qujatd.service.in
-	rm -rf $(B)/deb-root $(B)/deb-build
-	export DEB_BUILD_MAINT_OPTIONS=hardening=+all; \
-	CFLAGS="$$(dpkg-buildflags --get CFLAGS)" CPPFLAGS="$$(dpkg-buildflags --get CPPFLAGS)" \
-		LDFLAGS="$$(dpkg-buildflags --get LDFLAGS)" \
-		$(MAKE) --no-print-directory B=$(B)/deb-build PREFIX=/usr UNITDIR=/lib/systemd/system \
-		DESTDIR=$(abspath $(B))/deb-root install
-	sh pkg/mkdeb.sh $(B)/deb-root $(VERSION) $@
+$(DEB): $(DEB_SRC)
+	rm -rf $(B)/deb-src
+	mkdir -p $(B)/deb-src/qujat-$(VERSION)
+	tar cf - $(DEB_SRC) | tar xf - -C $(B)/deb-src/qujat-$(VERSION)
+	cd $(B)/deb-src/qujat-$(VERSION) && dpkg-buildpackage -b -us -uc
+	cp $(B)/deb-src/qujat_$(VERSION)_amd64.deb $@
 
 clean:
 	rm -rf build build-asan build-fuzz run
 
-.PHONY: deb all deps run unit filter-tests integration check check-asan check-built bench bench-deps install clean \
-	regression fuzz
+.PHONY: deb all deps run-deps run unit filter-tests integration check test check-asan check-built bench bench-deps install uninstall clean \
+	regression fuzz FORCE
 
 -include $(shell find $(B) -name '*.d' -type f 2>/dev/null)

@@ -132,9 +132,9 @@ load_manifest(struct bundle *b)
 	unsigned char *buf;
 	size_t len = 0;
 
-	if (b->origin == FROM_FOLDER)
-		dir_id = NULL;	/* a folder outside the spool has any name */
-	else if (!manifest_id_valid(b->id))
+	/* qujat check runs in the folder's parent, on its name: the same
+	 * rule as in the spool */
+	if (!manifest_id_valid(b->id))
 		reasons_add(&b->reasons, "manifest_invalid", NULL, NULL, NULL,
 		    "application_id");
 	if (!(buf = read_manifest(b, &len)))

@@ -3,9 +3,13 @@
  * listing, sandboxed workers, checklist, budget) on a folder outside any
  * spool, printing the decision and its reasons; nothing is written.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bundle.h"
 #include "catalogue.h"
@@ -66,9 +70,32 @@ print_json(struct bundle *b)
 	json_decref(o);
 }
 
+/* Moves into DIR's parent and gives DIR's own name in name, so that the
+ * bundle is judged by its folder's name, as qujatd does in the spool. */
+static int
+enter_parent(const char *dir, char *name, size_t len)
+{
+	char path[PATH_MAX], *slash;
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (realpath(dir, path) == NULL)
+		return -errno;
+	slash = strrchr(path, '/');
+	if (slash[1] == '\0')
+		return -EINVAL;		/* "/" itself */
+	snprintf(name, len, "%s", slash + 1);
+	*slash = '\0';
+	return chdir(slash == path ? "/" : path) < 0 ? -errno : 0;
+}
+
 int
 cli_check(const struct cli_opts *o)
 {
+	char conf[PATH_MAX], name[NAME_MAX + 1];
 	struct conf *c = NULL;
 	struct qerr err = { 0 };
 	struct bundle *b;
@@ -77,13 +104,26 @@ cli_check(const struct cli_opts *o)
 	int rc;
 
 	if (o->nargs != 1)
-		return fprintf(stderr, "usage: qujat check DIR [--json]\n"), 2;
-	if (conf_load(o->conf, NULL, &c, &err) < 0)
+		return fprintf(stderr, "usage: qujat check DIR [--json] "
+		    "[--lang kk|ru|en] [-c FILE]\n"), 2;
+	/* the configuration's relative paths stay right after the chdir */
+	if (realpath(o->conf, conf) == NULL)
+		snprintf(conf, sizeof(conf), "%s", o->conf);
+	if (conf_load(conf, NULL, &c, &err) < 0)
 		return fprintf(stderr, "qujat: %s\n", err.msg), 1;
-	b = bundle_new(c, NULL, NULL, o->args[0], FROM_FOLDER);
+	if ((rc = enter_parent(o->args[0], name, sizeof(name))) < 0) {
+		fprintf(stderr, "qujat: cannot check '%s': %s\n", o->args[0],
+		    rc == -ENOTDIR ? "not a folder (a bundle is a folder named "
+		    "by its application id)" : rc == -EINVAL ? "not a bundle" :
+		    strerror(-rc));
+		conf_unref(c);
+		return 1;
+	}
+	b = bundle_new(c, NULL, NULL, name, FROM_FOLDER);
 	if (!b || bundle_prepare(b) < 0) {
 		fprintf(stderr, "qujat: cannot check '%s': %s\n", o->args[0],
-		    b ? b->errmsg : "out of memory");
+		    !b ? "out of memory" : b->errmsg[0] ? b->errmsg :
+		    strerror(-b->error));
 		bundle_free(b);
 		conf_unref(c);
 		return 1;

@@ -4,6 +4,7 @@
  * then the daemon's counters as its metrics file shows them (metrics.h).
  * Reads only the spool's names and the daemon's own file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,6 +51,31 @@ print_counters(const char *path)
 }
 
 int
+cli_spool_open(struct spool *sp, const char *root, const char *conf,
+    struct qerr *err)
+{
+	struct stat st;
+	char path[4096];
+	int e;
+
+	for (int i = -1; i < SP_NDIRS; i++) {
+		snprintf(path, sizeof(path), "%s%s%s", root, i < 0 ? "" : "/",
+		    i < 0 ? "" : spool_dir_name[i]);
+		if (stat(path, &st) < 0)
+			e = errno;
+		else if (!S_ISDIR(st.st_mode))
+			e = ENOTDIR;
+		else
+			continue;
+		return qerr_set(err, -e, "no spool at '%s': '%s' %s; qujatd makes "
+		    "the spool when it starts: is --spool (or 'spool' in '%s') "
+		    "right?", root, path, e == ENOENT ? "does not exist" :
+		    strerror(e), conf);
+	}
+	return spool_open(sp, root, err);
+}
+
+int
 cli_status(const struct cli_opts *o)
 {
 	struct conf *c = NULL;
@@ -57,7 +83,7 @@ cli_status(const struct cli_opts *o)
 	struct spool sp;
 
 	if (conf_load(o->conf, o->spool, &c, &err) < 0 ||
-	    spool_open(&sp, c->spool, &err) < 0) {
+	    cli_spool_open(&sp, c->spool, o->conf, &err) < 0) {
 		fprintf(stderr, "qujat: %s\n", err.msg);
 		conf_unref(c);
 		return 1;

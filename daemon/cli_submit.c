@@ -177,7 +177,7 @@ cli_submit(const struct cli_opts *o)
 		return 1;
 	}
 	if (conf_load(o->conf, o->spool, &c, &err) < 0 ||
-	    spool_open(&sp, c->spool, &err) < 0) {
+	    cli_spool_open(&sp, c->spool, o->conf, &err) < 0) {
 		fprintf(stderr, "qujat: %s\n", err.msg);
 		json_decref(root);
 		conf_unref(c);

@@ -15,13 +15,10 @@
 
 #include <libconfig.h>
 
+#include "buildconf.h"
 #include "catalogue.h"
 #include "cfgfile.h"
 #include "conf.h"
-
-#ifndef LIBEXECDIR
-#define LIBEXECDIR "/usr/local/libexec/qujat"
-#endif
 
 enum ckind { C_STR, C_INT, C_LEVEL, C_LIMITS };
 
@@ -152,7 +149,8 @@ set_int(const struct ckey *k, const config_setting_t *s, void *base,
 	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
 		return cfg_fault(err, path, s, "'%s' must be an integer",
 		    k->name);
-	v = config_setting_get_int64(s);
+	if (cfg_get_int64(path, s, &v, err) < 0)
+		return -EINVAL;
 	if (v < k->min || v > k->max)
 		return cfg_fault(err, path, s, "'%s' is %lld, must be %lld to "
 		    "%lld", k->name, v, (long long)k->min, (long long)k->max);
@@ -310,13 +308,36 @@ finish_handoff(struct conf *c, struct qerr *err)
 	return 0;
 }
 
-/* Fills what the file left unset and resolves relative names. */
+/* store is "sqlite", a postgresql:// or postgres:// URI, or libpq
+ * key=value words (store.c tells them apart the same way). */
+static int
+check_store(const struct conf *c, struct qerr *err)
+{
+	const char *s = c->store;
+
+	if (s == NULL || strcmp(s, "sqlite") == 0 ||
+	    strncmp(s, "postgresql://", 13) == 0 ||
+	    strncmp(s, "postgres://", 11) == 0 || strchr(s, '=') != NULL)
+		return 0;
+	return qerr_set(err, -EINVAL, "%s: 'store' must be \"sqlite\", a "
+	    "\"postgresql://...\" URI or libpq \"key=value\" words, not '%s'",
+	    c->path, s);
+}
+
+/* Fills what the file left unset and resolves relative names: every path
+ * the file gives is taken beside the file; --spool as given (it is the
+ * caller's, relative to its current folder). */
 static int
 finish(struct conf *c, const char *spool, struct qerr *err)
 {
 	char *s, *m;
 	int r;
 
+	if (resolve(c->path, &c->spool) < 0 ||
+	    resolve(c->path, &c->state_dir) < 0 ||
+	    resolve(c->path, &c->metrics_file) < 0 ||
+	    resolve(c->path, &c->filter) < 0)
+		return qerr_set(err, -ENOMEM, "out of memory");
 	if (spool != NULL) {
 		free(c->spool);
 		c->spool = strdup(spool);
@@ -325,6 +346,8 @@ finish(struct conf *c, const char *spool, struct qerr *err)
 	}
 	if (c->spool == NULL)
 		return qerr_set(err, -ENOMEM, "out of memory");
+	if ((r = check_store(c, err)) < 0)
+		return r;
 	if (c->low_dpi > c->min_dpi || c->min_dpi > c->max_dpi)
 		return qerr_set(err, -EINVAL, "%s: the dpi settings must hold "
 		    "low_dpi <= min_dpi <= max_dpi (now %lld, %lld, %lld)",
@@ -337,6 +360,7 @@ finish(struct conf *c, const char *spool, struct qerr *err)
 		c->filter = default_filter();
 	if ((r = finish_handoff(c, err)) < 0)
 		return r;
+	c->metrics_set = c->metrics_file != NULL;
 	if (c->metrics_file == NULL && c->state_dir != NULL &&
 	    asprintf(&c->metrics_file, "%s/qujat.prom", c->state_dir) < 0)
 		c->metrics_file = NULL;
@@ -381,6 +405,46 @@ conf_load(const char *path, const char *spool, struct conf **out,
 	}
 	*out = c;
 	return 0;
+}
+
+/* 0 when path can be accessed with mode, else an error naming the key. */
+static int
+check_path(const struct conf *c, const char *verb, const char *path,
+    const char *key, int mode, struct qerr *err)
+{
+	int e;
+
+	if (path == NULL || access(path, mode) == 0)
+		return 0;
+	e = errno;
+	return qerr_set(err, -e, "%s: cannot %s '%s' (%s): %s", c->path, verb,
+	    path, key, strerror(e));
+}
+
+int
+conf_check_files(const struct conf *c, struct qerr *err)
+{
+	char *dir, *slash;
+	int rc;
+
+	if ((rc = check_path(c, "run", c->filter, "filter", X_OK, err)) < 0 ||
+	    (rc = check_path(c, "read", c->handoff_ca_file, "handoff_ca_file",
+	    R_OK, err)) < 0 ||
+	    (rc = check_path(c, "read", c->handoff_client_cert,
+	    "handoff_client_cert", R_OK, err)) < 0 ||
+	    (rc = check_path(c, "read", c->handoff_client_key,
+	    "handoff_client_key", R_OK, err)) < 0)
+		return rc;
+	if (!c->metrics_set)	/* in state_dir, which the daemon makes */
+		return 0;
+	if ((dir = strdup(c->metrics_file)) == NULL)
+		return qerr_set(err, -ENOMEM, "out of memory");
+	if ((slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';
+	rc = check_path(c, "write into", slash ? dir : ".", "metrics_file",
+	    W_OK | X_OK, err);
+	free(dir);
+	return rc;
 }
 
 struct conf *

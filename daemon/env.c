@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buildconf.h"
 #include "daemon.h"
 
 char **

@@ -1,19 +1,31 @@
 /*
- * log.c: one line per event on stderr, "<N>" prefixed for journald.
- * File names come from uploads, so control bytes are escaped, and any
- * run of twelve digits or more (an IIN, in a file name or an id) is
+ * log.c: one line per event on stderr: "<N>" prefixed when stderr is the
+ * journal, a timestamp and the level's name otherwise (a terminal, a
+ * file). File names come from uploads, so control bytes are escaped, and
+ * any run of twelve digits or more (an IIN, in a file name or an id) is
  * masked to its last four.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
 #define IIN_DIGITS 12
 
-static int log_level = LOG_INFO;	/* the one global of the log module */
+/* The log module's globals: the level, and whether stderr is the journal
+ * (-1 until the first line asks). */
+static int log_level = LOG_INFO;
+static int to_journal = -1;
+
+static const char *const level_name[] = {
+	"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
+};
 
 void
 log_set_level(int prio)
@@ -52,6 +64,44 @@ escape(char *dst, size_t cap, const char *src)
 	return o;
 }
 
+int
+log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	/* sd_journal_stream_fd(3): "device:inode" of the stream systemd
+	 * connected; stderr may since have been redirected elsewhere. */
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+/* "<N>" for the journal, else "2026-12-01T22:30:01.123+0000 info: ". */
+static int
+prefix(char *line, size_t cap, int prio)
+{
+	struct timeval tv;
+	struct tm tm;
+	size_t n;
+
+	if (to_journal < 0)
+		to_journal = log_stderr_is_journal();
+	if (to_journal)
+		return snprintf(line, cap, "<%d>", prio);
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	n = strftime(line, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	n += (size_t)snprintf(line + n, cap - n, ".%03d", (int)(tv.tv_usec /
+	    1000));
+	n += strftime(line + n, cap - n, "%z", &tm);
+	return (int)n + snprintf(line + n, cap - n, " %s: ",
+	    level_name[prio & 7]);
+}
+
 void
 log_msg(int prio, const char *id, const char *fmt, ...)
 {
@@ -65,7 +115,7 @@ log_msg(int prio, const char *id, const char *fmt, ...)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	mask_iins(raw);
-	n = snprintf(line, sizeof(line), "<%d>", prio);
+	n = prefix(line, 64, prio);
 	if (id) {
 		snprintf(idm, sizeof(idm), "%s", id);
 		mask_iins(idm);

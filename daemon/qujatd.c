@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buildconf.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
@@ -20,7 +21,10 @@ usage(FILE *f)
 	    "  -c, --config FILE  configuration (default: %s/qujat.conf)\n"
 	    "  -s, --spool DIR    spool root, overriding the configuration;\n"
 	    "                     the state folder follows it\n"
-	    "  -t, --test         check the configuration and exit\n"
+	    "  -t, --test         check the configuration (and that the worker,\n"
+	    "                     TLS files and metrics folder it names exist)\n"
+	    "                     and exit\n"
+	    "  -V, --version      the version\n"
 	    "  -h, --help         this text\n", SYSCONFDIR);
 }
 
@@ -30,8 +34,10 @@ test_config(const char *path, const char *spool)
 	struct conf *c = NULL;
 	struct qerr err = { 0 };
 
-	if (conf_load(path, spool, &c, &err) < 0) {
+	if (conf_load(path, spool, &c, &err) < 0 ||
+	    conf_check_files(c, &err) < 0) {
 		fprintf(stderr, "qujatd: %s\n", err.msg);
+		conf_unref(c);
 		return 1;
 	}
 	printf("qujatd: configuration '%s' is valid (spool '%s', %d workers, "
@@ -49,6 +55,7 @@ main(int argc, char **argv)
 		{ "spool", required_argument, NULL, 's' },
 		{ "test", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon d;
@@ -57,12 +64,13 @@ main(int argc, char **argv)
 	const char *spool = NULL;
 	int c, test = 0, rc;
 
-	while ((c = getopt_long(argc, argv, "c:s:th", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:thV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': free(conf); conf = strdup(optarg); break;
 		case 's': spool = optarg; break;
 		case 't': test = 1; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("qujatd %s\n", VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

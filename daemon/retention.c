@@ -87,7 +87,7 @@ retention_sweep(int dfd, const char *folder, time_t cutoff, int keepfd)
 		int r;
 		if (id[0] == '.' ||
 		    fstatat(dfd, id, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISDIR(st.st_mode) || st.st_ctime >= cutoff)
+		    !S_ISDIR(st.st_mode) || st.st_mtime >= cutoff)
 			continue;
 		if (keepfd >= 0 && faccessat(keepfd, id, F_OK,
 		    AT_SYMLINK_NOFOLLOW) == 0)
@@ -101,7 +101,7 @@ retention_sweep(int dfd, const char *folder, time_t cutoff, int keepfd)
 		else {
 			log_msg(LOG_INFO, id, "retention: removed from %s/ "
 			    "after %lld days", folder,
-			    (long long)(time(NULL) - st.st_ctime) / 86400);
+			    (long long)(time(NULL) - st.st_mtime) / 86400);
 			n++;
 		}
 	}

@@ -297,6 +297,29 @@ apply_plan(struct bundle *b, const struct plan_file *pf)
 	bundle_step_done(b);
 }
 
+/* At debug: what the planner chose for each file, and why. */
+static void
+log_plan(const struct bundle *b, const struct plan_file *pf)
+{
+	int worst = plan_worst(pf, b->nfiles);
+
+	log_msg(LOG_DEBUG, b->id, "plan: %lld of %lld bytes, the least "
+	    "legible file at rank %d, the most any plan that fits allows",
+	    (long long)plan_total(pf, b->nfiles),
+	    (long long)b->conf->max_bundle_bytes, worst);
+	for (size_t i = 0; i < b->nfiles; i++) {
+		const struct report_variant *v = &pf[i].v[pf[i].chosen];
+		log_msg(LOG_DEBUG, b->id, "plan: '%s': %s, %lld bytes, rank %d "
+		    "(variant %d of %d): %s", b->files[i].doc->file,
+		    pf[i].chosen ? v->id : "keep", (long long)v->bytes, v->rank,
+		    pf[i].chosen + 1, pf[i].n, pf[i].chosen == 0 ? "as uploaded, "
+		    "the total fits with it" : v->rank == worst ? "the least "
+		    "legible file: its most legible variant that lets the total "
+		    "fit" : "above the least legible: stepped back up while the "
+		    "total fits");
+	}
+}
+
 /* The keep variants do not fit: choose one variant per file. */
 static void
 bundle_plan(struct bundle *b)
@@ -309,6 +332,9 @@ bundle_plan(struct bundle *b)
 	for (size_t i = 0; i < b->nfiles; i++)
 		total += b->files[i].job.report.bytes_out;
 	if (total <= b->conf->max_bundle_bytes || !pf || !keep) {
+		log_msg(LOG_DEBUG, b->id, "plan: every file as uploaded: %lld "
+		    "of %lld bytes fit the budget", (long long)total,
+		    (long long)b->conf->max_bundle_bytes);
 		for (size_t i = 0; i < b->nfiles; i++)
 			b->files[i].trim = b->files[i].job.report.nvariants > 1;
 		goto out;
@@ -324,6 +350,10 @@ bundle_plan(struct bundle *b)
 	if (plan_choose(pf, b->nfiles, b->conf->max_bundle_bytes) < 0) {
 		if (ask_menus(b) || ask_full_menus(b))
 			goto done;
+		log_msg(LOG_DEBUG, b->id, "plan: the smallest variant of every "
+		    "file, %lld bytes, does not fit the %lld-byte budget",
+		    (long long)plan_total(pf, b->nfiles),
+		    (long long)b->conf->max_bundle_bytes);
 		for (size_t i = 0; i < b->nfiles; i++)
 			b->files[i].trim = b->files[i].job.report.nvariants > 1;
 		goto out;	/* nothing legible fits: too_large */
@@ -332,6 +362,7 @@ bundle_plan(struct bundle *b)
 	 * whole menus the worst page can be more legible */
 	if (plan_held_back(pf, b->nfiles) && ask_full_menus(b))
 		goto done;
+	log_plan(b, pf);
 	apply_plan(b, pf);
 done:
 	free(pf);

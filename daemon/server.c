@@ -95,11 +95,20 @@ log_final(struct bundle *b)
 static void
 retry_later(struct daemon *d, struct bundle *b)
 {
-	log_msg(LOG_ERR, b->id, "%s; left in active/, retried in %d s",
-	    b->errmsg[0] ? b->errmsg : "cannot finish", RETRY_MS / 1000);
+	const char *why = b->errmsg[0] ? b->errmsg : "cannot finish";
+
 	d->n.retried++;
-	if (!uv_is_active((uv_handle_t *)&d->retry_timer) && !d->stopping)
+	if (d->stopping) {
+		log_msg(LOG_ERR, b->id, "%s; left in active/ for the next start",
+		    why);
+		return;
+	}
+	/* one timer retries them all: say when it really fires */
+	if (!uv_is_active((uv_handle_t *)&d->retry_timer))
 		uv_timer_start(&d->retry_timer, retry_cb, RETRY_MS, 0);
+	log_msg(LOG_ERR, b->id, "%s; left in active/, retried in %llu s", why,
+	    (unsigned long long)(uv_timer_get_due_in(&d->retry_timer) + 999) /
+	    1000);
 }
 
 static void
@@ -373,6 +382,8 @@ reload(struct daemon *d)
 		qerr_set(&err, -EINVAL, "%s: spool, state_dir, store and "
 		    "handoff cannot change on reload; restart qujatd for that",
 		    d->conf_path);
+	if (nc != NULL && !err.msg[0])
+		conf_check_files(nc, &err);
 	if (err.msg[0]) {
 		log_msg(LOG_ERR, NULL, "reload refused, keeping the running "
 		    "configuration: %s", err.msg);
@@ -513,7 +524,8 @@ daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 	d->spool.rootfd = d->spool.lockfd = -1;
 	for (int i = 0; i < SP_NDIRS; i++)
 		d->spool.dfd[i] = -1;
-	if ((r = conf_load(conf_path, spool, &d->conf, err)) < 0)
+	if ((r = conf_load(conf_path, spool, &d->conf, err)) < 0 ||
+	    (r = conf_check_files(d->conf, err)) < 0)
 		return r;
 	log_set_level(d->conf->log_level);
 	if ((r = spool_open(&d->spool, d->conf->spool, err)) < 0 ||

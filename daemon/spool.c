@@ -199,6 +199,12 @@ int
 spool_move_replace(struct spool *sp, enum spool_dir from, const char *name,
     enum spool_dir to)
 {
+	/* the folder's mtime is when it reached `to`: retention counts its
+	 * age from it (retention.h); nothing is written in it after */
+	static const struct timespec now[2] = { { 0, UTIME_OMIT },
+	    { 0, UTIME_NOW } };
+
+	utimensat(sp->dfd[from], name, now, AT_SYMLINK_NOFOLLOW);
 	return rename_durable_aside(sp->dfd[from], name, sp->dfd[to], name);
 }
 

@@ -48,6 +48,10 @@ static void jenc_params(struct jenc *j)
 	for (int t = 0; t < 2; t++)	/* the source's own, as they are */
 		if (j->o->quant[t])
 			jpeg_add_quant_table(c, t, j->o->quant[t], 100, TRUE);
+	if (j->o->dpi > 0 && j->o->dpi <= 65535 && c->write_JFIF_header) {
+		c->density_unit = 1;	/* dots per inch */
+		c->X_density = c->Y_density = (UINT16)j->o->dpi;
+	}
 	c->optimize_coding = !j->o->fast;
 	c->dct_method = JDCT_ISLOW;
 	if (j->r->ch > 1 && !j->o->subsample)

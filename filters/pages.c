@@ -92,6 +92,8 @@ static int encode_spec(struct pjob *j, int si, int i, int w, int h,
 	if (icc)
 		o.icc = icc->p, o.icclen = icc->len;
 	level_dims(w, h, j->photo, s->level, &tw, &th);
+	/* the dpi the transform says when the page was brought to it */
+	o.dpi = j->photo ? 0 : tw < w ? s->level : (int)lround(page_dpi(w, h));
 	if ((rc = raster_level(top, tw, th, lv, &use)) == 0 &&
 	    (rc = jpeg_encode(use, &o, &b)) == 0)
 		rc = record(j, si, i, &b, use->w, use->h, use->ch,

@@ -17,6 +17,22 @@ struct cli_opts {
 	int nargs;
 };
 
+struct spool;
+struct qerr;
+
+/* A size from the command line: bytes ("5000000") or a number with a unit
+ * ("5MB", "4.5MiB", "800kB"; k M G are powers of 1000, Ki Mi Gi of 1024).
+ * 0 and *out > 0, -EINVAL when it is not a size, -ERANGE when it is not
+ * above zero. */
+int cli_parse_size(const char *s, long long *out);
+
+/* Opens the spool at root only when qujatd has made it (every folder is
+ * there): a command never creates a spool. 0, or -errno with err saying
+ * which folder is missing and what to check (conf names the
+ * configuration). */
+int cli_spool_open(struct spool *sp, const char *root, const char *conf,
+    struct qerr *err);
+
 int cli_submit(const struct cli_opts *o);
 int cli_check(const struct cli_opts *o);
 int cli_status(const struct cli_opts *o);

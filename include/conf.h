@@ -60,6 +60,7 @@ struct conf {
 	int64_t retention_days;		/* sent/, originals/; 0 keeps forever */
 	int64_t rejected_retention_days; /* rejected/; 0 keeps forever */
 	char *metrics_file;		/* default <state_dir>/qujat.prom */
+	int metrics_set;		/* metrics_file was in the file */
 	struct limits limits;
 	struct catalogue *cat;		/* checklists and refusal texts */
 };
@@ -69,6 +70,12 @@ struct conf {
  * <spool>/state unless the file sets it. On success *out holds one ref. */
 int conf_load(const char *path, const char *spool, struct conf **out,
     struct qerr *err);
+
+/* Whether what c names outside its own files is there: the worker program
+ * (executable), the TLS files (readable), the folder of a configured
+ * metrics_file (writable). 0, or a negative errno with err naming the
+ * file, the key and the path. qujatd checks it at -t and at start. */
+int conf_check_files(const struct conf *c, struct qerr *err);
 
 struct conf *conf_ref(struct conf *c);
 void conf_unref(struct conf *c);

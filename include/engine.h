@@ -85,6 +85,9 @@ struct jpeg_enc_opts {
 	/* quantisation tables for luma and chroma (natural order) instead
 	 * of quality's scaling of the standard ones, or NULL */
 	const unsigned int *quant[2];
+	int dpi;		/* the JFIF density, dots per inch, so that a
+				 * viewer shows the page at its size; 0: none
+				 * (libjpeg's 1:1 aspect) */
 };
 /* Whether an ICC profile describes pixels of ch channels: its header's
  * signature and data colour space ('GRAY' for 1, 'RGB ' for 3, 'CMYK'

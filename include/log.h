@@ -1,6 +1,7 @@
 /*
  * log.h: one line per event on stderr, with the "<N>" priority prefix that
- * journald reads (sd-daemon(3)). Every line about a bundle names its id.
+ * journald reads (sd-daemon(3)) when stderr is the journal, else a
+ * timestamp and the level's name. Every line about a bundle names its id.
  * Never log what a citizen uploaded: use log_iin() to mask an IIN.
  */
 #ifndef QUJAT_LOG_H
@@ -11,7 +12,12 @@
 /* Lowest priority written (LOG_DEBUG writes all); default LOG_INFO. */
 void log_set_level(int prio);
 
-/* Writes "<prio>[id] message" (id may be NULL) as one write(2). Control
+/* Whether stderr is the journal: $JOURNAL_STREAM names its device and
+ * inode (sd_journal_stream_fd(3)). */
+int log_stderr_is_journal(void);
+
+/* Writes "<prio>[id] message" (id may be NULL), or "TIMESTAMP level: [id]
+ * message" when stderr is not the journal, as one write(2). Control
  * characters in the formatted text are escaped so a hostile file name
  * cannot forge a line; every run of 12 digits or more, in the id or the
  * text, is masked to its last four, so no IIN reaches the log, not even

@@ -1,7 +1,8 @@
 /*
  * retention.h: pruning of the final folders. Bundles are removed from
- * sent/ and originals/ retention_days after they arrived there (the ctime
- * of the bundle's folder: a rename into the folder sets it), from
+ * sent/ and originals/ retention_days after they arrived there (the mtime
+ * of the bundle's folder, which spool_move_replace sets to the time of the
+ * move; an operator can read it with ls -l and set it with touch), from
  * rejected/ after rejected_retention_days; 0 keeps them. incoming/,
  * active/ and outbox/ are never pruned, nor an originals/<id> whose
  * bundle still waits in outbox/ or whose publication is unfinished. Runs
@@ -25,7 +26,7 @@ struct retention *retention_new(struct daemon *d);
 void retention_close(struct retention *r);
 
 /* Blocking: removes each bundle of folder dfd (named `folder` in the
- * logs) whose folder's ctime is before cutoff, unless keepfd >= 0 holds
+ * logs) whose folder's mtime is before cutoff, unless keepfd >= 0 holds
  * the same name. Returns how many were removed. */
 int retention_sweep(int dfd, const char *folder, time_t cutoff, int keepfd);
 

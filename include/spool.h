@@ -39,7 +39,8 @@ int spool_move(struct spool *sp, enum spool_dir from, const char *name,
     enum spool_dir to, const char *newname);
 
 /* Like spool_move, but an existing target is first renamed aside to
- * "<name>@<unix time>[.<n>]" so nothing is lost or overwritten. */
+ * "<name>@<unix time>[.<n>]" so nothing is lost or overwritten; the
+ * moved folder's mtime is set to now, the time it reached `to`. */
 int spool_move_replace(struct spool *sp, enum spool_dir from,
     const char *name, enum spool_dir to);
 

@@ -133,6 +133,147 @@ test_spool(void **state)
 	conf_unref(c);
 }
 
+/* An integer over 2^31 is read whole whichever way it is written: libconfig
+ * 1.5 keeps the low 32 bits of one without L (4294968320 -> 1024). */
+static void
+test_int64(void **state)
+{
+	static const struct {
+		const char *body;
+		long long budget, pixels;
+	} cases[] = {
+		{ "max_bundle_bytes = 4294968320;\n", 4294968320LL, 100000000 },
+		{ "max_bundle_bytes = 1099511627776;\n", 1099511627776LL,
+		    100000000 },
+		{ "max_bundle_bytes = 4294968320L;\n", 4294968320LL, 100000000 },
+		{ "max_bundle_bytes = 0x100000400;\n", 4294968320LL, 100000000 },
+		{ "workers = 2; max_bundle_bytes = 6000000000; # 6 GB\n",
+		    6000000000LL, 100000000 },
+		{ "limits = { max_files = 5; max_pixels = 8589934592; };\n",
+		    5000000, 8589934592LL },
+	};
+	struct conf *c;
+	struct qerr err;
+	int fails = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_conf(cases[i].body);
+		c = NULL;
+		if (conf_load(tmpconf, NULL, &c, &err) != 0 ||
+		    c->max_bundle_bytes != cases[i].budget ||
+		    c->limits.max_pixels != cases[i].pixels) {
+			printf("%s: got %lld %lld (%s), want %lld %lld\n",
+			    cases[i].body, c ? (long long)c->max_bundle_bytes : 0,
+			    c ? (long long)c->limits.max_pixels : 0,
+			    c ? "" : err.msg, cases[i].budget, cases[i].pixels);
+			fails++;
+		}
+		conf_unref(c);
+	}
+	assert_int_equal(fails, 0);
+}
+
+/* store is sqlite or PostgreSQL; anything else is refused, not made an
+ * SQLite file of that name. */
+static void
+test_store(void **state)
+{
+	static const char *ok[] = { "sqlite", "postgresql://q@db/q",
+	    "postgres://db/q", "host=/run/postgresql dbname=qujat" };
+	struct conf *c;
+	struct qerr err;
+	char body[200];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(body, sizeof(body), "store = \"%s\";\n", ok[i]);
+		write_conf(body);
+		assert_int_equal(conf_load(tmpconf, NULL, &c, &err), 0);
+		conf_unref(c);
+	}
+	write_conf("store = \"mysql\";\n");
+	assert_int_equal(conf_load(tmpconf, NULL, &c, &err), -EINVAL);
+	assert_null(c);
+	assert_non_null(strstr(err.msg, "'store' must be \"sqlite\""));
+	assert_non_null(strstr(err.msg, "not 'mysql'"));
+}
+
+/* The paths the file names are taken beside it (spool too); --spool as
+ * given. */
+static void
+test_relative_paths(void **state)
+{
+	struct conf *c;
+	char want[PATH_MAX + 40];
+
+	(void)state;
+	write_conf("spool = \"sp\";\nmetrics_file = \"m/q.prom\";\n"
+	    "filter = \"bin/qf\";\n");
+	assert_int_equal(conf_load(tmpconf, NULL, &c, NULL), 0);
+	snprintf(want, sizeof(want), "%s/sp", tmpdir);
+	assert_string_equal(c->spool, want);
+	snprintf(want, sizeof(want), "%s/sp/state", tmpdir);
+	assert_string_equal(c->state_dir, want);
+	snprintf(want, sizeof(want), "%s/m/q.prom", tmpdir);
+	assert_string_equal(c->metrics_file, want);
+	snprintf(want, sizeof(want), "%s/bin/qf", tmpdir);
+	assert_string_equal(c->filter, want);
+	conf_unref(c);
+	write_conf("state_dir = \"st\";\n");
+	assert_int_equal(conf_load(tmpconf, "rel/spool", &c, NULL), 0);
+	assert_string_equal(c->spool, "rel/spool");
+	snprintf(want, sizeof(want), "%s/st", tmpdir);
+	assert_string_equal(c->state_dir, want);
+	conf_unref(c);
+}
+
+/* conf_check_files names what the configuration needs and is not there. */
+static void
+test_check_files(void **state)
+{
+	static const struct {
+		const char *body, *want;
+	} cases[] = {
+		{ "filter = \"/nonexistent/qujat-filter\";\n",
+		    "cannot run '/nonexistent/qujat-filter' (filter): No such" },
+		{ "filter = \"/etc/passwd\";\n",
+		    "cannot run '/etc/passwd' (filter): Permission denied" },
+		{ "handoff_ca_file = \"/nonexistent/ca.pem\";\n",
+		    "cannot read '/nonexistent/ca.pem' (handoff_ca_file)" },
+		{ "handoff_client_cert = \"c.pem\";\n"
+		    "handoff_client_key = \"/etc/passwd\";\n",
+		    "/c.pem' (handoff_client_cert)" },
+		{ "metrics_file = \"/nonexistent/textfile/q.prom\";\n",
+		    "cannot write into '/nonexistent/textfile' (metrics_file)" },
+	};
+	struct conf *c;
+	struct qerr err;
+	int fails = 0;
+
+	(void)state;
+	write_conf("filter = \"/bin/true\";\nmetrics_file = \"/tmp/q.prom\";\n");
+	assert_int_equal(conf_load(tmpconf, NULL, &c, &err), 0);
+	assert_int_equal(conf_check_files(c, &err), 0);
+	conf_unref(c);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char body[300];
+		snprintf(body, sizeof(body), "%s%s", strstr(cases[i].body,
+		    "filter") ? "" : "filter = \"/bin/true\";\n", cases[i].body);
+		write_conf(body);
+		err.msg[0] = '\0';
+		assert_int_equal(conf_load(tmpconf, NULL, &c, &err), 0);
+		if (conf_check_files(c, &err) >= 0 ||
+		    strstr(err.msg, cases[i].want) == NULL) {
+			printf("%s: got '%s', want '%s'\n", cases[i].body,
+			    err.msg, cases[i].want);
+			fails++;
+		}
+		conf_unref(c);
+	}
+	assert_int_equal(fails, 0);
+}
+
 /* Relative catalogue names resolve against the conf's folder. */
 static void
 test_relative(void **state)
@@ -175,6 +316,12 @@ static const struct {
 	    "'max_manifest_depth' is 5000" },
 	{ "int64 too big", "max_bundle_bytes = 9000000000000000L;\n", 3,
 	    "'max_bundle_bytes' is 9000000000000000" },
+	{ "over 64 bits", "limits = {\n max_pixels = 99999999999999999999;\n"
+	    "};\n", 4, "'max_pixels' is 99999999999999999999, which does not "
+	    "fit in 64 bits" },
+	{ "over 1 TiB without L", "max_bundle_bytes = 1099511628800;\n", 3,
+	    "'max_bundle_bytes' is 1099511628800, must be 1024 to "
+	    "1099511627776" },
 	{ "limits not a group", "limits = 5;\n", 3,
 	    "'limits' must be a group" },
 	{ "log level", "\nlog_level = \"loud\";\n", 4,
@@ -223,6 +370,10 @@ main(void)
 		cmocka_unit_test(test_spool),
 		cmocka_unit_test(test_relative),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_int64),
+		cmocka_unit_test(test_store),
+		cmocka_unit_test(test_relative_paths),
+		cmocka_unit_test(test_check_files),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, setup, teardown);

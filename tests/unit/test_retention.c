@@ -137,6 +137,40 @@ test_originals_kept_while_unfinished(void **state)
 	close(ob);
 }
 
+/* Sets rel's mtime to days ago (its ctime stays now). */
+static void
+age(const char *rel, int days)
+{
+	struct timespec t[2] = { { 0, UTIME_OMIT }, { time(NULL) -
+	    (time_t)days * 86400, 0 } };
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	assert_int_equal(utimensat(AT_FDCWD, p, t, 0), 0);
+}
+
+/* The age is the folder's mtime (when the daemon moved it there), not its
+ * ctime, which nobody can set: both folders here have a ctime of now. */
+static void
+test_age_is_mtime(void **state)
+{
+	int fd;
+
+	(void)state;
+	mk("rejected", NULL);
+	mk("rejected/R-old", NULL);
+	mk("rejected/R-old/refusal.json", "{}");
+	mk("rejected/R-young", NULL);
+	age("rejected/R-old", 100);
+	age("rejected/R-young", 80);
+	fd = dirfd_of("rejected");
+	assert_int_equal(retention_sweep(fd, "rejected", time(NULL) -
+	    90 * 86400, -1), 1);
+	assert_false(exists("rejected/R-old"));
+	assert_true(exists("rejected/R-young"));
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -144,6 +178,7 @@ main(void)
 		cmocka_unit_test(test_too_young),
 		cmocka_unit_test(test_removed_links_not_followed),
 		cmocka_unit_test(test_originals_kept_while_unfinished),
+		cmocka_unit_test(test_age_is_mtime),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
