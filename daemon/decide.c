@@ -77,6 +77,19 @@ out_name(const struct bundle *b, size_t idx, const char *ext)
 	return NULL;
 }
 
+/* Whether mime is one of the types the contract accepts. */
+static bool
+type_supported(const char *mime)
+{
+	static const char *const types[] = { "image/jpeg", "image/png",
+	    "image/tiff", "application/pdf" };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++)
+		if (!strcmp(mime, types[i]))
+			return true;
+	return false;
+}
+
 /* The configured value of the limit a worker reported, as text. */
 static const char *
 limit_value(const struct conf *c, const char *which)
@@ -112,8 +125,12 @@ judge_report(struct bundle *b, size_t idx)
 	case FS_OK:
 		break;
 	case FS_UNSUPPORTED:
-		reasons_add(&b->reasons, "type_unsupported", NULL, d->file,
-		    d->type, r->type);
+		/* a JPEG, TIFF or PDF of a kind no decoder here reads (12-bit
+		 * samples, lossless JPEG): saying "not JPEG" would be untrue */
+		reasons_add(&b->reasons, "type_unsupported", type_supported(
+		    r->type) && catalogue_has_message(b->conf->cat,
+		    "type_unsupported_kind") ? "type_unsupported_kind" : NULL,
+		    d->file, d->type, r->type);
 		return;
 	case FS_CORRUPT:
 		/* cut short: say so, and that sending it again helps */

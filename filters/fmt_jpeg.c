@@ -123,12 +123,21 @@ static void jctx_init(struct jctx *ctx, const struct filter_input *in)
 	ctx->d.progress = &ctx->progress;
 }
 
+/* A well-formed JPEG of a kind libjpeg-turbo 2.1 cannot decode (12-bit
+ * samples, the lossless process), which djpeg cannot show either: not
+ * damaged, unsupported. */
+static int jpeg_kind_unsupported(int code)
+{
+	return code == JERR_BAD_PRECISION || code == JERR_SOF_UNSUPPORTED;
+}
+
 static void jpeg_verdict(struct jctx *ctx, const struct filter_input *in,
     struct filter_report *rep)
 {
 	rep->pages = 1;
 	if (jpeg_guarded(ctx, in, jpeg_header) < 0)
-		filter_set_status(rep, FS_CORRUPT, "jpeg: %s", ctx->msg);
+		filter_set_status(rep, jpeg_kind_unsupported(ctx->err.msg_code) ?
+		    FS_UNSUPPORTED : FS_CORRUPT, "jpeg: %s", ctx->msg);
 	else if (filter_too_many_pixels(ctx->d.image_width,
 	    ctx->d.image_height, in->lim))
 		filter_set_limit(rep, "pixels");

@@ -176,6 +176,28 @@ class Refusals(q.SpoolTest):
         self.reason(ref, "type_unsupported", "scan.pdf")
         self.reason(ref, "type_unsupported", "photo.jpg")
 
+    def test_jpeg_of_a_kind_not_decoded_is_unsupported_not_corrupt(self):
+        # A 12-bit JPEG (SOF1, precision 12) and a lossless one (SOF3), as
+        # medical devices write them: djpeg cannot show either, and they
+        # are not damaged. Made from a real JPEG by changing its frame.
+        base = q.scan_jpeg(160, 3)
+        sof = base.index(b"\xff\xc0")
+        twelve = bytearray(base)
+        twelve[sof + 1], twelve[sof + 4] = 0xC1, 12
+        lossless = bytearray(base)
+        lossless[sof + 1] = 0xC3
+        self.daemon()
+        for app, data in (("KIND-12", twelve), ("KIND-LL", lossless)):
+            files, m = one_page(app, data=bytes(data))
+            q.drop(self.spool, app, files, m)
+        for app in ("KIND-12", "KIND-LL"):
+            ref = self.assertRefused(app, ["type_unsupported"])
+            self.assertNotIn("file_corrupt", [r["code"] for r in
+                                              ref["reasons"]])
+            r = self.reason(ref, "type_unsupported")
+            self.assertIn("12 bits per colour channel", r["message"]["en"])
+            self.assertIn("12 бит", r["message"]["ru"])
+
     def test_file_corrupt(self):
         self.daemon()
         trunc = q.truncated_jpeg()
