@@ -37,6 +37,7 @@ struct jwalk {
 	int ncomp, tq[2];	/* components; luma's and chroma's table */
 	int subsampled;		/* chroma sampled less than luma */
 	int arith;		/* arithmetic-coded: most browsers show nothing */
+	int dpi;		/* the JFIF density, when square; else 0 */
 	size_t exif_off, exif_len;	/* the scrubbed EXIF, in out */
 	struct exif_scrub ex;
 };
@@ -96,10 +97,25 @@ static void seg_frame(struct jwalk *w, const unsigned char *p, size_t n)
 	}
 }
 
+/* A JFIF segment's square density in dots per inch (units 1), or per
+ * cm (units 2), for a re-encode to keep the page's printed size. */
+static void seg_density(struct jwalk *w, const unsigned char *p, size_t n)
+{
+	int x, y;
+
+	if (n < 12 || (p[7] != 1 && p[7] != 2))
+		return;
+	x = p[8] << 8 | p[9], y = p[10] << 8 | p[11];
+	if (x == y && x > 0)
+		w->dpi = p[7] == 1 ? x : (int)(x * 2.54 + 0.5);
+}
+
 static int seg_copy(struct jwalk *w, int m, size_t n)
 {
 	const unsigned char *p = w->b + w->pos + 4;
 
+	if (m == M_APP0 && seg_has(p, n, "JFIF\0", 5))
+		seg_density(w, p, n);
 	if (m == M_DQT && jpeg_dqt_read(p, n, &w->qt) < 0)
 		return -EINVAL;
 	if ((m >= M_SOF0 && m <= M_SOF2) || (m >= M_SOF9 && m <= M_SOF10))
@@ -216,7 +232,8 @@ static int reencode_upright(struct jwalk *w, const struct buf *clean,
 	struct buf icc = { 0 };
 	/* standard Huffman tables, as every encode of the engine: optimised
 	 * ones cost 2.7 times the encode for 7% fewer bytes */
-	struct jpeg_enc_opts o = { .subsample = w->subsampled, .fast = 1 };
+	struct jpeg_enc_opts o = { .subsample = w->subsampled, .fast = 1,
+	    .dpi = w->dpi };
 	char msg[160];
 	int rc;
 
