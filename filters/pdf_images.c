@@ -316,8 +316,10 @@ static int collect(struct pdf_job *j)
 /* A page's resolution is its scan's: the sharpest drawing that covers
  * half its MediaBox (a scanner's mixed-raster page lays a 600 ppi text
  * mask over a low-resolution background, both covering it). A page with
- * no such drawing (text, vectors, a logo) has no resolution to judge,
- * and a guess (an image no Do draws) judges nothing. j->dpi is the
+ * no such drawing (text, vectors, a logo) has no resolution to judge;
+ * neither do a guess (an image no Do draws) nor an image with visible
+ * text shown over it (a certificate's background; an OCR layer is
+ * invisible, so a scan under one is judged). j->dpi is the
  * worst scanned page's, 0 when none; j->res the one ranks use (the
  * worst drawing's when no page is a scan). */
 static int geometry(struct pdf_job *j)
@@ -331,8 +333,8 @@ static int geometry(struct pdf_job *j)
 	for (size_t i = 0; i < j->uses.n; i++) {
 		u = &j->uses.v[i];
 		im = find_img(j, u->obj, u->gen);
-		if (!im || !im->w || u->guess || u->w < MIN_PLACED ||
-		    u->h < MIN_PLACED)
+		if (!im || !im->w || u->guess || u->under ||
+		    u->w < MIN_PLACED || u->h < MIN_PLACED)
 			continue;
 		d = use_dpi(j, im, u);
 		if (covers_page(j, u) && d > dpi[u->page])

@@ -32,7 +32,15 @@ struct walk {
 	struct pdf_page_info *info;
 	int forms;
 	uint64_t limit;		/* --max-stream-bytes per content */
+	size_t over;		/* uses before this one have text over them */
 	int rc;
+};
+
+/* What the lexer follows of the graphics state: the CTM, and the text
+ * rendering mode (3 and 7 show nothing: an OCR layer). */
+struct gstate {
+	struct ctm ctm;
+	int tr;
 };
 
 struct lex {
@@ -220,7 +228,7 @@ static void add_use(struct walk *w, qpdf_oh img, double pw, double ph,
 }
 
 static void walk_content(struct walk *w, const unsigned char *p, size_t len,
-    qpdf_oh res, struct ctm ctm, int depth);
+    qpdf_oh res, struct gstate gs, int depth);
 
 /* A form's /Matrix, identity when absent or malformed. */
 static void form_matrix(qpdf_data q, qpdf_oh dict, double m[6])
@@ -240,8 +248,9 @@ static void form_matrix(qpdf_data q, qpdf_oh dict, double m[6])
 }
 
 static void draw_form(struct walk *w, qpdf_oh form, qpdf_oh dict,
-    qpdf_oh res, const struct ctm *ctm, int depth)
+    qpdf_oh res, const struct gstate *gs, int depth)
 {
+	struct gstate in = *gs;
 	qpdf_oh fres = qpdf_oh_get_key(w->q, dict, "/Resources");
 	struct buf data = { 0 };
 	double m[6];
@@ -252,9 +261,10 @@ static void draw_form(struct walk *w, qpdf_oh form, qpdf_oh dict,
 	else if ((rc = pdf_stream_decode(w->q, form, w->limit, 0,
 	    &data)) == 0) {
 		form_matrix(w->q, dict, m);
+		in.ctm = ctm_mul(m, &gs->ctm);
 		walk_content(w, data.p, data.len,
-		    qpdf_oh_is_dictionary(w->q, fres) ? fres : res,
-		    ctm_mul(m, ctm), depth + 1);
+		    qpdf_oh_is_dictionary(w->q, fres) ? fres : res, in,
+		    depth + 1);
 	} else {
 		w->info->paint = 1;
 		if (rc == -ENOMEM)
@@ -265,8 +275,9 @@ static void draw_form(struct walk *w, qpdf_oh form, qpdf_oh dict,
 }
 
 static void draw(struct walk *w, const struct token *name, qpdf_oh res,
-    const struct ctm *ctm, int depth)
+    const struct gstate *gs, int depth)
 {
+	const struct ctm *ctm = &gs->ctm;
 	char key[128];
 	qpdf_oh xo, obj, dict, sub;
 
@@ -284,7 +295,7 @@ static void draw(struct walk *w, const struct token *name, qpdf_oh res,
 		add_use(w, obj, hypot(ctm->a, ctm->b), hypot(ctm->c, ctm->d),
 		    0);
 	else if (qpdf_oh_is_name_and_equals(w->q, sub, "/Form"))
-		draw_form(w, obj, dict, res, ctm, depth);
+		draw_form(w, obj, dict, res, gs, depth);
 	qpdf_oh_release(w->q, sub);
 	qpdf_oh_release(w->q, dict);
 	qpdf_oh_release(w->q, obj);
@@ -309,11 +320,28 @@ static void operand(struct operands *o, const struct token *t)
 		o->other = 1;
 }
 
+static int op_shows_text(const struct token *t)
+{
+	return op_is(t, "Tj") || op_is(t, "TJ") || op_is(t, "'") ||
+	    op_is(t, "\"");
+}
+
+/* Text shown where it can be seen: the images drawn before it on this
+ * page are under it, backgrounds of a born-digital page, not its scan
+ * (an OCR layer is invisible, mode 3). */
+static void text_over(struct walk *w, const struct gstate *gs)
+{
+	if (gs->tr == 3 || gs->tr == 7)
+		return;
+	for (; w->over < w->uses->n; w->over++)
+		w->uses->v[w->over].under = 1;
+}
+
 static void walk_content(struct walk *w, const unsigned char *p, size_t len,
-    qpdf_oh res, struct ctm ctm, int depth)
+    qpdf_oh res, struct gstate gs, int depth)
 {
 	struct lex l = { p, p };
-	struct ctm stack[CTM_DEPTH];
+	struct gstate stack[CTM_DEPTH];
 	struct operands o = { .nnum = 0 };
 	struct token t;
 	int sp = 0, skipped = 0;
@@ -329,18 +357,23 @@ static void walk_content(struct walk *w, const unsigned char *p, size_t len,
 		}
 		if (op_is(&t, "q")) {
 			if (sp < CTM_DEPTH)
-				stack[sp++] = ctm;
+				stack[sp++] = gs;
 			else
 				skipped++;
 		} else if (op_is(&t, "Q")) {
 			if (skipped)
 				skipped--;
 			else if (sp > 0)
-				ctm = stack[--sp];
+				gs = stack[--sp];
 		} else if (op_is(&t, "cm") && o.nnum >= 6 && !o.other)
-			ctm = ctm_mul(o.num, &ctm);
+			gs.ctm = ctm_mul(o.num, &gs.ctm);
+		else if (op_is(&t, "Tr") && o.nnum >= 1)
+			gs.tr = o.num[5] >= 0 && o.num[5] <= 7 ?
+			    (int)o.num[5] : 0;
+		else if (op_shows_text(&t))
+			text_over(w, &gs);
 		else if (op_is(&t, "Do") && o.name.t == T_NAME)
-			draw(w, &o.name, res, &ctm, depth);
+			draw(w, &o.name, res, &gs, depth);
 		else if (op_is(&t, "BT"))
 			w->info->text = 1;
 		else if (op_is(&t, "BI")) {
@@ -457,7 +490,7 @@ int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
     struct pdf_uses *uses, struct pdf_page_info *info)
 {
 	struct walk w = { .q = q, .page = pageno, .uses = uses, .info = info,
-	    .limit = limit };
+	    .limit = limit, .over = uses->n };
 	qpdf_oh res = pdf_page_attr(q, page, "/Resources");
 	struct buf data = { 0 };
 	size_t from = uses->n;
@@ -473,8 +506,8 @@ int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
 		if (rc == -ENOMEM)
 			w.rc = rc;
 	} else
-		walk_content(&w, data.p, data.len, res, (struct ctm){ 1, 0, 0,
-		    1, 0, 0 }, 0);
+		walk_content(&w, data.p, data.len, res, (struct gstate){
+		    .ctm = { 1, 0, 0, 1, 0, 0 } }, 0);
 	buf_release(&data);
 	undrawn_images(&w, res, from);
 	qpdf_oh_release(q, res);

@@ -23,11 +23,12 @@
 /* One drawing of an image XObject: placed size in points (the lengths of
  * the current transformation matrix's axes when it was drawn). guess: no
  * Do the lexer saw draws it; placed as covering the page, for its
- * encoding only, never for the page's resolution. */
+ * encoding only, never for the page's resolution. under: visible text
+ * was shown after it, over it: a born-digital page's background. */
 struct pdf_use {
 	int obj, gen;
 	int page;
-	int guess;
+	int guess, under;
 	double w, h;
 };
 

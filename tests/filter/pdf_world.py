@@ -44,6 +44,42 @@ def gs_text_pdf(tmp, pages=55, logo=True):
                  {"t.ps": "\n".join(ps).encode()}, "t.pdf")
 
 
+def gs_certificate_pdf(tmp):
+    """A born-digital certificate through Ghostscript: a 100x141 colour
+    background stretched over the page (12 ppi), the text over it."""
+    ps = ["%!PS", "/bg 42300 string def",
+          "0 1 42299 { bg exch dup 97 mod 40 add 255 and put } for",
+          "gsave 595 842 scale 100 141 8 [100 0 0 -141 0 141] { bg } false 3 "
+          "colorimage grestore", "/Helvetica findfont 14 scalefont setfont",
+          "700 -20 100 { 72 exch moveto (%s) show } for showpage" % LOREM]
+    return _tool(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER",
+                  "-sDEVICE=pdfwrite", "-sOutputFile=t.pdf", "t.ps"], tmp,
+                 {"t.ps": "\n".join(ps).encode()}, "t.pdf")
+
+
+def ocr_scan_pdf(dpi, under=False):
+    """A scan at dpi with its OCR text as tesseract and OCRmyPDF write
+    it (after the image, invisible: 3 Tr), or, under, as "text under
+    image" writes it (visible, drawn first, the image over it)."""
+    im = bilevel_page(dpi).convert("L")
+    jpg = io.BytesIO()
+    im.save(jpg, "JPEG", quality=75)
+    img = b"q 595.28 0 0 841.89 0 0 cm /Im0 Do Q\n"
+    text = b"BT %s/F1 11 Tf 72 720 Td (%s) Tj ET\n" % (
+        b"" if under else b"3 Tr ", LOREM.encode())
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
+            b"/Resources << /XObject << /Im0 5 0 R >> /Font << /F1 6 0 R >> "
+            b">> /Contents 4 0 R >>",
+            stream(b"", text + img if under else img + text),
+            stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+                   b"/ColorSpace /DeviceGray /BitsPerComponent 8 "
+                   b"/Filter /DCTDecode" % im.size, jpg.getvalue()),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    return build(objs)
+
+
 def build(objs, root=1):
     """A classic PDF from objects 1..n (bytes, without 'obj')."""
     out, offs = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", []
@@ -282,6 +318,21 @@ def register(t):
                 if r["status"] != "ok" or dpi_of(r) != 0:
                     return "%s %s: %s, dpi %s (%s)" % (
                         name, args, r["status"], r.get("dpi"), r.get("detail"))
+        return None
+
+    @ecase("pdf world: a certificate's 12 ppi background under its text is "
+           "not judged; a 50 dpi scan under an OCR layer (invisible, or "
+           "text under the image) is lowres, at 300 dpi ok")
+    def _(tmp):
+        r, _ = run_filter(tmp, gs_certificate_pdf(tmp), ["--menu"])
+        if r["status"] != "ok" or dpi_of(r) != 0:
+            return "certificate: %s, dpi %s" % (r["status"], r.get("dpi"))
+        for under in (False, True):
+            for dpi, want in ((50, "lowres"), (300, "ok")):
+                r, _ = run_filter(tmp, ocr_scan_pdf(dpi, under), [])
+                if r["status"] != want or abs(dpi_of(r) - dpi) > 2:
+                    return "ocr %d dpi (under %s): %s, dpi %s" % (
+                        dpi, under, r["status"], r.get("dpi"))
         return None
 
     @ecase("pdf world: signed text PDF whose annotations draw 24 px icons is "
