@@ -44,6 +44,7 @@ class Output(q.SpoolTest):
 
     def test_arrival_time_is_the_folders_mtime(self):
         d = self.daemon(rejected_retention_days=90)
+        d.wait_started()
         # An upload made 100 days ago (its folder's mtime), refused now.
         files = {"scan.jpg": q.scan_jpeg(seed=5)}
         m = q.manifest_for("OUT-OLD", "free_meals",
