@@ -298,10 +298,11 @@ struct page_src {
 	 * a PDF of pages). The hook may be NULL. */
 	const struct buf *(*page_icc)(void *ctx, int page);
 	/* a page's image as the file holds it (its JPEG strips, its
-	 * palette), showing what r (the page decoded, upright, w x h) shows:
-	 * appended to data, img's w, h, ch, flate, bpc, palette and
-	 * ncolours set (palette points into ctx); keep takes it when it is
-	 * not larger than its re-encode. 0 or -ENOENT (none); may be NULL */
+	 * palette), showing what r (the page decoded, upright) shows, or
+	 * with r NULL a bilevel page's bits: appended to data, img's w, h,
+	 * ch, flate, bpc, palette, ncolours and orient set (palette points
+	 * into ctx); keep takes it when it is not larger than its re-encode
+	 * (a bilevel page, than its G4). 0 or -ENOENT (none); may be NULL */
 	int (*source_img)(void *ctx, int page, const struct raster *r,
 	    struct buf *data, struct pdf_page_img *img);
 	/* a single image rewritten losslessly, smaller than keep, or NULL:
