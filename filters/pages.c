@@ -102,29 +102,72 @@ static int encode_spec(struct pjob *j, int si, int i, int w, int h,
 	return rc;
 }
 
+/* Records b, page i's image img as the file holds it (src->source_img),
+ * for spec si: the image fills the page of w x h (upright, square
+ * pixels), whatever its pixels' aspect and orientation. */
+static int record_source(struct pjob *j, int si, int i, int w, int h,
+    struct buf *b, const struct pdf_page_img *img)
+{
+	struct pdf_page_img *m = &j->meta[(size_t)si *
+	    (size_t)j->src->npages + (size_t)i];
+	int uw = img->orient >= 5 ? img->h : img->w;
+	int uh = img->orient >= 5 ? img->w : img->h;
+	/* its resolution across and down the page, then along its rows */
+	double dpi = page_dpi(w, h), across = dpi * uw / w, down = dpi * uh / h;
+	int rc = record(j, si, i, b, img->w, img->h, img->ch,
+	    img->orient >= 5 ? down : across);
+
+	m->flate = img->flate, m->bpc = img->bpc, m->palette = img->palette;
+	m->ncolours = img->ncolours, m->orient = img->orient;
+	if (img->palette)
+		m->icc = NULL, m->icclen = 0;
+	if ((double)uh * w != (double)h * uw)	/* a fax's coarse rows */
+		m->ydpi = img->orient >= 5 ? across : down;
+	return rc;
+}
+
+/* Page i's image as the file holds it into b and img, when there is one
+ * of at most limit bytes; r: the page decoded, which it must show, or
+ * NULL for a bilevel page. 0 or -ENOENT. */
+static int source_img(struct pjob *j, int i, const struct raster *r,
+    size_t limit, struct buf *b, struct pdf_page_img *img)
+{
+	*img = (struct pdf_page_img){ 0 };
+	if (j->src->source_img == NULL ||
+	    j->src->source_img(j->src->ctx, i, r, b, img) < 0 ||
+	    b->len > limit) {
+		buf_release(b);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 /* A bilevel page of pw x ph (square pixels): its G4 image, whose pixels
- * may be coarser on one axis (a fax), fills the page. */
+ * may be coarser on one axis (a fax), fills the page; or its bits as
+ * they are (Flate) when those are smaller (a dithered picture). */
 static int bilevel_page(struct pjob *j, int i, int pw, int ph)
 {
-	struct buf b = { 0 };
-	int w, h, rc;
-	double dpi = page_dpi(pw, ph);
+	struct pdf_page_img img = { .ch = 0 }, flat;
+	struct buf b = { 0 }, f = { 0 };
+	int rc;
 
-	if ((rc = j->src->g4(j->src->ctx, i, &b, &w, &h)) < 0) {
+	if ((rc = j->src->g4(j->src->ctx, i, &b, &img.w, &img.h)) < 0) {
 		buf_release(&b);
 		if (rc != -ENOMEM)
 			filter_set_status(j->e->rep, FS_CORRUPT,
 			    "page %d: cannot decode", i + 1);
 		return rc == -ENOMEM ? rc : -EINVAL;
 	}
+	/* the source offers its bits only when they were not a fax's */
+	if (source_img(j, i, NULL, b.len, &f, &flat) == 0) {
+		buf_release(&b);
+		b = f, img = flat;
+	}
 	for (int s = 0; s <= j->nspecs && rc == 0; s++) {
 		struct buf c = { 0 };
 
 		if ((rc = buf_add(&c, b.p, b.len)) == 0)
-			rc = record(j, s, i, &c, w, h, 0, dpi * w / pw);
-		if (rc == 0 && h != ph)
-			j->meta[(size_t)s * (size_t)j->src->npages +
-			    (size_t)i].ydpi = dpi * h / ph;
+			rc = record_source(j, s, i, pw, ph, &c, &img);
 		buf_release(&c);
 	}
 	buf_release(&b);
@@ -139,17 +182,26 @@ static int wants_keep_pdf(const struct pjob *j)
 }
 
 /* The keep page of a PDF from its decoded page r: native up to KEEP_DPI,
- * quality KEEP_QUALITY, standard Huffman tables like the menu's. */
+ * quality KEEP_QUALITY, standard Huffman tables like the menu's; or the
+ * image the file holds, when that is not larger. */
 static int keep_page(struct pjob *j, int i, int w, int h,
-    const struct raster *r)
+    const struct raster *r, const struct raster *full)
 {
 	struct jpeg_enc_opts o = { .quality = KEEP_QUALITY, .fast = 1 };
 	struct buf b = { 0 };
 	int rc;
 
-	if ((rc = jpeg_encode(r, &o, &b)) == 0)
+	struct pdf_page_img img;
+	struct buf sb = { 0 };
+
+	if ((rc = jpeg_encode(r, &o, &b)) < 0)
+		;
+	else if (source_img(j, i, full, b.len, &sb, &img) == 0)
+		rc = record_source(j, j->nspecs, i, w, h, &sb, &img);
+	else
 		rc = record(j, j->nspecs, i, &b, r->w, r->h, r->ch,
 		    page_dpi(w, h) * r->w / w);
+	buf_release(&sb);
 	buf_release(&b);
 	return rc;
 }
@@ -183,7 +235,7 @@ static int decode_page(struct pjob *j, int i, int w, int h, int tw, int th,
 		return rc;
 	}
 	if (wants_keep_pdf(j) && (rc = derive(&full, kw, kh, &kr, &use)) == 0)
-		rc = keep_page(j, i, w, h, use);
+		rc = keep_page(j, i, w, h, use, &full);
 	raster_release(&kr);
 	if (rc == 0 && full.w == tw && full.h == th) {
 		*top = full;

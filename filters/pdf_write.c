@@ -1,6 +1,7 @@
 /*
  * pdf_write.c: a small PDF writer for pages that are one image each (a
- * TIFF's pages): JPEG pages as DCTDecode, bilevel pages as CCITT G4, each
+ * TIFF's pages): JPEG pages as DCTDecode, bilevel pages as CCITT G4,
+ * palette pages as Indexed Flate, each
  * image filling its page at its resolution, in its ICC profile when it
  * has one (ICCBased, one object per distinct profile). The same code
  * measures a PDF without its image data, so the menu knows a variant's
@@ -68,7 +69,7 @@ static int pw_icc_obj(struct pw *w, const struct pdf_page_img *pages,
 {
 	int k;
 
-	if (pages[p].icc == NULL || pages[p].ch == 0)
+	if (pages[p].icc == NULL || pages[p].ch == 0 || pages[p].palette)
 		return 0;
 	for (k = 0; k < w->nicc; k++)
 		if (same_icc(&pages[w->iccpage[k]], &pages[p]))
@@ -86,18 +87,42 @@ static void pw_icc(struct pw *w, int id, const struct pdf_page_img *p)
 	pw_printf(w, "\nendstream\nendobj\n");
 }
 
+/* An Indexed colour space's lookup table, as hex. */
+static void pw_palette(struct pw *w, const struct pdf_page_img *p)
+{
+	static const char hex[] = "0123456789abcdef";
+	char line[2 * 3 * 16];
+
+	pw_printf(w, "/ColorSpace [/Indexed /DeviceRGB %d <", p->ncolours - 1);
+	for (int i = 0; i < p->ncolours * 3; i += 16) {
+		int n = p->ncolours * 3 - i < 16 ? p->ncolours * 3 - i : 16;
+
+		for (int k = 0; k < n; k++) {
+			line[2 * k] = hex[p->palette[i + k] >> 4];
+			line[2 * k + 1] = hex[p->palette[i + k] & 15];
+		}
+		pw_add(w, line, (size_t)n * 2);
+	}
+	pw_printf(w, ">] ");
+}
+
 static void pw_image(struct pw *w, int id, const struct pdf_page_img *p,
     int icc)
 {
 	pw_obj(w, id);
 	pw_printf(w, "<< /Type /XObject /Subtype /Image /Width %d /Height %d "
-	    "/BitsPerComponent %d ", p->w, p->h, p->ch ? 8 : 1);
-	if (icc)
+	    "/BitsPerComponent %d ", p->w, p->h, p->flate ? p->bpc :
+	    p->ch ? 8 : 1);
+	if (p->flate && p->palette)
+		pw_palette(w, p);
+	else if (icc)
 		pw_printf(w, "/ColorSpace [/ICCBased %d 0 R] ", icc);
 	else
 		pw_printf(w, "/ColorSpace /%s ", p->ch == 3 ? "DeviceRGB" :
 		    "DeviceGray");
-	if (p->ch)
+	if (p->flate)
+		pw_printf(w, "/Filter /FlateDecode ");
+	else if (p->ch)
 		pw_printf(w, "/Filter /DCTDecode ");
 	else
 		pw_printf(w, "/Filter /CCITTFaxDecode /DecodeParms << /K -1 "
@@ -109,17 +134,38 @@ static void pw_image(struct pw *w, int id, const struct pdf_page_img *p,
 	pw_printf(w, "\nendstream\nendobj\n");
 }
 
+/* The matrix that draws the unit square of an image stored turned by
+ * EXIF orientation o upright on a W x H page: (u, v) -> (a u + c v + e,
+ * b u + d v + f). */
+static void pw_orient(int o, double W, double H, double m[6])
+{
+	static const signed char t[9][6] = {
+		{ 1, 0, 0, 1, 0, 0 }, { 1, 0, 0, 1, 0, 0 },
+		{ -1, 0, 0, 1, 1, 0 }, { -1, 0, 0, -1, 1, 1 },
+		{ 1, 0, 0, -1, 0, 1 }, { 0, -1, -1, 0, 1, 1 },
+		{ 0, -1, 1, 0, 0, 1 }, { 0, 1, 1, 0, 0, 0 },
+		{ 0, 1, -1, 0, 1, 0 },
+	};
+	const signed char *r = t[o >= 1 && o <= 8 ? o : 1];
+
+	m[0] = r[0] * W, m[1] = r[1] * H, m[2] = r[2] * W;
+	m[3] = r[3] * H, m[4] = r[4] * W, m[5] = r[5] * H;
+}
+
 static void pw_page(struct pw *w, int id, const struct pdf_page_img *p,
     int icc)
 {
-	double dpi = p->dpi > 1 ? p->dpi : 72;
-	double pw_ = p->w * 72.0 / dpi;
-	double ph = p->h * 72.0 / (p->ydpi > 1 ? p->ydpi : dpi);
-	char content[128];
+	double dpi = p->dpi > 1 ? p->dpi : 72, m[6];
+	double iw = p->w * 72.0 / dpi;
+	double ih = p->h * 72.0 / (p->ydpi > 1 ? p->ydpi : dpi);
+	double pw_ = p->orient >= 5 ? ih : iw, ph = p->orient >= 5 ? iw : ih;
+	char content[160];
 	int n;
 
+	pw_orient(p->orient, pw_, ph, m);
 	n = snprintf(content, sizeof content,
-	    "q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q\n", pw_, ph);
+	    "q %.2f %.2f %.2f %.2f %.2f %.2f cm /Im0 Do Q\n", m[0], m[1], m[2],
+	    m[3], m[4], m[5]);
 	pw_obj(w, id);
 	pw_printf(w, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] "
 	    "/Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R "

@@ -1,13 +1,16 @@
 /*
  * tiff_engine.c: the TIFF side of the engine: a page source over every
- * page of a TIFF, so that pages.c makes one PDF of them. Contone pages
- * in 8- or 16-bit grey, RGB or CMYK, interleaved and stored top-left, go
- * strip by strip straight into the area resampler (16 bits keep their
- * high byte, CMYK becomes RGB); the others (any photometric libtiff's
- * RGBA interface reads: palette, YCbCr, planar, tiles, alpha, other
- * orientations) are read TIFF_ROWS rows at a time through it. Bilevel
- * pages are re-encoded as CCITT G4 by libtiff into a TIFF in memory whose
- * one strip becomes the PDF image.
+ * page of a TIFF, so that pages.c makes one PDF of them, each page as a
+ * viewer shows it (tiff_geometry: orientation, a fax's aspect). Contone
+ * pages in 8-, 12- or 16-bit grey, RGB or CMYK, interleaved, go strip by
+ * strip straight into the area resampler (8 bits kept of 12 or 16, CMYK
+ * becomes RGB); old-style JPEG pages are decoded from their JPEG stream
+ * by libjpeg-turbo; the others (any photometric libtiff's RGBA interface
+ * reads: palette, YCbCr, planar, tiles, alpha) are read TIFF_ROWS rows at
+ * a time through it; then stretched and turned upright. Bilevel pages
+ * are re-encoded as CCITT G4 by libtiff into a TIFF in memory whose one
+ * strip becomes the PDF image. What the file holds as it is (JPEG strips,
+ * a palette) is tiff_source.c's.
  * SECURITY: parses uploaded bytes through libtiff with per-handle error
  * hooks and its allocation cap; pages were size-checked by the probe.
  */
@@ -22,21 +25,9 @@
 #include "tiffutil.h"
 
 #define TIFF_ROWS 64
-#define TIFF_PROFILES 16		/* distinct ICC profiles kept */
 #define ICC_MAX (1u << 20)		/* one profile, bytes */
 #define ICC_TOTAL_MAX (4u << 20)	/* all of them */
 
-struct tsrc {
-	struct tctx ctx;
-	TIFF *tif;
-	/* the distinct ICC profiles, copied when a page is decoded
-	 * (libtiff's goes with the directory), and each page's (an index
-	 * into them + 1; 0: none) */
-	struct buf prof[TIFF_PROFILES];
-	int nprof;
-	size_t profbytes;
-	int *page_prof;
-};
 
 /* Page page's profile, shared with any earlier page that has the same.
  * A profile over ICC_MAX, or past TIFF_PROFILES or ICC_TOTAL_MAX in all
@@ -72,7 +63,7 @@ static const struct buf *tsrc_icc(void *arg, int page)
 	    &s->prof[s->page_prof[page] - 1] : NULL;
 }
 
-static int tsrc_page(struct tsrc *s, int page)
+int tsrc_page(struct tsrc *s, int page)
 {
 	if (!TIFFSetDirectory(s->tif, (tdir_t)page) || s->ctx.failed)
 		return -EINVAL;
@@ -672,7 +663,8 @@ int tiff_pages(struct engine *e)
 {
 	struct tsrc s = { .ctx = { .in = e->in } };
 	struct page_src src = { .ctx = &s, .info = tsrc_info,
-	    .decode = tsrc_decode, .g4 = tsrc_g4, .page_icc = tsrc_icc };
+	    .decode = tsrc_decode, .g4 = tsrc_g4, .page_icc = tsrc_icc,
+	    .source_img = tsrc_source };
 	int rc;
 
 	if ((s.tif = tiff_open(&s.ctx)) == NULL) {
@@ -681,12 +673,14 @@ int tiff_pages(struct engine *e)
 	}
 	src.npages = (int)TIFFNumberOfDirectories(s.tif);
 	s.page_prof = calloc((size_t)src.npages + 1, sizeof *s.page_prof);
+	s.pal = calloc((size_t)src.npages + 1, sizeof *s.pal);
 	engine_out_type(e, "application/pdf", "pdf");
 	engine_note(e, "tiff to pdf");
 	rc = pages_run(e, &src, 0);
 	for (int k = 0; k < s.nprof; k++)
 		buf_release(&s.prof[k]);
 	free(s.page_prof);
+	free(s.pal);
 	TIFFClose(s.tif);
 	return rc == -EINVAL ? 0 : rc;
 }

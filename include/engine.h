@@ -328,6 +328,7 @@ void engine_describe(struct engine *e, const char *fmt,
     const struct vspec *s, int grey);
 
 /* The raster pipeline shared by JPEG, PNG and TIFF (pages.c). */
+struct pdf_page_img;
 struct page_src {
 	int npages;
 	void *ctx;
@@ -342,6 +343,14 @@ struct page_src {
 	 * variants carry it (in the JPEG of a single image, as ICCBased in
 	 * a PDF of pages). The hook may be NULL. */
 	const struct buf *(*page_icc)(void *ctx, int page);
+	/* a page's image as the file holds it (its JPEG strips, its
+	 * palette), showing what r (the page decoded, upright) shows, or
+	 * with r NULL a bilevel page's bits: appended to data, img's w, h,
+	 * ch, flate, bpc, palette, ncolours and orient set (palette points
+	 * into ctx); keep takes it when it is not larger than its re-encode
+	 * (a bilevel page, than its G4). 0 or -ENOENT (none); may be NULL */
+	int (*source_img)(void *ctx, int page, const struct raster *r,
+	    struct buf *data, struct pdf_page_img *img);
 	/* a single image rewritten losslessly, smaller than keep, or NULL:
 	 * offered as "lossless" (rank 99), its extension lossless_ext */
 	const struct buf *lossless;
@@ -390,9 +399,16 @@ struct pdf_page_img {
 	const unsigned char *data;
 	size_t len;
 	int w, h, ch;		/* ch 1 grey, 3 RGB, 0 bilevel (G4) */
-	double dpi;		/* for the page size */
-	double ydpi;		/* down, when not dpi (a fax's coarse rows);
-				 * 0: dpi */
+	/* Flate samples of bpc bits instead (ch 1), indexes into palette
+	 * (ncolours RGB triples) when it is not NULL: a TIFF's palette or
+	 * bilevel page as it was */
+	int flate, bpc, ncolours;
+	const unsigned char *palette;
+	double dpi;		/* for the page size: across the image's rows */
+	double ydpi;		/* down its columns, when not dpi (a fax's
+				 * coarse rows); 0: dpi */
+	int orient;		/* stored turned: drawn upright by this EXIF
+				 * orientation (2..8); 0 or 1: as it is */
 	const unsigned char *icc;	/* a profile for these pixels, or
 					 * NULL: ICCBased (one object per
 					 * distinct profile) */

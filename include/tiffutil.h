@@ -8,6 +8,7 @@
 #define QUJAT_TIFFUTIL_H
 
 #include <tiffio.h>
+#include "engine.h"
 #include "filter.h"
 
 struct tctx {
@@ -53,5 +54,26 @@ struct tiff_geo {
 };
 /* The current page's geometry; 0, or -EINVAL without a size. */
 int tiff_geometry(TIFF *tif, struct tiff_geo *g);
+
+/* The engine's page source over every page of a TIFF (tiff_engine.c). */
+#define TIFF_PROFILES 16		/* distinct ICC profiles kept */
+struct tsrc {
+	struct tctx ctx;
+	TIFF *tif;
+	/* the distinct ICC profiles, copied when a page is decoded
+	 * (libtiff's goes with the directory), and each page's (an index
+	 * into them + 1; 0: none) */
+	struct buf prof[TIFF_PROFILES];
+	int nprof;
+	size_t profbytes;
+	int *page_prof;
+	unsigned char (*pal)[3 * 256];	/* each page's palette, 8-bit RGB */
+};
+/* Makes page the current directory: 0 or -EINVAL. */
+int tsrc_page(struct tsrc *s, int page);
+/* The page_src source_img hook (tiff_source.c): a page's JPEG strips
+ * joined, its palette or its bilevel bits, as engine.h says. */
+int tsrc_source(void *arg, int page, const struct raster *r,
+    struct buf *data, struct pdf_page_img *img);
 
 #endif

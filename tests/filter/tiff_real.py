@@ -220,6 +220,96 @@ def register(ns):
                 return "%s: differs from the picture by %.1f" % (mode, d)
         return None
 
+    def turned_matches(tmp, tif, ref, o, enc, what):
+        """qujat's PDF of tif: rendered like ref turned by o, its image
+        still encoded enc, not larger than tif but for the PDF's frame."""
+        r, out = published(tmp, tif)
+        want = ref
+        for t in TURN.get(o, []):
+            want = want.transpose(t)
+        got = pdf_render(tmp, out, 50)[0]
+        if abs(got.width / got.height - want.width / want.height) > 0.02:
+            return "%s, orientation %d: page %dx%d, want the shape of %dx%d" % (
+                what, o, got.width, got.height, want.width, want.height)
+        d = diff(got, want.resize(got.size, Image.BOX))
+        if d > 10:
+            return "%s, orientation %d: differs from the reference by %.1f" % (what, o, d)
+        encs = [i[5] for i in pdf_images_of(tmp, out)]
+        if encs != [enc]:
+            return "%s, orientation %d: images %s, want %s" % (what, o, encs, enc)
+        if len(out) > os.path.getsize(tif) + 1500:
+            return "%s, orientation %d: %d bytes from %d" % (what, o, len(out), os.path.getsize(tif))
+        return None
+
+    @ecase("tiff real: JPEG-in-TIFF (tiffcp -c jpeg) goes into the PDF as its own DCT data, turned by the page")
+    def _(tmp):
+        for mode in ("RGB", "L"):
+            page_picture().convert(mode).save(path(tmp, "s.tif"),
+                                              compression="tiff_lzw", dpi=(150, 150))
+            for rows in ("16", "2000"):	# many strips, and one
+                base = path(tmp, "j.tif")
+                tool("tiffcp", "-c", "jpeg:90", "-r", rows, path(tmp, "s.tif"), base)
+                ref = rgba_reference(tmp, base)
+                every = mode == "RGB" and rows == "16"
+                for o in range(1, 9) if every else (1, 3, 6, 8):
+                    tif = path(tmp, "jo.tif")
+                    tool("tiffcp", base, tif)
+                    tool("tiffset", "-s", "274", str(o), tif)
+                    why = turned_matches(tmp, tif, ref, o, "jpeg",
+                                         "%s %s rows a strip" % (mode, rows))
+                    if why:
+                        return why
+        return None
+
+    @ecase("tiff real: palette TIFFs (8 bits, and ImageMagick's fewer) stay Indexed in the PDF, turned too")
+    def _(tmp):
+        page_picture().save(path(tmp, "s.png"))
+        p8, p4 = path(tmp, "p8.tif"), path(tmp, "p4.tif")
+        Image.open(path(tmp, "s.png")).convert("P", palette=Image.ADAPTIVE,
+                                                colors=16).save(path(tmp, "p.tif"))
+        tool("tiffcp", "-c", "lzw", path(tmp, "p.tif"), p8)
+        tool("convert", path(tmp, "s.png"), "-colors", "16", "-depth", "4",
+             "-compress", "zip", "-type", "palette", p4)
+        info = subprocess.run(["tiffinfo", p4], capture_output=True, text=True).stdout
+        if "Bits/Sample: 8" in info or "palette" not in info:
+            return "convert did not write a palette under 8 bits: %s" % info
+        for base in (p8, p4):
+            ref = rgba_reference(tmp, base)
+            for o in (1, 6):
+                tif = path(tmp, "po.tif")
+                tool("tiffcp", base, tif)
+                tool("tiffset", "-s", "274", str(o), tif)
+                why = turned_matches(tmp, tif, ref, o, "image", os.path.basename(base))
+                if why:
+                    return why
+        return None
+
+    @ecase("tiff real: JPEG-in-TIFF stored as RGB (tiffcp -c jpeg:r) looks right, whatever it becomes")
+    def _(tmp):
+        page_picture().save(path(tmp, "s.tif"), compression="tiff_lzw", dpi=(150, 150))
+        tif = path(tmp, "jr.tif")
+        tool("tiffcp", "-c", "jpeg:r:90", "-r", "16", path(tmp, "s.tif"), tif)
+        r, out = published(tmp, tif)
+        got = pdf_render(tmp, out, 50)[0]
+        d = diff(got, rgba_reference(tmp, tif).resize(got.size, Image.BOX))
+        return None if d < 10 else "differs from tiff2rgba by %.1f" % d
+
+    @ecase("tiff real: a dithered bilevel LZW page keeps its bits (Flate) when G4 would be larger")
+    def _(tmp):
+        page_picture().convert("1").save(path(tmp, "d.tif"), dpi=(150, 150))
+        tif, g4 = path(tmp, "dl.tif"), path(tmp, "dg4.tif")
+        tool("tiffcp", "-c", "lzw", path(tmp, "d.tif"), tif)
+        tool("tiffcp", "-c", "g4", path(tmp, "d.tif"), g4)
+        ref = rgba_reference(tmp, tif)
+        why = turned_matches(tmp, tif, ref, 1, "image", "dithered lzw")
+        if why:
+            return why
+        _, out = published(tmp, tif)
+        _, out4 = published(tmp, g4)
+        if len(out) >= len(out4):
+            return "lzw page %d bytes, its G4 page %d" % (len(out), len(out4))
+        return None
+
 
 def ojpeg_tiff(im, stream=True, height=None):
     """An old-style JPEG TIFF (compression 6) as 1990s scanners wrote
