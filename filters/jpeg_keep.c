@@ -258,6 +258,20 @@ static int reencode_upright(struct jwalk *w, const struct buf *clean,
 	return rc;
 }
 
+/* After a rewrite of clean into made that returned rc: made replaces
+ * clean when rc is 0, else made is released. rc. */
+static int replace(struct buf *clean, struct buf *made, int rc)
+{
+	if (rc < 0) {
+		buf_release(made);
+		return rc;
+	}
+	buf_release(clean);
+	*clean = *made;
+	*made = (struct buf){ 0 };
+	return 0;
+}
+
 /* A JPEG whose data ends before its EOI, rewritten from what libjpeg
  * reads of it (jpeg_rewrite): the picture djpeg shows, in a whole file.
  * -ENODATA, with t saying why, when that is not the picture. */
@@ -302,14 +316,9 @@ static int apply_orientation(struct jwalk *w, struct buf *clean,
 		buf_release(&rot);
 		rc = reencode_upright(w, clean, memory_mb, &rot, upright);
 	}
-	if (rc < 0) {
-		buf_release(&rot);
-		return rc;
-	}
-	buf_release(clean);
-	*clean = rot;
-	note(t, tsz, "rotated upright");
-	return 0;
+	if ((rc = replace(clean, &rot, rc)) == 0)
+		note(t, tsz, "rotated upright");
+	return rc;
 }
 
 /* An arithmetic-coded JPEG (which Chrome, Firefox and most case-system
@@ -321,14 +330,9 @@ static int huffman_coded(struct buf *clean, uint64_t memory_mb, char *t,
 	struct buf h = { 0 };
 	int rc = jpeg_progressive(clean->p, clean->len, memory_mb, &h);
 
-	if (rc < 0) {
-		buf_release(&h);
-		return rc;
-	}
-	buf_release(clean);
-	*clean = h;
-	note(t, tsz, "arithmetic coding rewritten as Huffman");
-	return 0;
+	if ((rc = replace(clean, &h, rc)) == 0)
+		note(t, tsz, "arithmetic coding rewritten as Huffman");
+	return rc;
 }
 
 int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
