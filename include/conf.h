@@ -60,6 +60,8 @@ struct conf {
 	int64_t retention_days;		/* sent/, originals/; 0 keeps forever */
 	int64_t rejected_retention_days; /* rejected/; 0 keeps forever */
 	char *metrics_file;		/* default <state_dir>/qujat.prom */
+	char *submit_group;		/* the producers'; NULL: qujat-submit */
+	char *receive_group;		/* the consumers'; NULL: qujat-receive */
 	struct limits limits;
 	struct catalogue *cat;		/* checklists and refusal texts */
 };
