@@ -53,7 +53,8 @@ T_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 LIB_SRC    = $(filter-out daemon/qujatd.c daemon/qujat.c,$(wildcard daemon/*.c))
 LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o)
 FILTER_SRC = $(wildcard filters/*.c)
-FILTER_OBJ = $(FILTER_SRC:%.c=$(B)/obj/%.o)
+# The worker protocol's one table (report.h) is built into both programs.
+FILTER_OBJ = $(FILTER_SRC:%.c=$(B)/obj/%.o) $(B)/obj/daemon/report_proto.o
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 PROGS      = $(B)/qujatd $(B)/qujat $(B)/qujat-filter
@@ -149,6 +150,9 @@ $(FUZZ_FILTER:%=$(B)/fuzz/fuzz-%): $(B)/fuzz/fuzz-%: \
 	@mkdir -p $(@D)
 	$(QLD) -fsanitize=fuzzer -o $@ $^ $(F_LIBS)
 
+# The round trip of the worker protocol: the worker's formatter, the
+# daemon's parser.
+$(B)/tests/test_report: $(B)/obj/filters/report_out.o
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/libqujat.a
 	@mkdir -p $(@D)
 	$(QLD) -o $@ $^ $(D_LIBS) $(T_LIBS)

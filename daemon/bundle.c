@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "log.h"
 #include "spool.h"
+#include "take.h"
 
 #define OPEN_RO (O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
 
@@ -157,13 +158,50 @@ find_doc(const struct bundle *b, const char *name)
 	return NULL;
 }
 
+/* In a spool, the folder is the daemon's copy: its dot names are the
+ * daemon's own (the take left the producer's out, in TAKE_LIST). */
 static bool
 skip_entry(const struct bundle *b, const char *name)
 {
 	if (!strcmp(name, ".") || !strcmp(name, "..") ||
 	    !strcmp(name, "manifest.json"))
 		return true;
-	return b->origin != FROM_FOLDER && !strcmp(name, BUNDLE_WORKDIR);
+	return b->origin != FROM_FOLDER && name[0] == '.';
+}
+
+int
+bfile_open(struct bfile *f, bool in)
+{
+	struct bundle *b = f->b;
+	struct stat st;
+
+	if (in && f->in_fd < 0) {
+		f->in_fd = openat(b->dirfd, f->doc->file, OPEN_RO);
+		if (f->in_fd < 0)
+			return fail(b, -errno, "cannot open an input");
+		if (fstat(f->in_fd, &st) < 0 || !S_ISREG(st.st_mode))
+			return fail(b, -EIO, "an input changed in active/");
+		fcntl(f->in_fd, F_SETFL, O_RDONLY);
+	}
+	if (f->out_fd < 0 && f->tmpname[0]) {
+		f->out_fd = openat(b->workfd, f->tmpname, O_RDWR | O_CREAT |
+		    O_CLOEXEC | O_NOFOLLOW, 0640);
+		if (f->out_fd < 0)
+			return fail(b, -errno, "cannot create an output");
+	}
+	return 0;
+}
+
+void
+bfile_close(struct bfile *f)
+{
+	if (!f->b->sp)
+		return;	/* qujat check and compress hold theirs */
+	if (f->in_fd >= 0)
+		close(f->in_fd);
+	if (f->out_fd >= 0)
+		close(f->out_fd);
+	f->in_fd = f->out_fd = -1;
 }
 
 /* Opens one listed, regular, singly-linked file for its worker. */
@@ -197,6 +235,12 @@ open_file(struct bundle *b, const struct document *d, const struct stat *st0)
 	f->size = st.st_size;
 	b->nfiles++;
 	b->bytes_in += st.st_size;
+	if (b->sp) {	/* opened again when its worker runs */
+		close(f->in_fd);
+		f->in_fd = -1;
+		snprintf(f->tmpname, sizeof(f->tmpname), ".f%zu", b->nfiles);
+		return 0;
+	}
 	if (b->workfd < 0) {	/* qujat check: outputs are thrown away */
 		const char *tmp = getenv("TMPDIR");
 		f->out_fd = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE |
@@ -299,6 +343,27 @@ examine_entry(struct bundle *b, const char *name, bool *seen)
 	return open_file(b, d, &st);
 }
 
+struct taken { struct bundle *b; bool *seen; };
+
+/* A TAKE_LIST record: an entry the take left out of the copy. */
+static void
+taken_entry(void *arg, int kind, const char *name)
+{
+	struct taken *t = arg;
+	const struct document *d = find_doc(t->b, name);
+
+	if (kind == 'i' || !strcmp(name, "manifest.json"))
+		return;	/* the manifest's own fault is manifest_invalid */
+	if (d)
+		t->seen[d - t->b->m.docs] = true;
+	if (kind == TAKE_UNLISTED && d)	/* listed under a reserved name */
+		reasons_add(&t->b->reasons, "manifest_invalid", NULL, name,
+		    d->type, "documents");
+	else
+		entry_reason(t->b, kind == TAKE_UNLISTED ? "file_unlisted" :
+		    "file_not_regular", name, d ? d->type : NULL);
+}
+
 static int
 list_files(struct bundle *b)
 {
@@ -328,6 +393,11 @@ list_files(struct bundle *b)
 		r = examine_entry(b, de->d_name, seen);
 	}
 	closedir(dir);
+	if (r == 0 && b->origin != FROM_FOLDER) {
+		struct taken t = { b, seen };
+		if (take_list_each(b->dirfd, taken_entry, &t) < 0)
+			r = fail(b, -EIO, "cannot read the take list");
+	}
 	for (size_t i = 0; r == 0 && n <= max && b->have_manifest &&
 	    i < b->m.ndocs; i++)
 		if (!seen[i])
@@ -344,6 +414,7 @@ static int
 open_folder(struct bundle *b)
 {
 	int base = b->origin == FROM_FOLDER ? AT_FDCWD : b->sp->dfd[SP_ACTIVE];
+	int r;
 
 	b->dirfd = openat(base, b->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
@@ -352,10 +423,13 @@ open_folder(struct bundle *b)
 		    "cannot open the bundle");
 	if (b->origin == FROM_FOLDER)
 		return 0;
-	if (b->origin == FROM_ACTIVE)	/* a crash's leftovers, ours */
-		unlinkat(b->dirfd, "refusal.json", 0);
+	if ((r = take_check_own(b->sp, b->id, b->dirfd)) < 0)
+		return fail(b, r, r == -EPERM ? "not a copy qujatd made" :
+		    "cannot check the copy");
+	/* the copy is the daemon's: a refusal.json in it is a crash's */
+	unlinkat(b->dirfd, "refusal.json", 0);
 	remove_flat_dir(b->dirfd, BUNDLE_WORKDIR);
-	if (mkdirat(b->dirfd, BUNDLE_WORKDIR, 0750) < 0)
+	if (mkdirat(b->dirfd, BUNDLE_WORKDIR, 0700) < 0)
 		return fail(b, -errno, "cannot create the work folder");
 	b->workfd = openat(b->dirfd, BUNDLE_WORKDIR, O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW | O_CLOEXEC);
@@ -368,11 +442,13 @@ bundle_prepare(struct bundle *b)
 	int r;
 
 	if (b->origin == FROM_INCOMING) {
-		r = spool_move(b->sp, SP_INCOMING, b->id, SP_ACTIVE, b->id);
-		if (r == -ENOENT || r == -EEXIST)
-			return b->error = r;
+		const struct limits *l = &b->conf->limits;
+		uint64_t t0 = uv_hrtime();
+		r = take_bundle(b->sp, b->id, l->max_files, l->max_file_bytes,
+		    &b->take_bytes, b->errmsg, sizeof(b->errmsg));
+		b->take_us = (uv_hrtime() - t0) / 1000;
 		if (r < 0)
-			return fail(b, r, "cannot claim the bundle");
+			return b->error = r;
 	}
 	if ((r = open_folder(b)) < 0)
 		return b->error = r;

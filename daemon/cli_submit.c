@@ -19,6 +19,19 @@
 #include "manifest.h"
 #include "spool.h"
 
+/* The group of incoming/ (a setgid folder gives it anyway) and a mode
+ * the umask cannot narrow: the daemon, a member, reads the bundle and
+ * removes it once taken, whoever runs `qujat submit` (root too). */
+static gid_t submit_gid = (gid_t)-1;
+
+static void
+give_group(int fd, unsigned mode)
+{
+	if (submit_gid != (gid_t)-1 && fchown(fd, (uid_t)-1, submit_gid) < 0)
+		return;	/* not a member: the setgid folder did it, or not */
+	fchmod(fd, mode);
+}
+
 /* Copies src/name to dst/name (fsync'd); fills *bytes and hex. */
 static int
 copy_file(int src, int dst, const char *name, long long *bytes, char hex[65])
@@ -36,6 +49,7 @@ copy_file(int src, int dst, const char *name, long long *bytes, char hex[65])
 		close(in);
 		return -errno;
 	}
+	give_group(out, 0640);
 	sha256_init(&ctx);
 	*bytes = 0;
 	while ((n = read(in, buf, sizeof(buf))) > 0) {
@@ -108,6 +122,8 @@ write_manifest(int dst, json_t *root)
 
 	fd = openat(dst, "manifest.json", O_WRONLY | O_CREAT | O_EXCL |
 	    O_CLOEXEC, 0640);
+	if (fd >= 0)
+		give_group(fd, 0640);
 	if (!text || fd < 0)
 		r = -errno;
 	else if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
@@ -129,12 +145,18 @@ enqueue(struct spool *sp, const char *dir, json_t *root, const char *id)
 	src = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (src < 0)
 		return -errno;
-	if (mkdirat(sp->dfd[SP_INCOMING], tmp, 0750) < 0 ||
+	if (sp->dfd[SP_INCOMING] < 0) {
+		close(src);
+		return -EACCES;
+	}
+	if (mkdirat(sp->dfd[SP_INCOMING], tmp, 0770) < 0 ||
 	    (dst = openat(sp->dfd[SP_INCOMING], tmp, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) < 0) {
 		close(src);
 		return -errno;
 	}
+	submit_gid = (gid_t)sp->gid[SP_INCOMING];
+	give_group(dst, 0770);
 	r = copy_files(dir, src, dst, json_object_get(root, "documents"));
 	if (r == 0)
 		r = write_manifest(dst, root);
@@ -147,6 +169,29 @@ enqueue(struct spool *sp, const char *dir, json_t *root, const char *id)
 	if (r < 0)	/* leave nothing half-made behind */
 		remove_flat_dir(sp->dfd[SP_INCOMING], tmp);
 	return r;
+}
+
+/* The folder's manifest.json, never through a link (the daemon would
+ * refuse it, and it could name a file its writer may not read). */
+static json_t *
+load_manifest(const char *path, json_error_t *jerr)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	json_t *root;
+
+	memset(jerr, 0, sizeof(*jerr));
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(jerr->text, sizeof(jerr->text), "%s", fd < 0 &&
+		    errno != ELOOP ? strerror(errno) : "not a regular file "
+		    "(a symbolic link is not followed)");
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	root = json_loadfd(fd, JSON_REJECT_DUPLICATES, jerr);
+	close(fd);
+	return root;
 }
 
 int
@@ -164,7 +209,7 @@ cli_submit(const struct cli_opts *o)
 	if (o->nargs != 1)
 		return fprintf(stderr, "usage: qujat submit DIR [--spool DIR]\n"), 2;
 	snprintf(path, sizeof(path), "%s/manifest.json", o->args[0]);
-	if (!(root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr))) {
+	if (!(root = load_manifest(path, &jerr))) {
 		fprintf(stderr, "qujat: cannot read '%s': %s (line %d); write a "
 		    "valid manifest.json first\n", path, jerr.text, jerr.line);
 		return 1;

@@ -63,6 +63,8 @@ static const struct ckey top_keys[] = {
 	{ "rejected_retention_days", C_INT, CO(rejected_retention_days), 0,
 	    36500 },
 	{ "metrics_file", C_STR, CO(metrics_file), 0, 0 },
+	{ "submit_group", C_STR, CO(submit_group), 0, 0 },
+	{ "receive_group", C_STR, CO(receive_group), 0, 0 },
 	{ "limits", C_LIMITS, CO(limits), 0, 0 },
 	{ NULL, 0, 0, 0, 0 }
 };
@@ -473,6 +475,8 @@ conf_unref(struct conf *c)
 	free(c->handoff_client_cert);
 	free(c->handoff_client_key);
 	free(c->metrics_file);
+	free(c->submit_group);
+	free(c->receive_group);
 	free(c);
 }
 

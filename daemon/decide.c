@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,13 @@ out_name(const struct bundle *b, size_t idx, const char *ext)
 		return strdup(name);
 	if (have && strlen(have) <= 5)
 		stem = (size_t)(have - 1 - name);
+	/* a 255-byte name given the real extension must still be a name:
+	 * cut the stem, at a character's start (room for "-999.") */
+	if (stem > NAME_MAX - 5 - strlen(ext)) {
+		stem = NAME_MAX - 5 - strlen(ext);
+		while (stem > 0 && ((unsigned char)name[stem] & 0xc0) == 0x80)
+			stem--;
+	}
 	for (int n = 1; n < 1000; n++) {
 		free(s);
 		s = NULL;
@@ -161,10 +169,11 @@ judge_report(struct bundle *b, size_t idx)
 		    d->file, d->type, limit_value(b->conf, r->limit));
 		return;
 	}
-	if (d->bytes >= 0 && d->bytes != r->bytes_in)
+	/* the daemon's own measures of its copy, not the worker's word */
+	if (d->bytes >= 0 && d->bytes != f->size)
 		reasons_add(&b->reasons, "file_corrupt", "file_size_mismatch",
 		    d->file, d->type, NULL);
-	else if (d->sha256 && strcmp(d->sha256, r->sha256_in) != 0)
+	else if (d->sha256 && strcmp(d->sha256, f->sha_in) != 0)
 		reasons_add(&b->reasons, "file_corrupt",
 		    "file_checksum_mismatch", d->file, d->type, NULL);
 	f->out_name = out_name(b, idx, r->out_ext);
@@ -296,15 +305,28 @@ judge_all(struct bundle *b)
 {
 	for (size_t i = 0; i < b->nfiles; i++) {
 		struct bfile *f = &b->files[i];
+		int r;
 		if (!f->processed)
 			continue;
-		if (bfile_extract(f) < 0) {
+		if ((r = bfile_open(f, false)) < 0 ||
+		    (r = bfile_extract(f)) == -EIO) {
 			f->processed = false;
-			reasons_add(&b->reasons, "processing_failed", NULL,
-			    f->doc->file, f->doc->type, NULL);
-			continue;
+			if (r == -EIO)	/* the worker's offsets lied */
+				reasons_add(&b->reasons, "processing_failed",
+				    NULL, f->doc->file, f->doc->type, NULL);
 		}
-		judge_report(b, i);
+		if (r == 0)
+			r = bfile_measure(f);
+		bfile_close(f);
+		if (r < 0 && r != -EIO) {	/* the machine's fault: retry */
+			b->error = r;
+			snprintf(b->errmsg, sizeof(b->errmsg), "cannot measure "
+			    "the output of '%s': %s", f->doc->file,
+			    strerror(-r));
+			return;
+		}
+		if (r == 0)
+			judge_report(b, i);
 	}
 }
 
@@ -328,6 +350,10 @@ bundle_decide(struct bundle *b)
 		return;
 	}
 	judge_all(b);
+	if (b->error) {
+		b->decision = DECIDE_RETRY;
+		return;
+	}
 	check_list(b);
 	if (b->reasons.n == 0)	/* otherwise nothing was planned yet */
 		check_budget(b);

@@ -82,6 +82,49 @@ move_front(int fd, int64_t off, int64_t len, char hex[65])
 	return r;
 }
 
+/* The size and sha256 of what fd holds, read from the disk. */
+static int
+measure_fd(int fd, int64_t *bytes, char hex[65])
+{
+	struct sha256_ctx ctx;
+	uint8_t dig[SHA256_DIGEST_SIZE];
+	unsigned char buf[65536];
+	int64_t off = 0;
+	ssize_t n;
+
+	sha256_init(&ctx);
+	while ((n = pread(fd, buf, sizeof(buf), off)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		sha256_update(&ctx, (size_t)n, buf);
+		off += n;
+	}
+	sha256_digest(&ctx, sizeof(dig), dig);
+	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+		snprintf(hex + 2 * i, 3, "%02x", dig[i]);
+	*bytes = off;
+	return 0;
+}
+
+int
+bfile_measure(struct bfile *f)
+{
+	struct filter_report *r = &f->job.report;
+	int64_t n;
+	int rc;
+
+	if ((rc = bfile_open(f, f->doc->sha256 != NULL)) < 0)
+		return rc;
+	if (f->out_fd >= 0 && (rc = measure_fd(f->out_fd, &r->bytes_out,
+	    r->sha256_out)) < 0)
+		return rc;
+	if (f->doc->sha256 && (rc = measure_fd(f->in_fd, &n, f->sha_in)) < 0)
+		return rc;
+	return 0;
+}
+
 int
 bfile_extract(struct bfile *f)
 {

@@ -18,6 +18,7 @@
 #include "bundle.h"
 #include "log.h"
 #include "spool.h"
+#include "take.h"
 
 static int
 write_all(int fd, const char *buf, size_t len)
@@ -65,8 +66,12 @@ name_outputs(struct bundle *b)
 {
 	for (size_t i = 0; i < b->nfiles; i++) {
 		struct bfile *f = &b->files[i];
-		if (fsync(f->out_fd) < 0)
-			return -errno;
+		int r = bfile_open(f, false);
+		if (r == 0 && fsync(f->out_fd) < 0)
+			r = -errno;
+		bfile_close(f);
+		if (r < 0)
+			return r;
 		if (renameat(b->workfd, f->tmpname, b->workfd, f->out_name) < 0)
 			return -errno;
 	}
@@ -86,6 +91,9 @@ publish_accept(struct bundle *b)
 		r = write_json(b->workfd, "report.json", rep);
 	json_decref(man);
 	json_decref(rep);
+	/* the consumer's group reads it and may rename it out */
+	if (r == 0)
+		r = spool_give(b->sp, SP_OUTBOX, b->workfd, 0770, 0640);
 	if (r == 0)
 		r = fsync_dir(b->workfd);
 	if (r == 0)
@@ -93,6 +101,7 @@ publish_accept(struct bundle *b)
 	if (r < 0)
 		return r;
 	/* From here the bundle is decided; a crash is finished on start. */
+	unlinkat(b->dirfd, TAKE_LIST, 0);
 	r = rename_durable_aside(b->dirfd, BUNDLE_WORKDIR,
 	    b->sp->dfd[SP_OUTBOX], b->id);
 	return r == 0 ? fsync_dir(b->dirfd) : r;
@@ -105,7 +114,7 @@ publish_reject(struct bundle *b)
 	int r;
 
 	for (size_t i = 0; i < b->nfiles; i++) {
-		if (b->files[i].out_fd >= 0)
+		if (b->files[i].tmpname[0])
 			unlinkat(b->workfd, b->files[i].tmpname, 0);
 	}
 	r = write_json(b->workfd, "refusal.json", ref);
@@ -115,10 +124,15 @@ publish_reject(struct bundle *b)
 		r = -errno;
 	if (r == 0 && unlinkat(b->dirfd, BUNDLE_WORKDIR, AT_REMOVEDIR) < 0)
 		r = -errno;
+	/* the producer's group reads the refusal and the originals */
+	if (r == 0)
+		r = spool_give(b->sp, SP_REJECTED, b->dirfd, 0750, 0640);
 	if (r == 0)
 		r = fsync_dir(b->dirfd);
 	if (r == 0)
 		r = spool_move_replace(b->sp, SP_ACTIVE, b->id, SP_REJECTED);
+	if (r == 0)	/* the daemon's record, no longer needed */
+		unlinkat(b->dirfd, TAKE_LIST, 0);
 	return r;
 }
 

@@ -11,61 +11,6 @@
 
 #include "report.h"
 
-static const char *const status_names[] = {
-	[FS_OK] = "ok", [FS_UNSUPPORTED] = "unsupported",
-	[FS_CORRUPT] = "corrupt", [FS_ENCRYPTED] = "encrypted",
-	[FS_LIMIT] = "limit", [FS_BLANK] = "blank", [FS_LOWRES] = "lowres",
-};
-
-#define NSTATUS (sizeof(status_names) / sizeof(status_names[0]))
-
-enum rkey {
-	K_STATUS, K_LIMIT, K_TYPE, K_EXT, K_WIDTH, K_HEIGHT, K_PAGES,
-	K_BYTES_IN, K_SHA_IN, K_BYTES_OUT, K_SHA_OUT, K_TRANSFORM, K_DETAIL,
-	K_MS, K_OUT_TYPE, K_OUT_EXT, K_DPI, K_COLOR, K_VARIANT, K_PARTIAL,
-	K_SIGNED, K_PAGE, K_INCOMPLETE, K_COUNT
-};
-
-/* What a key's value is; numbers hold [0, max]. */
-enum rkind { R_STATUS, R_WORD, R_TEXT, R_NUM, R_SHA, R_VARIANT };
-
-static const struct rkey_def {
-	const char *name;
-	enum rkind kind;
-	size_t off;		/* into struct filter_report */
-	size_t size;		/* of the char field, or 0 */
-	int64_t max;		/* for numbers */
-} rkeys[K_COUNT] = {
-#define F(m) offsetof(struct filter_report, m)
-#define S(m) sizeof(((struct filter_report *)0)->m)
-	[K_STATUS] = { "status", R_STATUS, F(status), 0, 0 },
-	[K_LIMIT] = { "limit", R_WORD, F(limit), S(limit), 0 },
-	[K_TYPE] = { "type", R_WORD, F(type), S(type), 0 },
-	[K_EXT] = { "ext", R_WORD, F(ext), S(ext), 0 },
-	[K_WIDTH] = { "width", R_NUM, F(width), 0, INT32_MAX },
-	[K_HEIGHT] = { "height", R_NUM, F(height), 0, INT32_MAX },
-	[K_PAGES] = { "pages", R_NUM, F(pages), 0, INT32_MAX },
-	[K_BYTES_IN] = { "bytes_in", R_NUM, F(bytes_in), 0, INT64_C(1) << 50 },
-	[K_SHA_IN] = { "sha256_in", R_SHA, F(sha256_in), S(sha256_in), 0 },
-	[K_BYTES_OUT] = { "bytes_out", R_NUM, F(bytes_out), 0,
-	    INT64_C(1) << 50 },
-	[K_SHA_OUT] = { "sha256_out", R_SHA, F(sha256_out), S(sha256_out), 0 },
-	[K_TRANSFORM] = { "transform", R_TEXT, F(transform), S(transform), 0 },
-	[K_DETAIL] = { "detail", R_TEXT, F(detail), S(detail), 0 },
-	[K_MS] = { "ms", R_NUM, F(ms), 0, INT64_C(1) << 40 },
-	[K_OUT_TYPE] = { "out_type", R_WORD, F(out_type), S(out_type), 0 },
-	[K_OUT_EXT] = { "out_ext", R_WORD, F(out_ext), S(out_ext), 0 },
-	[K_DPI] = { "dpi", R_NUM, F(dpi), 0, 1000000 },
-	[K_COLOR] = { "color", R_NUM, F(color), 0, 1 },
-	[K_VARIANT] = { "variant", R_VARIANT, 0, 0, 0 },
-	[K_PARTIAL] = { "menu_partial", R_NUM, F(menu_partial), 0, 1 },
-	[K_SIGNED] = { "signed", R_NUM, F(signed_pdf), 0, 1 },
-	[K_PAGE] = { "page", R_NUM, F(page), 0, INT32_MAX },
-	[K_INCOMPLETE] = { "incomplete", R_NUM, F(incomplete), 0, 1 },
-#undef F
-#undef S
-};
-
 static const char *const limit_names[] = {
 	"bytes", "pixels", "pages", "objects", "stream", NULL
 };
@@ -74,9 +19,9 @@ static const char *const ext_names[] = { "jpg", "png", "tif", "pdf", NULL };
 const char *
 report_status_name(enum filter_status s)
 {
-	if ((size_t)s >= NSTATUS)
+	if ((size_t)s >= REPORT_NSTATUS)
 		return "unknown";
-	return status_names[s];
+	return report_status_names[s];
 }
 
 static bool
@@ -130,9 +75,9 @@ parse_status(const char *v, size_t len, struct filter_report *out)
 {
 	size_t i;
 
-	for (i = 0; i < NSTATUS; i++)
-		if (strlen(status_names[i]) == len &&
-		    memcmp(status_names[i], v, len) == 0) {
+	for (i = 0; i < REPORT_NSTATUS; i++)
+		if (strlen(report_status_names[i]) == len &&
+		    memcmp(report_status_names[i], v, len) == 0) {
 			out->status = (enum filter_status)i;
 			return 0;
 		}
@@ -201,7 +146,7 @@ parse_variant(const char *v, size_t len, struct filter_report *out)
 
 /* Stores one value; 0, or -1 when it does not fit its key. */
 static int
-store_value(const struct rkey_def *k, const char *v, size_t len,
+store_value(const struct report_key *k, const char *v, size_t len,
     struct filter_report *out)
 {
 	char *dst = (char *)out + k->off;
@@ -236,9 +181,9 @@ find_key(const char *key, size_t len)
 {
 	int i;
 
-	for (i = 0; i < K_COUNT; i++)
-		if (strlen(rkeys[i].name) == len &&
-		    memcmp(rkeys[i].name, key, len) == 0)
+	for (i = 0; i < RK_COUNT; i++)
+		if (strlen(report_keys[i].name) == len &&
+		    memcmp(report_keys[i].name, key, len) == 0)
 			return i;
 	return -1;
 }
@@ -258,13 +203,13 @@ parse_line(const char *line, size_t len, bool *seen,
 	klen = (size_t)(sp - line);
 	if ((k = find_key(line, klen)) < 0)
 		return 0;	/* a newer worker's key */
-	if (seen[k] && k != K_VARIANT)
+	if (seen[k] && k != RK_VARIANT)
 		return qerr_set(err, -EPROTO, "report key '%s' given twice",
-		    rkeys[k].name);
+		    report_keys[k].name);
 	seen[k] = true;
-	if (store_value(&rkeys[k], sp + 1, len - klen - 1, out) < 0)
+	if (store_value(&report_keys[k], sp + 1, len - klen - 1, out) < 0)
 		return qerr_set(err, -EPROTO, "report key '%s' has a bad value",
-		    rkeys[k].name);
+		    report_keys[k].name);
 	return 0;
 }
 
@@ -289,18 +234,18 @@ static int
 check_required(const bool *seen, const struct filter_report *out,
     struct qerr *err)
 {
-	static const int ok_keys[] = { K_EXT, K_WIDTH, K_HEIGHT, K_PAGES,
-	    K_BYTES_IN, K_SHA_IN };
+	static const int ok_keys[] = { RK_EXT, RK_WIDTH, RK_HEIGHT, RK_PAGES,
+	    RK_BYTES_IN, RK_SHA_IN };
 	size_t i;
 
-	if (!seen[K_STATUS] || !seen[K_TYPE])
+	if (!seen[RK_STATUS] || !seen[RK_TYPE])
 		return qerr_set(err, -EPROTO, "report lacks '%s'",
-		    seen[K_STATUS] ? "type" : "status");
-	if (out->status == FS_LIMIT && (!seen[K_LIMIT] ||
+		    seen[RK_STATUS] ? "type" : "status");
+	if (out->status == FS_LIMIT && (!seen[RK_LIMIT] ||
 	    !in_list(out->limit, strlen(out->limit), limit_names)))
 		return qerr_set(err, -EPROTO, "report status limit lacks a "
 		    "valid 'limit'");
-	if (seen[K_BYTES_OUT] != seen[K_SHA_OUT])
+	if (seen[RK_BYTES_OUT] != seen[RK_SHA_OUT])
 		return qerr_set(err, -EPROTO, "report has only one of "
 		    "'bytes_out' and 'sha256_out'");
 	if (out->status != FS_OK)
@@ -308,14 +253,14 @@ check_required(const bool *seen, const struct filter_report *out,
 	for (i = 0; i < sizeof(ok_keys) / sizeof(ok_keys[0]); i++)
 		if (!seen[ok_keys[i]])
 			return qerr_set(err, -EPROTO, "report status ok lacks "
-			    "'%s'", rkeys[ok_keys[i]].name);
+			    "'%s'", report_keys[ok_keys[i]].name);
 	if (!in_list(out->ext, strlen(out->ext), ext_names))
 		return qerr_set(err, -EPROTO, "report ext '%s' is unknown",
 		    out->ext);
-	if (seen[K_OUT_EXT] && !seen[K_OUT_TYPE])
+	if (seen[RK_OUT_EXT] && !seen[RK_OUT_TYPE])
 		return qerr_set(err, -EPROTO, "report has out_ext without "
 		    "out_type");
-	if (seen[K_OUT_EXT] && !in_list(out->out_ext,
+	if (seen[RK_OUT_EXT] && !in_list(out->out_ext,
 	    strlen(out->out_ext), ext_names))
 		return qerr_set(err, -EPROTO, "report out_ext '%s' is unknown "
 		    "or lacks out_type", out->out_ext);
@@ -330,7 +275,7 @@ int
 report_parse(const char *buf, size_t len, struct filter_report *out,
     struct qerr *err)
 {
-	bool seen[K_COUNT] = { false }, ended = false;
+	bool seen[RK_COUNT] = { false }, ended = false;
 	size_t pos, mlen = strlen(REPORT_MAGIC);
 	int rc;
 
@@ -355,7 +300,7 @@ report_parse(const char *buf, size_t len, struct filter_report *out,
 		    "'end'" : "report is truncated: no 'end' line");
 	if ((rc = check_required(seen, out, err)) < 0)
 		return rc;
-	if (out->status == FS_OK && !seen[K_OUT_EXT]) {	/* pass-through */
+	if (out->status == FS_OK && !seen[RK_OUT_EXT]) {	/* pass-through */
 		memcpy(out->out_ext, out->ext, sizeof(out->out_ext));
 		memcpy(out->out_type, out->type, sizeof(out->out_type));
 	}

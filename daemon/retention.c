@@ -1,12 +1,14 @@
 /*
  * retention.c: prunes sent/, originals/ and rejected/ (retention.h). Runs
- * in the pool because a day's bundles are many files; removes by fd,
- * never following a link, so a link in a bundle removes the link only.
+ * in the pool because a day's bundles are many files; removes with
+ * nftw(3), never following a link, so a link removes the link only.
  * Touches no upload's content.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +22,6 @@
 #include "log.h"
 #include "retention.h"
 
-#define MAX_DEPTH 4
-
 struct retention {
 	struct daemon *d;
 	uv_timer_t timer;
@@ -31,41 +31,36 @@ struct retention {
 };
 
 static int
-remove_tree_depth(int dirfd, const char *name, int depth)
+remove_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	struct dirent *de;
-	struct stat st;
-	DIR *dir;
-	int fd, r = 0;
-
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if ((dir = fdopendir(fd)) == NULL) {
-		close(fd);
+	(void)st;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 &&
+	    errno != ENOENT)
 		return -errno;
-	}
-	while ((de = readdir(dir)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH)
-			r = remove_tree_depth(fd, de->d_name, depth + 1);
-		else if (unlinkat(fd, de->d_name, 0) < 0)
-			r = -errno;
-	}
-	closedir(dir);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
-		return -errno;
-	return r;
+	return 0;
 }
 
+/* nftw(3) bottom up (FTW_DEPTH), links removed, never followed
+ * (FTW_PHYS), never leaving the filesystem (FTW_MOUNT), at any depth. The
+ * path goes through /proc/self/fd: these are the daemon's own folders,
+ * which nobody else can change under it. */
 int
 remove_tree_at(int dirfd, const char *name)
 {
-	return remove_tree_depth(dirfd, name, 0);
+	char path[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
+	r = nftw(path, remove_cb, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	if (r == -1)
+		return -errno;
+	return r;
 }
 
 int
@@ -93,7 +88,8 @@ retention_sweep(int dfd, const char *folder, time_t cutoff, int keepfd)
 		    AT_SYMLINK_NOFOLLOW) == 0)
 			continue;	/* its accepted bundle is still there */
 		snprintf(sub, sizeof(sub), "%s/%s", id, BUNDLE_WORKDIR);
-		if (faccessat(dfd, sub, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		if (keepfd >= 0 && faccessat(dfd, sub, F_OK,
+		    AT_SYMLINK_NOFOLLOW) == 0)
 			continue;	/* a publication not finished */
 		if ((r = remove_tree_at(dfd, id)) < 0)
 			log_msg(LOG_ERR, id, "retention: cannot remove %s/%s: %s",

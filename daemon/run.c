@@ -110,14 +110,12 @@ bundle_step_done(struct bundle *b)
 static bool
 disk_short(const struct bfile *f)
 {
-	struct stat st;
 	int64_t avail;
 
-	if (f->b->workfd < 0 || fstat(f->in_fd, &st) < 0)
+	if (f->b->workfd < 0)
 		return false;
 	avail = spool_free_bytes(f->b->workfd);
-	return avail >= 0 && avail < 2 * (int64_t)st.st_size +
-	    SPOOL_RESERVE_BYTES;
+	return avail >= 0 && avail < 2 * f->size + SPOOL_RESERVE_BYTES;
 }
 
 static void
@@ -158,6 +156,7 @@ bfile_done(struct job *j)
 		    "processing_failed_bundle" : NULL, late ? NULL :
 		    f->doc->file, late ? NULL : f->doc->type, NULL);
 	}
+	bfile_close(f);
 	bundle_step_done(b);
 }
 
@@ -179,6 +178,12 @@ bfile_submit(struct bfile *f)
 static void
 submit_file(struct bundle *b, struct bfile *f)
 {
+	if (bfile_open(f, true) < 0) {	/* out of fds: the bundle waits */
+		log_msg(LOG_ERR, b->id, "'%s': %s", f->doc->file, b->errmsg);
+		bfile_close(f);
+		bundle_step_done(b);
+		return;
+	}
 	build_argv(f, b->filter);
 	snprintf(f->tag, sizeof(f->tag), "[%s] '%s'", b->id, f->doc->file);
 	f->job.argv = f->argv;

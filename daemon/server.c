@@ -5,12 +5,17 @@
  * claimed while there is capacity; the rest wait in incoming/.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bundle.h"
 #include "conf.h"
@@ -21,6 +26,7 @@
 #include "metrics.h"
 #include "retention.h"
 #include "store.h"
+#include "take.h"
 
 #define RETRY_MS 10000	/* a bundle that could not be finished waits this */
 
@@ -30,13 +36,20 @@ static void bundle_start(struct daemon *d, const char *name,
 static void daemon_close(struct daemon *d);
 static void retry_cb(uv_timer_t *t);
 
+static bool
+take_paused(const struct daemon *d)
+{
+	return d->take_paused && uv_now(d->loop) < d->take_paused;
+}
+
 static void
 daemon_status(struct daemon *d)
 {
-	sd_notifyf(0, "STATUS=%s%s%d in progress, %d waiting in incoming; "
+	sd_notifyf(0, "STATUS=%s%s%s%s%d in progress, %d waiting in incoming; "
 	    "%llu accepted, %llu rejected since start",
 	    d->stopping ? "stopping: " : "",
 	    d->disk_full ? "spool filesystem full, not claiming: " : "",
+	    take_paused(d) ? d->take_error : "", take_paused(d) ? ": " : "",
 	    d->inflight, d->waiting,
 	    (unsigned long long)d->n.accepted,
 	    (unsigned long long)d->n.rejected);
@@ -160,6 +173,67 @@ prepare_work(uv_work_t *w)
 	bundle_prepare(w->data);
 }
 
+static bool
+is_ignored(const struct daemon *d, const char *name)
+{
+	for (size_t i = 0; i < d->nignored; i++)
+		if (strcmp(d->ignored[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* A non-folder in incoming/ is no bundle: one log line while it stays. */
+static void
+ignore_entry(struct daemon *d, const char *name)
+{
+	char **v;
+
+	if (is_ignored(d, name))
+		return;
+	log_msg(LOG_WARNING, name, "'incoming/%s' is not a folder: ignored "
+	    "(a bundle is a folder; its producer may remove it)", name);
+	if ((v = realloc(d->ignored, (d->nignored + 1) * sizeof(*v)))) {
+		d->ignored = v;
+		if ((v[d->nignored] = strdup(name)))
+			d->nignored++;
+	}
+}
+
+/* A bundle that could not be taken in for want of fds, memory, room or
+ * I/O stays in incoming/: nothing is taken for RETRY_MS, said once. */
+static void
+take_later(struct daemon *d, struct bundle *b)
+{
+	log_msg(LOG_ERR, b->id, "%s; left in incoming/, taking bundles again "
+	    "in %d s", b->errmsg, RETRY_MS / 1000);
+	snprintf(d->take_error, sizeof(d->take_error), "cannot take bundles "
+	    "in (%s), retrying", strerror(-b->error));
+	d->take_paused = uv_now(d->loop) + RETRY_MS;
+	d->n.retried++;
+	if (!uv_is_active((uv_handle_t *)&d->retry_timer) && !d->stopping)
+		uv_timer_start(&d->retry_timer, retry_cb, RETRY_MS, 0);
+}
+
+/* Whether prepare ended the bundle's turn (then it is unlinked). */
+static bool
+prepare_failed(struct daemon *d, struct bundle *b)
+{
+	if (b->error == 0)
+		return false;
+	if (b->error == -ENOTDIR)
+		ignore_entry(d, b->id);
+	else if (b->error == -EPERM)	/* not ours: left alone, said once */
+		log_msg(LOG_WARNING, b->id, "'active/%s' is %s: not resumed",
+		    b->id, b->errmsg);
+	else if (b->error != -ENOENT && b->error != -EEXIST &&
+	    b->origin == FROM_INCOMING)
+		take_later(d, b);
+	else if (b->error != -ENOENT && b->error != -EEXIST)
+		retry_later(d, b);
+	unlink_bundle(d, b);
+	return true;
+}
+
 static void
 prepare_after(uv_work_t *w, int status)
 {
@@ -168,19 +242,14 @@ prepare_after(uv_work_t *w, int status)
 	char iin[16];
 
 	(void)status;
-	if (b->error == -ENOENT || b->error == -EEXIST) {
-		unlink_bundle(d, b);	/* gone, or the same id in progress */
+	if (prepare_failed(d, b))
 		return;
-	}
-	if (b->error) {
-		retry_later(d, b);
-		unlink_bundle(d, b);
-		return;
-	}
-	log_msg(LOG_INFO, b->id, "claimed: service=%s child=%s files=%zu%s",
+	log_msg(LOG_INFO, b->id, "claimed: service=%s child=%s files=%zu%s"
+	    " copied=%lld take_ms=%.1f",
 	    b->have_manifest && b->m.service ? b->m.service : "-",
 	    b->have_manifest ? log_iin(b->m.child_iin, iin, sizeof(iin)) : "-",
-	    b->nfiles, b->origin == FROM_ACTIVE ? " (resumed)" : "");
+	    b->nfiles, b->origin == FROM_ACTIVE ? " (resumed)" : "",
+	    (long long)b->take_bytes, (double)b->take_us / 1000.0);
 	if (d->stopping) {	/* not started: the next start resumes it */
 		log_msg(LOG_NOTICE, b->id, "left in active/ for the next start");
 		unlink_bundle(d, b);
@@ -211,9 +280,34 @@ is_candidate(const uv_dirent_t *e)
 {
 	size_t n = strlen(e->name);
 
-	if (e->name[0] == '.' || (n > 4 && !strcmp(e->name + n - 4, ".tmp")))
-		return false;
-	return e->type == UV_DIRENT_DIR || e->type == UV_DIRENT_UNKNOWN;
+	return e->name[0] != '.' && !(n > 4 && !strcmp(e->name + n - 4, ".tmp"));
+}
+
+/* For a filesystem that gives no entry types: one lstat. */
+static bool
+is_dir_at(const struct daemon *d, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(d->spool.dfd[SP_INCOMING], name, &st,
+	    AT_SYMLINK_NOFOLLOW) < 0)
+		return true;	/* the take will say */
+	return S_ISDIR(st.st_mode);
+}
+
+/* Forgets the ignored non-folders that are gone from incoming/. */
+static void
+prune_ignored(struct daemon *d)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < d->nignored; i++) {
+		if (spool_exists(&d->spool, SP_INCOMING, d->ignored[i]))
+			d->ignored[k++] = d->ignored[i];
+		else
+			free(d->ignored[i]);
+	}
+	d->nignored = k;
 }
 
 static void
@@ -257,13 +351,18 @@ scan_cb(uv_fs_t *req)
 
 	d->scanning = false;
 	d->waiting = 0;
+	prune_ignored(d);
 	if (!full)
 		start_resumed(d);
 	while (req->result >= 0 && uv_fs_scandir_next(req, &e) != UV_EOF) {
 		if (!is_candidate(&e) || in_flight(d, e.name))
 			continue;
+		if (e.type != UV_DIRENT_DIR && !is_dir_at(d, e.name)) {
+			ignore_entry(d, e.name);
+			continue;
+		}
 		if (full || d->stopping || d->inflight >= d->max_inflight ||
-		    d->iresume < d->nresume)
+		    d->iresume < d->nresume || take_paused(d))
 			d->waiting++;
 		else
 			bundle_start(d, e.name, FROM_INCOMING);
@@ -342,7 +441,8 @@ list_active(struct daemon *d)
 	d->resume = calloc((size_t)req.result + 1, sizeof(char *));
 	d->nresume = d->iresume = 0;
 	while (d->resume && uv_fs_scandir_next(&req, &e) != UV_EOF) {
-		if (e.name[0] != '.' && !in_flight(d, e.name))
+		if (e.name[0] != '.' && !in_flight(d, e.name) &&
+		    !is_ignored(d, e.name))
 			d->resume[d->nresume++] = strdup(e.name);
 	}
 	uv_fs_req_cleanup(&req);
@@ -353,6 +453,10 @@ retry_cb(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
 
+	/* an accept whose outbox/ rename failed waits in originals/ */
+	if (bundle_resume_published(&d->spool) < 0)
+		log_msg(LOG_ERR, NULL, "cannot read '%s/originals'",
+		    d->spool.root);
 	list_active(d);
 	scan_start(d);
 }
@@ -512,6 +616,49 @@ init_handles(struct daemon *d)
 	d->sig_hup.data = d->sig_term.data = d->sig_int.data = d;
 }
 
+/* Each worker holds a few fds while it runs and libuv some per bundle:
+ * the soft limit goes up to the hard one (the unit's LimitNOFILE). */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_msg(LOG_WARNING, NULL, "cannot raise the open files "
+			    "limit: %s", strerror(errno));
+	}
+}
+
+/* A party's group by name, or -1 (the daemon's own) when there is none:
+ * one user running everything, as `make run` does. */
+static int
+party_gid(const char *name, const char *dflt)
+{
+	struct group *g = getgrnam(name ? name : dflt);
+
+	if (g)
+		return (int)g->gr_gid;
+	if (name)
+		log_msg(LOG_WARNING, NULL, "group '%s' does not exist", name);
+	else
+		log_msg(LOG_NOTICE, NULL, "no group '%s': its folders get the "
+		    "daemon's own group", dflt);
+	return -1;
+}
+
+static int
+spool_rights(struct daemon *d, struct qerr *err)
+{
+	int gid[PARTY_N] = { -1, -1, -1 };
+
+	gid[PARTY_SUBMIT] = party_gid(d->conf->submit_group, "qujat-submit");
+	gid[PARTY_RECEIVE] = party_gid(d->conf->receive_group,
+	    "qujat-receive");
+	return spool_set_rights(&d->spool, gid, err);
+}
+
 int
 daemon_init(struct daemon *d, const char *conf_path, const char *spool,
     struct qerr *err)
@@ -528,9 +675,12 @@ daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 	    (r = conf_check_files(d->conf, err)) < 0)
 		return r;
 	log_set_level(d->conf->log_level);
+	raise_nofile();
 	if ((r = spool_open(&d->spool, d->conf->spool, err)) < 0 ||
-	    (r = spool_lock(&d->spool, err)) < 0)
+	    (r = spool_lock(&d->spool, err)) < 0 ||
+	    (r = spool_rights(d, err)) < 0)
 		return r;
+	take_clean(&d->spool);
 	if ((r = mkdir_p(d->conf->state_dir, 0750)) < 0)
 		return qerr_set(err, r, "cannot create state folder '%s': %s",
 		    d->conf->state_dir, strerror(-r));
@@ -588,6 +738,9 @@ daemon_release(struct daemon *d)
 	for (size_t i = 0; i < d->nresume; i++)
 		free(d->resume[i]);
 	free(d->resume);
+	for (size_t i = 0; i < d->nignored; i++)
+		free(d->ignored[i]);
+	free(d->ignored);
 	store_close(d->store);
 	spool_close(&d->spool);
 	if (d->worker_env) {

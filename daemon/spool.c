@@ -13,13 +13,28 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <limits.h>
 
 #include "log.h"
 #include "spool.h"
 
 const char *const spool_dir_name[SP_NDIRS] = {
 	"incoming", "active", "outbox", "rejected", "sent", "originals",
+	"decisions",
 };
+
+/* spool.h says why each has these. */
+static const struct { unsigned mode; enum spool_party party; }
+    spool_rights[SP_NDIRS] = {
+	[SP_INCOMING] = { 03770, PARTY_SUBMIT },
+	[SP_ACTIVE] = { 0700, PARTY_DAEMON },
+	[SP_OUTBOX] = { 0770, PARTY_RECEIVE },
+	[SP_REJECTED] = { 0750, PARTY_SUBMIT },
+	[SP_SENT] = { 0750, PARTY_RECEIVE },
+	[SP_ORIGINALS] = { 0700, PARTY_DAEMON },
+	[SP_DECISIONS] = { 03770, PARTY_RECEIVE },
+};
+#define ROOT_MODE 0755
 
 int
 fsync_dir(int dirfd)
@@ -77,7 +92,7 @@ spool_open(struct spool *sp, const char *root, struct qerr *err)
 	int r, i;
 
 	spool_reset(sp);
-	if ((r = mkdir_p(root, 0750)) < 0)
+	if ((r = mkdir_p(root, ROOT_MODE)) < 0)
 		return qerr_set(err, r, "cannot create spool '%s': %s", root,
 		    strerror(-r));
 	sp->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -86,12 +101,17 @@ spool_open(struct spool *sp, const char *root, struct qerr *err)
 		    root, strerror(errno));
 	for (i = 0; i < SP_NDIRS; i++) {
 		const char *n = spool_dir_name[i];
-		if (mkdirat(sp->rootfd, n, 0750) < 0 && errno != EEXIST)
+		struct stat st;
+		if (mkdirat(sp->rootfd, n, spool_rights[i].mode & 0777) < 0 &&
+		    errno != EEXIST)
 			goto fail;
 		sp->dfd[i] = openat(sp->rootfd, n,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sp->dfd[i] < 0)
+		if (sp->dfd[i] < 0 && errno == EACCES)
+			continue;	/* another party's: -1 */
+		if (sp->dfd[i] < 0 || fstat(sp->dfd[i], &st) < 0)
 			goto fail;
+		sp->gid[i] = (unsigned)st.st_gid;
 	}
 	sp->root = strdup(root);
 	return 0;
@@ -100,6 +120,71 @@ fail:
 	qerr_set(err, r, "cannot open '%s' in spool '%s': %s",
 	    spool_dir_name[i], root, strerror(-r));
 	spool_close(sp);
+	return r;
+}
+
+static int
+set_right(int fd, int gid, unsigned mode)
+{
+	struct stat st;
+
+	if (fchown(fd, (uid_t)-1, gid >= 0 ? (gid_t)gid : getegid()) < 0 ||
+	    fchmod(fd, mode) < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	return (int)st.st_gid;
+}
+
+int
+spool_set_rights(struct spool *sp, const int gid[PARTY_N], struct qerr *err)
+{
+	int r = set_right(sp->rootfd, gid[PARTY_DAEMON], ROOT_MODE);
+
+	if (r < 0)
+		return qerr_set(err, r, "cannot set the rights of spool '%s': "
+		    "%s", sp->root, strerror(-r));
+	for (int i = 0; i < SP_NDIRS; i++) {
+		r = sp->dfd[i] < 0 ? -EACCES : set_right(sp->dfd[i],
+		    gid[spool_rights[i].party], spool_rights[i].mode);
+		if (r < 0)
+			return qerr_set(err, r, "cannot set the group and mode "
+			    "of '%s/%s' (is the daemon's user a member of its "
+			    "group?): %s", sp->root, spool_dir_name[i],
+			    strerror(-r));
+		sp->gid[i] = (unsigned)r;
+	}
+	return 0;
+}
+
+int
+spool_give(const struct spool *sp, enum spool_dir d, int fd, unsigned dmode,
+    unsigned fmode)
+{
+	gid_t g = (gid_t)sp->gid[d];
+	struct dirent *de;
+	struct stat st;
+	int dup_fd = dup(fd), r = 0;
+	DIR *dir;
+
+	if (dup_fd < 0 || (dir = fdopendir(dup_fd)) == NULL) {
+		r = -errno;
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return r;
+	}
+	rewinddir(dir);
+	while (r == 0 && (de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.' ||	/* the daemon's own records */
+		    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (fchownat(fd, de->d_name, (uid_t)-1, g,
+		    AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(fd, de->d_name, fmode,
+		    0) < 0)
+			r = -errno;
+	}
+	closedir(dir);
+	if (r == 0 && (fchown(fd, (uid_t)-1, g) < 0 || fchmod(fd, dmode) < 0))
+		r = -errno;
 	return r;
 }
 
@@ -167,17 +252,19 @@ int
 rename_durable_aside(int fromfd, const char *name, int tofd,
     const char *newname)
 {
-	char aside[400];
+	char aside[NAME_MAX + 1], suffix[48];
 	long long now = (long long)time(NULL);
-	int r;
+	int r, keep;
 
 	r = rename_durable(fromfd, name, tofd, newname);
 	for (int i = 0; r == -EEXIST && i < 1000; i++) {
 		if (i == 0)
-			snprintf(aside, sizeof(aside), "%s@%lld", newname, now);
+			snprintf(suffix, sizeof(suffix), "@%lld", now);
 		else
-			snprintf(aside, sizeof(aside), "%s@%lld.%d", newname,
-			    now, i);
+			snprintf(suffix, sizeof(suffix), "@%lld.%d", now, i);
+		/* a 250-byte name still gets its aside name */
+		keep = NAME_MAX - (int)strlen(suffix);
+		snprintf(aside, sizeof(aside), "%.*s%s", keep, newname, suffix);
 		r = rename_durable(tofd, newname, tofd, aside);
 		if (r == -EEXIST)
 			continue;
@@ -238,6 +325,61 @@ remove_flat_dir(int dirfd, const char *name)
 	closedir(dir);
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
 		return -errno;
+	return 0;
+}
+
+/* Removes what dirfd holds; sub-folders to depth levels. */
+static int
+empty_tree(int fd, int depth)
+{
+	struct dirent *de;
+	struct stat st;
+	int dfd = dup(fd), r = 0, sub;
+	DIR *dir;
+
+	if (dfd < 0 || (dir = fdopendir(dfd)) == NULL) {
+		r = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		return r;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (!S_ISDIR(st.st_mode)) {
+			if (unlinkat(fd, de->d_name, 0) < 0)
+				r = -errno;
+			continue;
+		}
+		sub = depth > 0 ? openat(fd, de->d_name, O_RDONLY |
+		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+		if (sub >= 0) {
+			int e = empty_tree(sub, depth - 1);
+			close(sub);
+			if (e < 0)
+				r = e;
+		}
+		if (unlinkat(fd, de->d_name, AT_REMOVEDIR) < 0)
+			r = -errno;
+	}
+	closedir(dir);
+	return r;
+}
+
+int
+remove_tree_fd(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC), r;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	r = empty_tree(fd, 64);
+	close(fd);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
+		return r < 0 ? r : -errno;
 	return 0;
 }
 

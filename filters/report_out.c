@@ -12,12 +12,6 @@
 
 #include "filter.h"
 
-static const char *const status_names[] = {
-	[FS_OK] = "ok", [FS_UNSUPPORTED] = "unsupported",
-	[FS_CORRUPT] = "corrupt", [FS_ENCRYPTED] = "encrypted",
-	[FS_LIMIT] = "limit", [FS_BLANK] = "blank", [FS_LOWRES] = "lowres",
-};
-
 void filter_sanitize(char *dst, size_t dstsz, const char *src)
 {
 	size_t i;
@@ -76,23 +70,29 @@ static int line_i(char *buf, size_t sz, int off, const char *key, int64_t v)
 	return line(buf, sz, off, key, num);
 }
 
-static int format_optional(const struct filter_report *rep, char *buf,
-    size_t sz, int off)
+/* Whether rep has key k's value to report (report.h, report_when). */
+static int wanted(const struct filter_report *rep, const struct report_key *k)
 {
-	if (rep->status == FS_LIMIT)
-		off = line(buf, sz, off, "limit", rep->limit);
-	if (rep->status == FS_OK && rep->ext[0])
-		off = line(buf, sz, off, "ext", rep->ext);
-	if (rep->status == FS_OK && rep->out_type[0]) {
-		off = line(buf, sz, off, "out_type", rep->out_type);
-		off = line(buf, sz, off, "out_ext", rep->out_ext);
+	const char *p = (const char *)rep + k->off;
+	int set = k->kind == R_NUM ? *(const int64_t *)(const void *)p != 0 :
+	    k->kind == R_VARIANT ? rep->nvariants > 0 : p[0] != '\0';
+
+	switch (k->when) {
+	case RW_ALWAYS:
+		return 1;
+	case RW_SET:
+		return set;
+	case RW_OK_SET:
+		return rep->status == FS_OK && set;
+	case RW_LIMIT:
+		return rep->status == FS_LIMIT;
 	}
-	if (rep->transform[0])
-		off = line(buf, sz, off, "transform", rep->transform);
-	if (rep->detail[0])
-		off = line(buf, sz, off, "detail", rep->detail);
-	return off;
+	return 0;
 }
+
+/* One key's line, as its kind says. */
+static int format_key(const struct filter_report *rep,
+    const struct report_key *k, char *buf, size_t sz, int off);
 
 static int format_variants(const struct filter_report *rep, char *buf,
     size_t sz, int off)
@@ -115,6 +115,28 @@ static int format_variants(const struct filter_report *rep, char *buf,
 	return off;
 }
 
+static int format_key(const struct filter_report *rep,
+    const struct report_key *k, char *buf, size_t sz, int off)
+{
+	const char *p = (const char *)rep + k->off;
+
+	switch (k->kind) {
+	case R_STATUS:
+		return line(buf, sz, off, k->name,
+		    report_status_names[rep->status]);
+	case R_NUM:
+		return line_i(buf, sz, off, k->name,
+		    *(const int64_t *)(const void *)p);
+	case R_VARIANT:
+		return format_variants(rep, buf, sz, off);
+	case R_WORD:
+	case R_TEXT:
+	case R_SHA:
+		break;
+	}
+	return line(buf, sz, off, k->name, p);
+}
+
 int report_format(const struct filter_report *rep, char *buf, size_t bufsz)
 {
 	int off = 0;
@@ -122,27 +144,8 @@ int report_format(const struct filter_report *rep, char *buf, size_t bufsz)
 	if (bufsz > REPORT_MAX)
 		bufsz = REPORT_MAX;
 	off = line(buf, bufsz, off, REPORT_MAGIC, NULL);
-	off = line(buf, bufsz, off, "status", status_names[rep->status]);
-	off = line(buf, bufsz, off, "type", rep->type);
-	off = format_optional(rep, buf, bufsz, off);
-	off = line_i(buf, bufsz, off, "width", rep->width);
-	off = line_i(buf, bufsz, off, "height", rep->height);
-	off = line_i(buf, bufsz, off, "pages", rep->pages);
-	off = line_i(buf, bufsz, off, "bytes_in", rep->bytes_in);
-	off = line(buf, bufsz, off, "sha256_in", rep->sha256_in);
-	off = line_i(buf, bufsz, off, "bytes_out", rep->bytes_out);
-	off = line(buf, bufsz, off, "sha256_out", rep->sha256_out);
-	off = line_i(buf, bufsz, off, "dpi", rep->dpi);
-	off = line_i(buf, bufsz, off, "color", rep->color);
-	off = format_variants(rep, buf, bufsz, off);
-	if (rep->menu_partial)
-		off = line_i(buf, bufsz, off, "menu_partial", rep->menu_partial);
-	if (rep->page)
-		off = line_i(buf, bufsz, off, "page", rep->page);
-	if (rep->signed_pdf)
-		off = line_i(buf, bufsz, off, "signed", rep->signed_pdf);
-	if (rep->incomplete)
-		off = line_i(buf, bufsz, off, "incomplete", rep->incomplete);
-	off = line_i(buf, bufsz, off, "ms", rep->ms);
+	for (int i = 0; i < RK_COUNT; i++)
+		if (wanted(rep, &report_keys[i]))
+			off = format_key(rep, &report_keys[i], buf, bufsz, off);
 	return line(buf, bufsz, off, "end", NULL);
 }

@@ -38,6 +38,7 @@ struct bfile {
 	int tries;
 	bool processed;		/* the worker gave a report */
 	char tmpname[24];	/* output's name inside the work folder */
+	char sha_in[65];	/* the input's, measured by the daemon */
 	char *out_name;		/* published name: extension of the real type */
 	struct job job;
 	struct filter_report first;	/* the keep/menu report, once planned */
@@ -82,6 +83,8 @@ struct bundle {
 	bool abandon;			/* shutting down: leave it in active/ */
 	uint64_t t0, deadline;		/* uv_hrtime() ms */
 	int64_t bytes_in, bytes_out;
+	int64_t take_bytes;		/* copied into the daemon's own copy */
+	uint64_t take_us;		/* and how long that took */
 	json_t *warnings;		/* array of {code, document, message} */
 	enum bundle_decision decision;
 	int error;			/* -errno of a failed blocking step */
@@ -99,11 +102,14 @@ struct bundle *bundle_new(struct conf *conf, struct spool *sp,
     struct store *store, const char *name, enum bundle_origin origin);
 void bundle_free(struct bundle *b);
 
-/* Blocking. FROM_INCOMING: claims incoming/<name> into active/. Then reads
- * the manifest, lists the folder, opens each listed regular file and (in a
- * spool) creates the work folder. Problems with the bundle become reasons;
- * the return is 0, -ENOENT when the bundle vanished (another claimed it),
- * or -errno for a local failure (b->errmsg says what; retry later). */
+/* Blocking. FROM_INCOMING: takes incoming/<name> into the daemon's own
+ * copy, active/<name> (take.h). Then reads the manifest, lists the folder,
+ * checks each listed regular file and (in a spool) creates the work
+ * folder. Problems with the bundle become reasons; the return is 0,
+ * -ENOENT when the bundle vanished, -EEXIST when the name is at work,
+ * -ENOTDIR when it is not a folder, -EPERM for a folder in active/ the
+ * daemon did not write, or -errno for a local failure (b->errmsg says
+ * what; retry later). */
 int bundle_prepare(struct bundle *b);
 
 /* Blocking, for `qujat compress`: a bundle of the files at paths, no
@@ -111,6 +117,19 @@ int bundle_prepare(struct bundle *b);
  * bfile's tmpname). photo: the files are photographs, not pages. */
 int bundle_prepare_files(struct bundle *b, char *const *paths, size_t n,
     int outdir, bool photo);
+
+/* Opens f's output, and its input when in (a spool bundle's are open only
+ * while its worker runs or the daemon measures them: fifty files hold no
+ * fds while they wait). 0 or -errno (b->errmsg says). bfile_close closes
+ * a spool bundle's again. */
+int bfile_open(struct bfile *f, bool in);
+void bfile_close(struct bfile *f);
+
+/* Blocking: the daemon's own measure of f's output (size and sha256,
+ * into its report: the worker's word is not taken for them) and, when
+ * the manifest gives one, of its input's sha256 (into sha_in). 0 or
+ * -errno. */
+int bfile_measure(struct bfile *f);
 
 /* Blocking: leaves in each output file exactly the chosen variant (the
  * worker wrote keep and the menu one after the other) and fills in its

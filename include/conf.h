@@ -61,6 +61,8 @@ struct conf {
 	int64_t rejected_retention_days; /* rejected/; 0 keeps forever */
 	char *metrics_file;		/* default <state_dir>/qujat.prom */
 	int metrics_set;		/* metrics_file was in the file */
+	char *submit_group;		/* the producers'; NULL: qujat-submit */
+	char *receive_group;		/* the consumers'; NULL: qujat-receive */
 	struct limits limits;
 	struct catalogue *cat;		/* checklists and refusal texts */
 };

@@ -57,6 +57,10 @@ struct daemon {
 	int waiting;			/* seen in incoming/, not yet claimed */
 	struct bundle *bundles;		/* in flight */
 	char **resume;			/* active/ names to resume */
+	char **ignored;			/* non-folders in incoming/, logged */
+	size_t nignored;
+	uint64_t take_paused;		/* no take before (uv_now ms) */
+	char take_error[300];		/* why, for STATUS= */
 	size_t nresume, iresume;
 	struct counters n;
 	int exit_code;

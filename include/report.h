@@ -116,6 +116,43 @@ struct filter_report {
 	int64_t ms;
 };
 
+/*
+ * The protocol's one table (report_proto.c), compiled into both programs:
+ * the worker formats a report from it (report_format, filters/) and the
+ * daemon parses with it (report_parse); tests/unit/test_report.c sends
+ * reports through both.
+ */
+enum report_key_id {
+	RK_STATUS, RK_LIMIT, RK_TYPE, RK_EXT, RK_WIDTH, RK_HEIGHT, RK_PAGES,
+	RK_BYTES_IN, RK_SHA_IN, RK_BYTES_OUT, RK_SHA_OUT, RK_TRANSFORM,
+	RK_DETAIL, RK_MS, RK_OUT_TYPE, RK_OUT_EXT, RK_DPI, RK_COLOR,
+	RK_VARIANT, RK_PARTIAL, RK_SIGNED, RK_PAGE, RK_INCOMPLETE, RK_COUNT
+};
+
+/* What a key's value is; numbers hold [0, max]. */
+enum report_kind { R_STATUS, R_WORD, R_TEXT, R_NUM, R_SHA, R_VARIANT };
+
+/* When the worker writes a key. */
+enum report_when {
+	RW_ALWAYS,	/* in every report */
+	RW_SET,		/* when not empty (text) or not 0 (a number) */
+	RW_OK_SET,	/* with status ok, when not empty */
+	RW_LIMIT,	/* with status limit */
+};
+
+struct report_key {
+	const char *name;
+	enum report_kind kind;
+	size_t off;		/* into struct filter_report */
+	size_t size;		/* of the char field, or 0 */
+	int64_t max;		/* for numbers */
+	enum report_when when;
+};
+
+#define REPORT_NSTATUS (FS_LOWRES + 1)
+extern const struct report_key report_keys[RK_COUNT];
+extern const char *const report_status_names[REPORT_NSTATUS];
+
 /* Parses a report. Returns 0, or -EPROTO when it is malformed, truncated,
  * over REPORT_MAX or lacks a required key for its status (err says which). */
 int report_parse(const char *buf, size_t len, struct filter_report *out,

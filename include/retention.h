@@ -3,7 +3,8 @@
  * sent/ and originals/ retention_days after they arrived there (the mtime
  * of the bundle's folder, which spool_move_replace sets to the time of the
  * move; an operator can read it with ls -l and set it with touch), from
- * rejected/ after rejected_retention_days; 0 keeps them. incoming/,
+ * rejected/ after rejected_retention_days, whatever they hold; 0 keeps
+ * them. incoming/,
  * active/ and outbox/ are never pruned, nor an originals/<id> whose
  * bundle still waits in outbox/ or whose publication is unfinished. Runs
  * at start and daily, in libuv's thread pool.
@@ -30,8 +31,8 @@ void retention_close(struct retention *r);
  * the same name. Returns how many were removed. */
 int retention_sweep(int dfd, const char *folder, time_t cutoff, int keepfd);
 
-/* Blocking: removes dirfd/name: a folder's entries (never following a
- * link; sub-folders to a small depth), then the folder. 0 or -errno. */
+/* Blocking: removes dirfd/name and all it holds, at any depth, never
+ * following a link. 0 or -errno. */
 int remove_tree_at(int dirfd, const char *name);
 
 #endif

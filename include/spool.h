@@ -11,22 +11,57 @@
 
 enum spool_dir {
 	SP_INCOMING, SP_ACTIVE, SP_OUTBOX, SP_REJECTED, SP_SENT, SP_ORIGINALS,
-	SP_NDIRS
+	SP_DECISIONS, SP_NDIRS
 };
 
 extern const char *const spool_dir_name[SP_NDIRS];
+
+/*
+ * Who may touch what (contract section 1): three parties, the daemon's
+ * user and two groups. Each folder has the daemon's user as owner, one
+ * party's group and a mode:
+ *   (root)      0755  daemon   the others reach their folders
+ *   incoming/  03770  submit   setgid: bundles get the group, so the
+ *                              daemon (a member) reads and removes them;
+ *                              sticky: a producer renames or removes only
+ *                              its own (and never the daemon's)
+ *   active/     0700  daemon   the daemon's own copies, at work
+ *   outbox/     0770  receive  the consumer reads and renames out
+ *   rejected/   0750  submit   the producer reads the refusals
+ *   sent/       0750  receive  the consumer reads
+ *   originals/  0700  daemon
+ *   decisions/ 03770  receive  the consumer drops decision files
+ * The daemon is a member of both groups (sysusers.d), so it can give each
+ * published bundle its folder's group (spool_give).
+ */
+enum spool_party { PARTY_DAEMON, PARTY_SUBMIT, PARTY_RECEIVE, PARTY_N };
 
 struct spool {
 	char *root;
 	int rootfd;
 	int dfd[SP_NDIRS];
+	unsigned gid[SP_NDIRS];		/* each folder's group, once opened */
 	int lockfd;
 };
 
-/* Opens root and its folders, creating those missing (0750). Returns 0 or
- * -errno; on failure sp holds no open fd. */
+/* Opens root and its folders, creating those missing with their modes
+ * (less the umask); a folder of another party that the caller may not
+ * open (a producer's `qujat submit`) is left at -1. Returns 0 or -errno;
+ * on failure sp holds no open fd. */
 int spool_open(struct spool *sp, const char *root, struct qerr *err);
 void spool_close(struct spool *sp);
+
+/* The daemon at start: gives root and every folder its owner's group of
+ * gid[party] (-1: the daemon's own group) and exactly its mode. 0, or
+ * -errno with err saying which folder could not be set. */
+int spool_set_rights(struct spool *sp, const int gid[PARTY_N],
+    struct qerr *err);
+
+/* Gives folder fd (a bundle about to be published into d) the group of d
+ * and mode dmode, and each regular file in it the group and fmode. 0 or
+ * -errno. */
+int spool_give(const struct spool *sp, enum spool_dir d, int fd,
+    unsigned dmode, unsigned fmode);
 
 /* Takes the spool's lock (a POSIX lock on <root>/.qujatd.lock, holding our
  * pid) for the life of the process. -EBUSY when another process holds it;
@@ -39,7 +74,7 @@ int spool_move(struct spool *sp, enum spool_dir from, const char *name,
     enum spool_dir to, const char *newname);
 
 /* Like spool_move, but an existing target is first renamed aside to
- * "<name>@<unix time>[.<n>]" so nothing is lost or overwritten; the
+ * "<name>@<unix time>[.<n>]" (name cut so that it fits NAME_MAX) so nothing is lost or overwritten; the
  * moved folder's mtime is set to now, the time it reached `to`. */
 int spool_move_replace(struct spool *sp, enum spool_dir from,
     const char *name, enum spool_dir to);
@@ -76,5 +111,10 @@ int mkdir_p(const char *path, unsigned mode);
 /* Removes the folder name inside dirfd and what it holds (one level of
  * regular files, as the daemon's own work folders have). 0 or -errno. */
 int remove_flat_dir(int dirfd, const char *name);
+
+/* Blocking: removes dirfd/name and everything in it, by fd, never
+ * following a link, at any depth (a folder a producer made and may still
+ * be changing). 0 or -errno. */
+int remove_tree_fd(int dirfd, const char *name);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * evil_filter.c: a worker for tests only. Uploads that start with a
- * QUJAT-TEST-* marker make it crash, hang, or try to get past the sandbox
+ * QUJAT-TEST-* marker make it crash, hang, lie about its output, or try
+ * to get past the sandbox
  * (open a file, connect a socket, run a program), which seccomp must
  * stop by killing it; any other upload goes to the real qujat-filter.
  * SECURITY: never installed; peeks at uploaded bytes with pread only.
@@ -106,6 +107,31 @@ static void try_connect(void)
 	escaped("socket refused without a kill");
 }
 
+/* A subverted worker: 12 MB of output on fd 3, a report that says it
+ * wrote 1000 bytes of JPEG (the daemon must measure, not believe). */
+static void lie(void)
+{
+	static char block[65536];
+	static const char zeros[] = "00000000000000000000000000000000"
+	    "00000000000000000000000000000000";
+	char buf[640];
+	int n;
+
+	memset(block, 0xab, sizeof block);
+	for (int i = 0; i < 12 * 16; i++)
+		if (write(3, block, sizeof block) != (ssize_t)sizeof block)
+			_exit(1);
+	n = snprintf(buf, sizeof buf, "qujat-filter 1\nstatus ok\n"
+	    "type image/jpeg\next jpg\nwidth 1000\nheight 1400\npages 1\n"
+	    "bytes_in 0\nsha256_in %s\nbytes_out 1000\nsha256_out %s\n"
+	    "out_type image/jpeg\nout_ext jpg\n"
+	    "dpi 200\ncolor 0\nvariant keep 1000 100\nms 0\nend\n", zeros,
+	    zeros);
+	if (n > 0 && write(1, buf, (size_t)n) != n)
+		_exit(1);
+	_exit(0);
+}
+
 static void run_real(char **argv)
 {
 	char self[PATH_MAX], path[PATH_MAX + 32];
@@ -144,6 +170,8 @@ int main(int argc, char **argv)
 	if (strncmp(head, "QUJAT-TEST-HANG", 15) == 0)
 		for (;;)
 			sleep(60);
+	if (strncmp(head, "QUJAT-TEST-LIE", 14) == 0)
+		lie();
 	if (strncmp(head, "QUJAT-TEST-LANDLOCK", 19) == 0)
 		landlock_only();
 	if (strncmp(head, "QUJAT-TEST-OPEN", 15) == 0) {

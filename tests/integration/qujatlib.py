@@ -32,7 +32,15 @@ QUJAT = BUILD / "qujat"
 EVIL_FILTER = BUILD / "tests" / "evil-filter"
 CONF = REPO / "conf" / "qujat.conf"
 
-FOLDERS = ("incoming", "active", "outbox", "rejected", "sent", "originals")
+FOLDERS = ("incoming", "active", "outbox", "rejected", "sent", "originals",
+           "decisions")
+
+# Who may touch what (contract section 1, include/spool.h): each spool
+# folder's mode and whose group it has ("daemon", "submit", "receive").
+RIGHTS = {"": (0o755, "daemon"), "incoming": (0o3770, "submit"),
+          "active": (0o700, "daemon"), "outbox": (0o770, "receive"),
+          "rejected": (0o750, "submit"), "sent": (0o750, "receive"),
+          "originals": (0o700, "daemon"), "decisions": (0o3770, "receive")}
 
 CODES = {
     "manifest_invalid", "service_unknown", "iin_invalid", "file_missing",
@@ -468,10 +476,11 @@ def load_json(path):
 class Daemon:
     """One qujatd on a spool; stderr and stdout go to a log file."""
 
-    def __init__(self, spool, conf, logdir, env=None, args=()):
+    def __init__(self, spool, conf, logdir, env=None, args=(), popen=None):
         self.spool, self.conf = Path(spool), Path(conf)
         self.logdir = Path(logdir)
         self.env, self.args = env, list(args)
+        self.popen = popen or {}     # e.g. as_party(), preexec_fn
         self.proc = None
         self.runs = 0
         self.logfiles = []
@@ -491,7 +500,7 @@ class Daemon:
                 [str(QUJATD), "-c", str(self.conf), "--spool",
                  str(self.spool)] + self.args,
                 cwd=REPO, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                env=env)
+                env=env, **self.popen)
         return self
 
     @property
@@ -541,6 +550,103 @@ class Daemon:
                 self.proc.wait(10)
                 return None
         return self.proc.returncode
+
+
+# --- the three parties ---------------------------------------------------------
+
+PARTY_USERS = {"daemon": "qujat-t-daemon", "submit": "qujat-t-portal",
+               "receive": "qujat-t-cases"}
+PARTY_GROUPS = {"submit": "qujat-t-submit", "receive": "qujat-t-receive"}
+
+
+def parties():
+    """As root: the users and groups of the contract's three parties (made
+    with groupadd and useradd the first time), as {party: (uid, gid,
+    [supplementary gids])}; the daemon's user is in both groups. None when
+    not root."""
+    import grp
+    import pwd
+    if os.geteuid() != 0:
+        return None
+    for g in PARTY_GROUPS.values():
+        subprocess.run(["groupadd", "-f", "-r", g], check=True)
+    member = {"daemon": list(PARTY_GROUPS.values()),
+              "submit": [PARTY_GROUPS["submit"]],
+              "receive": [PARTY_GROUPS["receive"]]}
+    out = {}
+    for party, u in PARTY_USERS.items():
+        try:
+            pwd.getpwnam(u)
+        except KeyError:
+            subprocess.run(["useradd", "-r", "-M", "-U", "-s",
+                            "/usr/sbin/nologin", "-G", ",".join(member[party]),
+                            u], check=True)
+        pw = pwd.getpwnam(u)
+        out[party] = (pw.pw_uid, pw.pw_gid,
+                      [grp.getgrnam(g).gr_gid for g in member[party]])
+    out["gids"] = {k: grp.getgrnam(g).gr_gid for k, g in PARTY_GROUPS.items()}
+    return out
+
+
+def as_party(ids):
+    """Popen keywords that run a program as the party (uid, gid, groups)."""
+    uid, gid, groups = ids
+    return {"user": uid, "group": gid, "extra_groups": groups}
+
+
+class Party:
+    """A forked process running as another uid, that calls the functions of
+    funcs (a dict) on request and keeps what they store in self.state:
+    a producer holding fds across steps of a test."""
+
+    def __init__(self, ids, funcs):
+        import pickle
+        self._pickle = pickle
+        self.funcs = funcs
+        a, b = os.pipe(), os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(a[1])
+            os.close(b[0])
+            try:
+                os.setgroups(ids[2])
+                os.setgid(ids[1])
+                os.setuid(ids[0])
+                with os.fdopen(a[0], "rb") as rd, os.fdopen(b[1], "wb") as wr:
+                    self._serve(rd, wr)
+            finally:
+                os._exit(0)
+        os.close(a[0])
+        os.close(b[1])
+        self.to, self.frm = os.fdopen(a[1], "wb"), os.fdopen(b[0], "rb")
+
+    def _serve(self, rd, wr):
+        state = {}
+        while True:
+            try:
+                name, args = self._pickle.load(rd)
+            except EOFError:
+                return
+            try:
+                res = ("ok", self.funcs[name](state, *args))
+            except Exception as e:   # told to the test, which fails on it
+                res = ("error", "%s: %s" % (type(e).__name__, e))
+            self._pickle.dump(res, wr)
+            wr.flush()
+
+    def call(self, name, *args):
+        self._pickle.dump((name, args), self.to)
+        self.to.flush()
+        kind, val = self._pickle.load(self.frm)
+        if kind == "error":
+            raise AssertionError("as another uid, %s failed: %s"
+                                 % (name, val))
+        return val
+
+    def close(self):
+        self.to.close()
+        self.frm.close()
+        os.waitpid(self.pid, 0)
 
 
 class Timeout(AssertionError):
@@ -622,12 +728,14 @@ class SpoolTest(unittest.TestCase):
         """Writes a configuration variant into the test's directory."""
         return write_conf(self.tmp / name, **settings)
 
-    def daemon(self, conf=None, env=None, start=True, **settings):
+    def daemon(self, conf=None, env=None, start=True, popen=None,
+               **settings):
         """A daemon on self.spool, with conf or a variant of the default
-        one made from settings; started unless start=False."""
+        one made from settings; started unless start=False. popen: more
+        Popen keywords (as_party(), preexec_fn)."""
         if conf is None:
             conf = self.conf("qujat-%d.conf" % len(self.daemons), **settings)
-        d = Daemon(self.spool, conf, self.tmp, env=env)
+        d = Daemon(self.spool, conf, self.tmp, env=env, popen=popen)
         self.daemons.append(d)
         if start:
             d.start()

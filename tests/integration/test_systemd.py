@@ -260,7 +260,9 @@ class Unit(unittest.TestCase):
                      % (q.BUILD, self.tmp),
                      "ExecReload=/bin/kill -HUP $MAINPID", "User=qujat",
                      "OOMPolicy=continue", "KillMode=mixed",
-                     "TimeoutStopSec=30", "ReadWritePaths=/var/spool/qujat"):
+                     "TimeoutStopSec=30", "ReadWritePaths=/var/spool/qujat",
+                     "SupplementaryGroups=qujat-submit qujat-receive",
+                     "LimitNOFILE=65536"):
             self.assertIn(want, text)
 
     def test_verify(self):
@@ -292,15 +294,26 @@ class Unit(unittest.TestCase):
         self.assertRegex(passwd, r"(?m)^qujat:x:\d+:\d+:qujat document "
                          r"daemon:/var/spool/qujat:")
         uid = int(re.search(r"(?m)^qujat:x:(\d+):", passwd).group(1))
+        group = (root / "etc" / "group").read_text()
+        gids = {}
+        for party, name in (("daemon", "qujat"), ("submit", "qujat-submit"),
+                            ("receive", "qujat-receive")):
+            m = re.search(r"(?m)^%s:x:(\d+):(.*)$" % name, group)
+            self.assertTrue(m, "no group %s in %s" % (name, group))
+            gids[party] = int(m.group(1))
+            if party != "daemon":
+                self.assertIn("qujat", m.group(2).split(","),
+                              "qujat is not a member of %s" % name)
         r = subprocess.run(["systemd-tmpfiles", "--root", str(root),
                             "--create",
                             str(q.REPO / "systemd" / "qujat.tmpfiles")],
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
-        for f in ("",) + q.FOLDERS:
+        for f, (mode, party) in q.RIGHTS.items():
             st = os.stat(root / "var/spool/qujat" / f)
-            self.assertEqual(st.st_mode & 0o7777, 0o750, f)
+            self.assertEqual(oct(st.st_mode & 0o7777), oct(mode), f)
             self.assertEqual(st.st_uid, uid, f)
+            self.assertEqual(st.st_gid, gids[party], f)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "filter.h"
 #include "report.h"
 
 #define SHA_A "9f2c000000000000000000000000000000000000000000000000000000e1e1e1"
@@ -230,11 +231,74 @@ test_sizes(void **state)
 	assert_int_equal(strlen(rep.detail), sizeof(rep.detail) - 1);
 }
 
+/* One report of each status through the worker's report_format and the
+ * daemon's report_parse: every field the table names comes back as sent. */
+static void
+test_round_trip(void **state)
+{
+	struct filter_report in, out;
+	char buf[REPORT_MAX];
+	struct qerr err = { 0 };
+	int n;
+
+	(void)state;
+	for (int st = 0; st < REPORT_NSTATUS; st++) {
+		memset(&in, 0, sizeof(in));
+		in.status = (enum filter_status)st;
+		snprintf(in.type, sizeof(in.type), "image/jpeg");
+		if (st == FS_LIMIT)
+			snprintf(in.limit, sizeof(in.limit), "pixels");
+		if (st == FS_OK) {
+			snprintf(in.ext, sizeof(in.ext), "jpg");
+			snprintf(in.out_type, sizeof(in.out_type), "application/pdf");
+			snprintf(in.out_ext, sizeof(in.out_ext), "pdf");
+		}
+		in.width = 2480, in.height = 3508, in.pages = 2;
+		in.bytes_in = 3912044, in.bytes_out = 812345;
+		snprintf(in.sha256_in, sizeof(in.sha256_in), "%s", SHA_A);
+		snprintf(in.sha256_out, sizeof(in.sha256_out), "%s", SHA_B);
+		in.dpi = 200, in.color = 1, in.menu_partial = 1, in.page = 2;
+		in.signed_pdf = 1, in.ms = 412;
+		snprintf(in.transform, sizeof(in.transform), "jpeg q72 200dpi");
+		snprintf(in.detail, sizeof(in.detail), "a detail");
+		in.nvariants = 2;
+		in.variants[0] = (struct report_variant){ "keep", 812345, 100, 0,
+		    "pdf" };
+		in.variants[1] = (struct report_variant){ "d150q60g", 400000, 80,
+		    -1, "" };
+		n = report_format(&in, buf, sizeof(buf));
+		assert_true(n > 0);
+		if (report_parse(buf, (size_t)n, &out, &err) < 0)
+			fail_msg("status %d: %s\n%s", st, err.msg, buf);
+		for (int k = 0; k < RK_COUNT; k++) {
+			const struct report_key *key = &report_keys[k];
+			const char *a = (const char *)&in + key->off;
+			const char *b = (const char *)&out + key->off;
+			if (key->kind == R_VARIANT || (key->when == RW_OK_SET &&
+			    st != FS_OK) || (key->when == RW_LIMIT &&
+			    st != FS_LIMIT))
+				continue;
+			if (key->kind == R_NUM)
+				assert_int_equal(*(const int64_t *)(const void *)a,
+				    *(const int64_t *)(const void *)b);
+			else if (key->kind != R_STATUS)
+				assert_string_equal(a, b);
+		}
+		assert_int_equal(out.status, in.status);
+		assert_int_equal(out.nvariants, 2);
+		assert_string_equal(out.variants[1].id, "d150q60g");
+		assert_int_equal(out.variants[0].offset, 0);
+		assert_int_equal(out.variants[1].offset, -1);
+		assert_string_equal(out.variants[0].ext, "pdf");
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_engine_values),
 		cmocka_unit_test(test_sizes),

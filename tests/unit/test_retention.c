@@ -69,6 +69,18 @@ setup(void **state)
 	mk("sent/A-1/manifest.json", "{}");
 	mk("sent/A-1/sub", NULL);
 	mk("sent/A-1/sub/deeper", "y");
+	/* deeper than any fixed bound, and the daemon's own work folder */
+	{
+		char deep[512] = "sent/A-1";
+		for (int i = 0; i < 12; i++) {
+			strcat(deep, "/d");
+			mk(deep, NULL);
+		}
+		strcat(deep, "/f");
+		mk(deep, "z");
+	}
+	mk("sent/A-1/.qujat-out", NULL);
+	mk("sent/A-1/.qujat-out/p1.png", "w");
 	snprintf(p, sizeof(p), "%s/outside", root);
 	snprintf(p, sizeof(p), "%s/sent/A-1/link", root);
 	{
