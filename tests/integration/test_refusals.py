@@ -428,6 +428,22 @@ class ProcessingFailed(q.SpoolTest):
                                "free_transport", VALID_IINS[1])
         self.assertAccepted("EVIL-after-hang", good)
 
+    def test_bundle_out_of_time(self):
+        """Workers that hang past the bundle's own deadline: one reason for
+        the application (processing_failed_bundle), not one per file."""
+        self.evil_daemon(bundle_timeout_ms=1500, file_timeout_ms=60000)
+        files = {"a.pdf": evil(b"HANG"), "b.pdf": evil(b"HANG", 4097)}
+        m = q.manifest_for("EVIL-late", "free_transport",
+                           [(n, "school_certificate") for n in files],
+                           files=files)
+        q.drop(self.spool, "EVIL-late", files, m)
+        ref = self.assertRefused("EVIL-late", ["processing_failed"], files,
+                                 timeout=30)
+        (r,) = ref["reasons"]
+        self.assertNotIn("file", r)
+        self.assertIn("in the time allowed", r["message"]["en"])
+        self.assertIn("за отведённое время", r["message"]["ru"])
+
     def test_sandbox_escape_attempts(self):
         """A worker that tries to open a file, connect or exec after it
         entered its sandbox is killed, and the bundle refused."""
