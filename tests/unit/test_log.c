@@ -35,13 +35,13 @@ static const struct {
 	const char *id, *text, *want;
 } cases[] = {
 	{ "A-1", "cannot open '180512600157_vkk.jpg': no such file",
-	    "<3>[A-1] cannot open '********0157_vkk.jpg': no such file\n" },
+	    "[A-1] cannot open '********0157_vkk.jpg': no such file\n" },
 	{ "KZ-180512600157", "child=180512600157 bytes_in=399246",
-	    "<3>[KZ-********0157] child=********0157 bytes_in=399246\n" },
+	    "[KZ-********0157] child=********0157 bytes_in=399246\n" },
 	{ NULL, "13 digits 1805126001571, 11 digits 18051260015",
-	    "<3>13 digits *********1571, 11 digits 18051260015\n" },
+	    "13 digits *********1571, 11 digits 18051260015\n" },
 	{ "KZ-EDU-2026-000123", "rejected/KZ@1764626400",
-	    "<3>[KZ-EDU-2026-000123] rejected/KZ@1764626400\n" },
+	    "[KZ-EDU-2026-000123] rejected/KZ@1764626400\n" },
 };
 
 static void
@@ -51,12 +51,16 @@ test_masked(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *got = logged(cases[i].id, cases[i].text);
+		char *line = logged(cases[i].id, cases[i].text);
+		/* the message after its prefix: "<3>" for the journal, a
+		 * timestamp and "error: " elsewhere (log.h) */
+		const char *got = strstr(line, "error: ") ? strstr(line,
+		    "error: ") + 7 : line[0] == '<' ? strchr(line, '>') + 1 : line;
 		if (strcmp(got, cases[i].want) != 0) {
 			printf("got  '%s'\nwant '%s'\n", got, cases[i].want);
 			fails++;
 		}
-		free(got);
+		free(line);
 	}
 	assert_int_equal(fails, 0);
 }
