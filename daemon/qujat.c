@@ -22,7 +22,7 @@ usage(FILE *f)
 	    "       qujat check DIR [--json] [--lang kk|ru|en] [-c FILE]\n"
 	    "       qujat status [--spool DIR] [-c FILE]\n"
 	    "       qujat compress FILE... -o DIR [--budget BYTES] [--photo] "
-	    "[--json] [-c FILE]\n");
+	    "[--photo-pages flatten|keep] [--json] [-c FILE]\n");
 }
 
 int
@@ -37,6 +37,7 @@ main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "budget", required_argument, NULL, 'b' },
 		{ "photo", no_argument, NULL, 'p' },
+		{ "photo-pages", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o = { .lang = "en" };
@@ -59,6 +60,7 @@ main(int argc, char **argv)
 		case 'o': o.outdir = optarg; break;
 		case 'b': o.budget = strtoll(optarg, NULL, 10); break;
 		case 'p': o.photo = 1; break;
+		case 'P': o.photo_pages = optarg; break;
 		default: usage(stderr); return 2;
 		}
 	}
