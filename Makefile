@@ -25,11 +25,13 @@ B          ?= build
 RUN_PACKAGES = build-essential pkg-config libuv1-dev libmagic-dev libmagic-mgc \
 	libjpeg62-turbo-dev libpng-dev libtiff-dev libqpdf-dev libjansson-dev \
 	libconfig-dev libseccomp-dev libsqlite3-dev libsystemd-dev \
-	nettle-dev zlib1g-dev libcurl4-openssl-dev libpq-dev systemd
+	nettle-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libleptonica-dev \
+	systemd
 TEST_PACKAGES = libcmocka-dev python3 python3-pil qpdf postgresql-15 \
 	lintian dpkg-dev debhelper git man-db poppler-utils ghostscript \
 	imagemagick libimage-exiftool-perl libjpeg-turbo-progs img2pdf \
-	libtiff-tools
+	libtiff-tools tesseract-ocr tesseract-ocr-rus tesseract-ocr-kaz \
+	fonts-dejavu-core
 
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wclobbered
@@ -43,7 +45,7 @@ QCC = $(CC) $(Q_CPPFLAGS) $(CPPFLAGS) $(Q_CFLAGS) $(CFLAGS)
 QLD = $(CC) $(Q_CFLAGS) $(CFLAGS) $(LDFLAGS)
 
 D_PKGS = libuv jansson libconfig sqlite3 libsystemd nettle libcurl libpq
-F_PKGS = libmagic libjpeg libpng libtiff-4 libqpdf libseccomp nettle zlib
+F_PKGS = libmagic libjpeg libpng libtiff-4 libqpdf libseccomp nettle zlib lept
 D_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(D_PKGS) 2>/dev/null)
 D_LIBS   := $(shell $(PKG_CONFIG) --libs $(D_PKGS) 2>/dev/null)
 F_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(F_PKGS) 2>/dev/null)
@@ -85,7 +87,7 @@ $(B)/obj/filters/%.o: filters/%.c
 
 # The pixel loops (rows of bytes into sums) are worth vectorising at
 # every -O level; -O2 alone leaves them scalar.
-VEC_OBJ = resample raster colour
+VEC_OBJ = resample raster colour flatten
 $(VEC_OBJ:%=$(B)/obj/filters/%.o): Q_CFLAGS += -ftree-vectorize
 
 $(B)/obj/tests/%.o: tests/%.c
@@ -253,6 +255,7 @@ bench: bench-deps
 	@$(MAKE) --no-print-directory all
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_daemon.py $(BENCH_N)
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_engine.py
+	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_phone.py
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \

@@ -67,6 +67,8 @@ print_table(const struct bundle *b)
 		    (long long)r->dpi, r->color ? "yes" : "no",
 		    f->variant ? f->variant : "keep", (long long)r->bytes_in,
 		    (long long)r->bytes_out, (long long)r->ms);
+		if (r->transform[0])	/* what was done, under its row */
+			printf("  %s\n", r->transform);
 	}
 	printf("total %lld -> %lld bytes (budget %lld)\n",
 	    (long long)b->bytes_in, (long long)b->bytes_out,
@@ -138,11 +140,18 @@ cli_compress(const struct cli_opts *o)
 
 	if (o->nargs < 1 || !o->outdir)
 		return fprintf(stderr, "usage: qujat compress FILE... -o DIR "
-		    "[--budget BYTES] [--photo] [--json]\n"), 2;
+		    "[--budget BYTES] [--photo] [--photo-pages flatten|keep] "
+		    "[--json]\n"), 2;
+	if (o->photo_pages && strcmp(o->photo_pages, "flatten") &&
+	    strcmp(o->photo_pages, "keep"))
+		return fprintf(stderr, "qujat: --photo-pages is flatten or "
+		    "keep, not '%s'\n", o->photo_pages), 2;
 	if (conf_load(o->conf, NULL, &c, &err) < 0)
 		return fprintf(stderr, "qujat: %s\n", err.msg), 1;
 	if (o->budget > 0)
 		c->max_bundle_bytes = o->budget;
+	if (o->photo_pages)
+		c->flatten = strcmp(o->photo_pages, "flatten") == 0;
 	mkdir(o->outdir, 0755);
 	outdir = open(o->outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (outdir < 0) {

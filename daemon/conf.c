@@ -49,6 +49,7 @@ static const struct ckey top_keys[] = {
 	{ "min_dpi", C_INT, CO(min_dpi), 50, 1200 },
 	{ "low_dpi", C_INT, CO(low_dpi), 10, 1200 },
 	{ "quality_floor", C_INT, CO(quality_floor), 10, 95 },
+	{ "photo_pages", C_STR, CO(photo_pages), 0, 0 },
 	{ "store", C_STR, CO(store), 0, 0 },
 	{ "handoff", C_STR, CO(handoff), 0, 0 },
 	{ "handoff_url", C_STR, CO(handoff_url), 0, 0 },
@@ -363,6 +364,12 @@ finish(struct conf *c, const char *spool, struct qerr *err)
 	if ((r = finish_handoff(c, err)) < 0)
 		return r;
 	c->metrics_set = c->metrics_file != NULL;
+	if (c->photo_pages != NULL && strcmp(c->photo_pages, "flatten") != 0 &&
+	    strcmp(c->photo_pages, "keep") != 0)
+		return qerr_set(err, -EINVAL, "%s: 'photo_pages' must be "
+		    "\"flatten\" or \"keep\", not '%s'", c->path, c->photo_pages);
+	c->flatten = c->photo_pages != NULL &&
+	    strcmp(c->photo_pages, "flatten") == 0;
 	if (c->metrics_file == NULL && c->state_dir != NULL &&
 	    asprintf(&c->metrics_file, "%s/qujat.prom", c->state_dir) < 0)
 		c->metrics_file = NULL;
@@ -470,6 +477,7 @@ conf_unref(struct conf *c)
 	free(c->messages_file);
 	free(c->store);
 	free(c->handoff);
+	free(c->photo_pages);
 	free(c->handoff_url);
 	free(c->handoff_ca_file);
 	free(c->handoff_client_cert);

@@ -27,17 +27,20 @@ type_of(const char *ext)
 	return "image/tiff";
 }
 
-/* A person's words for a variant id: "jpeg q70 200dpi gray". */
+/* A person's words for a variant id: "jpeg q70 200dpi gray"; an id
+ * ending in 'f' is of a photographed page's sheet (filters/pages.c). */
 static void
 describe(char *out, size_t cap, const char *id, const char *ext)
 {
 	const char *fmt = strcmp(ext, "pdf") ? "jpeg" : "pdf jpeg";
+	size_t n = strlen(id);
 	int dpi, q;
 	char c;
 
 	if (sscanf(id, "d%dq%d%c", &dpi, &q, &c) == 3)
-		snprintf(out, cap, "%s q%d %ddpi %s", fmt, q, dpi,
-		    c == 'g' ? "gray" : "color");
+		snprintf(out, cap, "%s%s q%d %ddpi %s", n && id[n - 1] == 'f' ?
+		    "page found, flattened, background evened, " : "", fmt, q,
+		    dpi, c == 'g' ? "gray" : "color");
 	else if (sscanf(id, "p%dq%d", &dpi, &q) == 2)
 		snprintf(out, cap, "jpeg q%d %dpx photo", q, dpi);
 	else if (!strcmp(id, "lossless"))

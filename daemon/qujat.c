@@ -54,7 +54,7 @@ static const struct subcmd subcmds[] = {
 	    "daemon's counters from its metrics file.\n"
 	    "  -s, --spool DIR    the spool (default: the configuration's)\n"
 	    CONF_HELP },
-	{ "compress", "cobpj", cli_compress,
+	{ "compress", "cobpjP", cli_compress,
 	    "usage: qujat compress FILE... -o DIR [--budget SIZE] [--photo] "
 	    "[--json] [-c FILE]\n"
 	    "The files as one bundle through the engine, under the budget.\n"
@@ -64,6 +64,10 @@ static const struct subcmd subcmds[] = {
 	    "                     1000, Ki, Mi, Gi of 1024); default: the\n"
 	    "                     configuration's max_bundle_bytes\n"
 	    "  -p, --photo        the files are photos of the child\n"
+	    "  -P, --photo-pages flatten|keep\n"
+	    "                     phone photos of pages squared and evened, or\n"
+	    "                     left as the frame (default: the\n"
+	    "                     configuration's photo_pages)\n"
 	    "  -j, --json         the report as JSON\n"
 	    CONF_HELP },
 	{ "release", "cs", cli_release,
@@ -83,7 +87,7 @@ usage(FILE *f)
 	    "       qujat check DIR [--json] [--lang kk|ru|en] [-c FILE]\n"
 	    "       qujat status [--spool DIR] [-c FILE]\n"
 	    "       qujat compress FILE... -o DIR [--budget SIZE] [--photo] "
-	    "[--json] [-c FILE]\n"
+	    "[--photo-pages flatten|keep] [--json] [-c FILE]\n"
 	    "       qujat release APPLICATION_ID [--spool DIR] [-c FILE]\n"
 	    "       qujat COMMAND --help | qujat --version\n");
 }
@@ -149,6 +153,14 @@ set_option(struct cli_opts *o, const struct subcmd *cmd, int c)
 	case 'j': o->json = 1; break;
 	case 'o': o->outdir = optarg; break;
 	case 'p': o->photo = 1; break;
+	case 'P':
+		if (strcmp(optarg, "flatten") && strcmp(optarg, "keep")) {
+			fprintf(stderr, "qujat %s: --photo-pages '%s': flatten or "
+			    "keep\n", cmd->name, optarg);
+			return 2;
+		}
+		o->photo_pages = optarg;
+		break;
 	case 'l':
 		if (strcmp(optarg, "kk") && strcmp(optarg, "ru") &&
 		    strcmp(optarg, "en")) {
@@ -185,6 +197,7 @@ main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "budget", required_argument, NULL, 'b' },
 		{ "photo", no_argument, NULL, 'p' },
+		{ "photo-pages", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o = { .lang = "en" };
@@ -205,7 +218,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "c:s:jl:ho:b:p", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:jl:ho:b:pP:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(cmd->help, stdout);
 			return 0;

@@ -52,6 +52,8 @@ build_argv(struct bfile *f, const char *filter)
 		f->argv[n++] = "--probe-only";
 	if (catalogue_is_photo(f->b->conf->cat, f->doc->type))
 		f->argv[n++] = "--photo";
+	else if (f->b->conf->flatten)
+		f->argv[n++] = "--flatten";
 	/* Sizing the menu costs encodes: a bundle over budget needs it, and
 	 * one whose keeps outgrew the budget (ask_menus). */
 	if (f->b->menus && !f->variant) {

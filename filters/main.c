@@ -51,6 +51,7 @@ static const struct option long_opts[] = {
 	{ "memory-mb", required_argument, NULL, 'm' },
 	{ "probe-only", no_argument, NULL, 'P' },
 	{ "photo", no_argument, NULL, 'F' },
+	{ "flatten", no_argument, NULL, 'f' },
 	{ "max-dpi", required_argument, NULL, 'D' },
 	{ "min-dpi", required_argument, NULL, 'd' },
 	{ "low-dpi", required_argument, NULL, 'L' },
@@ -137,6 +138,8 @@ static void parse_options(int argc, char **argv, struct filter_limits *lim)
 			lim->probe_only = 1;
 		else if (c == 'F')
 			lim->photo = 1;
+		else if (c == 'f')
+			lim->flatten = 1;
 		else if (c == 'M')
 			lim->menu = 1;
 		else if (c == 'V')
@@ -149,7 +152,7 @@ static void parse_options(int argc, char **argv, struct filter_limits *lim)
 			fatal("usage: qujat-filter [--max-bytes N] "
 			    "[--max-pixels N] [--max-pages N] [--max-objects N] "
 			    "[--max-stream-bytes N] [--cpu-seconds N] "
-			    "[--memory-mb N] [--probe-only] [--photo] "
+			    "[--memory-mb N] [--probe-only] [--photo] [--flatten] "
 			    "[--max-dpi N] [--min-dpi N] [--low-dpi N] "
 			    "[--quality-floor Q] [--menu] [--target BYTES] "
 			    "[--variant ID]");

@@ -6,7 +6,10 @@
  * variant of the menu is encoded from that, best rank first. With --menu
  * every variant's bytes are kept and written after keep; with --target
  * each page stops at the first variant within its share of the target.
- * Bilevel pages are CCITT G4 in every variant.
+ * Bilevel pages are CCITT G4 in every variant. A phone photo of a page
+ * (flat.h), when the run asks for it and the sheet is found, is squared
+ * and evened first, and its variants are of the page, not the frame
+ * (their IDs end in FLAT_SUFFIX).
  * SECURITY: runs on pixels decoded from uploads through the formats'
  * page sources; memory per page is bounded by the top resolution.
  */
@@ -18,11 +21,13 @@
 #include <string.h>
 
 #include "engine.h"
+#include "flat.h"
 
 #define MAX_SPECS MENU_MAX_SPECS
 #define KEEP_DPI 300		/* TIFF pages in the keep PDF, at most */
 #define KEEP_QUALITY 90
 #define PHOTO_LOW 300		/* a photo's short side below this: lowres */
+#define FLAT_SUFFIX 'f'		/* "d200q70gf": d200q70g of the found sheet */
 
 struct pjob {
 	struct engine *e;
@@ -42,6 +47,8 @@ struct pjob {
 	double worst;		/* dpi, or a photo's short side */
 	int colour;
 	int blank_page;		/* the first uniform page (1-based), or 0 */
+	int flat, evened;	/* the sheet is flattened; its light evened */
+	struct sheet sheet;
 };
 
 static double page_res(const struct pjob *j, int w, int h)
@@ -279,15 +286,62 @@ static int encode_specs(struct pjob *j, int i, int w, int h,
 	return rc;
 }
 
+/* The found sheet of the frame (native w x h) squared into top: the
+ * frame decoded at about the page's scale, then warped, and turned when
+ * a landscape sheet's text runs down it (a page lying sideways). */
+static int flat_page(struct pjob *j, int w, int h, struct raster *top)
+{
+	/* a single image's source starts with its image_src (engine.h) */
+	struct image_src *is = j->src->ctx;
+	struct raster frame = { 0 };
+	const struct raster *use = &frame;
+	char msg[160];
+	int tw, th, rc, turn;
+
+	sheet_decode_dims(w, h, &j->sheet, &tw, &th);
+	if (is->pixels.px)	/* held upright already: warped from as is */
+		use = &is->pixels;
+	else if ((rc = j->src->decode(j->src->ctx, 0, tw, th, &frame, msg,
+	    sizeof msg)) < 0) {
+		filter_set_status(j->e->rep, FS_CORRUPT, "%s", msg);
+		return rc;
+	}
+	rc = sheet_warp(use, w, h, &j->sheet, top);
+	raster_release(&frame);
+	/* the frame is done with (its one page is warped): its pixels go
+	 * now, not after the evening and every encode */
+	raster_release(&is->pixels);
+	if (rc == 0 && j->sheet.w > j->sheet.h && (turn = flat_turn(top))) {
+		if ((rc = raster_orient(top, turn)) == 0)
+			j->sheet.w = top->w, j->sheet.h = top->h;
+	}
+	return rc;
+}
+
+/* Decodes page i's top raster: the frame at the policy's top level, or
+ * the flattened sheet, whose size then is the page's (*w x *h). */
+static int top_page(struct pjob *j, int i, int *w, int *h,
+    struct raster *top)
+{
+	int tw, th, rc, levels[2];
+
+	if (j->flat) {
+		if ((rc = flat_page(j, *w, *h, top)) == 0)
+			*w = j->sheet.w, *h = j->sheet.h;
+		return rc;
+	}
+	menu_levels(j->e->in->lim, j->photo, page_res(j, *w, *h), levels);
+	level_dims(*w, *h, j->photo, levels[0], &tw, &th);
+	return decode_page(j, i, *w, *h, tw, th, top);
+}
+
 static int contone_page(struct pjob *j, int i, int w, int h)
 {
 	struct raster top;
 	struct page_look look;
-	int tw, th, rc, levels[2];
+	int rc;
 
-	menu_levels(j->e->in->lim, j->photo, page_res(j, w, h), levels);
-	level_dims(w, h, j->photo, levels[0], &tw, &th);
-	if ((rc = decode_page(j, i, w, h, tw, th, &top)) < 0)
+	if ((rc = top_page(j, i, &w, &h, &top)) < 0)
 		return rc;
 	page_analyse(&top, &look);
 	look.colour |= j->photo && top.ch == 3;
@@ -298,6 +352,11 @@ static int contone_page(struct pjob *j, int i, int w, int h)
 	if (j->nspecs > 0 && (!look.colour ||
 	    menu_all_grey(j->specs, j->nspecs)))
 		raster_to_grey(&top);
+	if (j->flat && (rc = flat_even(&top)) < 0 && rc != -ENODATA) {
+		raster_release(&top);
+		return rc;
+	}
+	j->evened = j->flat && rc == 0;
 	rc = encode_specs(j, i, w, h, &top);
 	raster_release(&top);
 	return rc;
@@ -341,7 +400,13 @@ static int plan(struct pjob *j)
 	const struct filter_limits *lim = j->e->in->lim;
 
 	if (lim->variant[0] && strcmp(lim->variant, "keep") != 0) {
-		if (vspec_parse(lim->variant, &j->specs[0]) < 0 ||
+		char id[sizeof lim->variant];
+		size_t n = strlen(lim->variant);
+
+		memcpy(id, lim->variant, n + 1);
+		if (j->single && !j->photo && id[n - 1] == FLAT_SUFFIX)
+			id[n - 1] = '\0';	/* flat or not: find_sheet */
+		if (vspec_parse(id, &j->specs[0]) < 0 ||
 		    j->specs[0].lossless)
 			return -EINVAL;
 		j->nspecs = 1;
@@ -363,6 +428,20 @@ static int plan(struct pjob *j)
 	return j->meta && j->data ? 0 : -ENOMEM;
 }
 
+/* The transform of a flattened variant: what was done to the sheet, then
+ * how it was encoded. */
+static void describe_flat(struct pjob *j)
+{
+	struct engine *e = j->e;
+	char t[sizeof e->rep->transform];
+
+	memcpy(t, e->rep->transform, sizeof t);
+	e->rep->transform[0] = '\0';
+	engine_note(e, j->evened ? "page found, flattened, background evened" :
+	    "page found, flattened");
+	engine_note(e, t);
+}
+
 /* The output: the wanted spec's pages as one JPEG or one PDF. */
 static int assemble(struct pjob *j)
 {
@@ -376,6 +455,8 @@ static int assemble(struct pjob *j)
 	if (j->want != j->nspecs)
 		engine_describe(e, j->single ? "jpeg" : "pdf jpeg",
 		    &j->specs[j->want], j->specs[j->want].grey || !j->colour);
+	if (j->flat)
+		describe_flat(j);
 	if (j->single) {
 		engine_out_type(e, "image/jpeg", "jpg");
 		return buf_add(&e->out, m->data, m->len);
@@ -423,6 +504,10 @@ static int publish(struct pjob *j)
 	for (int s = 0; s < j->ladder.nmade; s++) {
 		if (j->specs[s].grey == 0 && !j->colour && !j->photo)
 			j->specs[s].id[strlen(j->specs[s].id) - 1] = 'g';
+		if (j->flat)
+			snprintf(j->specs[s].id + strlen(j->specs[s].id),
+			    sizeof j->specs[s].id - strlen(j->specs[s].id),
+			    "%c", FLAT_SUFFIX);
 		m = &j->meta[(size_t)s * (size_t)j->src->npages];
 		size = m->len;
 		if (!j->single)
@@ -464,6 +549,52 @@ static void judge(struct pjob *j)
 		    (int)rep->dpi, lim->low_dpi);
 }
 
+/* Whether this run flattens a photographed page: a menu when the limits
+ * ask for it, a --variant when its ID says so. Never a --photo, never a
+ * document of pages (TIFF scans). */
+static int wants_flat(const struct pjob *j)
+{
+	const struct filter_limits *lim = j->e->in->lim;
+	size_t n = strlen(lim->variant);
+
+	if (!j->single || j->photo)
+		return 0;
+	if (n && strcmp(lim->variant, "keep") != 0)
+		return lim->variant[n - 1] == FLAT_SUFFIX;
+	return lim->menu && lim->flatten;
+}
+
+/* Looks for the sheet on a small copy of the frame; found, the page's
+ * resolution, pixels and dpi are the sheet's. A sheet below low_dpi is
+ * left alone: found, it would be refused where its frame is not. */
+static int find_sheet(struct pjob *j)
+{
+	const struct filter_limits *lim = j->e->in->lim;
+	struct raster s;
+	char msg[160];
+	int w, h, bilevel, tw, th, rc;
+	double k;
+
+	if (!wants_flat(j) || j->src->info(j->src->ctx, 0, &w, &h,
+	    &bilevel) < 0 || bilevel)
+		return 0;
+	flat_quiet();
+	k = (double)DETECT_LONG / (w > h ? w : h);
+	tw = k < 1 ? (int)(w * k + 0.5) : w, th = k < 1 ? (int)(h * k + 0.5) : h;
+	if ((rc = j->src->decode(j->src->ctx, 0, tw, th, &s, msg,
+	    sizeof msg)) < 0)
+		return rc == -ENOMEM ? rc : 0;	/* the page's decode says */
+	rc = sheet_find(&s, w, h, lim->max_dpi, &j->sheet);
+	raster_release(&s);
+	if (rc == 0 && j->sheet.dpi >= lim->low_dpi) {
+		j->flat = 1;
+		j->worst = j->sheet.dpi;
+		j->pixels = (double)j->sheet.w * j->sheet.h;
+		j->e->rep->dpi = (int64_t)j->sheet.dpi;
+	}
+	return rc == -ENOENT ? 0 : rc;
+}
+
 static void pjob_release(struct pjob *j)
 {
 	for (int i = 0; j->data && i < j->src->npages * (j->nspecs + 1); i++)
@@ -485,6 +616,8 @@ int pages_run(struct engine *e, const struct page_src *src, int single)
 	judge(&j);
 	if (e->rep->status != FS_OK)
 		return 0;
+	if ((rc = find_sheet(&j)) < 0)
+		return rc;
 	if ((rc = plan(&j)) == -EINVAL)
 		filter_set_status(e->rep, FS_UNSUPPORTED, "unknown variant");
 	if (rc == 0 && (rc = run_pages(&j)) == 0) {

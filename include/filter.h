@@ -38,6 +38,9 @@ struct filter_limits {
 	uint64_t memory_mb;
 	int probe_only;
 	int photo;
+	int flatten;		/* --flatten: a photographed page's menu is
+				 * of its sheet, found, squared and evened
+				 * (flat.h) */
 	/* the legibility policy and what to write (report.h) */
 	int max_dpi, min_dpi, low_dpi, quality_floor;
 	int menu;

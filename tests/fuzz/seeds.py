@@ -36,6 +36,19 @@ def save(im, fmt, **kw):
     return b.getvalue()
 
 
+def sheet_photo():
+    """A page on a dark table, large enough (240x320) for the sheet finder
+    (flat.h) to find it and flatten it."""
+    im = Image.new("RGB", (240, 320), (80, 50, 30))
+    page = Image.new("RGB", (150, 212), (245, 245, 240))
+    d = ImageDraw.Draw(page)
+    for y in range(20, 160, 8):
+        d.line((15, y, 135, y), fill=(20, 20, 30), width=2)
+    d.ellipse((90, 165, 120, 195), outline=(30, 60, 200), width=2)
+    im.paste(page.rotate(3, expand=True, fillcolor=(80, 50, 30)), (40, 45))
+    return im
+
+
 def jpegs():
     exif = Image.Exif()
     exif[0x010F] = "Cam"
@@ -49,6 +62,7 @@ def jpegs():
         "exif.jpg": save(picture(), "JPEG", exif=exif.tobytes()),
         "444.jpg": save(picture(), "JPEG", subsampling=0, quality=95),
         "trailing.jpg": save(picture("L"), "JPEG") + b"<script>x</script>",
+        "sheet.jpg": save(sheet_photo(), "JPEG", quality=80),
     }
 
 
@@ -63,6 +77,7 @@ def pngs():
         "interlaced.png": save(picture(), "PNG", interlace=1),
         "grey16.png": save(picture("L").convert("I"), "PNG"),
         "text.png": save(picture("L"), "PNG", pnginfo=_pnginfo()),
+        "sheet.png": save(sheet_photo(), "PNG"),
     }
 
 

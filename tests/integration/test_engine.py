@@ -68,6 +68,34 @@ class Engine(q.SpoolTest):
                 self.assertGreater(blue_pixels(img), 50,
                                    "the blue stamp of %s is gone" % e["file"])
 
+    def test_phone_photos_flattened(self):
+        # photo_pages = "flatten": an over-budget bundle of phone photos
+        # of pages on a table becomes flat A4 pages, and the report says
+        # so; a bundle's keep (under budget) would pass as it is.
+        import math
+        import sys
+        sys.path.insert(0, str(q.REPO / "tests" / "filter"))
+        import phone
+        page, _ = phone.text_page(200)
+        files = {}
+        for i, kind in enumerate(("dark", "light", "dark")):
+            data, _ = phone.phone(page, kind=kind, angle=1.5 - i,
+                                  size=(2250, 3000), quality=95)
+            files["photo-%d.jpg" % i] = data
+        self.daemon(photo_pages="flatten")
+        self.over_budget("ENG-FLAT", files)
+        man, rep, out = self.assertAccepted("ENG-FLAT", files, timeout=180)
+        flat = [e for e in rep["files"] if e["action"] == "recompressed"]
+        self.assertTrue(flat, rep["files"])
+        for e in flat:     # the planner may step a file back up to keep
+            self.assertTrue(e["variant"].endswith("f"), e)
+            self.assertTrue(e["transform"].startswith(
+                "page found, flattened, background evened, jpeg"), e)
+            with Image.open(out / e["file"]) as img:
+                w, h = img.size
+                self.assertLess(abs(h / w / math.sqrt(2) - 1), 0.03,
+                                "%s is %dx%d" % (e["file"], w, h))
+
     def test_few_colour_png_stays_lossless(self):
         # A certificate made on a computer, stored uncompressed (as some
         # portals' export tools do): 26 MB. Its lossless rewrite fits, so

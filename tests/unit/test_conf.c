@@ -106,7 +106,29 @@ test_defaults(void **state)
 	assert_int_equal(c->limits.max_manifest_depth, 32);
 	assert_int_equal(c->limits.bundle_timeout_ms, 600000);
 	assert_int_equal(c->log_level, LOG_INFO);
+	assert_int_equal(c->flatten, 0);
 	conf_unref(c);
+}
+
+/* photo_pages: "flatten" or "keep", nothing else. */
+static void
+test_photo_pages(void **state)
+{
+	struct conf *c;
+	struct qerr err;
+
+	(void)state;
+	write_conf("photo_pages = \"flatten\";\n");
+	assert_int_equal(conf_load(tmpconf, NULL, &c, &err), 0);
+	assert_int_equal(c->flatten, 1);
+	conf_unref(c);
+	write_conf("photo_pages = \"keep\";\n");
+	assert_int_equal(conf_load(tmpconf, NULL, &c, &err), 0);
+	assert_int_equal(c->flatten, 0);
+	conf_unref(c);
+	write_conf("photo_pages = \"flat\";\n");
+	assert_int_equal(conf_load(tmpconf, NULL, &c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "'photo_pages' must be"));
 }
 
 static void
@@ -367,6 +389,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_photo_pages),
 		cmocka_unit_test(test_spool),
 		cmocka_unit_test(test_relative),
 		cmocka_unit_test(test_errors),

@@ -1,0 +1,389 @@
+/*
+ * flatten.c: a found sheet squared and evened. The warp maps each pixel
+ * of the page straight from the frame (Leptonica's projective
+ * coefficients, our bilinear loop: Leptonica's own warps write a
+ * frame-sized image, which a 12 MP photo cannot afford twice), from a
+ * frame decoded at about the page's own scale; the light is evened by
+ * Leptonica's background normalisation, then paper pushed to white.
+ * SECURITY: runs on pixels decoded from uploads; every read is clamped
+ * inside the source raster.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <leptonica/allheaders.h>
+
+#include "flat.h"
+
+#define BG_TILE 40		/* background tiles, pixels (5 mm at 200 dpi) */
+#define BG_VALUE 240		/* the paper after normalisation */
+#define BG_FG_SHARE 55		/* % of the paper's level: darker is ink */
+#define TRC_BLACK 20		/* then [TRC_BLACK, white] to [0, 255] */
+#define WHITE_SHARE 12		/* % of the paper left below white */
+#define WHITE_MIN 200
+#define WHITE_MAX 236
+#define TURN_RATIO 2.0		/* column over row ripple: text sideways */
+#define LINE_INK 200		/* a text line's column: 1 in this many ink */
+#define TURN_LINES 5		/* lines needed to tell which way is up */
+
+static void lept_silent(const char *msg)
+{
+	(void)msg;
+}
+
+void flat_quiet(void)
+{
+	setMsgSeverity(L_SEVERITY_NONE);
+	leptSetStderrHandler(lept_silent);
+}
+
+static double side(const struct sheet *sh, int i)
+{
+	int j = (i + 1) % 4;
+
+	return hypot(sh->x[j] - sh->x[i], sh->y[j] - sh->y[i]);
+}
+
+void sheet_decode_dims(int fw, int fh, const struct sheet *sh, int *tw,
+    int *th)
+{
+	double sw = (side(sh, 0) + side(sh, 2)) / 2;
+	double sv = (side(sh, 1) + side(sh, 3)) / 2;
+	double k = fmax(sh->w / sw, sh->h / sv);
+
+	*tw = fw, *th = fh;
+	if (k < 1.0) {
+		*tw = (int)ceil(fw * k), *th = (int)ceil(fh * k);
+		*tw = *tw > fw ? fw : *tw, *th = *th > fh ? fh : *th;
+	}
+}
+
+/* The eight coefficients taking page pixels to src pixels. */
+static int page_to_src(const struct raster *src, int fw, int fh,
+    const struct sheet *sh, double c[8])
+{
+	double kx = (double)src->w / fw, ky = (double)src->h / fh;
+	double px[4] = { 0, sh->w - 1, sh->w - 1, 0 };
+	double py[4] = { 0, 0, sh->h - 1, sh->h - 1 };
+	PTA *from = ptaCreate(4), *to = ptaCreate(4);
+	l_float32 *vc = NULL;
+	int rc = -ENOMEM;
+
+	for (int i = 0; from && to && i < 4; i++) {
+		ptaAddPt(from, (l_float32)px[i], (l_float32)py[i]);
+		ptaAddPt(to, (l_float32)((sh->x[i] + 0.5) * kx - 0.5),
+		    (l_float32)((sh->y[i] + 0.5) * ky - 0.5));
+	}
+	if (from && to && getProjectiveXformCoeffs(from, to, &vc) == 0) {
+		for (int i = 0; i < 8; i++)
+			c[i] = vc[i];
+		rc = 0;
+	}
+	lept_free(vc);
+	ptaDestroy(&from);
+	ptaDestroy(&to);
+	return rc;
+}
+
+/* Bilinear sample of src at (x, y) (in 1/256 pixels, clamped inside)
+ * into out[ch]. */
+static inline void sample(const struct raster *src, double xs, double ys,
+    unsigned char *out)
+{
+	int ch = src->ch, mx = (src->w - 1) << 8, my = (src->h - 1) << 8;
+	int x = xs <= 0 ? 0 : xs >= mx ? mx : (int)xs;
+	int y = ys <= 0 ? 0 : ys >= my ? my : (int)ys;
+	unsigned fx, fy;
+	size_t row = (size_t)src->w * ch;
+	const unsigned char *a;
+
+	fx = (unsigned)x & 255, fy = (unsigned)y & 255;
+	a = src->px + (size_t)(y >> 8) * row + (size_t)(x >> 8) * ch;
+	if (x == mx)		/* the last column or row: itself */
+		a -= ch, fx = 256;
+	if (y == my)
+		a -= row, fy = 256;
+	for (int k = 0; k < ch; k++) {
+		unsigned top = a[k] * (256 - fx) + a[k + ch] * fx;
+		unsigned bot = a[k + row] * (256 - fx) + a[k + row + ch] * fx;
+
+		out[k] = (unsigned char)((top * (256 - fy) + bot * fy +
+		    32768) >> 16);
+	}
+}
+
+/* One row v of the page: the projective map's numerators and
+ * denominator are linear along it, one division per pixel. */
+static void warp_row(const struct raster *src, const double c[8], int v,
+    unsigned char *row, int w)
+{
+	double x = c[1] * v + c[2], y = c[4] * v + c[5], d = c[7] * v + 1;
+
+	for (int u = 0; u < w; u++, row += src->ch) {
+		double k = 256.0 / d;
+
+		sample(src, x * k, y * k, row);
+		x += c[0], y += c[3], d += c[6];
+	}
+}
+
+int sheet_warp(const struct raster *src, int fw, int fh,
+    const struct sheet *sh, struct raster *out)
+{
+	double c[8];
+	int rc;
+
+	if ((rc = page_to_src(src, fw, fh, sh, c)) < 0 ||
+	    (rc = raster_init(out, sh->w, sh->h, src->ch)) < 0)
+		return rc;
+	for (int v = 0; v < sh->h; v++)
+		warp_row(src, c, v, out->px + (size_t)v * sh->w * src->ch,
+		    sh->w);
+	return 0;
+}
+
+static PIX *to_pix(const struct raster *r)
+{
+	PIX *p = pixCreateNoInit(r->w, r->h, r->ch == 1 ? 8 : 32);
+
+	for (int y = 0; p && y < r->h; y++) {
+		l_uint32 *line = pixGetData(p) + y * pixGetWpl(p);
+		const unsigned char *s = r->px + (size_t)y * r->w * r->ch;
+
+		for (int x = 0; x < r->w; x++, s += r->ch)
+			if (r->ch == 1)
+				SET_DATA_BYTE(line, x, s[0]);
+			else
+				line[x] = (l_uint32)s[0] << L_RED_SHIFT |
+				    (l_uint32)s[1] << L_GREEN_SHIFT |
+				    (l_uint32)s[2] << L_BLUE_SHIFT;
+	}
+	return p;
+}
+
+static void from_pix(PIX *p, struct raster *r)
+{
+	for (int y = 0; y < r->h; y++) {
+		l_uint32 *line = pixGetData(p) + y * pixGetWpl(p);
+		unsigned char *d = r->px + (size_t)y * r->w * r->ch;
+
+		for (int x = 0; x < r->w; x++, d += r->ch)
+			if (r->ch == 1)
+				d[0] = (unsigned char)GET_DATA_BYTE(line, x);
+			else {
+				d[0] = (unsigned char)(line[x] >> L_RED_SHIFT);
+				d[1] = (unsigned char)(line[x] >> L_GREEN_SHIFT);
+				d[2] = (unsigned char)(line[x] >> L_BLUE_SHIFT);
+			}
+	}
+}
+
+/* The histogram of r's luma, every fourth pixel of every fourth row. */
+static void luma_hist(const struct raster *r, unsigned h[256])
+{
+	memset(h, 0, 256 * sizeof *h);
+	for (int y = 0; y < r->h; y += 4)
+		for (int x = 0; x < r->w; x += 4) {
+			const unsigned char *p = r->px + ((size_t)y * r->w +
+			    x) * r->ch;
+
+			h[r->ch == 1 ? p[0] : (p[0] * 77 + p[1] * 150 +
+			    p[2] * 29) >> 8]++;
+		}
+}
+
+/* The value below which share (in %) of the pixels from `from` up lie. */
+static int percentile(const unsigned h[256], int from, int share)
+{
+	size_t n = 0, acc = 0;
+	int v;
+
+	for (v = from; v < 256; v++)
+		n += h[v];
+	for (v = from; v < 255 && (acc += h[v]) * 100 < n * share; v++)
+		;
+	return v;
+}
+
+/* Paper to white, ink to black: [TRC_BLACK, white] stretched to [0, 255],
+ * white where all but WHITE_SHARE % of the paper is above, so its noise
+ * (low light doubles it) goes with it instead of costing bytes. */
+static void stretch(struct raster *r)
+{
+	unsigned h[256];
+	unsigned char lut[256];
+	int white;
+
+	luma_hist(r, h);
+	white = percentile(h, BG_VALUE * 2 / 3, WHITE_SHARE);
+	white = white < WHITE_MIN ? WHITE_MIN : white > WHITE_MAX ? WHITE_MAX :
+	    white;
+	for (int v = 0; v < 256; v++)
+		lut[v] = v <= TRC_BLACK ? 0 : v >= white ? 255 :
+		    (unsigned char)((v - TRC_BLACK) * 255 / (white - TRC_BLACK));
+	for (size_t i = 0, n = (size_t)r->w * r->h * r->ch; i < n; i++)
+		r->px[i] = lut[r->px[i]];
+}
+
+/* 0, -ENODATA (left as it was: too small to even) or -ENOMEM. */
+int flat_even(struct raster *r)
+{
+	unsigned h[256];
+	int thresh;
+	PIX *p, *e;
+
+	luma_hist(r, h);
+	thresh = percentile(h, 0, 50) * BG_FG_SHARE / 100;
+	if ((p = to_pix(r)) == NULL)
+		return -ENOMEM;
+	if (thresh < 16)
+		thresh = 16;
+	e = pixBackgroundNorm(p, NULL, NULL, BG_TILE, BG_TILE, thresh,
+	    BG_TILE * BG_TILE / 4, BG_VALUE, 2, 2);
+	pixDestroy(&p);
+	if (e == NULL)
+		return -ENODATA;	/* a page smaller than a few tiles */
+	from_pix(e, r);
+	pixDestroy(&e);
+	stretch(r);
+	return 0;
+}
+
+/* How strongly darkness changes from one row (or column) of p to the
+ * next, per row: high across text lines, low along them. */
+static double ripple(PIX *p, int rows)
+{
+	int w = (int)pixGetWidth(p), h = (int)pixGetHeight(p);
+	int n = rows ? h : w, m = rows ? w : h;
+	double s = 0, prev = -1;
+
+	for (int i = 0; i < n; i++) {
+		double dark = 0;
+
+		for (int k = 0; k < m; k++) {
+			l_uint32 *line = pixGetData(p) + (rows ? i : k) *
+			    pixGetWpl(p);
+
+			dark += GET_DATA_BIT(line, rows ? k : i);
+		}
+		dark /= m;
+		if (prev >= 0)
+			s += (dark - prev) * (dark - prev);
+		prev = dark;
+	}
+	return n > 1 ? s / (n - 1) : 0;
+}
+
+/* The ink of r as a 1 bpp Pix at half its size. */
+static PIX *ink_half(const struct raster *r)
+{
+	unsigned h[256];
+	int t, w = r->w / 2, hh = r->h / 2;
+	PIX *p;
+
+	luma_hist(r, h);
+	t = percentile(h, 0, 50) * 3 / 4;
+	if (w < 16 || hh < 16 || (p = pixCreate(w, hh, 1)) == NULL)
+		return NULL;
+	for (int y = 0; y < hh; y++) {
+		l_uint32 *line = pixGetData(p) + y * pixGetWpl(p);
+		const unsigned char *s = r->px + (size_t)2 * y * r->w * r->ch;
+
+		for (int x = 0; x < w; x++, s += 2 * r->ch)
+			if ((r->ch == 1 ? s[0] : (s[0] * 77 + s[1] * 150 +
+			    s[2] * 29) >> 8) < t)
+				SET_DATA_BIT(line, x);
+	}
+	return p;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The median absolute deviation of v[0..n) (sorted in place). */
+static int spread(int *v, int n)
+{
+	int m;
+
+	qsort(v, (size_t)n, sizeof *v, cmp_int);
+	m = v[n / 2];
+	for (int i = 0; i < n; i++)
+		v[i] = abs(v[i] - m);
+	qsort(v, (size_t)n, sizeof *v, cmp_int);
+	return v[n / 2];
+}
+
+/* Where the ink of columns x0..x1 of p begins and ends, in rows with at
+ * least two ink pixels (a speck is not a letter). */
+static void band_extent(PIX *p, int x0, int x1, int *top, int *bot)
+{
+	int h = (int)pixGetHeight(p);
+
+	*top = -1, *bot = -1;
+	for (int y = 0; y < h; y++) {
+		l_uint32 *line = pixGetData(p) + y * pixGetWpl(p);
+		int n = 0;
+
+		for (int x = x0; x <= x1 && n < 2; x++)
+			n += GET_DATA_BIT(line, x);
+		if (n >= 2 && *top < 0)
+			*top = y;
+		if (n >= 2)
+			*bot = y;
+	}
+}
+
+/* A page whose lines run down its columns reads upright turned the way
+ * that puts their aligned end on the left, where lines start (whatever
+ * the script: Leptonica's ascender count reads Cyrillic upside down):
+ * 6 (clockwise) when they all end at one row, 8 when they all start at
+ * one, 0 when both (justified) or neither. */
+static int aligned_side(PIX *p)
+{
+	int w = (int)pixGetWidth(p), h = (int)pixGetHeight(p), n = 0, turn = 0;
+	int *tops = calloc((size_t)w, sizeof *tops);
+	int *bots = calloc((size_t)w, sizeof *bots);
+	l_int32 *col = calloc((size_t)w, sizeof *col);
+
+	for (int y = 0; col && y < h; y++) {
+		l_uint32 *line = pixGetData(p) + y * pixGetWpl(p);
+
+		for (int x = 0; x < w; x++)
+			col[x] += GET_DATA_BIT(line, x);
+	}
+	for (int x = 0; tops && bots && col && x < w; x++) {
+		int x1 = x;
+
+		if (col[x] * LINE_INK < h)
+			continue;
+		while (x1 + 1 < w && col[x1 + 1] * LINE_INK >= h)
+			x1++;
+		if (x1 - x >= 2)
+			band_extent(p, x, x1, &tops[n], &bots[n]), n++;
+		x = x1;
+	}
+	if (n >= TURN_LINES) {
+		int st = spread(tops, n), sb = spread(bots, n);
+
+		turn = sb * 3 < st ? 6 : st * 3 < sb ? 8 : 0;
+	}
+	free(tops), free(bots), free(col);
+	return turn;
+}
+
+int flat_turn(const struct raster *r)
+{
+	PIX *p = ink_half(r);
+	int turn = 0;
+
+	if (p == NULL)
+		return 0;
+	/* text lines across the columns, not the rows: lying sideways */
+	if (ripple(p, 0) > TURN_RATIO * ripple(p, 1))
+		turn = aligned_side(p);
+	pixDestroy(&p);
+	return turn;
+}
