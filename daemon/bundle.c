@@ -444,7 +444,7 @@ bundle_prepare(struct bundle *b)
 	if (b->origin == FROM_INCOMING) {
 		const struct limits *l = &b->conf->limits;
 		uint64_t t0 = uv_hrtime();
-		r = take_bundle(b->sp, b->id, l->max_files, l->max_file_bytes,
+		r = take_bundle(b->sp, b->id, l->max_files,
 		    &b->take_bytes, b->errmsg, sizeof(b->errmsg));
 		b->take_us = (uv_hrtime() - t0) / 1000;
 		if (r < 0)

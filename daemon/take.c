@@ -28,7 +28,7 @@ struct take {
 	const char *name;
 	int src, dst;			/* the producer's folder, the copy */
 	struct stat src_st;
-	int64_t max_files, max_bytes;
+	int64_t max_files;
 	int64_t copied;
 	char *list;			/* TAKE_LIST's records */
 	size_t len, cap;
@@ -140,13 +140,12 @@ take_file(struct take *t, const char *name, const struct stat *st0)
 		close(in);
 		return r;
 	}
-	if (st.st_size > t->max_bytes)	/* judged by its size alone */
-		r = ftruncate(out, st.st_size) < 0 ? -errno : 0;
-	else
-		r = copy_data(in, out, st.st_size);
+	/* a file over max_file_bytes is judged by its size alone, but
+	 * copied all the same: rejected/ keeps the originals as received */
+	r = copy_data(in, out, st.st_size);
 	if (r == 0 && fsync(out) < 0)
 		r = -errno;
-	if (r == 0 && st.st_size <= t->max_bytes)
+	if (r == 0)
 		t->copied += st.st_size;
 	close(in);
 	if (close(out) < 0 && r == 0)
@@ -301,10 +300,10 @@ make_copy(struct take *t)
 
 int
 take_bundle(struct spool *sp, const char *name, int64_t max_files,
-    int64_t max_file_bytes, int64_t *copied, char *errmsg, size_t cap)
+    int64_t *copied, char *errmsg, size_t cap)
 {
 	struct take t = { .sp = sp, .name = name, .src = -1, .dst = -1,
-	    .max_files = max_files, .max_bytes = max_file_bytes };
+	    .max_files = max_files };
 	int act = sp->dfd[SP_ACTIVE], r;
 
 	if (spool_exists(sp, SP_ACTIVE, name))

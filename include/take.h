@@ -33,12 +33,13 @@ struct spool;
  * -ENOTDIR when it is not a folder; another -errno for a failure of the
  * machine (out of fds, memory, room; I/O), the bundle then left as it was
  * in incoming/, and errmsg says what. At most max_files + 1 entries are
- * taken (the limit is judged on the copy); a file over max_file_bytes is
- * copied as a hole of its size (its size is all that is judged). *copied
- * gets the bytes the copy holds (reflinked ones share the producer's
- * blocks until it removes its own). */
+ * taken (the limit is judged on the copy); every regular file is copied
+ * whole, one over max_file_bytes too (its size is all that is judged, but
+ * rejected/ keeps the originals as received). *copied gets the bytes the
+ * copy holds (reflinked ones share the producer's blocks until it
+ * removes its own). */
 int take_bundle(struct spool *sp, const char *name, int64_t max_files,
-    int64_t max_file_bytes, int64_t *copied, char *errmsg, size_t cap);
+    int64_t *copied, char *errmsg, size_t cap);
 
 /* Blocking: whether active/<name> (open as fd) is a copy the daemon wrote
  * whole; and if its producer's folder is still incoming/<name> (a crash
