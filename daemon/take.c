@@ -381,20 +381,33 @@ take_check_own(struct spool *sp, const char *name, int fd)
 	return hide_source(sp, name, &st);
 }
 
-void
-take_clean(struct spool *sp)
+/* Removes every entry of folder fd whose name starts with prefix; what
+ * cannot be removed is logged. */
+static void
+remove_prefixed(int fd, const char *prefix, const char *folder)
 {
-	int fd = dup(sp->dfd[SP_ACTIVE]);
+	int dfd = dup(fd);
 	struct dirent *de;
 	DIR *dir;
 
-	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if (dfd < 0 || (dir = fdopendir(dfd)) == NULL) {
+		if (dfd >= 0)
+			close(dfd);
 		return;
 	}
 	while ((de = readdir(dir)) != NULL)
-		if (!strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)))
-			remove_tree_fd(sp->dfd[SP_ACTIVE], de->d_name);
+		if (!strncmp(de->d_name, prefix, strlen(prefix)) &&
+		    remove_tree_fd(fd, de->d_name) < 0)
+			log_msg(LOG_NOTICE, NULL, "cannot remove '%s/%s' (its "
+			    "producer may remove it)", folder, de->d_name);
 	closedir(dir);
+}
+
+void
+take_clean(struct spool *sp)
+{
+	remove_prefixed(sp->dfd[SP_ACTIVE], TMP_PREFIX, "active");
+	/* a producer's folder renamed aside by a take that a crash cut
+	 * short before it was removed: its copy is in active/ already */
+	remove_prefixed(sp->dfd[SP_INCOMING], HIDE_PREFIX, "incoming");
 }

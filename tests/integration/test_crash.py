@@ -67,6 +67,22 @@ class Watcher(threading.Thread):
 
 
 class Crash(q.SpoolTest):
+    def test_take_cut_short_is_finished_at_start(self):
+        # A kill -9 after a take renamed the producer's folder aside but
+        # before it removed it leaves incoming/.qujat-taken.<ino>.<n>: the
+        # next start removes it, and leaves the producer's own dot names.
+        q.spool_dirs(self.spool)
+        aside = self.spool / "incoming" / ".qujat-taken.12345.0"
+        (aside / "sub").mkdir(parents=True)
+        (aside / "sub" / "scan.jpg").write_bytes(q.scan_jpeg())
+        mine = self.spool / "incoming" / ".upload-in-progress"
+        mine.mkdir()
+        (mine / "a.jpg").write_bytes(b"half")
+        d = self.daemon()
+        q.wait_for(lambda: "ready:" in d.log(), 30, "ready", d)
+        self.assertFalse(aside.exists())
+        self.assertEqual((mine / "a.jpg").read_bytes(), b"half")
+
     def test_kill9_stream(self):
         seed = int(os.environ.get("QUJAT_SEED", time.time()))
         print("\ntest_kill9_stream: QUJAT_SEED=%d" % seed)
