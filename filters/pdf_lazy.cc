@@ -99,15 +99,21 @@ void swap_in(QPDF &q, const struct pdf_swap *sw)
 	}
 }
 
-/* As pdf_write_setup does for the C API's writer (pdf_rewrite.c). */
-void setup(QPDF &q, QPDFWriter &w)
+/* As pdf_write_setup does for the C API's writer (pdf_rewrite.c). A
+ * write that only measures takes QPDF's static /ID instead of the
+ * deterministic one, an MD5 of the whole output: both are 16 bytes, so
+ * the size is the same (an encrypted document keeps its own). */
+void setup(QPDF &q, QPDFWriter &w, bool measure)
 {
 	w.setObjectStreamMode(qpdf_o_generate);
 	w.setCompressStreams(true);
 	if (q.isEncrypted())
 		return;
 	w.setDecodeLevel(qpdf_dl_generalized);
-	w.setDeterministicID(true);
+	if (measure)
+		w.setStaticID(true);
+	else
+		w.setDeterministicID(true);
 }
 
 }	/* namespace */
@@ -126,7 +132,7 @@ extern "C" int pdf_lazy_write(const unsigned char *buf, size_t len,
 			swap_in(q, &sw[i]);
 		QPDFWriter w(q);
 		w.setOutputPipeline(&pipe);
-		setup(q, w);
+		setup(q, w, out == nullptr || out->write == nullptr);
 		w.write();
 		*size = pipe.size;
 		return 0;
