@@ -43,20 +43,28 @@ Q_CFLAGS += -Werror
 endif
 QCC = $(CC) $(Q_CPPFLAGS) $(CPPFLAGS) $(Q_CFLAGS) $(CFLAGS)
 QLD = $(CC) $(Q_CFLAGS) $(CFLAGS) $(LDFLAGS)
+# C++ (pdf_lazy.cc) includes the C headers: no -Wshadow, which calls C's
+# function exif_scrub() over struct exif_scrub a hidden constructor
+CXXFLAGS ?= -O2 -g
+QCXX = $(CXX) $(Q_CPPFLAGS) $(CPPFLAGS) -std=gnu++17 -Wall -Wextra \
+	-Wformat=2 -MMD -MP $(if $(WERROR),-Werror) $(CXXFLAGS)
 
 D_PKGS = libuv jansson libconfig sqlite3 libsystemd nettle libcurl libpq
 F_PKGS = libmagic libjpeg libpng libtiff-4 libqpdf libseccomp nettle zlib lept
 D_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(D_PKGS) 2>/dev/null)
 D_LIBS   := $(shell $(PKG_CONFIG) --libs $(D_PKGS) 2>/dev/null)
 F_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(F_PKGS) 2>/dev/null)
-F_LIBS   := $(shell $(PKG_CONFIG) --libs $(F_PKGS) 2>/dev/null) -lm
+F_LIBS   := $(shell $(PKG_CONFIG) --libs $(F_PKGS) 2>/dev/null) -lstdc++ -lm
 T_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 LIB_SRC    = $(filter-out daemon/qujatd.c daemon/qujat.c,$(wildcard daemon/*.c))
 LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o)
 FILTER_SRC = $(wildcard filters/*.c)
-# The worker protocol's one table (report.h) is built into both programs.
-FILTER_OBJ = $(FILTER_SRC:%.c=$(B)/obj/%.o) $(B)/obj/daemon/report_proto.o
+# The worker protocol's one table (report.h) is built into both programs;
+# QPDF's lazy stream data and output pipelines are C++ only (pdf_lazy.cc).
+FILTER_CXX = $(wildcard filters/*.cc)
+FILTER_OBJ = $(FILTER_SRC:%.c=$(B)/obj/%.o) $(FILTER_CXX:%.cc=$(B)/obj/%.o) \
+	$(B)/obj/daemon/report_proto.o
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 PROGS      = $(B)/qujatd $(B)/qujat $(B)/qujat-filter
@@ -84,6 +92,10 @@ $(B)/obj/daemon/%.o: daemon/%.c
 $(B)/obj/filters/%.o: filters/%.c
 	@mkdir -p $(@D)
 	$(QCC) $(F_CFLAGS) -c -o $@ $<
+
+$(B)/obj/filters/%.o: filters/%.cc
+	@mkdir -p $(@D)
+	$(QCXX) $(F_CFLAGS) -c -o $@ $<
 
 # The pixel loops (rows of bytes into sums) are worth vectorising at
 # every -O level; -O2 alone leaves them scalar.
@@ -213,6 +225,7 @@ check: deps
 # own flags (Q_CFLAGS) still apply.
 check-asan: deps
 	@CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" QUJAT_ASAN=1 \
 		$(MAKE) --no-print-directory B=build-asan check-built
 

@@ -5,6 +5,7 @@
  * (exceptions never cross the C API); nothing is written or decrypted
  * with a guessed password: an empty user password only.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,19 @@
 #include "engine.h"
 #include "filter.h"
 #include "pdfimg.h"
+
+/* The most a menu holds of its encodings (pdf_job.hold_max): enough for
+ * every variant that fits a 5 MB bundle, so the daemon cuts those out
+ * of fd 3; larger ones are measured and made again if chosen. */
+#define MENU_HOLD ((size_t)16 << 20)
+
+/* The lossless rewrite: its size, and its bytes only when keep may be
+ * it (a polyglot, pdf_keep); else the menu writes it again into fd 3
+ * when it lists it, so a long scan's rewrite is never held. */
+struct lossless {
+	size_t size;
+	struct buf b;
+};
 
 /* The message of the pending error (or of the first warning), or NULL. */
 static const char *pdf_problem(qpdf_data q, enum qpdf_error_code_e *code)
@@ -254,62 +268,96 @@ static int pdf_plan(struct engine *e, struct pdf_job *j, int rewrite)
 	return 0;
 }
 
-/* Appends variant v with its bytes after keep when the menu lists it:
- * strictly below the last one listed in rank and in size. Returns 1
- * when --target is met (stop), 0, or -ENOMEM. */
-static int pdf_offer(struct engine *e, struct report_variant *v,
-    const struct buf *b)
+/* Whether the menu lists v: strictly below the last one listed in rank
+ * and in size. */
+static int pdf_listed(const struct engine *e, const struct report_variant *v)
 {
-	struct filter_report *rep = e->rep;
+	const struct filter_report *rep = e->rep;
 	const struct report_variant *last = &rep->variants[rep->nvariants - 1];
-	uint64_t target = e->in->lim->target;
+
+	return rep->nvariants < REPORT_MAX_VARIANTS && v->rank < last->rank &&
+	    v->bytes < last->bytes;
+}
+
+static int menu_sink(void *ctx, const unsigned char *p, size_t len)
+{
+	return engine_menu_put(ctx, p, len);
+}
+
+/* Spec s's document after keep, as QPDF writes it (its size is known:
+ * it was measured). */
+static int pdf_put_spec(struct engine *e, struct pdf_job *j, int s,
+    struct report_variant *v)
+{
+	struct pdf_sink sink = { menu_sink, e };
+	size_t size;
 	int rc;
 
-	if (rep->nvariants >= REPORT_MAX_VARIANTS || v->rank >= last->rank ||
-	    v->bytes >= last->bytes)
+	if ((rc = engine_menu_open(e, v)) < 0 ||
+	    (rc = pdf_job_write(j, s, &sink, &size)) < 0)
+		return rc;
+	assert((int64_t)size == v->bytes);
+	snprintf(v->ext, sizeof v->ext, "pdf");
+	return 0;
+}
+
+/* Lists variant v when the menu takes it, with its bytes after keep
+ * (the lossless rewrite, s -1, or spec s's document) unless the spec
+ * was dropped (pdf_job.dropped): then without an offset, and the
+ * daemon asks for it with --variant (report.h). Returns 1 when
+ * --target is met (stop), 0, or a negative errno. */
+static int pdf_offer(struct engine *e, struct pdf_job *j, int s,
+    struct report_variant *v, const struct lossless *lb)
+{
+	struct filter_report *rep = e->rep;
+	uint64_t target = e->in->lim->target;
+	int rc = 0;
+
+	if (!pdf_listed(e, v))
 		return 0;
-	if ((rc = engine_menu_add(e, v, b->p, b->len, "pdf")) < 0)
+	v->offset = -1;
+	if (s < 0 && lb->b.len)
+		rc = engine_menu_add(e, v, lb->b.p, lb->b.len, "pdf");
+	else if (s < 0 || !j->dropped[s])
+		rc = pdf_put_spec(e, j, s, v);
+	if (rc < 0)
 		return rc;
 	rep->variants[rep->nvariants++] = *v;
 	return target && (uint64_t)v->bytes <= target;
 }
 
-/* The menu after keep, best rank first, each variant's bytes written
- * after keep (report.h): the lossless rewrite (made before the images
- * were encoded, lb), then each spec's document, one at a time. With
+/* The menu after keep, best rank first (report.h): the lossless rewrite
+ * (measured before the images were encoded, lb), then each spec's document,
+ * one at a time, measured first and written only when listed. With
  * --target it stops at the first variant that small. */
-static int pdf_menu(struct engine *e, struct pdf_job *j, struct buf *lb)
+static int pdf_menu(struct engine *e, struct pdf_job *j,
+    struct lossless *lb)
 {
 	struct report_variant v;
 	struct vspec *sp;
-	struct buf b = { 0 };
 	size_t size;
 	int s = 0, rc = 0;
 
-	if (lb->len) {
+	if (lb->size) {
 		v = (struct report_variant){ .id = "lossless",
-		    .bytes = (int64_t)lb->len, .rank = 99 };
-		rc = pdf_offer(e, &v, lb);
+		    .bytes = (int64_t)lb->size, .rank = 99 };
+		rc = pdf_offer(e, j, -1, &v, lb);
 	}
-	buf_release(lb);
+	buf_release(&lb->b);
 	for (; s < j->ladder.nmade && rc == 0; s++) {
 		sp = &j->specs[s];
-		rc = pdf_job_write(j, s, &b, &size);
-		pdf_job_drop(j, s);
-		if (rc == -ENOMEM)
-			break;
+		rc = pdf_job_write(j, s, NULL, &size);
 		if (rc == 0 && j->replaced > 0) {
 			if (!j->colour)
 				sp->id[strlen(sp->id) - 1] = 'g';
 			v = (struct report_variant){ .bytes = (int64_t)size,
 			    .rank = vspec_rank(e->in->lim, 0, j->res, sp) };
 			snprintf(v.id, sizeof v.id, "%s", sp->id);
-			rc = pdf_offer(e, &v, &b);
-		} else
+			rc = pdf_offer(e, j, s, &v, NULL);
+		} else if (rc != -ENOMEM)
 			rc = 0;	/* the lossless rewrite, or nothing */
-		buf_release(&b);
+		pdf_job_drop(j, s);
 	}
-	buf_release(&b);
 	if ((rc == 1 && s < j->nspecs) || j->ladder.nmade < j->nspecs)
 		e->rep->menu_partial = 1;
 	return rc < 0 ? rc : 0;
@@ -332,11 +380,12 @@ static int pdf_lossless(struct engine *e, int rewrite)
 
 static int pdf_lossy(struct engine *e, struct pdf_job *j)
 {
+	struct pdf_sink sink = { pdf_sink_buf, &e->out };
 	char note[64];
 	size_t size;
 	int rc;
 
-	if ((rc = pdf_job_write(j, 0, &e->out, &size)) == -EINVAL) {
+	if ((rc = pdf_job_write(j, 0, &sink, &size)) == -EINVAL) {
 		filter_set_status(e->rep, FS_CORRUPT, "pdf: cannot rewrite");
 		return 0;
 	}
@@ -355,21 +404,22 @@ static int pdf_lossy(struct engine *e, struct pdf_job *j)
  * objects the document uses, so a payload hidden in an unreferenced
  * object goes too, and the offsets are right whatever the bytes before
  * the header did to them. */
-static int pdf_keep(struct engine *e, struct pdf_job *j, struct buf *lb,
-    int cut)
+static int pdf_keep(struct engine *e, struct pdf_job *j,
+    struct lossless *lb, int cut)
 {
-	int rc;
-
 	if (cut & 1)
 		engine_note(e, "leading data removed");
 	if (cut & 2)
 		engine_note(e, "trailing data removed");
-	if (cut && lb->len && lb->len <= e->in->len) {
+	if (cut && lb->b.len && lb->b.len <= e->in->len) {
 		engine_note(e, "pdf lossless rewrite");
-		e->out = *lb;
-		*lb = (struct buf){ 0 };
-	} else if ((rc = buf_add(&e->out, e->in->buf, e->in->len)) < 0)
-		return rc;
+		e->out = lb->b;
+		*lb = (struct lossless){ 0 };
+	} else {	/* the upload itself: not copied */
+		e->out = (struct buf){ .p = (unsigned char *)e->in->buf,
+		    .len = e->in->len };
+		e->out_borrowed = 1;
+	}
 	e->rep->variants[0] = (struct report_variant){ .id = "keep",
 	    .bytes = (int64_t)e->out.len, .rank = 100 };
 	e->rep->nvariants = 1;
@@ -393,11 +443,12 @@ static int pdf_lossless_too_large(struct engine *e, const struct pdf_job *j)
 	return e->in->lim->menu && target && dct > target;
 }
 
-/* The lossless rewrite into lb when the menu will list it, or when keep
- * may be it (cut: a polyglot). */
+/* The lossless rewrite measured into lb when the menu will list it, or
+ * made when keep may be it (cut: a polyglot). */
 static int pdf_lossless_make(struct engine *e, struct pdf_job *j,
-    int rewrite, int cut, struct buf *lb)
+    int rewrite, int cut, struct lossless *lb)
 {
+	struct pdf_sink sink = { pdf_sink_buf, &lb->b };
 	const char *v = e->in->lim->variant;
 	size_t size;
 	int rc;
@@ -406,23 +457,25 @@ static int pdf_lossless_make(struct engine *e, struct pdf_job *j,
 	    (v[0] && strcmp(v, "keep")) ||
 	    (!cut && pdf_lossless_too_large(e, j)))
 		return 0;
-	rc = pdf_job_write(j, -1, lb, &size);
+	rc = pdf_job_write(j, -1, cut ? &sink : NULL, &size);
 	if (rc < 0)
-		buf_release(lb);
+		buf_release(&lb->b);
+	else
+		lb->size = size;
 	return rc == -ENOMEM ? rc : 0;
 }
 
 /* With --target, a lossless rewrite that small ends the menu there: the
  * images need no encoding (they are still decoded and judged). */
 static void pdf_target_lossless(struct engine *e, struct pdf_job *j,
-    const struct buf *lb, int cut)
+    const struct lossless *lb, int cut)
 {
 	uint64_t target = e->in->lim->target;
 
 	/* listed: smaller than keep, which a polyglot's rewrite is */
-	if (e->in->lim->menu && target && !cut && lb->len &&
-	    lb->len < e->in->len &&
-	    lb->len <= target && j->nspecs) {
+	if (e->in->lim->menu && target && !cut && lb->size &&
+	    lb->size < e->in->len &&
+	    lb->size <= target && j->nspecs) {
 		e->rep->menu_partial = 1;
 		j->nspecs = 0;
 	}
@@ -432,9 +485,9 @@ static void pdf_target_lossless(struct engine *e, struct pdf_job *j,
  * document's images may take: the target less the rest of the document
  * (as the lossless rewrite writes it, when made). */
 static void pdf_target_images(struct engine *e, struct pdf_job *j,
-    const struct buf *lb)
+    const struct lossless *lb)
 {
-	size_t rest = lb->len ? lb->len : e->in->len;
+	size_t rest = lb->size ? lb->size : e->in->len;
 
 	if (!e->in->lim->menu || e->in->lim->target == 0)
 		return;
@@ -459,13 +512,16 @@ static int pdf_emit(struct engine *e)
 	struct filter_input doc;
 	const char *v = orig->lim->variant;
 	struct pdf_job j;
-	struct buf lb = { 0 };
+	struct lossless lb = { 0 };
 	int rc, rewrite, cut;
 
 	cut = pdf_doc(orig, &doc);
 	e->in = &doc;
 	engine_out_type(e, "application/pdf", "pdf");
-	if ((rc = pdf_job_open(&j, &doc)) < 0) {
+	/* --variant holds its one spec: the variant the daemon chose */
+	if ((rc = pdf_job_open(&j, &doc)) == 0 && orig->lim->menu && !v[0])
+		j.hold_max = MENU_HOLD;
+	if (rc < 0) {
 		if (rc == -EINVAL)
 			filter_set_status(e->rep, FS_CORRUPT,
 			    "pdf: cannot read");
@@ -497,7 +553,7 @@ static int pdf_emit(struct engine *e)
 	else
 		rc = pdf_keep(e, &j, &lb, cut);
 out:
-	buf_release(&lb);
+	buf_release(&lb.b);
 	pdf_job_release(&j);
 	e->in = orig;
 	return rc == -EINVAL ? 0 : rc;

@@ -293,7 +293,8 @@ int main(int argc, char **argv)
 		probe(ms, &in, &rep, &e);
 	output(&in, &rep, &e);
 	report(&rep, &t0);
-	buf_release(&e.out);
+	if (!e.out_borrowed)
+		buf_release(&e.out);
 	buf_release(&e.menu);
 	free(buf);
 	detect_close(ms);

@@ -229,22 +229,33 @@ static int engine_write(struct engine *e, const unsigned char *p,
 	return rc;
 }
 
-int engine_menu_add(struct engine *e, struct report_variant *v,
-    const unsigned char *p, size_t len, const char *ext)
+int engine_menu_open(struct engine *e, struct report_variant *v)
 {
 	int rc = 0;
 
-	if (e->fd < 0) {
+	if (e->fd < 0)
 		v->offset = (int64_t)(e->out.len + e->menu.len);
-		rc = buf_add(&e->menu, p, len);
-	} else {
+	else {
 		if (e->streamed == 0)	/* keep first, once complete */
 			rc = engine_write(e, e->out.p, e->out.len);
 		v->offset = (int64_t)e->streamed;
-		if (rc == 0)
-			rc = engine_write(e, p, len);
 	}
-	if (rc < 0)
+	return rc;
+}
+
+int engine_menu_put(struct engine *e, const unsigned char *p, size_t len)
+{
+	return e->fd < 0 ? buf_add(&e->menu, p, len) :
+	    engine_write(e, p, len);
+}
+
+int engine_menu_add(struct engine *e, struct report_variant *v,
+    const unsigned char *p, size_t len, const char *ext)
+{
+	int rc;
+
+	if ((rc = engine_menu_open(e, v)) < 0 ||
+	    (rc = engine_menu_put(e, p, len)) < 0)
 		return rc;
 	v->bytes = (int64_t)len;
 	snprintf(v->ext, sizeof v->ext, "%s", ext);

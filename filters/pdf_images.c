@@ -15,6 +15,7 @@
  * dictionary before decoding, and the decoded length is checked against
  * them after (a stream may lie); one image is held at a time.
  */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -355,7 +356,7 @@ int pdf_job_open(struct pdf_job *j, const struct filter_input *in)
 	qpdf_oh page;
 	int rc = 0;
 
-	*j = (struct pdf_job){ .in = in };
+	*j = (struct pdf_job){ .in = in, .hold_max = SIZE_MAX };
 	if ((j->q = qpdf_init()) == NULL)
 		return -ENOMEM;
 	qpdf_silence_errors(j->q);
@@ -480,6 +481,21 @@ static int decode_plain(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 	return rc;
 }
 
+/* Past j->hold_max, the best specs still held give their bytes up, one
+ * whole spec at a time (their sizes stay: the menu measures them). */
+static void hold_trim(struct pdf_job *j)
+{
+	for (int s = 0; s < j->nspecs && j->held > j->hold_max; s++) {
+		if (j->dropped[s])
+			continue;
+		j->dropped[s] = 1;
+		for (size_t i = 0; i < j->nimg; i++) {
+			j->held -= j->img[i].enc[s].data.len;
+			buf_release(&j->img[i].enc[s].data);
+		}
+	}
+}
+
 /* One spec's encoding of an image, kept only when smaller than what is
  * stored; its size, or the stored size, in *bytes. 4:4:4 chroma, so thin
  * coloured strokes keep their colour; libjpeg's standard Huffman tables,
@@ -500,9 +516,14 @@ static int encode_spec(struct pdf_job *j, struct pdf_img *im,
 		return rc;
 	if ((rc = jpeg_encode(use, &o, &b)) == 0 && b.len < im->stored) {
 		*bytes = b.len;
-		im->enc[s] = (struct pdf_enc){ .data = b, .w = use->w,
+		im->enc[s] = (struct pdf_enc){ .len = b.len, .w = use->w,
 		    .h = use->h, .ch = use->ch };
-		b = (struct buf){ 0 };
+		if (!j->dropped[s]) {
+			im->enc[s].data = b;
+			j->held += b.len;
+			b = (struct buf){ 0 };
+			hold_trim(j);
+		}
 	}
 	buf_release(&b);
 	return rc == -EIO ? 0 : rc;
@@ -616,87 +637,46 @@ int pdf_job_encode(struct pdf_job *j)
 	return rc;
 }
 
-static void set_int(qpdf_data q, qpdf_oh dict, const char *key, int v)
+int pdf_sink_buf(void *ctx, const unsigned char *p, size_t len)
 {
-	qpdf_oh n = qpdf_oh_new_integer(q, v);
-
-	qpdf_oh_replace_key(q, dict, key, n);
-	qpdf_oh_release(q, n);
+	return buf_add(ctx, p, len);
 }
 
-/* An Indexed image re-encoded in its base colour space says so. */
-static void set_base_space(qpdf_data q, qpdf_oh dict)
+int pdf_job_write(struct pdf_job *j, int s, const struct pdf_sink *out,
+    size_t *size)
 {
-	qpdf_oh cs = qpdf_oh_get_key(q, dict, "/ColorSpace");
-	qpdf_oh base = qpdf_oh_get_array_item(q, cs, 1);
+	struct pdf_swap *sw = calloc(j->nimg ? j->nimg : 1, sizeof *sw);
+	const struct pdf_img *im;
+	uint64_t n = 0;
+	size_t k = 0;
+	int rc;
 
-	qpdf_oh_replace_key(q, dict, "/ColorSpace", base);
-	qpdf_oh_release(q, base);
-	qpdf_oh_release(q, cs);
-}
-
-/* The image's stream becomes the JPEG; the dictionary says what it is. */
-static void swap_in(qpdf_data q, const struct pdf_img *im,
-    const struct pdf_enc *en)
-{
-	qpdf_oh obj = qpdf_get_object_by_id(q, im->obj, im->gen);
-	qpdf_oh f = qpdf_oh_new_name(q, "/DCTDecode");
-	qpdf_oh nul = qpdf_oh_new_null(q);
-	qpdf_oh dict, grey;
-
-	qpdf_oh_replace_stream_data(q, obj, en->data.p, en->data.len, f, nul);
-	dict = qpdf_oh_get_dict(q, obj);
-	set_int(q, dict, "/Width", en->w);
-	set_int(q, dict, "/Height", en->h);
-	set_int(q, dict, "/BitsPerComponent", 8);
-	qpdf_oh_remove_key(q, dict, "/DecodeParms");
-	if (en->ch != im->n) {
-		grey = qpdf_oh_new_name(q, "/DeviceGray");
-		qpdf_oh_replace_key(q, dict, "/ColorSpace", grey);
-		qpdf_oh_release(q, grey);
-	} else if (im->hival >= 0)
-		set_base_space(q, dict);
-	qpdf_oh_release(q, dict);
-	qpdf_oh_release(q, nul);
-	qpdf_oh_release(q, f);
-	qpdf_oh_release(q, obj);
-}
-
-int pdf_job_write(struct pdf_job *j, int s, struct buf *out, size_t *size)
-{
-	qpdf_data q = qpdf_init();
-	int rc = -EINVAL;
-
-	if (q == NULL)
+	if (sw == NULL)
 		return -ENOMEM;
-	qpdf_silence_errors(q);
-	qpdf_set_suppress_warnings(q, QPDF_TRUE);
-	j->replaced = 0;
-	if (!(qpdf_read_memory(q, "upload", (const char *)j->in->buf,
-	    j->in->len, "") & QPDF_ERRORS)) {
-		for (size_t i = 0; i < j->nimg && s >= 0; i++)
-			if (j->img[i].enc[s].data.len) {
-				swap_in(q, &j->img[i], &j->img[i].enc[s]);
-				j->replaced++;
-			}
-		if (!qpdf_has_error(q) &&
-		    !(qpdf_init_write_memory(q) & QPDF_ERRORS)) {
-			pdf_write_setup(q);
-			if (!(qpdf_write(q) & QPDF_ERRORS)) {
-				*size = qpdf_get_buffer_length(q);
-				rc = out ? buf_add(out, qpdf_get_buffer(q),
-				    *size) : 0;
-			}
-		}
+	for (size_t i = 0; i < j->nimg && s >= 0; i++) {
+		im = &j->img[i];
+		if (im->enc[s].len == 0)
+			continue;
+		assert(out == NULL || im->enc[s].data.len == im->enc[s].len);
+		sw[k++] = (struct pdf_swap){ .obj = im->obj, .gen = im->gen,
+		    .w = im->enc[s].w, .h = im->enc[s].h,
+		    .grey = im->enc[s].ch != im->n,
+		    .base = im->enc[s].ch == im->n && im->hival >= 0,
+		    .data = im->enc[s].data.p, .len = im->enc[s].len };
 	}
-	qpdf_cleanup(&q);
+	j->replaced = (int)k;
+	rc = pdf_lazy_write(j->in->buf, j->in->len, sw, k, out, &n);
+	free(sw);
+	*size = (size_t)n;
 	return rc;
 }
 
 void pdf_job_drop(struct pdf_job *j, int s)
 {
-	for (size_t i = 0; i < j->nimg; i++)
+	for (size_t i = 0; i < j->nimg; i++) {
+		j->held -= j->img[i].enc[s].data.len;
 		buf_release(&j->img[i].enc[s].data);
+	}
 }
 
 void pdf_job_release(struct pdf_job *j)

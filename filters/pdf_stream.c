@@ -5,8 +5,9 @@
  * it takes the raw data (qpdf_dl_none) and runs the lossless filters
  * (Flate, LZW, RunLength, ASCIIHex, ASCII85) itself, chunk by chunk,
  * stopping as soon as a stage passes the limit. A predictor (Flate or
- * LZW /DecodeParms) is left to QPDF, on that one stage, once its size is
- * known to be within the limit (a predictor never makes data larger).
+ * LZW /DecodeParms) is undone here when it is PNG's (10 to 15), else
+ * left to QPDF, on that one stage, once its size is known to be within
+ * the limit (a predictor never makes data larger).
  * SECURITY: decodes uploaded bytes. Every stage's output is bounded by
  * the limit before it is stored; decoders never read past their input.
  */
@@ -257,6 +258,85 @@ static long long parm_int(qpdf_data q, qpdf_oh parms, const char *key,
 	return n;
 }
 
+static inline int paeth(int a, int b, int c)
+{
+	int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
+
+	return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/* One PNG row (its filter type first) into dst; prev is the row above,
+ * already decoded, or NULL (the first row: as if zeros). src and dst
+ * may overlap, src not before dst: each byte is read before any byte
+ * after it is written. One loop per type: this runs on every byte of
+ * a lossless scan. */
+static int png_row(const unsigned char *src, unsigned char *dst,
+    const unsigned char *prev, size_t n, size_t bpp)
+{
+	int type = *src++;
+	size_t x;
+
+	if (prev == NULL && (type == 2 || type == 4))
+		type = type == 2 ? 0 : 1;	/* b = c = 0: Up is None,
+						 * Paeth is Sub */
+	switch (type) {
+	case 0:
+		memmove(dst, src, n);
+		return 0;
+	case 1:
+		for (x = 0; x < n && x < bpp; x++)
+			dst[x] = src[x];
+		for (; x < n; x++)
+			dst[x] = (unsigned char)(src[x] + dst[x - bpp]);
+		return 0;
+	case 2:
+		for (x = 0; x < n; x++)
+			dst[x] = (unsigned char)(src[x] + prev[x]);
+		return 0;
+	case 3:
+		for (x = 0; x < n && x < bpp; x++)
+			dst[x] = (unsigned char)(src[x] + (prev ? prev[x] : 0) /
+			    2);
+		for (; x < n; x++)
+			dst[x] = (unsigned char)(src[x] + (dst[x - bpp] +
+			    (prev ? prev[x] : 0)) / 2);
+		return 0;
+	case 4:
+		for (x = 0; x < n && x < bpp; x++)
+			dst[x] = (unsigned char)(src[x] + prev[x]);
+		for (; x < n; x++)
+			dst[x] = (unsigned char)(src[x] + paeth(dst[x - bpp],
+			    prev[x], prev[x - bpp]));
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* PNG predictors (/Predictor 10 to 15) undone in place, here rather
+ * than by QPDF, which would inflate the whole stream a second time:
+ * a Flate scan's pages are most of its CPU. Complete rows only, as
+ * QPDF's Pl_PNGFilter gives them. 0 or -EINVAL. */
+static int png_unpredict(qpdf_data q, qpdf_oh parms, struct buf *b)
+{
+	long long colors = parm_int(q, parms, "/Colors", 1);
+	long long bpc = parm_int(q, parms, "/BitsPerComponent", 8);
+	long long cols = parm_int(q, parms, "/Columns", 1);
+	size_t row, bpp, rows;
+	int rc = 0;
+
+	if (colors < 1 || colors > 32 || (bpc != 1 && bpc != 2 && bpc != 4 &&
+	    bpc != 8 && bpc != 16) || cols < 1 || cols > 1 << 24)
+		return -EINVAL;
+	row = ((size_t)(colors * bpc * cols) + 7) / 8;
+	bpp = (size_t)(colors * bpc + 7) / 8;
+	rows = b->len / (row + 1);
+	for (size_t y = 0; y < rows && rc == 0; y++)
+		rc = png_row(b->p + y * (row + 1), b->p + y * row,
+		    y ? b->p + (y - 1) * row : NULL, row, bpp);
+	b->len = rows * row;
+	return rc;
+}
+
 /* QPDF applies one stage's filter with its predictor, on data whose
  * decoded size is known to be within the limit: the result replaces
  * out. */
@@ -305,7 +385,9 @@ static int run_stage(qpdf_data q, enum pfilter f, qpdf_oh name,
 	default:
 		return -ENOTSUP;
 	}
-	if (rc == 0 && pred > 1 && s->b)
+	if (rc == 0 && pred >= 10 && s->b)
+		rc = png_unpredict(q, parms, s->b);
+	else if (rc == 0 && pred > 1 && s->b)	/* TIFF's, and unknown */
 		rc = qpdf_stage(q, in, len, name, parms, s->b);
 	return rc;
 }

@@ -305,6 +305,8 @@ struct engine {
 	 * menu is several times its size); -1: all kept in e->menu */
 	int fd;
 	size_t streamed;	/* bytes already written to fd */
+	int out_borrowed;	/* out is e->in's bytes (keep is the upload):
+				 * not the engine's to free */
 };
 /* With --menu, once keep is complete in e->out: sets v->offset (where
  * the variant's bytes start in fd 3) and v->ext, and writes them (after
@@ -312,6 +314,11 @@ struct engine {
  * -ENOMEM or -EIO. */
 int engine_menu_add(struct engine *e, struct report_variant *v,
     const unsigned char *p, size_t len, const char *ext);
+/* The same in pieces, for a variant written as it is made: open sets
+ * v->offset (the caller then sets bytes and ext), put appends its
+ * bytes. 0, -ENOMEM or -EIO. */
+int engine_menu_open(struct engine *e, struct report_variant *v);
+int engine_menu_put(struct engine *e, const unsigned char *p, size_t len);
 /* Adds a transform note ("a, b") to the report. */
 void engine_note(struct engine *e, const char *what);
 /* Sets out_type/out_ext in the report. */

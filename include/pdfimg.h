@@ -88,9 +88,38 @@ int pdf_has_signature(qpdf_data q);
 
 #define PDF_MAX_SPECS MENU_MAX_SPECS
 
-/* One image's encoding for one spec; data.len 0: left as it is. */
+/* Where a written document goes (pdf_lazy.cc): write() gets its bytes
+ * in order (0 or a negative errno, which stops the write); with write
+ * NULL they are only counted. */
+struct pdf_sink {
+	int (*write)(void *ctx, const unsigned char *p, size_t len);
+	void *ctx;
+};
+
+/* One image stream a write replaces by a JPEG of len bytes: data, or
+ * with data NULL as many zeros (for a size: QPDF copies DCT data as it
+ * is, so only the length matters to the document's size). */
+struct pdf_swap {
+	int obj, gen;
+	int w, h;
+	int grey;		/* the JPEG is grey, the image was not */
+	int base;		/* an Indexed image: its base colour space */
+	const unsigned char *data;
+	size_t len;
+};
+/* Writes the document buf with n swaps to out (pdf_write_setup's
+ * settings), its size in *size; the images' bytes are read as QPDF
+ * writes them, and nothing but one image's stream is buffered. 0,
+ * -EINVAL, -ENOMEM or the sink's error. */
+int pdf_lazy_write(const unsigned char *buf, size_t len,
+    const struct pdf_swap *sw, size_t n, const struct pdf_sink *out,
+    uint64_t *size);
+
+/* One image's encoding for one spec; len 0: left as it is. Its bytes
+ * are held in data only while the job holds that spec (pdf_job). */
 struct pdf_enc {
 	struct buf data;
+	size_t len;
 	int w, h, ch;
 };
 
@@ -134,6 +163,13 @@ struct pdf_job {
 	size_t other;
 	double pixels;		/* of the images to re-encode, for shares */
 	struct ladder ladder;	/* .nmade: the specs every image has */
+	/* The encodings' bytes are held for a spec only while all the
+	 * held ones take at most hold_max bytes: past it the best spec
+	 * held (the largest) is dropped, its sizes kept. So the menu of a
+	 * 60-page scan holds what its small variants need, not every
+	 * page of every variant. */
+	size_t hold_max, held;
+	int dropped[PDF_MAX_SPECS];	/* bytes not held: size only */
 };
 
 /* Opens the document, scans every page and classifies its images.
@@ -148,10 +184,14 @@ int pdf_job_open(struct pdf_job *j, const struct filter_input *in);
  * again). 0 or -ENOMEM. */
 int pdf_job_encode(struct pdf_job *j);
 /* Writes the document with spec s's images (object streams, Flate
- * recompressed, deterministic /ID): appended to out when not NULL, its
- * size in *size. With s -1 no image changes: the bytes pdf_rewrite
- * writes. 0, -EINVAL or -ENOMEM. */
-int pdf_job_write(struct pdf_job *j, int s, struct buf *out, size_t *size);
+ * recompressed, deterministic /ID) to out, or with out NULL only
+ * measures it; its size in *size. A dropped spec can only be measured.
+ * With s -1 no image changes: the bytes pdf_rewrite writes. 0, -EINVAL,
+ * -ENOMEM or out's error. */
+int pdf_job_write(struct pdf_job *j, int s, const struct pdf_sink *out,
+    size_t *size);
+/* A sink appending to a struct buf (ctx). */
+int pdf_sink_buf(void *ctx, const unsigned char *p, size_t len);
 /* Frees spec s's encodings. */
 void pdf_job_drop(struct pdf_job *j, int s);
 void pdf_job_release(struct pdf_job *j);

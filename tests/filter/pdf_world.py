@@ -435,3 +435,64 @@ def register(t):
                                     for a, b in zip(got, want)):
                 return "%s: %s renders differently" % (name, vid)
         return None
+
+    def peak_run(tmp, pdf, args):
+        """(report, fd 3, peak RSS in bytes) of one worker run: its own
+        ru_maxrss from wait4, not this process's children's."""
+        src, dst = os.path.join(tmp, "upload"), os.path.join(tmp, "output")
+        with open(src, "wb") as f:
+            f.write(pdf)
+        with open(src, "rb") as fin, open(dst, "wb") as fout:
+            p = subprocess.Popen([t.FILTER] + args, stdin=fin,
+                                 stdout=subprocess.PIPE, pass_fds=(3,),
+                                 preexec_fn=lambda: os.dup2(fout.fileno(), 3))
+            rep = p.stdout.read().decode("ascii")
+            _, status, ru = os.wait4(p.pid, 0)
+            p.returncode = status
+        assert status == 0, "worker exit status %d" % status
+        r = {"variants": [], "where": {}}
+        for line in rep.split("\n")[1:]:
+            k, _, v = line.partition(" ")
+            if k == "variant":
+                f = v.split(" ")
+                r["variants"].append((f[0], int(f[1])))
+                if len(f) == 5:
+                    r["where"][f[0]] = int(f[3])
+            elif k:
+                r[k] = v
+        with open(dst, "rb") as f:
+            fd3 = f.read()
+        return r, fd3, ru.ru_maxrss * 1024
+
+    @ecase("pdf world: a 40-page 300 dpi scan's menu takes no more memory "
+           "beyond its input than a 10-page one's (pages encoded one at a "
+           "time, the upload not copied), and a variant not written to "
+           "fd 3 has the size the menu said")
+    def _(tmp):
+        page = t.noisy(t.a4_page(300), 6)
+        b = io.BytesIO()
+        page.save(b, "JPEG", quality=75, dpi=(300, 300))
+        names = {"p.jpg": b.getvalue()}
+        args = ["--menu", "--max-bytes", "200000000", "--memory-mb", "512"]
+        extra = {}
+        for n in (10, 40):
+            pdf = _tool(["img2pdf", "-o", "o.pdf"] + ["p.jpg"] * n, tmp,
+                        names, "o.pdf")
+            r, fd3, peak = peak_run(tmp, pdf, args)
+            lossy = [v for v in r["variants"] if v[0].startswith("d")]
+            if r.get("status") != "ok" or r.get("pages") != str(n) or \
+                    len(lossy) < 3:
+                return "%d pages: %s, variants %s" % (
+                    n, r.get("status"), r["variants"])
+            extra[n] = peak - len(pdf)
+        if extra[40] > 1.5 * extra[10]:
+            return "peak beyond the input: %d MB at 10 pages, %d MB at 40" % (
+                extra[10] >> 20, extra[40] >> 20)
+        unwritten = [v for v in lossy if v[0] not in r["where"]]
+        if not unwritten or lossy[-1][0] not in r["where"]:
+            return "40 pages: every variant or none in fd 3: %s" % r["where"]
+        vid, size = unwritten[0]
+        rv, out, _ = peak_run(tmp, pdf, args + ["--variant", vid])
+        if len(out) != size or rv.get("bytes_out") != str(size):
+            return "%s: menu %d, written %d" % (vid, size, len(out))
+        return None

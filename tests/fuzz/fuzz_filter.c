@@ -71,7 +71,8 @@ run_menu(const struct fmt_ops *fmt, const struct filter_input *in,
 	    in->len % 4 ? in->len / (in->len % 4 + 1) : 0;
 	fmt->emit(&e);
 	check(&rep);
-	buf_release(&e.out);
+	if (!e.out_borrowed)
+		buf_release(&e.out);
 	buf_release(&e.menu);
 }
 
@@ -88,7 +89,8 @@ run(const struct fmt_ops *fmt, const struct filter_input *in,
 		return;
 	probed = *rep;
 	fmt->emit(&e);
-	buf_release(&e.out);
+	if (!e.out_borrowed)
+		buf_release(&e.out);
 	if (rep->status == FS_OK)
 		run_menu(fmt, in, &probed);
 }
