@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,22 @@ foreign_option(const struct subcmd *cmd, const struct option *opts, int c)
 	return 2;
 }
 
+static const char *const lang_words[] = { "kk", "ru", "en", NULL };
+static const char *const photo_pages_words[] = { "flatten", "keep", NULL };
+
+/* Whether optarg is one of words; else says so, with why. */
+static bool
+one_of(const struct subcmd *cmd, const char *opt, const char *const *words,
+    const char *why)
+{
+	for (; *words; words++)
+		if (strcmp(optarg, *words) == 0)
+			return true;
+	fprintf(stderr, "qujat %s: --%s '%s': %s\n", cmd->name, opt, optarg,
+	    why);
+	return false;
+}
+
 static int
 set_option(struct cli_opts *o, const struct subcmd *cmd, int c)
 {
@@ -154,20 +171,15 @@ set_option(struct cli_opts *o, const struct subcmd *cmd, int c)
 	case 'o': o->outdir = optarg; break;
 	case 'p': o->photo = 1; break;
 	case 'P':
-		if (strcmp(optarg, "flatten") && strcmp(optarg, "keep")) {
-			fprintf(stderr, "qujat %s: --photo-pages '%s': flatten or "
-			    "keep\n", cmd->name, optarg);
+		if (!one_of(cmd, "photo-pages", photo_pages_words, "flatten or "
+		    "keep"))
 			return 2;
-		}
 		o->photo_pages = optarg;
 		break;
 	case 'l':
-		if (strcmp(optarg, "kk") && strcmp(optarg, "ru") &&
-		    strcmp(optarg, "en")) {
-			fprintf(stderr, "qujat %s: --lang '%s': the reasons are in "
-			    "kk, ru and en only\n", cmd->name, optarg);
+		if (!one_of(cmd, "lang", lang_words, "the reasons are in kk, ru "
+		    "and en only"))
 			return 2;
-		}
 		o->lang = optarg;
 		break;
 	case 'b':
