@@ -141,9 +141,10 @@ decide_one(int dfd, int badfd, const char *name, struct store *st)
 		    "retried at the next sweep", outcome);
 		return 0;
 	}
+	/* said before the file goes, so that its absence means it was said */
+	log_msg(LOG_NOTICE, id, "decision '%s': hold released", outcome);
 	unlinkat(dfd, name, 0);
 	fsync_dir(dfd);
-	log_msg(LOG_NOTICE, id, "decision '%s': hold released", outcome);
 	return 1;
 }
 

@@ -82,7 +82,8 @@ class Lifecycle:
         self.decided(dec, d)
         self.assertFalse((self.spool / "decisions" / "bad" /
                           "HOLD-A.json").exists(), d.log())
-        self.assertIn("[HOLD-A] decision 'enrolled': hold released", d.log())
+        q.wait_for(lambda: "[HOLD-A] decision 'enrolled': hold released"
+                   in d.log(), 30, "the release logged", d)
         self.assertAccepted("HOLD-C", self.accept("HOLD-C", 2))
         # the same decision again changes nothing and is not "bad"
         r = release(conf, self.spool, "HOLD-C")
