@@ -158,12 +158,12 @@ class SqliteHolds(q.SpoolTest, Lifecycle):
         self.assertTrue(d.alive())
         self.assertTrue(pending.exists())
         self.assertTrue((badd / "LINK.json").is_symlink())
-        log = d.log()
-        for why in ("not a JSON object", "no such application",
-                    "its application_id is not its file name's",
-                    "not named <application_id>.json",
-                    "not a regular file"):
-            self.assertIn(why, log)
+        # each is logged once moved: wait for the lines, not the files
+        whys = ("not a JSON object", "no such application",
+                "its application_id is not its file name's",
+                "not named <application_id>.json", "not a regular file")
+        q.wait_for(lambda: all(w in d.log() for w in whys), 30,
+                   "a line for each bad decision", d)
         # none of them released BAD-A; a good decision then does
         self.assertRefused("BAD-B", ["duplicate_application"],
                            q.drop_complete(self.spool, "BAD-B", SERVICE,
