@@ -417,13 +417,15 @@ move_work(uv_work_t *w)
 {
 	struct item *it = w->data;
 
+	/* Counted before sent/<id> exists, and taken back if the move
+	 * fails: whoever sees sent/<id> sees it counted, even a stop that
+	 * writes the last metrics before move_after() runs (metrics.c reads
+	 * the counter atomically). */
+	__atomic_add_fetch(&it->h->st->delivered, 1, __ATOMIC_RELAXED);
 	it->moved = spool_move_replace(it->h->sp, SP_OUTBOX, it->name,
 	    SP_SENT);
-	/* Counted here, as soon as sent/<id> exists: a stop that comes
-	 * before move_after() runs writes the last metrics without waiting
-	 * for it (metrics.c reads the counter atomically). */
-	if (it->moved == 0)
-		__atomic_add_fetch(&it->h->st->delivered, 1, __ATOMIC_RELAXED);
+	if (it->moved != 0)
+		__atomic_sub_fetch(&it->h->st->delivered, 1, __ATOMIC_RELAXED);
 }
 
 static void
