@@ -199,7 +199,8 @@ submit_file(struct bundle *b, struct bfile *f)
 }
 
 /* Runs the workers again for the files that want(f) says, after
- * prepare(f) for each: false when there is none. */
+ * prepare(f) for each (unless prepare is NULL): false when there is
+ * none. */
 static bool
 ask_again(struct bundle *b, bool (*want)(const struct bfile *),
     void (*prepare)(struct bfile *))
@@ -216,7 +217,8 @@ ask_again(struct bundle *b, bool (*want)(const struct bfile *),
 		struct bfile *f = &b->files[i];
 		if (!want(f))
 			continue;
-		prepare(f);
+		if (prepare)
+			prepare(f);
 		b->pending++;
 		submit_file(b, f);
 	}
@@ -253,12 +255,6 @@ menu_missing(const struct bfile *f)
 	return f->job.report.nvariants <= 1 && !f->full_menu;
 }
 
-static void
-menu_none(struct bfile *f)
-{
-	(void)f;
-}
-
 /* The inputs fit but their keeps do not (an EXIF rotation re-encoded
  * off the MCU grid): ask every file without a menu for one, each with
  * its share of the budget by keep's size, once. */
@@ -274,7 +270,7 @@ ask_menus(struct bundle *b)
 		f->weight = f->job.report.bytes_out;
 		b->weight_total += f->weight;
 	}
-	return ask_again(b, menu_missing, menu_none);
+	return ask_again(b, menu_missing, NULL);
 }
 
 /* Applies the plan: a variant already written in the output is cut out

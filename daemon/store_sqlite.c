@@ -96,13 +96,30 @@ first_text(struct sq *st, const char *sql, const char *const *t, int nt,
 	return s;
 }
 
+/* One transaction, the connection's mutex held from tx_begin to
+ * tx_end (other threads share the connection): tx_begin returns 0 or
+ * -errno (nothing then held); tx_end(st, r) commits when r is 0, else
+ * rolls back, and returns r or -EIO. */
 static int
-finish_tx(struct sq *st, int r)
+tx_begin(struct sq *st)
 {
-	if (r == 0 && run(st, "COMMIT", NULL, 0, NULL, 0) == 0)
-		return 0;
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return r < 0 ? r : -EIO;
+	int r;
+
+	sqlite3_mutex_enter(sqlite3_db_mutex(st->db));
+	if ((r = run(st, "BEGIN IMMEDIATE", NULL, 0, NULL, 0)) < 0)
+		sqlite3_mutex_leave(sqlite3_db_mutex(st->db));
+	return r;
+}
+
+static int
+tx_end(struct sq *st, int r)
+{
+	if (r != 0 || run(st, "COMMIT", NULL, 0, NULL, 0) != 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		r = r < 0 ? r : -EIO;
+	}
+	sqlite3_mutex_leave(sqlite3_db_mutex(st->db));
+	return r;
 }
 
 /* The site key is the one the store was made with. */
@@ -164,9 +181,8 @@ migrate(struct sq *st, const struct store_key *key, const char *path)
 	if (legacy == NULL)
 		return 0;
 	free(legacy);
-	if ((r = run(st, "BEGIN IMMEDIATE", NULL, 0, NULL, 0)) < 0)
-		return r;
-	if ((r = finish_tx(st, migrate_rows(st, key, &n))) < 0)
+	if ((r = tx_begin(st)) < 0 ||
+	    (r = tx_end(st, migrate_rows(st, key, &n))) < 0)
 		return r;
 	/* the pages and WAL frames that held the numbers, rewritten */
 	if (sqlite3_exec(st->db, "VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
@@ -258,18 +274,13 @@ sq_claim(void *impl, const char *service, const char *child,
     int64_t cutoff, char **who)
 {
 	struct sq *st = impl;
-	sqlite3_mutex *mx = sqlite3_db_mutex(st->db);
 	int r;
 
 	*who = NULL;
-	/* one transaction, and sqlite3_changes() must see our own INSERT,
-	 * not another thread's */
-	sqlite3_mutex_enter(mx);
-	r = run(st, "BEGIN IMMEDIATE", NULL, 0, NULL, 0);
-	if (r == 0)
-		r = finish_tx(st, claim_tx(st, service, child, application_id,
+	/* sqlite3_changes() must see our own INSERT, not another thread's */
+	if ((r = tx_begin(st)) == 0)
+		r = tx_end(st, claim_tx(st, service, child, application_id,
 		    institution, now, cutoff, who));
-	sqlite3_mutex_leave(mx);
 	if (r < 0) {
 		free(*who);
 		*who = NULL;
@@ -327,14 +338,10 @@ sq_decide(void *impl, const char *application_id, const char *outcome,
     int64_t now)
 {
 	struct sq *st = impl;
-	sqlite3_mutex *mx = sqlite3_db_mutex(st->db);
 	int r;
 
-	sqlite3_mutex_enter(mx);
-	r = run(st, "BEGIN IMMEDIATE", NULL, 0, NULL, 0);
-	if (r == 0)
-		r = finish_tx(st, decide_tx(st, application_id, outcome, now));
-	sqlite3_mutex_leave(mx);
+	if ((r = tx_begin(st)) == 0)
+		r = tx_end(st, decide_tx(st, application_id, outcome, now));
 	return r;
 }
 
