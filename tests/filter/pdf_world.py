@@ -13,6 +13,8 @@ import io, os, re, subprocess, zlib
 
 from PIL import Image, ImageDraw, ImageFont
 
+from fixtures import pdf_build, pdf_stream
+
 LOREM = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do."
 
 
@@ -72,36 +74,19 @@ def ocr_scan_pdf(dpi, under=False):
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
             b"/Resources << /XObject << /Im0 5 0 R >> /Font << /F1 6 0 R >> "
             b">> /Contents 4 0 R >>",
-            stream(b"", text + img if under else img + text),
-            stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+            pdf_stream(b"", text + img if under else img + text),
+            pdf_stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
                    b"/ColorSpace /DeviceGray /BitsPerComponent 8 "
                    b"/Filter /DCTDecode" % im.size, jpg.getvalue()),
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    return build(objs)
+    return pdf_build(objs, version=b"1.4")
 
-
-def build(objs, root=1):
-    """A classic PDF from objects 1..n (bytes, without 'obj')."""
-    out, offs = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", []
-    for i, o in enumerate(objs, 1):
-        offs.append(len(out))
-        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-    x = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offs)
-    return out + b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objs) + 1, root, x)
-
-
-def stream(d, data):
-    return b"<< %s /Length %d >>\nstream\n" % (d, len(data)) + data + \
-        b"\nendstream"
 
 
 def rgb_image(w, h, seed=0):
     im = Image.new("RGB", (w, h), (200, 40 + seed * 30, 60))
     ImageDraw.Draw(im).ellipse((2, 2, w - 3, h - 3), fill=(30, 60, 200))
-    return stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+    return pdf_stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
                   b"/ColorSpace /DeviceRGB /BitsPerComponent 8 "
                   b"/Filter /FlateDecode" % (w, h), zlib.compress(im.tobytes()))
 
@@ -133,8 +118,8 @@ def fpdf_text_pdf(pages=55):
         objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 "
                     b"841.89] /Resources 5 0 R /Contents %d 0 R >>"
                     % (n0 + 2 * p + 1))
-        objs.append(stream(b"", content))
-    return build(objs)
+        objs.append(pdf_stream(b"", content))
+    return pdf_build(objs, version=b"1.4")
 
 
 def signed_icons_pdf():
@@ -152,11 +137,11 @@ def signed_icons_pdf():
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
             b"/Resources << /Font << /F1 5 0 R >> /XObject << %s >> >> "
             b"/Annots [%s] /Contents 4 0 R >>" % (xo, annots),
-            stream(b"", text_content(1)),
+            pdf_stream(b"", text_content(1)),
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     objs += icons
     for i in range(3):
-        objs.append(stream(b"/Type /XObject /Subtype /Form /BBox [0 0 24 24] "
+        objs.append(pdf_stream(b"/Type /XObject /Subtype /Form /BBox [0 0 24 24] "
                            b"/Resources << /XObject << /I %d 0 R >> >>"
                            % (6 + i), b"q 24 0 0 24 0 0 cm /I Do Q"))
     for i in range(3):
@@ -168,7 +153,7 @@ def signed_icons_pdf():
     objs.append(b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
                 b"/adbe.pkcs7.detached /ByteRange [0 10 20 30] "
                 b"/Contents <00> >>")
-    return build(objs)
+    return pdf_build(objs, version=b"1.4")
 
 
 def bilevel_page(dpi, seed=0):
@@ -215,15 +200,15 @@ def mrc_pdf(tmp, dpi=600):
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
             b"/Resources << /XObject << /Bg 5 0 R /Fg 6 0 R >> >> "
             b"/Contents 4 0 R >>",
-            stream(b"", content),
-            stream(b"/Type /XObject /Subtype /Image /Width 60 /Height 85 "
+            pdf_stream(b"", content),
+            pdf_stream(b"/Type /XObject /Subtype /Image /Width 60 /Height 85 "
                    b"/ColorSpace /DeviceRGB /BitsPerComponent 8 "
                    b"/Filter /DCTDecode", bg.getvalue()),
-            stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+            pdf_stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
                    b"/ImageMask true /BitsPerComponent 1 /Filter "
                    b"/CCITTFaxDecode /DecodeParms << /K -1 /Columns %d "
                    b"/Rows %d >>" % (w, h, w, h), data)]
-    return build(objs)
+    return pdf_build(objs, version=b"1.4")
 
 
 def tiff2pdf_g4(tmp, dpi=600):

@@ -11,20 +11,15 @@ import io, math, random
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
+from fixtures import draw_stamp, font
+
 FRAME = (3000, 4000)        # upright, as a 12 MP phone shows it
-STAMP = (0.66, 0.80)        # as run.py's: its stamp_box finds it
 
 WORDS = ("справка выдана ученику школы города Алматы для предъявления по "
          "месту требования заявление родителя о приёме ребёнка в первый "
          "класс медицинская карта свидетельство рождении адрес проживания "
          "анықтама мектеп оқушысы берілді ата-ананың өтініші бала сыныпқа "
          "қабылдау туралы мекенжайы тұрғылықты құжат").split()
-
-
-def font(size):
-    from PIL import ImageFont
-    return ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-                              size)
 
 
 def text_page(dpi=200, seed=1, stamp=True):
@@ -45,12 +40,7 @@ def text_page(dpi=200, seed=1, stamp=True):
         d.text((dpi * 3 // 4, y), lines[-1], fill=(20, 20, 30), font=f)
         y += dpi * 12 // 40
     if stamp:
-        cx, cy, r = int(w * STAMP[0]), int(h * STAMP[1]), dpi * 3 // 4
-        d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(30, 60, 200),
-                  width=max(2, dpi // 40))
-        d.line([(dpi, int(h * 0.85)), (dpi * 2, int(h * 0.85) - dpi // 3),
-                (dpi * 3, int(h * 0.85))], fill=(20, 30, 150),
-               width=max(1, dpi // 100))
+        draw_stamp(d, w, h, dpi)
     return im, lines
 
 

@@ -13,6 +13,8 @@ import hashlib, io, json, math, os, shutil, struct, subprocess, sys, tempfile, z
 
 from PIL import Image, ImageDraw
 
+from fixtures import STAMP, draw_stamp, font, pdf_build, pdf_stream
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
     "QUJAT_BUILD", os.path.join(ROOT, "build"))
@@ -217,15 +219,6 @@ def run_filter(tmp, data, args):
     return r, r["fd3"][:int(r.get("bytes_out", len(r["fd3"])))]
 
 
-def font(size):
-    from PIL import ImageFont
-    for f in ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",):
-        if os.path.exists(f):
-            return ImageFont.truetype(f, size)
-    return ImageFont.load_default()
-
-
-STAMP = (0.66, 0.80)        # the stamp's centre, as a fraction of the page
 
 
 def a4_page(dpi, stamp=True, ink=(20, 20, 30), paper=(250, 250, 246),
@@ -246,12 +239,7 @@ def a4_page(dpi, stamp=True, ink=(20, 20, 30), paper=(250, 250, 246),
             fill=ink, font=f)
         y += dpi * 11 // 48
     if stamp:
-        cx, cy, r = int(w * STAMP[0]), int(h * STAMP[1]), dpi * 3 // 4
-        d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(30, 60, 200),
-                  width=max(2, dpi // 40))
-        d.line([(dpi, int(h * 0.85)), (dpi * 2, int(h * 0.85) - dpi // 3),
-                (dpi * 3, int(h * 0.85))], fill=(20, 30, 150),
-               width=max(1, dpi // 100))
+        draw_stamp(d, w, h, dpi)
     return im
 
 
@@ -432,15 +420,6 @@ def phone_photo(tmp, w, h, orientation, quality=72):
     return open(f, "rb").read(), Image.open(io.BytesIO(ref))
 
 
-def mean_diff(a, b, size=(400, 300)):
-    if a.size[0] < a.size[1]:
-        size = size[::-1]
-    a = a.convert("L").resize(size)
-    b = b.convert("L").resize(size)
-    return sum(abs(x - y) for x, y in zip(a.getdata(), b.getdata())) / (
-        size[0] * size[1])
-
-
 @ecase("engine: phone photos 4000x3000, 4032x3024, 4080x3060 at every EXIF "
        "orientation: keep upright as ImageMagick shows it, at the source's "
        "quantisation (at most 1.05x the upload, not 1.6x)")
@@ -617,13 +596,12 @@ def _(tmp):
         kinds = [l.split()[8] for l in lst]
         if kinds != ["jpeg", "ccitt", "jpeg"]:
             return "%s: page images %s" % (name, kinds)
-        if shutil.which("pdftoppm"):
-            subprocess.run(["pdftoppm", "-r", "10", "-gray", f,
-                            os.path.join(tmp, "pg")], check=True)
-            means = [sum(Image.open(os.path.join(tmp, "pg-%d.pgm" % i))
-                         .getdata()) / 1e3 for i in (1, 2, 3)]
-            if not means[2] < means[0]:
-                return "%s: page order lost (%s)" % (name, means)
+        subprocess.run(["pdftoppm", "-r", "10", "-gray", f,
+                        os.path.join(tmp, "pg")], check=True)
+        means = [sum(Image.open(os.path.join(tmp, "pg-%d.pgm" % i))
+                     .getdata()) / 1e3 for i in (1, 2, 3)]
+        if not means[2] < means[0]:
+            return "%s: page order lost (%s)" % (name, means)
 
 
 @ecase("engine: a TIFF's ICC profile goes into its PDF once, as ICCBased, "
@@ -888,21 +866,6 @@ def _(tmp):
 
 # ---- PDF page images (fmt_pdf.c, pdf_images.c, pdf_place.c) ----
 
-def pdf_build(objs, trailer_extra=b""):
-    """A PDF from objects 1..n (bytes, without 'obj'); 1 is the catalog."""
-    out, offs = b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n", []
-    for i, o in enumerate(objs, 1):
-        offs.append(len(out))
-        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-    x = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offs)
-    return out + b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objs) + 1, trailer_extra, x)
-
-
-def pdf_stream(dict_, data):
-    return b"<< %s /Length %d >>\nstream\n" % (dict_, len(data)) + data + b"\nendstream"
 
 
 def pdf_image(im, **kw):
@@ -970,6 +933,7 @@ def scan_pdf(pages, dpi=300):
 
 
 def mean_diff(a, b):
+    """Mean grey difference of two pictures brought to 100 x 141."""
     a, b = a.convert("L").resize((100, 141)), b.convert("L").resize((100, 141))
     return sum(abs(x - y) for x, y in zip(a.getdata(), b.getdata())) / 14100
 
@@ -1981,7 +1945,6 @@ def _(tmp):
 @ecase("engine: --flatten on bad input: tiny, huge, panorama, uniform, no "
        "contrast: as without it, never a crash")
 def _(tmp):
-    import phone
     page, _ = flat_reference(tmp)
     tiny = save(page.resize((83, 117)), "JPEG")
     huge = Image.new("RGB", (6000, 8000), (70, 45, 30))
