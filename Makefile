@@ -27,8 +27,9 @@ RUN_PACKAGES = build-essential pkg-config libuv1-dev libmagic-dev libmagic-mgc \
 	libconfig-dev libseccomp-dev libsqlite3-dev libsystemd-dev \
 	nettle-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libleptonica-dev \
 	systemd
-TEST_PACKAGES = libcmocka-dev python3 python3-pil qpdf postgresql-15 \
-	lintian dpkg-dev debhelper git man-db poppler-utils ghostscript \
+TEST_PACKAGES = libcmocka-dev python3 python3-pil python3-numpy qpdf \
+	postgresql-15 lintian dpkg-dev debhelper git man-db poppler-utils \
+	ghostscript \
 	imagemagick libimage-exiftool-perl libjpeg-turbo-progs img2pdf \
 	libtiff-tools tesseract-ocr tesseract-ocr-rus tesseract-ocr-kaz \
 	fonts-dejavu-core
@@ -269,6 +270,7 @@ bench: bench-deps
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_daemon.py $(BENCH_N)
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_engine.py
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_phone.py
+	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_take.py
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \

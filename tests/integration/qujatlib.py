@@ -137,6 +137,36 @@ COMPLETE = {
 
 # --- IINs -----------------------------------------------------------------
 
+# --- fresh clones (the package and install tests) -------------------------------
+
+def run_cmd(args, **kw):
+    """subprocess.run with text output captured and a 15-minute bound."""
+    kw.setdefault("capture_output", True)
+    kw.setdefault("text", True)
+    kw.setdefault("timeout", 900)
+    return subprocess.run([str(a) for a in args], **kw)
+
+
+def fresh_clone(prefix, tools, target):
+    """A temporary folder holding a fresh `git clone` of this repository's
+    HEAD (what is committed, as CI clones it) as qujat/, where `make TARGET...` has run (target: a list of words);
+    a missing tool (make deps installs them) or a failing step fails the
+    test. Returns (tmp, src)."""
+    missing = [t for t in tools if not shutil.which(t)]
+    if missing:
+        raise AssertionError("missing %s: run make deps" % ", ".join(missing))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    src = tmp / "qujat"
+    r = run_cmd(["git", "clone", "-q", REPO, src])
+    if r.returncode != 0:
+        raise AssertionError("git clone failed: " + r.stderr)
+    r = run_cmd(["make"] + target, cwd=src)
+    if r.returncode != 0:
+        raise AssertionError("make %s failed in a fresh clone:\n%s%s" % (
+            " ".join(target), r.stdout[-4000:], r.stderr[-4000:]))
+    return tmp, src
+
+
 def iin_check_digit(d11):
     """The check digit of 11 digits, or None when there is none."""
     d = [int(c) for c in d11]

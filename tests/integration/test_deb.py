@@ -9,7 +9,6 @@ rebuilt when a packaged file changes."""
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import unittest
 from pathlib import Path
@@ -19,27 +18,14 @@ import qujatlib as q
 TOOLS = ("git", "make", "dpkg-buildpackage", "dh", "dpkg-deb")
 
 
-def run(args, **kw):
-    kw.setdefault("capture_output", True)
-    kw.setdefault("text", True)
-    kw.setdefault("timeout", 900)
-    return subprocess.run([str(a) for a in args], **kw)
+run = q.run_cmd
 
 
-@unittest.skipUnless(all(shutil.which(t) for t in TOOLS),
-                     "needs " + ", ".join(TOOLS) + " (make deps)")
 class Deb(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = Path(tempfile.mkdtemp(prefix="qujat-deb-"))
-        cls.src = cls.tmp / "qujat"
-        r = run(["git", "clone", "-q", q.REPO, cls.src])
-        if r.returncode != 0:
-            raise AssertionError("git clone failed: " + r.stderr)
-        r = run(["make", "-s", "--no-print-directory", "deb"], cwd=cls.src)
-        if r.returncode != 0:
-            raise AssertionError("make deb failed in a fresh clone:\n" +
-                                 r.stdout[-4000:] + r.stderr[-4000:])
+        cls.tmp, cls.src = q.fresh_clone(
+            "qujat-deb-", TOOLS, ["-s", "--no-print-directory", "deb"])
         debs = sorted((cls.src / "build").glob("qujat_*_amd64.deb"))
         if len(debs) != 1:
             raise AssertionError("make deb made %s" % debs)

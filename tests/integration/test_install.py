@@ -7,35 +7,19 @@ packages."""
 
 import os
 import shutil
-import subprocess
-import tempfile
 import unittest
-from pathlib import Path
 
 import qujatlib as q
 
 
-def run(args, **kw):
-    kw.setdefault("capture_output", True)
-    kw.setdefault("text", True)
-    kw.setdefault("timeout", 900)
-    return subprocess.run([str(a) for a in args], **kw)
+run = q.run_cmd
 
 
-@unittest.skipUnless(shutil.which("git") and shutil.which("make"),
-                     "needs git and make")
 class Install(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = Path(tempfile.mkdtemp(prefix="qujat-install-"))
-        cls.src = cls.tmp / "qujat"
-        r = run(["git", "clone", "-q", q.REPO, cls.src])
-        if r.returncode != 0:
-            raise AssertionError("git clone failed: " + r.stderr)
-        r = run(["make", "-s", "-j2"], cwd=cls.src)
-        if r.returncode != 0:
-            raise AssertionError("make failed in a fresh clone:\n" +
-                                 r.stdout[-4000:] + r.stderr[-4000:])
+        cls.tmp, cls.src = q.fresh_clone("qujat-install-", ("git", "make"),
+                                         ["-s", "-j2"])
 
     @classmethod
     def tearDownClass(cls):
