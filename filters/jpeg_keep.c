@@ -208,8 +208,8 @@ static void note(char *t, size_t tsz, const char *what)
  * whose tables are not luma and chroma), at most KEEP_QUALITY. */
 static void keep_quant(struct jwalk *w, struct jpeg_enc_opts *o)
 {
-	int q = w->qt.have & 1 ? jpeg_qtable_quality(w->qt.t[0]) :
-	    KEEP_QUALITY;
+	int q = w->qt.have >> w->tq[0] & 1 ?
+	    jpeg_qtable_quality(w->qt.t[w->tq[0]]) : KEEP_QUALITY;
 
 	o->quality = q < KEEP_QUALITY ? q : KEEP_QUALITY;
 	if ((w->ncomp != 1 && w->ncomp != 3) || q > KEEP_QUALITY ||
@@ -284,14 +284,11 @@ static int complete(struct buf *clean, uint64_t memory_mb, char *t,
 
 	rc = jpeg_rewrite(clean->p, clean->len, memory_mb, &fixed, &missing,
 	    msg, sizeof msg);
-	if (rc < 0) {
-		buf_release(&fixed);
+	if ((rc = replace(clean, &fixed, rc)) < 0) {
 		if (rc == -ENODATA || rc == -EINVAL)
 			snprintf(t, tsz, "%s", msg);
 		return rc;
 	}
-	buf_release(clean);
-	*clean = fixed;
 	if (missing < 0)
 		note(t, tsz, "end of file rebuilt");
 	else if (missing == 0)	/* a progressive JPEG's last refinements */

@@ -404,8 +404,13 @@ static int plan(struct pjob *j)
 		size_t n = strlen(lim->variant);
 
 		memcpy(id, lim->variant, n + 1);
-		if (j->single && !j->photo && id[n - 1] == FLAT_SUFFIX)
-			id[n - 1] = '\0';	/* flat or not: find_sheet */
+		/* a flattened page's ID names the sheet find_sheet found:
+		 * without it, no bytes may go out under that name */
+		if (j->single && !j->photo && id[n - 1] == FLAT_SUFFIX) {
+			if (!j->flat)
+				return -EINVAL;
+			id[n - 1] = '\0';
+		}
 		if (vspec_parse(id, &j->specs[0]) < 0 ||
 		    j->specs[0].lossless)
 			return -EINVAL;

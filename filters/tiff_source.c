@@ -229,23 +229,35 @@ static int join_strip(struct tsrc *s, uint32_t k, uint32_t nk,
 	    buf_add(out, b->p + j.data, j.end - j.data) < 0 ? -ENOENT : 0;
 }
 
-/* Mean absolute difference of two rasters of one shape; 255 when they
- * differ in shape. */
+#define DIFF_BAND 16	/* rows: a strip or an MCU row decoded wrong shows */
+
+/* The largest mean absolute difference of two rasters of one shape over
+ * a band of DIFF_BAND rows (a whole-page mean would let one wrong strip
+ * of fifty pass); 255 when they differ in shape. */
 static double raster_diff(const struct raster *a, const struct raster *b)
 {
-	size_t n = (size_t)a->w * (size_t)a->h * (size_t)a->ch;
-	uint64_t sum = 0;
+	size_t row = (size_t)a->w * (size_t)a->ch, n;
+	double worst = 0, d;
+	uint64_t sum;
 
-	if (a->w != b->w || a->h != b->h || a->ch != b->ch || n == 0)
+	if (a->w != b->w || a->h != b->h || a->ch != b->ch || row == 0 ||
+	    a->h == 0)
 		return 255;
-	for (size_t i = 0; i < n; i++)
-		sum += (uint64_t)abs(a->px[i] - b->px[i]);
-	return (double)sum / (double)n;
+	for (int y = 0; y < a->h; y += DIFF_BAND) {
+		n = row * (size_t)(a->h - y < DIFF_BAND ? a->h - y : DIFF_BAND);
+		sum = 0;
+		for (size_t i = (size_t)y * row; i < (size_t)y * row + n; i++)
+			sum += (uint64_t)abs(a->px[i] - b->px[i]);
+		d = (double)sum / (double)n;
+		worst = d > worst ? d : worst;
+	}
+	return worst;
 }
 
 /* A JPEG-compressed page as it is: its strips joined into one JPEG (and
  * its tables), drawn turned by the page when it has an orientation,
- * kept only when libjpeg-turbo decodes it to what libtiff decoded (r). */
+ * kept only when libjpeg-turbo decodes it to what libtiff decoded (r),
+ * band by band. */
 static int dct_img(struct tsrc *s, const struct tiff_geo *g,
     const struct raster *r, struct buf *data, struct pdf_page_img *img)
 {
