@@ -12,6 +12,7 @@
 
 #include <nettle/hmac.h>
 
+#include "spool.h"
 #include "store_key.h"
 
 static const char hexdig[] = "0123456789abcdef";
@@ -38,31 +39,61 @@ from_hex(const char *s, unsigned char *b, size_t n)
 	return 0;
 }
 
-/* A new key in path (O_EXCL: a concurrent start keeps the first). */
+/* Writes text into a new file tmp (0400), fsynced. 0 or -errno. */
+static int
+write_new(const char *tmp, const char *text)
+{
+	size_t len = strlen(text);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0400), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0)
+		r = errno ? -errno : -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* A new key in path, whole or not at all: written under a temporary name,
+ * fsynced, then linked to path (a concurrent start that linked first
+ * keeps its key) and the folder fsynced. A crash never leaves a partial
+ * key that would stop the next start. */
 static int
 key_create(const char *path, struct qerr *err)
 {
 	unsigned char k[STORE_KEY_BYTES];
-	char hex[2 * STORE_KEY_BYTES + 2];
-	int fd, r = 0;
+	char hex[2 * STORE_KEY_BYTES + 2], tmp[4096], dir[4096], *slash;
+	int r, dfd;
 
 	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k))
 		return qerr_set(err, -EIO, "cannot make the site key: no "
 		    "random bytes");
 	to_hex(k, sizeof(k), hex);
 	strcat(hex, "\n");
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0400);
-	if (fd < 0)
-		return errno == EEXIST ? 0 : qerr_set(err, -errno, "cannot "
-		    "create the site key '%s': %s", path, strerror(errno));
-	if (write(fd, hex, strlen(hex)) != (ssize_t)strlen(hex) ||
-	    fsync(fd) < 0)
-		r = qerr_set(err, -EIO, "cannot write the site key '%s'", path);
-	close(fd);
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof(tmp))
+		return qerr_set(err, -ENAMETOOLONG, "site key path too long");
+	unlink(tmp);	/* a crashed start's, with this pid */
+	r = write_new(tmp, hex);
+	if (r == 0 && link(tmp, path) < 0 && errno != EEXIST)
+		r = -errno;
+	unlink(tmp);
 	if (r < 0)
-		unlink(path);
-	return r;
+		return qerr_set(err, r, "cannot create the site key '%s': %s",
+		    path, strerror(-r));
+	snprintf(dir, sizeof(dir), "%s", path);	/* its folder */
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash[slash == dir] = '\0';
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		r = fsync_dir(dfd);
+		close(dfd);
+	}
+	return r < 0 ? qerr_set(err, r, "cannot make the site key '%s' "
+	    "durable: %s", path, strerror(-r)) : 0;
 }
 
 int
