@@ -160,16 +160,12 @@ skipped(const char *name)
 int
 decisions_sweep(int dfd, int badfd, struct store *st)
 {
-	int fd = dup(dfd), n = 0;
+	int n = 0;
 	struct dirent *de;
 	DIR *dir;
 
-	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if ((dir = dir_list(dfd)) == NULL)
 		return 0;
-	}
-	rewinddir(dir);		/* the dup shares the last sweep's offset */
 	while ((de = readdir(dir)) != NULL)
 		if (!skipped(de->d_name))
 			n += decide_one(dfd, badfd, de->d_name, st);

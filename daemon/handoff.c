@@ -276,14 +276,10 @@ list_parts(int fd, char **names, size_t *n)
 {
 	DIR *dir;
 	struct dirent *de;
-	int dfd = dup(fd);
 
 	*n = 0;
-	if (dfd < 0 || (dir = fdopendir(dfd)) == NULL) {
-		if (dfd >= 0)
-			close(dfd);
+	if ((dir = dir_list(fd)) == NULL)
 		return -errno;
-	}
 	while ((de = readdir(dir)) != NULL && *n < MAX_PARTS) {
 		if (de->d_name[0] == '.')
 			continue;

@@ -158,14 +158,10 @@ bundle_resume_published(struct spool *sp)
 {
 	DIR *dir;
 	struct dirent *de;
-	int fd = dup(sp->dfd[SP_ORIGINALS]), n = 0;
+	int n = 0;
 
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if ((dir = dir_list(sp->dfd[SP_ORIGINALS])) == NULL)
 		return -errno;
-	}
-	rewinddir(dir);
 	while ((de = readdir(dir)) != NULL) {
 		int bfd;
 		if (de->d_name[0] == '.')

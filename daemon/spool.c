@@ -155,6 +155,24 @@ spool_set_rights(struct spool *sp, const int gid[PARTY_N], struct qerr *err)
 	return 0;
 }
 
+DIR *
+dir_list(int fd)
+{
+	int d = dup(fd), e;
+	DIR *dir;
+
+	if (d < 0)
+		return NULL;
+	if ((dir = fdopendir(d)) == NULL) {
+		e = errno;
+		close(d);
+		errno = e;
+		return NULL;
+	}
+	rewinddir(dir);
+	return dir;
+}
+
 int
 spool_give(const struct spool *sp, enum spool_dir d, int fd, unsigned dmode,
     unsigned fmode)
@@ -162,16 +180,11 @@ spool_give(const struct spool *sp, enum spool_dir d, int fd, unsigned dmode,
 	gid_t g = (gid_t)sp->gid[d];
 	struct dirent *de;
 	struct stat st;
-	int dup_fd = dup(fd), r = 0;
+	int r = 0;
 	DIR *dir;
 
-	if (dup_fd < 0 || (dir = fdopendir(dup_fd)) == NULL) {
-		r = -errno;
-		if (dup_fd >= 0)
-			close(dup_fd);
-		return r;
-	}
-	rewinddir(dir);
+	if ((dir = dir_list(fd)) == NULL)
+		return -errno;
 	while (r == 0 && (de = readdir(dir)) != NULL) {
 		if (de->d_name[0] == '.' ||	/* the daemon's own records */
 		    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||

@@ -176,18 +176,13 @@ take_entries(struct take *t)
 {
 	struct dirent *de;
 	int64_t n = 0;
-	int fd, r = 0;
+	int r = 0;
 	DIR *dir;
 
 	if (t->src < 0)
 		return 0;
-	if ((fd = dup(t->src)) < 0)
-		return -errno;
-	if ((dir = fdopendir(fd)) == NULL) {
-		r = -errno;
-		close(fd);
-		return entry_error(-r) ? 0 : r;
-	}
+	if ((dir = dir_list(t->src)) == NULL)
+		return entry_error(errno) ? 0 : -errno;
 	r = take_entry(t, "manifest.json");	/* first: the loop may stop */
 	while (r == 0 && (de = readdir(dir)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
@@ -240,10 +235,19 @@ hide_source(struct spool *sp, const char *name, const struct stat *st)
 	for (int i = 0; r == -EEXIST && i < 100; i++) {
 		snprintf(hidden, sizeof(hidden), HIDE_PREFIX "%llu.%d",
 		    (unsigned long long)st->st_ino, i);
-		r = rename_durable(in, name, in, hidden);
+		r = renameat2(in, name, in, hidden, RENAME_NOREPLACE) < 0 ?
+		    -errno : 0;
 	}
 	if (r < 0)
 		return r;
+	/* Renamed: the take is done, the copy is durable in active/ and is
+	 * what counts. Should the rename not survive a crash, the folder is
+	 * hidden again when the copy resumes (take_check_own). Failing here
+	 * would make the caller drop the copy and leave the only original
+	 * under a dot name that nothing takes. */
+	if ((r = fsync_dir(in)) < 0)
+		log_msg(LOG_WARNING, name, "taken; 'incoming/' not synced: %s",
+		    strerror(-r));
 	if ((r = remove_tree_fd(in, hidden)) < 0)
 		log_msg(LOG_NOTICE, name, "taken; its producer's folder, "
 		    "now 'incoming/%s', cannot be removed (%s): its producer "
@@ -386,15 +390,11 @@ take_check_own(struct spool *sp, const char *name, int fd)
 static void
 remove_prefixed(int fd, const char *prefix, const char *folder)
 {
-	int dfd = dup(fd);
 	struct dirent *de;
 	DIR *dir;
 
-	if (dfd < 0 || (dir = fdopendir(dfd)) == NULL) {
-		if (dfd >= 0)
-			close(dfd);
+	if ((dir = dir_list(fd)) == NULL)
 		return;
-	}
 	while ((de = readdir(dir)) != NULL)
 		if (!strncmp(de->d_name, prefix, strlen(prefix)) &&
 		    remove_tree_fd(fd, de->d_name) < 0)
@@ -403,10 +403,44 @@ remove_prefixed(int fd, const char *prefix, const char *folder)
 	closedir(dir);
 }
 
+/* A bundle an earlier version left in active/ (its claim was a rename,
+ * so it has no TAKE_LIST) goes back to incoming/ to be taken as any
+ * other: else it would never be resumed. Only the daemon writes active/,
+ * so nothing there is a producer's doing. */
+static void
+return_untaken(struct spool *sp)
+{
+	int act = sp->dfd[SP_ACTIVE];
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+
+	if ((dir = dir_list(act)) == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL) {
+		int bfd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		bfd = openat(act, de->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (bfd < 0)
+			continue;
+		if (fstatat(bfd, TAKE_LIST, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno == ENOENT && rename_durable(act, de->d_name,
+		    sp->dfd[SP_INCOMING], de->d_name) == 0)
+			log_msg(LOG_NOTICE, de->d_name, "left in active/ by an "
+			    "earlier version: back in incoming/, to be taken");
+		close(bfd);
+	}
+	closedir(dir);
+}
+
 void
 take_clean(struct spool *sp)
 {
 	remove_prefixed(sp->dfd[SP_ACTIVE], TMP_PREFIX, "active");
+	return_untaken(sp);
 	/* a producer's folder renamed aside by a take that a crash cut
 	 * short before it was removed: its copy is in active/ already */
 	remove_prefixed(sp->dfd[SP_INCOMING], HIDE_PREFIX, "incoming");

@@ -6,6 +6,7 @@
 #ifndef QUJAT_SPOOL_H
 #define QUJAT_SPOOL_H
 
+#include <dirent.h>
 #include <stdint.h>
 #include "qerr.h"
 
@@ -104,6 +105,10 @@ int64_t spool_free_bytes(int dirfd);
 
 /* fsync a folder by fd; returns 0 or -errno. */
 int fsync_dir(int dirfd);
+/* A listing of folder fd from its first entry (a dup of fd: the caller
+ * closedir()s it, fd stays open; the dup shares fd's read offset, so it
+ * is rewound). NULL with errno set on failure. */
+DIR *dir_list(int fd);
 
 /* Creates path and its parents (like mkdir -p) with mode. 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);

@@ -51,7 +51,9 @@ int take_check_own(struct spool *sp, const char *name, int fd);
 int take_list_each(int fd, void (*fn)(void *arg, int kind, const char *name),
     void *arg);
 
-/* Blocking, at start: removes the copies a crash left half-made, and the
+/* Blocking, at start: removes the copies a crash left half-made, puts a
+ * bundle an earlier version left in active/ (no TAKE_LIST) back into
+ * incoming/ to be taken, and removes the
  * producers' folders a take renamed aside in incoming/ but a crash kept
  * it from removing (a take whose source was not yet renamed aside is
  * finished by take_check_own when its bundle resumes). */

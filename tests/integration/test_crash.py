@@ -83,6 +83,19 @@ class Crash(q.SpoolTest):
         self.assertFalse(aside.exists())
         self.assertEqual((mine / "a.jpg").read_bytes(), b"half")
 
+    def test_bundle_an_earlier_version_left_in_active_ends(self):
+        # The earlier version claimed by renaming the producer's folder
+        # into active/: no take record. At start it goes back to
+        # incoming/, is taken like any other, and ends.
+        q.spool_dirs(self.spool)
+        files = {"p1.jpg": q.scan_jpeg(seed=1)}
+        m = q.manifest_for("OLD-1", "free_transport",
+                           [("p1.jpg", "school_certificate")], files=files)
+        q.write_files(self.spool / "active" / "OLD-1", files, m)
+        self.daemon()
+        self.assertAccepted("OLD-1", files)
+        self.assertEqual(os.listdir(self.spool / "active"), [])
+
     def test_kill9_stream(self):
         seed = int(os.environ.get("QUJAT_SEED", time.time()))
         print("\ntest_kill9_stream: QUJAT_SEED=%d" % seed)
