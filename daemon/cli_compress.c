@@ -140,12 +140,8 @@ cli_compress(const struct cli_opts *o)
 
 	if (o->nargs < 1 || !o->outdir)
 		return fprintf(stderr, "usage: qujat compress FILE... -o DIR "
-		    "[--budget BYTES] [--photo] [--photo-pages flatten|keep] "
+		    "[--budget SIZE] [--photo] [--photo-pages flatten|keep] "
 		    "[--json]\n"), 2;
-	if (o->photo_pages && strcmp(o->photo_pages, "flatten") &&
-	    strcmp(o->photo_pages, "keep"))
-		return fprintf(stderr, "qujat: --photo-pages is flatten or "
-		    "keep, not '%s'\n", o->photo_pages), 2;
 	if (conf_load(o->conf, NULL, &c, &err) < 0)
 		return fprintf(stderr, "qujat: %s\n", err.msg), 1;
 	if (o->budget > 0)

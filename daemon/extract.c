@@ -50,21 +50,8 @@ describe(char *out, size_t cap, const char *id, const char *ext)
 		snprintf(out, cap, "variant %s", id);
 }
 
-static void
-hex_sha256(const unsigned char *buf, size_t len, char out[65])
-{
-	struct sha256_ctx ctx;
-	uint8_t dig[SHA256_DIGEST_SIZE];
-
-	sha256_init(&ctx);
-	sha256_update(&ctx, len, buf);
-	sha256_digest(&ctx, sizeof(dig), dig);
-	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
-		snprintf(out + 2 * i, 3, "%02x", dig[i]);
-}
-
 static int
-move_front(int fd, int64_t off, int64_t len, char hex[65])
+move_front(int fd, int64_t off, int64_t len)
 {
 	struct stat st;
 	unsigned char *buf;
@@ -79,8 +66,6 @@ move_front(int fd, int64_t off, int64_t len, char hex[65])
 	if (pread(fd, buf, (size_t)len, off) != len ||
 	    pwrite(fd, buf, (size_t)len, 0) != len || ftruncate(fd, len) < 0)
 		r = errno ? -errno : -EIO;
-	else
-		hex_sha256(buf, (size_t)len, hex);
 	free(buf);
 	return r;
 }
@@ -133,16 +118,14 @@ bfile_extract(struct bfile *f)
 {
 	struct filter_report *r = &f->job.report;
 	const struct report_variant *v = f->extract;
-	char hex[65];
 	int rc;
 
 	if (!v)
 		return f->trim && ftruncate(f->out_fd, r->bytes_out) < 0 ?
 		    -errno : 0;
-	if ((rc = move_front(f->out_fd, v->offset, v->bytes, hex)) < 0)
+	/* bytes_out and sha256_out: bfile_measure, from the disk */
+	if ((rc = move_front(f->out_fd, v->offset, v->bytes)) < 0)
 		return rc;
-	r->bytes_out = v->bytes;
-	memcpy(r->sha256_out, hex, sizeof(r->sha256_out));
 	snprintf(r->out_ext, sizeof(r->out_ext), "%s", v->ext);
 	snprintf(r->out_type, sizeof(r->out_type), "%s", type_of(v->ext));
 	describe(r->transform, sizeof(r->transform), v->id, v->ext);

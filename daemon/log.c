@@ -64,7 +64,9 @@ escape(char *dst, size_t cap, const char *src)
 	return o;
 }
 
-int
+/* Whether stderr is the journal: $JOURNAL_STREAM names its device and
+ * inode (sd_journal_stream_fd(3)). */
+static int
 log_stderr_is_journal(void)
 {
 	const char *js = getenv("JOURNAL_STREAM");

@@ -261,9 +261,9 @@ menu_missing(const struct bfile *f)
 static bool
 ask_menus(struct bundle *b)
 {
-	if (b->asked_menus)
+	if (b->menus)		/* asked already, or from the start */
 		return false;
-	b->asked_menus = b->menus = true;
+	b->menus = true;
 	b->weight_total = 0;
 	for (size_t i = 0; i < b->nfiles; i++) {
 		struct bfile *f = &b->files[i];
@@ -383,7 +383,7 @@ bundle_run(struct bundle *b, struct pool *pool, const char *filter)
 	b->pool = pool;
 	b->filter = filter;
 	b->pending = (int)b->nfiles + 1;	/* +1 until all are queued */
-	b->menus = b->asked_menus = b->bytes_in > b->conf->max_bundle_bytes;
+	b->menus = b->bytes_in > b->conf->max_bundle_bytes;
 	b->weight_total = b->bytes_in;
 	for (size_t i = 0; i < b->nfiles; i++) {
 		struct bfile *f = &b->files[i];

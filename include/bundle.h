@@ -74,9 +74,9 @@ struct bundle {
 	struct pool *pool;		/* where its workers run */
 	const char *filter;		/* the worker program */
 	bool planned;			/* variants chosen (or not needed) */
-	bool menus;			/* workers are asked for menus */
-	bool asked_menus;		/* menus were asked once keeps were
-					 * known not to fit */
+	bool menus;			/* workers are asked for menus: the
+					 * uploads are over budget, or their
+					 * keeps were (ask_menus) */
 	bool asked_full;		/* partial menus were completed once */
 	int64_t weight_total;		/* the files' weights, summed */
 	int pending;			/* jobs not yet done */

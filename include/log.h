@@ -12,10 +12,6 @@
 /* Lowest priority written (LOG_DEBUG writes all); default LOG_INFO. */
 void log_set_level(int prio);
 
-/* Whether stderr is the journal: $JOURNAL_STREAM names its device and
- * inode (sd_journal_stream_fd(3)). */
-int log_stderr_is_journal(void);
-
 /* Writes "<prio>[id] message" (id may be NULL), or "TIMESTAMP level: [id]
  * message" when stderr is not the journal, as one write(2). Control
  * characters in the formatted text are escaped so a hostile file name
