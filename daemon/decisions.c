@@ -271,15 +271,14 @@ watch_cb(uv_fs_event_t *h, const char *name, int events, int status)
 	kick(h->data);
 }
 
-/* decisions/ and decisions/bad/, made when missing, opened. */
+/* decisions/ (made and given its rights by spool_open) and
+ * decisions/bad/, made when missing, opened. */
 static int
 open_folders(struct decisions *ds, const struct spool *sp, struct qerr *err)
 {
 	const char *what = "decisions";
 
-	if ((mkdirat(sp->rootfd, "decisions", 0770) < 0 && errno != EEXIST) ||
-	    (ds->dfd = openat(sp->rootfd, "decisions", O_RDONLY |
-	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if ((ds->dfd = fcntl(sp->dfd[SP_DECISIONS], F_DUPFD_CLOEXEC, 0)) < 0)
 		goto fail;
 	what = "decisions/bad";
 	if ((mkdirat(ds->dfd, "bad", 0750) < 0 && errno != EEXIST) ||
