@@ -172,6 +172,18 @@ $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/libqujat.a
 	@mkdir -p $(@D)
 	$(QLD) -o $@ $^ $(D_LIBS) $(T_LIBS)
 
+# The worker's pure parts (resampler, colour, EXIF, PDF placement, menu)
+# on the worker's objects but main.o, as an archive so that each test
+# links only the objects it uses.
+FILTER_UNIT = colour exif menu pdf_place resample
+$(B)/libqujat-filter.a: $(FILTER_LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(FILTER_UNIT:%=$(B)/tests/test_%): $(B)/tests/test_%: \
+		$(B)/obj/tests/unit/test_%.o $(B)/libqujat-filter.a
+	@mkdir -p $(@D)
+	$(QLD) -o $@ $^ $(F_LIBS) $(T_LIBS)
+
 # The peers and scorers `make bench` compares the engine with.
 BENCH_PACKAGES = ghostscript imagemagick jpegoptim libvips-tools tesseract-ocr \
 	tesseract-ocr-rus tesseract-ocr-kaz python3-numpy poppler-utils \
