@@ -296,6 +296,7 @@ test_deep_and_over_limit(void **state)
 	for (int i = 0; i < 70; i++)
 		assert_int_equal(buf_printf(&content, "Q "), 0);
 	assert_int_equal(buf_printf(&content, "100 0 0 80 0 0 cm /Im0 Do"), 0);
+	assert_int_equal(buf_add(&content, "", 1), 0);	/* a C string */
 	o[3].data = (const char *)content.p;
 	pdf_build(&b, o, 5);
 	q = pdf_open(&b);
