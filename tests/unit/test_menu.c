@@ -1,5 +1,6 @@
 /* test_menu.c: the worker's variant IDs, ranks and menus (filters/menu.c),
- * through engine.h; the ladder is left to its own tests. */
+ * and where a menu's variants go in fd 3, through engine.h; the ladder is
+ * left to its own tests. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -382,6 +383,60 @@ test_publish_random(void **state)
 	}
 }
 
+/* A menu's variants follow keep in fd 3: held in e->menu (fd -1) or
+ * streamed, keep first, each variant's offset where its bytes start. */
+static void
+test_menu_offsets(void **state)
+{
+	struct report_variant v[3] = { { .offset = -1 }, { .offset = -1 },
+	    { .offset = -1 } };
+	struct engine e = { .fd = -1 };
+	char got[32] = "";
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(buf_add(&e.out, "KEEP", 4), 0);
+	assert_int_equal(engine_menu_add(&e, &v[0], (const unsigned char *)
+	    "AAAAAA", 6, "jpg"), 0);
+	assert_int_equal(engine_menu_open(&e, &v[1]), 0);
+	assert_int_equal(engine_menu_put(&e, (const unsigned char *)"BB", 2),
+	    0);
+	assert_int_equal(v[0].offset, 4);
+	assert_int_equal(v[0].bytes, 6);
+	assert_string_equal(v[0].ext, "jpg");
+	assert_int_equal(v[1].offset, 10);
+	assert_int_equal(e.menu.len, 8);
+	assert_memory_equal(e.menu.p, "AAAAAABB", 8);
+	assert_int_equal(e.streamed, 0);
+	buf_release(&e.menu);
+
+	/* streamed: nothing held, keep written before the first variant */
+	assert_non_null(f = tmpfile());
+	e.fd = fileno(f);
+	assert_int_equal(engine_menu_add(&e, &v[0], (const unsigned char *)
+	    "AAAAAA", 6, "pdf"), 0);
+	assert_int_equal(engine_menu_add(&e, &v[2], (const unsigned char *)
+	    "CCC", 3, "pdf"), 0);
+	assert_int_equal(v[0].offset, 4);
+	assert_int_equal(v[2].offset, 10);
+	assert_int_equal(e.streamed, 13);
+	assert_int_equal(e.menu.len, 0);
+	rewind(f);
+	assert_int_equal(fread(got, 1, sizeof got - 1, f), 13);
+	assert_string_equal(got, "KEEPAAAAAACCC");
+	fclose(f);
+
+	/* a write that fails is returned, and nothing counted */
+	e = (struct engine){ .out = e.out };
+	assert_non_null(f = fopen("/dev/null", "r"));
+	e.fd = fileno(f);
+	assert_true(engine_menu_add(&e, &v[0], (const unsigned char *)"A", 1,
+	    "jpg") < 0);
+	assert_int_equal(e.streamed, 0);
+	fclose(f);
+	buf_release(&e.out);
+}
+
 int
 main(void)
 {
@@ -396,6 +451,7 @@ main(void)
 		cmocka_unit_test(test_level_dims),
 		cmocka_unit_test(test_publish),
 		cmocka_unit_test(test_publish_random),
+		cmocka_unit_test(test_menu_offsets),
 	};
 
 	return cmocka_run_group_tests_name("menu", tests, NULL, NULL);
