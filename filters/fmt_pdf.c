@@ -344,7 +344,7 @@ static int pdf_menu(struct engine *e, struct pdf_job *j,
 		rc = pdf_offer(e, j, -1, &v, lb);
 	}
 	buf_release(&lb->b);
-	for (; s < j->ladder.nmade && rc == 0; s++) {
+	for (s = j->ladder.first; s < j->ladder.nmade && rc == 0; s++) {
 		sp = &j->specs[s];
 		rc = pdf_job_write(j, s, NULL, &size);
 		if (rc == 0 && j->replaced > 0) {
@@ -358,7 +358,7 @@ static int pdf_menu(struct engine *e, struct pdf_job *j,
 			rc = 0;	/* the lossless rewrite, or nothing */
 		pdf_job_drop(j, s);
 	}
-	if ((rc == 1 && s < j->nspecs) || j->ladder.nmade < j->nspecs)
+	if ((rc == 1 && s < j->nspecs) || ladder_partial(&j->ladder))
 		e->rep->menu_partial = 1;
 	return rc < 0 ? rc : 0;
 }

@@ -4,8 +4,9 @@
  * menu needs no state between runs: "d200q70g" is a page at 200 dpi,
  * JPEG quality 70, grey; "p600q85c" a photo with a 600-pixel short side;
  * "lossless" a lossless rewrite (PDF object streams, JPEG Huffman tables).
- * And how far a ladder of them is made for the images of one variant
- * when --target stops it early.
+ * And which of them a ladder makes for the images of one variant when
+ * --target cuts it: the stop (the best within the share, searched on the
+ * first image from a cheap hint) and the one above it.
  * SECURITY: no uploaded bytes; IDs from the command line are parsed with
  * bounds.
  *
@@ -26,6 +27,11 @@
 
 #define PHOTO_SHORT 600		/* pixels: a 3x4 photo's short side */
 #define SECOND_DPI 150
+/* With a second level, the top level goes no lower than this quality:
+ * below it the second level at a higher quality ranks about the same
+ * (d150q85 79, d200q55 78) and is as small or smaller on scans, so those
+ * rungs cost an encode at the larger level and were seldom listed. */
+#define TOP_LEVEL_MIN_Q 70
 
 static const int menu_qualities[] = { 85, 70, 55 };
 
@@ -110,6 +116,8 @@ int menu_specs(const struct filter_limits *lim, int photo, double dpi,
 	qs[nq++] = lim->quality_floor;
 	for (int l = 0; l < nl; l++)
 		for (int q = 0; q < nq && n < max; q++) {
+			if (l == 0 && nl > 1 && qs[q] < TOP_LEVEL_MIN_Q)
+				continue;
 			out[n] = (struct vspec){ .level = levels[l],
 			    .quality = qs[q], .grey = grey };
 			vspec_name(&out[n++], photo);
@@ -163,6 +171,15 @@ int menu_all_grey(const struct vspec *specs, int n)
 	return n > 0;
 }
 
+int menu_hint(const struct vspec *specs, int n)
+{
+	int s = n - 1;
+
+	while (s > 0 && specs[s - 1].level == specs[n - 1].level)
+		s--;
+	return s + 1 < n ? s + 1 : s < 0 ? 0 : s;
+}
+
 void ladder_init(struct ladder *l, int nspecs)
 {
 	*l = (struct ladder){ .nspecs = nspecs, .nmade = nspecs };
@@ -170,27 +187,69 @@ void ladder_init(struct ladder *l, int nspecs)
 
 uint64_t ladder_share(uint64_t target, double part, double whole)
 {
+	uint64_t share;
+
 	if (target == 0 || whole <= 0)
 		return 0;
-	return (uint64_t)((double)target * (part / whole));
+	share = (uint64_t)((double)target * (part / whole));
+	return share ? share : 1;
+}
+
+/* The first image's search for its stop: the best spec within share.
+ * From the hint, up while the spec above still fits, or down until one
+ * fits; sizes fall with rank, so the stop is the one a walk from the top
+ * would find, in fewer encodes. The specs every later image makes are
+ * the stop and the one above it (the planner's room). */
+static int ladder_search(struct ladder *l, uint64_t share,
+    int (*encode)(void *ctx, int s, uint64_t *bytes), void *ctx)
+{
+	int s = l->hint < 0 ? 0 : l->hint >= l->nspecs ? l->nspecs - 1 :
+	    l->hint, stop, rc;
+	uint64_t bytes;
+
+	if ((rc = encode(ctx, s, &bytes)) < 0)
+		return rc;
+	if (bytes <= share) {
+		for (stop = s; stop > 0; stop--) {
+			if ((rc = encode(ctx, stop - 1, &bytes)) < 0)
+				return rc;
+			if (bytes > share)
+				break;
+		}
+	} else {
+		for (stop = s + 1; stop < l->nspecs; stop++) {
+			if ((rc = encode(ctx, stop, &bytes)) < 0)
+				return rc;
+			if (bytes <= share)
+				break;
+		}
+		if (stop == l->nspecs)	/* none fits: the two smallest */
+			stop = l->nspecs - 1;
+	}
+	l->first = stop > 0 ? stop - 1 : 0;
+	l->nmade = stop + 1;
+	l->searched = 1;
+	return 0;
 }
 
 int ladder_run(struct ladder *l, uint64_t share,
     int (*encode)(void *ctx, int s, uint64_t *bytes), void *ctx)
 {
 	uint64_t bytes;
-	int s, rc = 0;
+	int rc = 0;
 
-	for (s = 0; s < l->nspecs; s++) {
-		if ((rc = encode(ctx, s, &bytes)) < 0)
-			return rc;
-		if (share && s >= l->need && bytes <= share) {
-			l->need = s++;
-			break;
-		}
-	}
-	l->nmade = s < l->nmade ? s : l->nmade;
-	return 0;
+	if (l->nspecs == 0)
+		return 0;
+	if (share && !l->searched)
+		return ladder_search(l, share, encode, ctx);
+	for (int s = l->first; s < l->nmade && rc >= 0; s++)
+		rc = encode(ctx, s, &bytes);
+	return rc < 0 ? rc : 0;
+}
+
+int ladder_partial(const struct ladder *l)
+{
+	return l->first > 0 || l->nmade < l->nspecs;
 }
 
 static int cmp_variant(const void *a, const void *b)

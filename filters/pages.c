@@ -5,7 +5,8 @@
  * grey once when it has no colour, resampled once per level, and every
  * variant of the menu is encoded from that, best rank first. With --menu
  * every variant's bytes are kept and written after keep; with --target
- * each page stops at the first variant within its share of the target.
+ * the ladder (menu.c) makes the best variant within the first page's
+ * share of the target and the one above it.
  * Bilevel pages are CCITT G4 in every variant. A phone photo of a page
  * (flat.h), when the run asks for it and the sheet is found, is squared
  * and evened first, and its variants are of the page, not the frame
@@ -35,8 +36,8 @@ struct pjob {
 	int single, photo;
 	struct vspec specs[MAX_SPECS + 1];	/* the last one: keep */
 	int nspecs;
-	struct ladder ladder;	/* ladder.nmade: the specs every page has,
-				 * fewer when --target stopped */
+	struct ladder ladder;	/* [first, nmade): the specs every page
+				 * has, fewer when --target stopped */
 	double pixels;		/* of every page, for each page's share */
 	int want;		/* the spec whose pages are written */
 	int menu;		/* --menu: every spec's pages are kept */
@@ -424,6 +425,7 @@ static int plan(struct pjob *j)
 		menu_sort(lim, j->photo, j->worst, j->specs, j->nspecs);
 	}
 	ladder_init(&j->ladder, j->nspecs);
+	j->ladder.hint = menu_hint(j->specs, j->nspecs);
 	j->specs[j->nspecs] = (struct vspec){ .id = "keep", .level = KEEP_DPI,
 	    .quality = KEEP_QUALITY };
 	j->meta = calloc((size_t)j->src->npages * (size_t)(j->nspecs + 1),
@@ -480,7 +482,8 @@ static int write_variant(struct pjob *j, struct report_variant *v)
 	if (strcmp(v->id, "lossless") == 0)
 		return engine_menu_add(j->e, v, j->src->lossless->p,
 		    j->src->lossless->len, j->src->lossless_ext);
-	for (s = 0; s < j->ladder.nmade && strcmp(j->specs[s].id, v->id); s++)
+	for (s = j->ladder.first; s < j->ladder.nmade &&
+	    strcmp(j->specs[s].id, v->id); s++)
 		;
 	assert(s < j->ladder.nmade);
 	m = &j->meta[(size_t)s * (size_t)j->src->npages];
@@ -499,14 +502,14 @@ static int publish(struct pjob *j)
 	struct pdf_page_img *m;
 	const struct buf *lb = j->src->lossless;
 	size_t size;
-	int rc = 0, n = j->ladder.nmade;
+	int rc = 0, n = 0;
 
 	if (j->want != j->nspecs)
 		return 0;	/* --variant: no menu */
 	rep->variants[0] = (struct report_variant){ .id = "keep",
 	    .bytes = (int64_t)j->e->out.len, .rank = 100 };
 	rep->nvariants = 1;
-	for (int s = 0; s < j->ladder.nmade; s++) {
+	for (int s = j->ladder.first; s < j->ladder.nmade; s++) {
 		if (j->specs[s].grey == 0 && !j->colour && !j->photo)
 			j->specs[s].id[strlen(j->specs[s].id) - 1] = 'g';
 		if (j->flat)
@@ -517,16 +520,16 @@ static int publish(struct pjob *j)
 		size = m->len;
 		if (!j->single)
 			pdf_write_pages(m, j->src->npages, NULL, &size);
-		v[s] = (struct report_variant){ .bytes = (int64_t)size,
+		v[n] = (struct report_variant){ .bytes = (int64_t)size,
 		    .rank = vspec_rank(j->e->in->lim, j->photo, j->worst,
 		    &j->specs[s]) };
-		snprintf(v[s].id, sizeof v[s].id, "%s", j->specs[s].id);
+		snprintf(v[n++].id, sizeof v[0].id, "%s", j->specs[s].id);
 	}
 	if (lb && lb->len && lb->len < j->e->out.len)
 		v[n++] = (struct report_variant){ .id = "lossless",
 		    .bytes = (int64_t)lb->len, .rank = 99 };
 	menu_publish(rep, v, n);
-	rep->menu_partial = j->ladder.nmade < j->nspecs;
+	rep->menu_partial = ladder_partial(&j->ladder);
 	for (int k = 1; k < rep->nvariants && rc == 0; k++)
 		rc = write_variant(j, &rep->variants[k]);
 	return rc;

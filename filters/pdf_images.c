@@ -4,9 +4,11 @@
  * or ICCBased (N 1 or 3), without masks or /Decode, stored as DCT or
  * with lossless filters, or Indexed over one of those (2 to 8 bits,
  * lossless filters; expanded through its lookup table, re-encoded in the
- * base colour space), is decoded once at the policy's top resolution
- * (from its placed size), judged (colour.c) and encoded as a JPEG per
- * spec; CMYK only when stored as DCT with an Adobe marker (re-encoded
+ * base colour space), is decoded straight to each level its specs ask
+ * for (from its placed size: DCT scaling does most of it), judged
+ * (colour.c) at the lowest level and encoded as a JPEG per spec the
+ * ladder makes (menu.c: with --target, the first image searches for its
+ * stop, the rest make the stop and the spec above); CMYK only when stored as DCT with an Adobe marker (re-encoded
  * as CMYK the same way); anything else (other CMYK, bilevel, 16-bit,
  * JPX, JBIG2, CCITT, masked) is left exactly as it is. Then each spec's
  * document is written by QPDF with the smaller images swapped in.
@@ -529,72 +531,125 @@ static int encode_spec(struct pdf_job *j, struct pdf_img *im,
 	return rc == -EIO ? 0 : rc;
 }
 
-/* One image being encoded spec by spec (ladder_run). */
+/* One image being encoded spec by spec (ladder_run). A spec's pixels
+ * are always the image decoded straight to the spec's level (DCT
+ * scaling, then the resampler), so a --variant run makes the same bytes
+ * as the menu did: the image is decoded again when a spec of another
+ * level comes (levels fall with rank: at most once per level). */
 struct img_rung {
 	struct pdf_job *j;
 	struct pdf_img *im;
-	const struct raster *top;
-	struct raster lv;
+	int level;		/* top's level, 0: not decoded */
+	struct raster top, lv;
 };
+
+/* Judges the image (colour, blank) from its decode at the job's lowest
+ * level, whatever spec is made: the same verdict in every run. CMYK is
+ * not judged (its ink is not the colours colour.c reads): kept in
+ * colour, never blank. */
+static void judge(struct pdf_job *j, struct pdf_img *im, struct raster *top)
+{
+	if (top->ch == 4)
+		im->look = (struct page_look){ .colour = 1 };
+	else
+		page_analyse(top, &im->look);
+	im->analysed = 1;
+	j->colour |= im->look.colour;
+}
+
+/* Grey once, before any resampling, when no spec needs its colour. */
+static int grey_wanted(const struct pdf_job *j, const struct pdf_img *im,
+    const struct raster *top)
+{
+	return top->ch == 3 && (!im->look.colour ||
+	    menu_all_grey(j->specs, j->nspecs));
+}
+
+/* top decoded at `level`; an image that does not decode is left as it
+ * is (-ENOENT). */
+static int rung_top(struct img_rung *r, int level)
+{
+	struct pdf_job *j = r->j;
+	struct pdf_img *im = r->im;
+	qpdf_oh obj;
+	int tw, th, rc;
+
+	if (r->level == level)
+		return 0;
+	raster_release(&r->top);
+	raster_release(&r->lv);
+	r->level = 0;
+	obj = qpdf_get_object_by_id(j->q, im->obj, im->gen);
+	img_dims(im, level, &tw, &th);
+	rc = im->dct ? decode_dct(j, im, obj, tw, th, &r->top) :
+	    decode_plain(j, im, obj, tw, th, &r->top);
+	qpdf_oh_release(j->q, obj);
+	while (qpdf_has_error(j->q))
+		qpdf_get_error(j->q);
+	if (rc < 0)
+		return rc == -ENOMEM ? rc : -ENOENT;
+	if (!im->analysed)
+		judge(j, im, &r->top);
+	if (grey_wanted(j, im, &r->top) &&
+	    (rc = raster_to_grey(&r->top)) < 0)
+		return rc;
+	r->level = level;
+	return 0;
+}
 
 static int img_rung(void *arg, int s, uint64_t *bytes)
 {
 	struct img_rung *r = arg;
+	int rc = rung_top(r, r->j->specs[s].level);
 
-	return encode_spec(r->j, r->im, r->top, &r->lv, s, bytes);
+	return rc < 0 ? rc : encode_spec(r->j, r->im, &r->top, &r->lv, s,
+	    bytes);
 }
 
-/* Encodes im's specs best first; with --target, up to its share of what
- * the images may take, by pixels among the images re-encoded. */
-static int encode_specs(struct pdf_job *j, struct pdf_img *im,
-    const struct raster *top)
+/* The level images are judged at: the policy's lowest (menu_levels). */
+static int judge_level(const struct pdf_job *j)
 {
-	struct img_rung r = { .j = j, .im = im, .top = top };
-	uint64_t share = 0;
-	int rc;
+	int levels[2], n = menu_levels(j->in->lim, 0, j->res, levels);
 
-	if (j->target > j->other)
-		share = ladder_share(j->target - j->other,
-		    (double)im->w * im->h, j->pixels);
-	rc = ladder_run(&j->ladder, share, img_rung, &r);
-	raster_release(&r.lv);
-	return rc;
+	return levels[n - 1];
 }
 
-/* Decodes im at the top resolution, judges it and encodes its specs; grey
- * once, before any resampling, when no spec needs its colour. An image
- * that does not decode is left as it is. */
+/* Drops the first image's encodings the search made outside the specs
+ * every image has. */
+static void trim_search(struct pdf_job *j, struct pdf_img *im)
+{
+	for (int s = 0; s < j->nspecs; s++)
+		if (s < j->ladder.first || s >= j->ladder.nmade) {
+			j->held -= im->enc[s].data.len;
+			buf_release(&im->enc[s].data);
+			im->enc[s] = (struct pdf_enc){ 0 };
+		}
+}
+
+/* Decodes im, judges it and encodes its specs; with --target up to its
+ * share of what the images may take, by pixels among the images
+ * re-encoded. An image that does not decode is left as it is. */
 static int process(struct pdf_job *j, struct pdf_img *im)
 {
-	qpdf_oh obj = qpdf_get_object_by_id(j->q, im->obj, im->gen);
-	struct raster top = { 0 };
-	int tw, th, rc;
+	struct img_rung r = { .j = j, .im = im };
+	int searching = !j->ladder.searched, rc;
+	uint64_t share = 0;
 
-	img_dims(im, j->in->lim->max_dpi, &tw, &th);
-	rc = im->dct ? decode_dct(j, im, obj, tw, th, &top) :
-	    decode_plain(j, im, obj, tw, th, &top);
-	qpdf_oh_release(j->q, obj);
-	while (qpdf_has_error(j->q))
-		qpdf_get_error(j->q);
-	if (rc < 0) {
-		im->ok = 0;
-		return rc == -ENOMEM ? rc : 0;
+	if ((rc = rung_top(&r, judge_level(j))) == 0) {
+		/* nothing left for the images: the ladder's smallest two */
+		if (j->target)
+			share = ladder_share(j->target > j->other ?
+			    j->target - j->other : 1, (double)im->w * im->h,
+			    j->pixels);
+		rc = ladder_run(&j->ladder, share, img_rung, &r);
+		if (rc == 0 && searching && j->ladder.searched)
+			trim_search(j, im);
 	}
-	/* CMYK is not judged (its ink is not the colours colour.c reads):
-	 * kept in colour, never blank */
-	if (top.ch == 4)
-		im->look = (struct page_look){ .colour = 1 };
-	else
-		page_analyse(&top, &im->look);
-	im->analysed = 1;
-	j->colour |= im->look.colour;
-	if (top.ch == 3 && (!im->look.colour ||
-	    menu_all_grey(j->specs, j->nspecs)))
-		rc = raster_to_grey(&top);
-	if (rc == 0)
-		rc = encode_specs(j, im, &top);
-	raster_release(&top);
-	return rc;
+	raster_release(&r.top);
+	raster_release(&r.lv);
+	if (rc == -ENOENT)
+		im->ok = 0;
+	return rc == -ENOENT ? 0 : rc;
 }
 
 /* The first page (1-based) drawn by images alone, no text and no other
@@ -629,6 +684,7 @@ int pdf_job_encode(struct pdf_job *j)
 
 	j->colour = 0;
 	ladder_init(&j->ladder, j->nspecs);
+	j->ladder.hint = menu_hint(j->specs, j->nspecs);
 	for (size_t i = 0; i < j->nimg && rc == 0; i++)
 		if (j->img[i].ok)
 			rc = process(j, &j->img[i]);

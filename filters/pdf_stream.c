@@ -466,6 +466,10 @@ int pdf_stream_decode(qpdf_data q, qpdf_oh stream, uint64_t limit,
 		qpdf_oh_release(q, names[i]);
 		qpdf_oh_release(q, parms[i]);
 	}
+	if (rc == 0 && out && !check && out->p == NULL) {
+		*out = cur;	/* the decoded data itself, not a copy */
+		return 0;
+	}
 	if (rc == 0 && out && !check)
 		rc = buf_add(out, cur.p, cur.len);
 	buf_release(&cur);

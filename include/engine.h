@@ -255,7 +255,8 @@ void level_dims(int w, int h, int photo, int level, int *tw, int *th);
 /* The resolution levels for a page of dpi (or a photo): 1 or 2. */
 int menu_levels(const struct filter_limits *lim, int photo, double dpi,
     int levels[2]);
-/* The lossy specs, best first, at most max. */
+/* The lossy specs, at most max: each level at qualities 85, 70, 55 and
+ * the floor, but the top of two levels only down to 70. */
 int menu_specs(const struct filter_limits *lim, int photo, double dpi,
     int grey, struct vspec *out, int max);
 /* Parses a variant ID; 0 or -EINVAL. */
@@ -272,20 +273,30 @@ void menu_sort(const struct filter_limits *lim, int photo, double res,
 int menu_all_grey(const struct vspec *specs, int n);
 
 /* One variant made of several images (a document's pages, a PDF's page
- * images), each encoded spec by spec, best first: with a share of
- * --target, an image stops at the first spec within it, once as deep as
- * an earlier image needed; nmade is the prefix of specs every image
- * has. */
+ * images), each encoded spec by spec. With a share of --target, the
+ * first image searches for its stop, the best spec within its share,
+ * from spec hint (set it before the first run: a spec whose level is
+ * cheap to decode, near where the stop is expected); every later image
+ * makes the specs [first, nmade): the stop and the one above it. With
+ * no share every image makes every spec. */
 struct ladder {
-	int nspecs, need, nmade;
+	int nspecs, hint, searched;
+	int first, nmade;	/* the specs every image has */
 };
 void ladder_init(struct ladder *l, int nspecs);
-/* part's share of target, by part/whole; 0 (no stop) without target. */
+/* Where a search of n sorted specs starts: the lowest level's second
+ * quality (q70), cheap to decode, near where a scan a third over its
+ * share stops. */
+int menu_hint(const struct vspec *specs, int n);
+/* part's share of target, by part/whole, at least 1; 0 (no stop)
+ * without target. */
 uint64_t ladder_share(uint64_t target, double part, double whole);
-/* Runs encode(ctx, s, &bytes) for s = 0, 1, ... until the image stops
- * (share 0: every spec); 0 or encode's negative return. */
+/* Runs encode(ctx, s, &bytes) for the specs this image makes (see struct
+ * ladder); 0 or encode's negative return. */
 int ladder_run(struct ladder *l, uint64_t share,
     int (*encode)(void *ctx, int s, uint64_t *bytes), void *ctx);
+/* Whether some spec is not made by every image (the menu is cut). */
+int ladder_partial(const struct ladder *l);
 
 /* Sorts the measured variants v by rank and appends to rep's menu those
  * that keep it strictly decreasing in rank and in size (a variant not

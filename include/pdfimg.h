@@ -162,7 +162,7 @@ struct pdf_job {
 	uint64_t target;
 	size_t other;
 	double pixels;		/* of the images to re-encode, for shares */
-	struct ladder ladder;	/* .nmade: the specs every image has */
+	struct ladder ladder;	/* [first, nmade): the specs every image has */
 	/* The encodings' bytes are held for a spec only while all the
 	 * held ones take at most hold_max bytes: past it the best spec
 	 * held (the largest) is dropped, its sizes kept. So the menu of a
@@ -175,11 +175,12 @@ struct pdf_job {
 /* Opens the document, scans every page and classifies its images.
  * 0; -EINVAL when QPDF cannot read it; -ENOMEM. */
 int pdf_job_open(struct pdf_job *j, const struct filter_input *in);
-/* Decodes every recompressible image once at the policy's top
- * resolution, judges it (colour, blank) and encodes it for j->specs in
- * order: all of them, or with j->target until the image is within its
- * share (and at least as deep as an earlier image needed). Sets
- * j->ladder.nmade (the specs every image has), j->colour and
+/* Decodes every recompressible image, judges it (colour, blank) and
+ * encodes it for j->specs: all of them, or with j->target the ones the
+ * ladder makes (struct ladder: the first image searches for its stop
+ * within its share, the others make the stop and the spec above it),
+ * each image decoded at the largest level it is encoded at. Sets
+ * j->ladder (the specs every image has), j->colour and
  * j->blank_page, and closes the document (each write reads the upload
  * again). 0 or -ENOMEM. */
 int pdf_job_encode(struct pdf_job *j);

@@ -172,13 +172,14 @@ static const struct {
 	double dpi;
 	const char *want;	/* the IDs, space-separated */
 } specs_cases[] = {
-	{ "two levels, floor 40", 0, 0, 40, 150, 15, 300,
-	    "d200q85c d200q70c d200q55c d200q40c "
-	    "d150q85c d150q70c d150q55c d150q40c" },
+	{ "two levels, floor 40: the top one down to q70", 0, 0, 40, 150, 15,
+	    300, "d200q85c d200q70c d150q85c d150q70c d150q55c d150q40c" },
 	{ "floor 60", 0, 0, 60, 150, 15, 300,
-	    "d200q85c d200q70c d200q60c d150q85c d150q70c d150q60c" },
+	    "d200q85c d200q70c d150q85c d150q70c d150q60c" },
 	{ "floor equal to a step", 0, 0, 55, 150, 15, 300,
-	    "d200q85c d200q70c d200q55c d150q85c d150q70c d150q55c" },
+	    "d200q85c d200q70c d150q85c d150q70c d150q55c" },
+	{ "floor 75: the top level's floor too", 0, 0, 75, 150, 15, 300,
+	    "d200q85c d200q75c d150q85c d150q75c" },
 	{ "floor 85", 0, 0, 85, 150, 15, 300, "d200q85c d150q85c" },
 	{ "floor over the steps", 0, 0, 90, 150, 15, 300,
 	    "d200q90c d150q90c" },
@@ -187,13 +188,12 @@ static const struct {
 	{ "a 150 dpi page has one level", 0, 0, 40, 150, 15, 150,
 	    "d200q85c d200q70c d200q55c d200q40c" },
 	{ "just over the second level", 0, 0, 40, 150, 15, 150.6,
-	    "d200q85c d200q70c d200q55c d200q40c "
-	    "d150q85c d150q70c d150q55c d150q40c" },
+	    "d200q85c d200q70c d150q85c d150q70c d150q55c d150q40c" },
 	{ "min_dpi raises the second level", 0, 0, 70, 180, 15, 300,
 	    "d200q85c d200q70c d180q85c d180q70c" },
 	{ "photo", 1, 0, 40, 150, 15, 3000,
 	    "p600q85c p600q70c p600q55c p600q40c" },
-	{ "max cuts", 0, 0, 40, 150, 3, 300, "d200q85c d200q70c d200q55c" },
+	{ "max cuts", 0, 0, 40, 150, 3, 300, "d200q85c d200q70c d150q85c" },
 };
 
 static void
@@ -225,8 +225,8 @@ test_specs_table(void **state)
 	assert_int_equal(bad, 0);
 }
 
-/* Four qualities (three steps and the floor) at two levels: the most a
- * page's menu holds fits MENU_MAX_SPECS. */
+/* Four qualities (three steps and the floor) at the lower of two levels,
+ * two at the top: the most a page's menu holds fits MENU_MAX_SPECS. */
 static void
 test_specs_fit(void **state)
 {
@@ -240,8 +240,8 @@ test_specs_fit(void **state)
 	assert_int_equal(menu_levels(&deflim, 1, 600, levels), 1);
 	assert_int_equal(levels[0], 600);
 	assert_int_equal(menu_specs(&deflim, 0, 600, 0, specs, MENU_MAX_SPECS),
-	    8);
-	assert_true(8 <= MENU_MAX_SPECS);
+	    6);
+	assert_true(6 <= MENU_MAX_SPECS);
 }
 
 /* A spec list sorted by rank, best first, equal ranks in their order. */
@@ -437,6 +437,138 @@ test_menu_offsets(void **state)
 	buf_release(&e.out);
 }
 
+/* The ladder over a table of sizes: which specs each image encodes. */
+struct fake_img {
+	const uint64_t *bytes;
+	int made[64], nmade;
+};
+
+static int
+fake_encode(void *ctx, int s, uint64_t *bytes)
+{
+	struct fake_img *f = ctx;
+
+	f->made[f->nmade++] = s;
+	*bytes = f->bytes[s];
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int hint;
+	uint64_t share;
+	const char *encoded;	/* the first image's encodes, in order */
+	int first, nmade;
+} ladder_cases[] = {
+	{ "down from the hint to the first that fits", 2, 45, "2 3", 2, 4 },
+	{ "up from the hint while the one above fits", 2, 85, "2 1 0", 0, 2 },
+	{ "the hint fits, the one above does not", 2, 65, "2 1", 1, 3 },
+	{ "everything fits: the top alone", 3, 1000, "3 2 1 0", 0, 1 },
+	{ "nothing fits: the two smallest", 2, 10, "2 3 4 5", 4, 6 },
+	{ "a hint past the end is the last", 9, 25, "5 4", 4, 6 },
+};
+
+static void
+test_ladder_search(void **state)
+{
+	static const uint64_t sizes[] = { 100, 80, 60, 40, 30, 20 };
+	char got[64];
+	int bad = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof ladder_cases / sizeof *ladder_cases;
+	    i++) {
+		struct fake_img f = { .bytes = sizes };
+		struct ladder l;
+		size_t off = 0;
+
+		ladder_init(&l, 6);
+		l.hint = ladder_cases[i].hint;
+		assert_int_equal(ladder_run(&l, ladder_cases[i].share,
+		    fake_encode, &f), 0);
+		got[0] = '\0';
+		for (int k = 0; k < f.nmade; k++)
+			off += (size_t)snprintf(got + off, sizeof got - off,
+			    "%s%d", k ? " " : "", f.made[k]);
+		if (strcmp(got, ladder_cases[i].encoded) != 0 ||
+		    l.first != ladder_cases[i].first ||
+		    l.nmade != ladder_cases[i].nmade) {
+			printf("%s: encoded '%s' [%d, %d), want '%s' [%d, %d)\n",
+			    ladder_cases[i].name, got, l.first, l.nmade,
+			    ladder_cases[i].encoded, ladder_cases[i].first,
+			    ladder_cases[i].nmade);
+			bad++;
+		}
+		/* every later image makes [first, nmade), whatever its
+		 * own sizes */
+		f.nmade = 0;
+		assert_int_equal(ladder_run(&l, 1, fake_encode, &f), 0);
+		assert_int_equal(f.nmade, l.nmade - l.first);
+		for (int k = 0; k < f.nmade; k++)
+			assert_int_equal(f.made[k], l.first + k);
+		assert_int_equal(ladder_partial(&l),
+		    l.first > 0 || l.nmade < 6);
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* On falling sizes the search stops where a walk from the top stops
+ * (the first spec within the share), from any hint; no share makes
+ * every spec, for every image. */
+static void
+test_ladder_matches_walk(void **state)
+{
+	uint64_t sizes[8];
+	unsigned seed = 7;
+
+	(void)state;
+	for (int round = 0; round < 5000; round++) {
+		int n = 1 + (int)(rand_r(&seed) % 8), walk;
+		uint64_t share = 1 + rand_r(&seed) % 1200;
+		struct fake_img f = { .bytes = sizes };
+		struct ladder l;
+
+		sizes[0] = 200 + rand_r(&seed) % 1000;
+		for (int s = 1; s < n; s++)
+			sizes[s] = sizes[s - 1] - 1 - rand_r(&seed) %
+			    (sizes[s - 1] / 3 + 1);
+		for (walk = 0; walk < n && sizes[walk] > share; walk++)
+			;
+		walk = walk == n ? n - 1 : walk;
+		ladder_init(&l, n);
+		l.hint = (int)(rand_r(&seed) % (unsigned)n);
+		assert_int_equal(ladder_run(&l, share, fake_encode, &f), 0);
+		assert_int_equal(l.nmade - 1, walk);
+		assert_int_equal(l.first, walk > 0 ? walk - 1 : 0);
+	}
+	for (int n = 1; n <= 8; n++) {
+		struct fake_img f = { .bytes = sizes };
+		struct ladder l;
+
+		ladder_init(&l, n);
+		for (int img = 0; img < 3; img++)
+			assert_int_equal(ladder_run(&l, 0, fake_encode, &f), 0);
+		assert_int_equal(f.nmade, 3 * n);
+		assert_false(ladder_partial(&l));
+	}
+}
+
+/* The search starts at the lowest level's q70, or the last spec. */
+static void
+test_ladder_hint(void **state)
+{
+	struct vspec specs[MENU_MAX_SPECS];
+	int n;
+
+	(void)state;
+	n = menu_specs(&deflim, 0, 300, 0, specs, MENU_MAX_SPECS);
+	assert_string_equal(specs[menu_hint(specs, n)].id, "d150q70c");
+	n = menu_specs(&deflim, 1, 3000, 0, specs, MENU_MAX_SPECS);
+	assert_string_equal(specs[menu_hint(specs, n)].id, "p600q70c");
+	assert_int_equal(menu_hint(specs, 1), 0);
+	assert_int_equal(menu_hint(specs, 0), 0);
+}
+
 int
 main(void)
 {
@@ -452,6 +584,9 @@ main(void)
 		cmocka_unit_test(test_publish),
 		cmocka_unit_test(test_publish_random),
 		cmocka_unit_test(test_menu_offsets),
+		cmocka_unit_test(test_ladder_search),
+		cmocka_unit_test(test_ladder_matches_walk),
+		cmocka_unit_test(test_ladder_hint),
 	};
 
 	return cmocka_run_group_tests_name("menu", tests, NULL, NULL);
