@@ -7,13 +7,14 @@ annotations draw small icons, CCITT G4 scans from libtiff's tiffcp and
 tiff2pdf and from img2pdf, a scanner's mixed-raster page (a 600 ppi
 stencil over a low-resolution background), bytes before %PDF-, and
 cross-reference tables damaged as editors and truncated copies damage
-them. The makers need only the tools; register() adds the checks to
-run.py, whose helpers it is given."""
+them. The makers need only the tools; hand-made bytes come from
+pdfmake.py; register() adds the checks to run.py, whose helpers it is
+given."""
 import io, os, re, subprocess, zlib
 
 from PIL import Image, ImageDraw, ImageFont
 
-from fixtures import pdf_build, pdf_stream
+import pdfmake
 
 LOREM = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do."
 
@@ -74,19 +75,19 @@ def ocr_scan_pdf(dpi, under=False):
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
             b"/Resources << /XObject << /Im0 5 0 R >> /Font << /F1 6 0 R >> "
             b">> /Contents 4 0 R >>",
-            pdf_stream(b"", text + img if under else img + text),
-            pdf_stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+            pdfmake.stream(b"", text + img if under else img + text),
+            pdfmake.stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
                    b"/ColorSpace /DeviceGray /BitsPerComponent 8 "
                    b"/Filter /DCTDecode" % im.size, jpg.getvalue()),
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    return pdf_build(objs, version=b"1.4")
+    return pdfmake.build(objs, version=b"1.4")
 
 
 
 def rgb_image(w, h, seed=0):
     im = Image.new("RGB", (w, h), (200, 40 + seed * 30, 60))
     ImageDraw.Draw(im).ellipse((2, 2, w - 3, h - 3), fill=(30, 60, 200))
-    return pdf_stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+    return pdfmake.stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
                   b"/ColorSpace /DeviceRGB /BitsPerComponent 8 "
                   b"/Filter /FlateDecode" % (w, h), zlib.compress(im.tobytes()))
 
@@ -118,8 +119,8 @@ def fpdf_text_pdf(pages=55):
         objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 "
                     b"841.89] /Resources 5 0 R /Contents %d 0 R >>"
                     % (n0 + 2 * p + 1))
-        objs.append(pdf_stream(b"", content))
-    return pdf_build(objs, version=b"1.4")
+        objs.append(pdfmake.stream(b"", content))
+    return pdfmake.build(objs, version=b"1.4")
 
 
 def signed_icons_pdf():
@@ -137,11 +138,11 @@ def signed_icons_pdf():
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
             b"/Resources << /Font << /F1 5 0 R >> /XObject << %s >> >> "
             b"/Annots [%s] /Contents 4 0 R >>" % (xo, annots),
-            pdf_stream(b"", text_content(1)),
+            pdfmake.stream(b"", text_content(1)),
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     objs += icons
     for i in range(3):
-        objs.append(pdf_stream(b"/Type /XObject /Subtype /Form /BBox [0 0 24 24] "
+        objs.append(pdfmake.stream(b"/Type /XObject /Subtype /Form /BBox [0 0 24 24] "
                            b"/Resources << /XObject << /I %d 0 R >> >>"
                            % (6 + i), b"q 24 0 0 24 0 0 cm /I Do Q"))
     for i in range(3):
@@ -153,7 +154,7 @@ def signed_icons_pdf():
     objs.append(b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
                 b"/adbe.pkcs7.detached /ByteRange [0 10 20 30] "
                 b"/Contents <00> >>")
-    return pdf_build(objs, version=b"1.4")
+    return pdfmake.build(objs, version=b"1.4")
 
 
 def bilevel_page(dpi, seed=0):
@@ -200,15 +201,15 @@ def mrc_pdf(tmp, dpi=600):
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
             b"/Resources << /XObject << /Bg 5 0 R /Fg 6 0 R >> >> "
             b"/Contents 4 0 R >>",
-            pdf_stream(b"", content),
-            pdf_stream(b"/Type /XObject /Subtype /Image /Width 60 /Height 85 "
+            pdfmake.stream(b"", content),
+            pdfmake.stream(b"/Type /XObject /Subtype /Image /Width 60 /Height 85 "
                    b"/ColorSpace /DeviceRGB /BitsPerComponent 8 "
                    b"/Filter /DCTDecode", bg.getvalue()),
-            pdf_stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+            pdfmake.stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
                    b"/ImageMask true /BitsPerComponent 1 /Filter "
                    b"/CCITTFaxDecode /DecodeParms << /K -1 /Columns %d "
                    b"/Rows %d >>" % (w, h, w, h), data)]
-    return pdf_build(objs, version=b"1.4")
+    return pdfmake.build(objs, version=b"1.4")
 
 
 def tiff2pdf_g4(tmp, dpi=600):
@@ -250,10 +251,8 @@ def xref_truncated(pdf):
     last block and was closed by hand): the remaining entries lie."""
     x = pdf.rindex(b"\nxref") + 1
     size = int(re.search(rb"/Size (\d+)", pdf[x:]).group(1))
-    root = re.search(rb"/Root \d+ \d+ R", pdf[x:]).group(0)
-    return pdf[:x] + b"xref\n0 %d\n0000000000 65535 f \n0000000015 00000 n \n" \
-        b"trailer\n<< /Size %d %s >>\nstartxref\n%d\n%%%%EOF\n" % (
-            size, size, root, x)
+    root = int(re.search(rb"/Root (\d+) 0 R", pdf[x:]).group(1))
+    return pdf[:x] + pdfmake.xref([15], x, root, size=size, count=size)
 
 
 def length_rewritten(pdf, value):

@@ -13,7 +13,8 @@ import hashlib, io, json, math, os, shutil, struct, subprocess, sys, tempfile, z
 
 from PIL import Image, ImageDraw
 
-from fixtures import STAMP, draw_stamp, font, pdf_build, pdf_stream
+from fixtures import STAMP, draw_stamp, font
+from pdfmake import build as pdf_build, stream as pdf_stream
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
