@@ -259,9 +259,11 @@ run: run-deps
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do $$t || fail=1; done; exit $$fail
 
-# The worker on files made by the test: reports, engine variants, sandbox.
-filter-tests: $(B)/qujat-filter $(TEST_PROGS)
-	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/filter/run.py $(CURDIR)/$(B)
+# The worker on files made by the tests (tests/filter/test_*.py, unittest):
+# the report, each format's engine, the menu, the sandbox.
+# FILTER_CASE=WORD runs only the tests whose names contain WORD (-k).
+filter-tests: $(B)/qujat-filter $(B)/qujat $(TEST_PROGS)
+	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) -m unittest discover -s tests/filter -t tests/filter $(if $(FILTER_CASE),-k '$(FILTER_CASE)') $(if $(V),-v)
 
 integration: $(PROGS) $(TEST_PROGS)
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) -m unittest discover -s tests/integration -t tests/integration $(if $(V),-v)

@@ -1,5 +1,5 @@
 """tests/filter/pdf_world.py: PDFs made the way the world makes them
-(issue 11), for run.py's engine checks and the integration tests.
+(issue 11), for test_pdf_world.py here and the integration tests.
 
 Text documents from Ghostscript and from the layout of FPDF/TCPDF (one
 resource dictionary shared by every page), a signed text PDF whose
@@ -7,18 +7,18 @@ annotations draw small icons, CCITT G4 scans from libtiff's tiffcp and
 tiff2pdf and from img2pdf, a scanner's mixed-raster page (a 600 ppi
 stencil over a low-resolution background), bytes before %PDF-, and
 cross-reference tables damaged as editors and truncated copies damage
-them. The makers need only the tools; register() adds the checks to
-run.py, whose helpers it is given."""
+them. The makers need only the tools; hand-made bytes come from
+pdfmake.py."""
 import io, os, re, subprocess, zlib
 
 from PIL import Image, ImageDraw, ImageFont
 
-from fixtures import pdf_build, pdf_stream
+import pdfmake
 
 LOREM = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do."
 
 
-def _tool(args, tmp, inputs, out):
+def run_tool(args, tmp, inputs, out):
     """Runs a tool in tmp on files {name: bytes}; returns file out."""
     for n, b in inputs.items():
         with open(os.path.join(tmp, n), "wb") as f:
@@ -41,7 +41,7 @@ def gs_text_pdf(tmp, pages=55, logo=True):
     ps.append("72 720 moveto (Page ) show pg 10 string cvs show "
               "700 -14 100 { 72 exch moveto (%s) show } for showpage } for"
               % LOREM)
-    return _tool(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER",
+    return run_tool(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER",
                   "-sDEVICE=pdfwrite", "-sOutputFile=t.pdf", "t.ps"], tmp,
                  {"t.ps": "\n".join(ps).encode()}, "t.pdf")
 
@@ -54,7 +54,7 @@ def gs_certificate_pdf(tmp):
           "gsave 595 842 scale 100 141 8 [100 0 0 -141 0 141] { bg } false 3 "
           "colorimage grestore", "/Helvetica findfont 14 scalefont setfont",
           "700 -20 100 { 72 exch moveto (%s) show } for showpage" % LOREM]
-    return _tool(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER",
+    return run_tool(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER",
                   "-sDEVICE=pdfwrite", "-sOutputFile=t.pdf", "t.ps"], tmp,
                  {"t.ps": "\n".join(ps).encode()}, "t.pdf")
 
@@ -74,19 +74,19 @@ def ocr_scan_pdf(dpi, under=False):
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
             b"/Resources << /XObject << /Im0 5 0 R >> /Font << /F1 6 0 R >> "
             b">> /Contents 4 0 R >>",
-            pdf_stream(b"", text + img if under else img + text),
-            pdf_stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+            pdfmake.stream(b"", text + img if under else img + text),
+            pdfmake.stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
                    b"/ColorSpace /DeviceGray /BitsPerComponent 8 "
                    b"/Filter /DCTDecode" % im.size, jpg.getvalue()),
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    return pdf_build(objs, version=b"1.4")
+    return pdfmake.build(objs, version=b"1.4")
 
 
 
 def rgb_image(w, h, seed=0):
     im = Image.new("RGB", (w, h), (200, 40 + seed * 30, 60))
     ImageDraw.Draw(im).ellipse((2, 2, w - 3, h - 3), fill=(30, 60, 200))
-    return pdf_stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+    return pdfmake.stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
                   b"/ColorSpace /DeviceRGB /BitsPerComponent 8 "
                   b"/Filter /FlateDecode" % (w, h), zlib.compress(im.tobytes()))
 
@@ -118,8 +118,8 @@ def fpdf_text_pdf(pages=55):
         objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 "
                     b"841.89] /Resources 5 0 R /Contents %d 0 R >>"
                     % (n0 + 2 * p + 1))
-        objs.append(pdf_stream(b"", content))
-    return pdf_build(objs, version=b"1.4")
+        objs.append(pdfmake.stream(b"", content))
+    return pdfmake.build(objs, version=b"1.4")
 
 
 def signed_icons_pdf():
@@ -137,11 +137,11 @@ def signed_icons_pdf():
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
             b"/Resources << /Font << /F1 5 0 R >> /XObject << %s >> >> "
             b"/Annots [%s] /Contents 4 0 R >>" % (xo, annots),
-            pdf_stream(b"", text_content(1)),
+            pdfmake.stream(b"", text_content(1)),
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     objs += icons
     for i in range(3):
-        objs.append(pdf_stream(b"/Type /XObject /Subtype /Form /BBox [0 0 24 24] "
+        objs.append(pdfmake.stream(b"/Type /XObject /Subtype /Form /BBox [0 0 24 24] "
                            b"/Resources << /XObject << /I %d 0 R >> >>"
                            % (6 + i), b"q 24 0 0 24 0 0 cm /I Do Q"))
     for i in range(3):
@@ -153,7 +153,7 @@ def signed_icons_pdf():
     objs.append(b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
                 b"/adbe.pkcs7.detached /ByteRange [0 10 20 30] "
                 b"/Contents <00> >>")
-    return pdf_build(objs, version=b"1.4")
+    return pdfmake.build(objs, version=b"1.4")
 
 
 def bilevel_page(dpi, seed=0):
@@ -173,7 +173,7 @@ def g4_tiff(tmp, dpi=600):
     """A bilevel A4 page, G4-compressed by libtiff's tiffcp, one strip."""
     raw = io.BytesIO()
     bilevel_page(dpi).save(raw, "TIFF", dpi=(dpi, dpi))
-    return _tool(["tiffcp", "-c", "g4", "-r", "100000", "in.tif", "g4.tif"],
+    return run_tool(["tiffcp", "-c", "g4", "-r", "100000", "in.tif", "g4.tif"],
                  tmp, {"in.tif": raw.getvalue()}, "g4.tif")
 
 
@@ -200,24 +200,24 @@ def mrc_pdf(tmp, dpi=600):
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] "
             b"/Resources << /XObject << /Bg 5 0 R /Fg 6 0 R >> >> "
             b"/Contents 4 0 R >>",
-            pdf_stream(b"", content),
-            pdf_stream(b"/Type /XObject /Subtype /Image /Width 60 /Height 85 "
+            pdfmake.stream(b"", content),
+            pdfmake.stream(b"/Type /XObject /Subtype /Image /Width 60 /Height 85 "
                    b"/ColorSpace /DeviceRGB /BitsPerComponent 8 "
                    b"/Filter /DCTDecode", bg.getvalue()),
-            pdf_stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+            pdfmake.stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d "
                    b"/ImageMask true /BitsPerComponent 1 /Filter "
                    b"/CCITTFaxDecode /DecodeParms << /K -1 /Columns %d "
                    b"/Rows %d >>" % (w, h, w, h), data)]
-    return pdf_build(objs, version=b"1.4")
+    return pdfmake.build(objs, version=b"1.4")
 
 
 def tiff2pdf_g4(tmp, dpi=600):
-    return _tool(["tiff2pdf", "-o", "o.pdf", "g4.tif"], tmp,
+    return run_tool(["tiff2pdf", "-o", "o.pdf", "g4.tif"], tmp,
                  {"g4.tif": g4_tiff(tmp, dpi)}, "o.pdf")
 
 
 def img2pdf_g4(tmp, dpi=600):
-    return _tool(["img2pdf", "-o", "o.pdf", "g4.tif"], tmp,
+    return run_tool(["img2pdf", "-o", "o.pdf", "g4.tif"], tmp,
                  {"g4.tif": g4_tiff(tmp, dpi)}, "o.pdf")
 
 
@@ -228,7 +228,7 @@ def img2pdf_scan(tmp, pages):
         b = io.BytesIO()
         p.save(b, "JPEG", quality=90, dpi=(300, 300))
         names["p%d.jpg" % i] = b.getvalue()
-    return _tool(["img2pdf", "-o", "o.pdf"] + sorted(names), tmp, names,
+    return run_tool(["img2pdf", "-o", "o.pdf"] + sorted(names), tmp, names,
                  "o.pdf")
 
 
@@ -250,10 +250,8 @@ def xref_truncated(pdf):
     last block and was closed by hand): the remaining entries lie."""
     x = pdf.rindex(b"\nxref") + 1
     size = int(re.search(rb"/Size (\d+)", pdf[x:]).group(1))
-    root = re.search(rb"/Root \d+ \d+ R", pdf[x:]).group(0)
-    return pdf[:x] + b"xref\n0 %d\n0000000000 65535 f \n0000000015 00000 n \n" \
-        b"trailer\n<< /Size %d %s >>\nstartxref\n%d\n%%%%EOF\n" % (
-            size, size, root, x)
+    root = int(re.search(rb"/Root (\d+) 0 R", pdf[x:]).group(1))
+    return pdf[:x] + pdfmake.xref([15], x, root, size=size, count=size)
 
 
 def length_rewritten(pdf, value):
@@ -282,202 +280,3 @@ def poppler_pages(tmp, pdf):
     p = subprocess.run(["pdfinfo", f], capture_output=True, text=True)
     m = re.search(r"^Pages:\s+(\d+)", p.stdout, re.M)
     return (int(m.group(1)) if m else 0), p.stderr
-
-
-def register(t):
-    """Adds the checks to run.py (t: its module)."""
-    ecase, run_filter = t.ecase, t.run_filter
-
-    def dpi_of(r):
-        return int(r.get("dpi", "-1"))
-
-    @ecase("pdf world: 55-page text PDFs (Ghostscript; FPDF's shared "
-           "resources, logo drawn on page 1) are ok, no resolution to judge")
-    def _(tmp):
-        for name, pdf in (("gs", gs_text_pdf(tmp)), ("fpdf", fpdf_text_pdf())):
-            n, err = poppler_pages(tmp, pdf)
-            if n != 55:
-                return "%s: pdfinfo says %d pages: %s" % (name, n, err)
-            for args in ([], ["--menu"], ["--menu", "--low-dpi", "150"]):
-                r, _ = run_filter(tmp, pdf, args)
-                if r["status"] != "ok" or dpi_of(r) != 0:
-                    return "%s %s: %s, dpi %s (%s)" % (
-                        name, args, r["status"], r.get("dpi"), r.get("detail"))
-        return None
-
-    @ecase("pdf world: a certificate's 12 ppi background under its text is "
-           "not judged; a 50 dpi scan under an OCR layer (invisible, or "
-           "text under the image) is lowres, at 300 dpi ok")
-    def _(tmp):
-        r, _ = run_filter(tmp, gs_certificate_pdf(tmp), ["--menu"])
-        if r["status"] != "ok" or dpi_of(r) != 0:
-            return "certificate: %s, dpi %s" % (r["status"], r.get("dpi"))
-        for under in (False, True):
-            for dpi, want in ((50, "lowres"), (300, "ok")):
-                r, _ = run_filter(tmp, ocr_scan_pdf(dpi, under), [])
-                if r["status"] != want or abs(dpi_of(r) - dpi) > 2:
-                    return "ocr %d dpi (under %s): %s, dpi %s" % (
-                        dpi, under, r["status"], r.get("dpi"))
-        return None
-
-    @ecase("pdf world: signed text PDF whose annotations draw 24 px icons is "
-           "ok, kept whole, no resolution to judge")
-    def _(tmp):
-        pdf = signed_icons_pdf()
-        if poppler_pages(tmp, pdf)[0] != 1:
-            return "pdfinfo cannot read it"
-        r, keep = run_filter(tmp, pdf, ["--menu"])
-        if r["status"] != "ok" or dpi_of(r) != 0 or r.get("signed") != "1":
-            return "%s, dpi %s, signed %s (%s)" % (
-                r["status"], r.get("dpi"), r.get("signed"), r.get("detail"))
-        return None if keep == pdf and len(r["variants"]) == 1 else \
-            "not kept whole: %s" % r["variants"]
-
-    @ecase("pdf world: CCITT G4 at 600 ppi (tiffcp+tiff2pdf, img2pdf, a "
-           "mixed-raster stencil over a 60 px background) is 600 dpi")
-    def _(tmp):
-        for name, pdf in (("tiff2pdf", tiff2pdf_g4(tmp)),
-                          ("img2pdf", img2pdf_g4(tmp)),
-                          ("mrc", mrc_pdf(tmp))):
-            px = t.pdf_render(tmp, pdf, 50)
-            if len(px) != 1 or px[0].convert("L").getextrema()[0] > 100:
-                return "%s: poppler shows no text" % name
-            r, _ = run_filter(tmp, pdf, ["--menu"])
-            if r["status"] != "ok" or abs(dpi_of(r) - 600) > 6:
-                return "%s: %s, dpi %s (%s)" % (name, r["status"],
-                                                r.get("dpi"), r.get("detail"))
-        r, _ = run_filter(tmp, mrc_pdf(tmp, 75), [])
-        return None if r["status"] == "lowres" else \
-            "a 75 ppi stencil over its background: %s" % r["status"]
-
-    @ecase("pdf world: 14 and 1000 bytes before %PDF- are a PDF (its header "
-           "kept, the bytes before dropped and said), 2000 are not")
-    def _(tmp):
-        text = gs_text_pdf(tmp, pages=2)
-        scan = img2pdf_scan(tmp, [t.noisy(t.a4_page(150), 6)])
-        for name, pdf in (("text", text), ("scan", scan)):
-            want = t.pdf_render(tmp, pdf, 30)
-            for n in (14, 1000):
-                up = junk_before(pdf, n)
-                if poppler_pages(tmp, up)[0] == 0:
-                    return "%s %d: poppler cannot read it" % (name, n)
-                r, keep = run_filter(tmp, up, ["--menu"])
-                if r["status"] != "ok" or r.get("type") != "application/pdf":
-                    return "%s %d: %s %s" % (name, n, r["status"], r.get("type"))
-                if not keep.startswith(b"%PDF-") or len(keep) > len(up) or \
-                        "leading data removed" not in r.get("transform", ""):
-                    return "%s %d: keep %r..., transform %r" % (
-                        name, n, keep[:8], r.get("transform"))
-                got = t.pdf_render(tmp, keep, 30)
-                if len(got) != len(want) or any(
-                        t.mean_diff(a, b) > 0.5 for a, b in zip(got, want)):
-                    return "%s %d: keep renders differently" % (name, n)
-            up = junk_before(pdf, 2000)
-            f = os.path.join(tmp, "far.pdf")
-            open(f, "wb").write(up)
-            p = subprocess.run(["pdftoppm", "-r", "10", f, os.path.join(
-                tmp, "far")], capture_output=True, text=True)
-            if "May not be a PDF file" not in p.stderr:
-                return "poppler no longer warns at 2000 bytes: follow it"
-            r, _ = run_filter(tmp, up, [])
-            if r["status"] != "unsupported":
-                return "%s 2000: %s" % (name, r["status"])
-        return None
-
-    @ecase("pdf world: a scan with a damaged xref (an edited header, a "
-           "truncated table, a /Length that lies or names a lost object) "
-           "that QPDF recovers gets recompressed variants")
-    def _(tmp):
-        pages = [t.noisy(t.a4_page(200, seed=i), 6) for i in range(2)]
-        scan = img2pdf_scan(tmp, pages)
-        for name, pdf in (("edited", editor_damaged(t.scan_pdf(pages, 200))),
-                          ("truncated", xref_truncated(t.scan_pdf(pages, 200))),
-                          ("img2pdf edited", editor_damaged(scan)),
-                          ("length lies", length_rewritten(scan, b"1000")),
-                          ("length lost", length_rewritten(scan, b"99 0 R"))):
-            rc, out = qpdf_check(tmp, pdf)
-            # warnings (3), every one recovered: the file is damaged
-            if "WARNING" not in out or rc != 3:
-                return "%s: qpdf --check %d: %s" % (name, rc, out[-300:])
-            if poppler_pages(tmp, pdf)[0] != 2:
-                return "%s: poppler cannot read it" % name
-            r, _ = run_filter(tmp, pdf, ["--menu"])
-            lossy = [v for v in r["variants"] if v[0].startswith("d")]
-            if r["status"] != "ok" or not lossy or dpi_of(r) < 190:
-                return "%s: %s, variants %s, dpi %s" % (
-                    name, r["status"], r["variants"], r.get("dpi"))
-            vid, size, _ = lossy[-1]
-            off = r["where"][vid][0]
-            out = r["fd3"][off:off + size]
-            imgs = t.pdf_images_of(tmp, out)
-            if len(imgs) != 2 or any(w >= pages[0].size[0]
-                                     for _, _, w, _, _, _ in imgs):
-                return "%s: %s left images as they were: %s" % (
-                    name, vid, imgs)
-            want = t.pdf_render(tmp, pdf, 40)
-            got = t.pdf_render(tmp, out, 40)
-            if len(got) != 2 or any(t.mean_diff(a, b) > 3
-                                    for a, b in zip(got, want)):
-                return "%s: %s renders differently" % (name, vid)
-        return None
-
-    def peak_run(tmp, pdf, args):
-        """(report, fd 3, peak RSS in bytes) of one worker run: its own
-        ru_maxrss from wait4, not this process's children's."""
-        src, dst = os.path.join(tmp, "upload"), os.path.join(tmp, "output")
-        with open(src, "wb") as f:
-            f.write(pdf)
-        with open(src, "rb") as fin, open(dst, "wb") as fout:
-            p = subprocess.Popen([t.FILTER] + args, stdin=fin,
-                                 stdout=subprocess.PIPE, pass_fds=(3,),
-                                 preexec_fn=lambda: os.dup2(fout.fileno(), 3))
-            rep = p.stdout.read().decode("ascii")
-            _, status, ru = os.wait4(p.pid, 0)
-            p.returncode = status
-        assert status == 0, "worker exit status %d" % status
-        r = {"variants": [], "where": {}}
-        for line in rep.split("\n")[1:]:
-            k, _, v = line.partition(" ")
-            if k == "variant":
-                f = v.split(" ")
-                r["variants"].append((f[0], int(f[1])))
-                if len(f) == 5:
-                    r["where"][f[0]] = int(f[3])
-            elif k:
-                r[k] = v
-        with open(dst, "rb") as f:
-            fd3 = f.read()
-        return r, fd3, ru.ru_maxrss * 1024
-
-    @ecase("pdf world: a 40-page 300 dpi scan's menu takes no more memory "
-           "beyond its input than a 10-page one's (pages encoded one at a "
-           "time, the upload not copied), and a variant not written to "
-           "fd 3 has the size the menu said")
-    def _(tmp):
-        page = t.noisy(t.a4_page(300), 6)
-        b = io.BytesIO()
-        page.save(b, "JPEG", quality=75, dpi=(300, 300))
-        names = {"p.jpg": b.getvalue()}
-        args = ["--menu", "--max-bytes", "200000000", "--memory-mb", "512"]
-        extra = {}
-        for n in (10, 40):
-            pdf = _tool(["img2pdf", "-o", "o.pdf"] + ["p.jpg"] * n, tmp,
-                        names, "o.pdf")
-            r, fd3, peak = peak_run(tmp, pdf, args)
-            lossy = [v for v in r["variants"] if v[0].startswith("d")]
-            if r.get("status") != "ok" or r.get("pages") != str(n) or \
-                    len(lossy) < 3:
-                return "%d pages: %s, variants %s" % (
-                    n, r.get("status"), r["variants"])
-            extra[n] = peak - len(pdf)
-        if extra[40] > 1.5 * extra[10]:
-            return "peak beyond the input: %d MB at 10 pages, %d MB at 40" % (
-                extra[10] >> 20, extra[40] >> 20)
-        unwritten = [v for v in lossy if v[0] not in r["where"]]
-        if not unwritten or lossy[-1][0] not in r["where"]:
-            return "40 pages: every variant or none in fd 3: %s" % r["where"]
-        vid, size = unwritten[0]
-        rv, out, _ = peak_run(tmp, pdf, args + ["--variant", vid])
-        if len(out) != size or rv.get("bytes_out") != str(size):
-            return "%s: menu %d, written %d" % (vid, size, len(out))
-        return None

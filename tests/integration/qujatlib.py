@@ -32,6 +32,10 @@ QUJAT = BUILD / "qujat"
 EVIL_FILTER = BUILD / "tests" / "evil-filter"
 CONF = REPO / "conf" / "qujat.conf"
 
+# The tests' one writer of hand-made PDFs, shared with tests/filter/.
+sys.path.insert(0, str(REPO / "tests" / "filter"))
+import pdfmake  # noqa: E402
+
 FOLDERS = ("incoming", "active", "outbox", "rejected", "sent", "originals",
            "decisions")
 
@@ -277,10 +281,10 @@ def scan_pdf(dpi=160, seed=0, pages=1):
 
 
 def minimal_pdf(text="Certificate"):
-    """A minimal valid one-page text PDF, written by hand with a correct
-    cross-reference table."""
+    """A minimal valid one-page text PDF, written by hand (pdfmake) with a
+    correct cross-reference table."""
     content = ("BT /F1 24 Tf 72 720 Td (%s) Tj ET" % text).encode()
-    objs = [
+    return pdfmake.build([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
@@ -288,19 +292,7 @@ def minimal_pdf(text="Certificate"):
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         b"<< /Length %d >>\nstream\n" % len(content) + content +
         b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offs = []
-    for i, o in enumerate(objs, 1):
-        offs.append(len(out))
-        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offs:
-        out += b"%010d 00000 n \n" % off
-    out += (b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(objs) + 1, xref))
-    return bytes(out)
+    ], version=b"1.4")
 
 
 @functools.lru_cache(maxsize=None)

@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 import unittest
 
 import qujatlib as q
@@ -144,7 +143,13 @@ class DiskFull(q.SpoolTest):
         q.wait_for(lambda: any("full" in kv.get("STATUS", "").lower()
                                for _, kv, _ in ns.snapshot()[status_at:]),
                    30, "STATUS= saying the disk is full", d)
-        time.sleep(3)
+        # The daemon has seen every held bundle and left it in incoming/:
+        # a scan after the renames counts them all waiting, none taken.
+        waiting = "0 in progress, %d waiting in incoming" % N_HELD
+        q.wait_for(lambda: any("full" in kv.get("STATUS", "").lower() and
+                               waiting in kv.get("STATUS", "")
+                               for _, kv, _ in ns.snapshot()[status_at:]),
+                   30, "STATUS= saying %r" % waiting, d)
         for app in held:
             self.assertIsNone(q.result_of(str(self.spool), app),
                               "%s was published while the disk was full"

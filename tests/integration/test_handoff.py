@@ -6,6 +6,7 @@ resetting the connection for a while, every bundle is still delivered once
 it recovers, and kill -9 of the daemon mid-delivery loses nothing."""
 
 import os
+import re
 import shutil
 import time
 import unittest
@@ -41,6 +42,11 @@ class Handoff(q.SpoolTest):
         q.wait_for(lambda: all(os.path.isdir(self.spool / "sent" / a)
                                for a in apps), timeout,
                    "%d bundles in sent/" % len(apps), d)
+
+    def failed_twice(self, d, apps):
+        log = d.log()
+        return all(len(re.findall(r"\[%s\] delivery attempt \d+ failed"
+                                  % re.escape(a), log)) >= 2 for a in apps)
 
     def check_all_delivered(self, apps):
         self.assertEqual(self.recv.errors, [])
@@ -93,7 +99,11 @@ class Handoff(q.SpoolTest):
                 else:
                     q.wait_for(lambda: d.log().count("failed") >= 4, 20,
                                "refused attempts", d)
-                time.sleep(2.0)
+                # Every bundle's delivery has failed twice (the daemon
+                # logs each failed attempt), or one went through.
+                q.wait_for(lambda: self.failed_twice(d, apps) or any(
+                    (self.spool / "sent" / a).exists() for a in apps), 60,
+                    "two failed attempts at each bundle", d)
                 self.assertEqual([a for a in apps if
                                   (self.spool / "sent" / a).exists()], [],
                                  "delivered during the fault")

@@ -74,21 +74,10 @@ def tiff_by_hand(w, h, rows_per_strip, strip_bytes, data, bps=8, spp=1,
     return bytes(out + data)
 
 
-def pdf_by_hand(objs, size=None, root=1):
+def pdf_by_hand(objs, size=None):
     """A PDF of the given object bodies (numbered from 1), with a correct
     cross-reference table; size overrides the trailer's /Size."""
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offs = []
-    for i, o in enumerate(objs, 1):
-        offs.append(len(out))
-        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offs:
-        out += b"%010d 00000 n \n" % off
-    out += (b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-            % (size or len(objs) + 1, root, xref))
-    return bytes(out)
+    return q.pdfmake.build(objs, version=b"1.4", size=size)
 
 
 def page_objs(content, filters=b""):
