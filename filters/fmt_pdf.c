@@ -89,7 +89,7 @@ static int pdf_walk_objects(qpdf_data q, const struct filter_input *in,
 	long long size = pdf_int_key(q, qpdf_get_trailer(q), "/Size"), len;
 	uint64_t limit = in->lim->max_stream_bytes;
 	qpdf_oh obj, dict;
-	int rc = 0;
+	int rc = 0, later;
 
 	for (long long i = 1; i < size && !qpdf_has_error(q) && rc == 0;
 	    i++) {
@@ -97,9 +97,13 @@ static int pdf_walk_objects(qpdf_data q, const struct filter_input *in,
 		if (qpdf_oh_is_stream(q, obj)) {
 			dict = qpdf_oh_get_dict(q, obj);
 			len = pdf_int_key(q, dict, "/Length");
+			/* the engine decodes a drawn Flate image anyway, and
+			 * within the limit: inflated once, not twice */
+			later = !in->lim->probe_only && pdf_flate_image(q, dict);
 			qpdf_oh_release(q, dict);
 			rc = len > 0 && (uint64_t)len > limit ? -E2BIG :
-			    pdf_stream_decode(q, obj, limit, 1, NULL);
+			    later ? 0 : pdf_stream_decode(q, obj, limit, 1,
+			    NULL);
 			if (rc != -E2BIG && rc != -ENOMEM)
 				rc = 0;	/* unreadable: QPDF copies it */
 		}
@@ -521,6 +525,8 @@ static int pdf_emit(struct engine *e)
 	/* --variant holds its one spec: the variant the daemon chose */
 	if ((rc = pdf_job_open(&j, &doc)) == 0 && orig->lim->menu && !v[0])
 		j.hold_max = MENU_HOLD;
+	if (rc == -E2BIG)
+		goto over;
 	if (rc < 0) {
 		if (rc == -EINVAL)
 			filter_set_status(e->rep, FS_CORRUPT,
@@ -541,7 +547,9 @@ static int pdf_emit(struct engine *e)
 		goto out;
 	pdf_target_lossless(e, &j, &lb, cut);
 	pdf_target_images(e, &j, &lb);
-	if ((rc = pdf_job_encode(&j)) < 0)
+	if ((rc = pdf_job_encode(&j)) == -E2BIG)
+		goto over;
+	if (rc < 0)
 		goto out;
 	e->rep->color = j.colour;
 	if (j.blank_page)
@@ -552,6 +560,10 @@ static int pdf_emit(struct engine *e)
 		rc = pdf_lossless(e, rewrite);
 	else
 		rc = pdf_keep(e, &j, &lb, cut);
+	goto out;
+over:	/* a drawn Flate image past the limit (pdf_flate_image) */
+	filter_set_limit(e->rep, "stream");
+	rc = 0;
 out:
 	buf_release(&lb.b);
 	pdf_job_release(&j);

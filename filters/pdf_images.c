@@ -283,6 +283,32 @@ static double use_dpi(const struct pdf_job *j, const struct pdf_img *im,
 	return covers_page(j, u) ? fmax(d, page_dpi(im->w, im->h)) : d;
 }
 
+/* Every drawn Flate image the engine will not decode, inflated within
+ * the limit and not kept: the probe left them to us (pdf_flate_image).
+ * 0, -E2BIG or -ENOMEM. */
+static int check_flate(struct pdf_job *j)
+{
+	uint64_t limit = j->in->lim->max_stream_bytes;
+	qpdf_oh obj, dict;
+	int rc = 0;
+
+	for (size_t i = 0; i < j->nimg && rc == 0; i++) {
+		if (j->img[i].ok)
+			continue;
+		obj = qpdf_get_object_by_id(j->q, j->img[i].obj,
+		    j->img[i].gen);
+		dict = qpdf_oh_get_dict(j->q, obj);
+		if (pdf_flate_image(j->q, dict))
+			rc = pdf_stream_decode(j->q, obj, limit, 1, NULL);
+		qpdf_oh_release(j->q, dict);
+		qpdf_oh_release(j->q, obj);
+		while (qpdf_has_error(j->q))
+			qpdf_get_error(j->q);
+		rc = rc == -E2BIG || rc == -ENOMEM ? rc : 0;
+	}
+	return rc;
+}
+
 /* One pdf_img per distinct image drawn; its resolution is that of its
  * largest drawing (the one that asks most pixels of it). */
 static int collect(struct pdf_job *j)
@@ -313,7 +339,7 @@ static int collect(struct pdf_job *j)
 	for (size_t i = 0; i < j->nimg; i++)
 		if (j->img[i].dpi <= 0)
 			j->img[i].ok = 0;	/* only drawn tiny */
-	return 0;
+	return check_flate(j);
 }
 
 /* A page's resolution is its scan's: the sharpest drawing that covers
@@ -464,7 +490,7 @@ static int decode_plain(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 	    &data);
 	if (rc < 0 || data.len < need) {
 		buf_release(&data);
-		return rc == -ENOMEM ? rc : -EINVAL;
+		return rc == -ENOMEM || rc == -E2BIG ? rc : -EINVAL;
 	}
 	if (im->hival >= 0) {
 		rc = expand_indexed(im, data.p, &full);
@@ -587,7 +613,7 @@ static int rung_top(struct img_rung *r, int level)
 	while (qpdf_has_error(j->q))
 		qpdf_get_error(j->q);
 	if (rc < 0)
-		return rc == -ENOMEM ? rc : -ENOENT;
+		return rc == -ENOMEM || rc == -E2BIG ? rc : -ENOENT;
 	if (!im->analysed)
 		judge(j, im, &r->top);
 	if (grey_wanted(j, im, &r->top) &&

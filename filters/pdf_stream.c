@@ -419,6 +419,19 @@ static int filter_list(qpdf_data q, qpdf_oh dict, qpdf_oh *names,
 	return rc;
 }
 
+int pdf_flate_image(qpdf_data q, qpdf_oh dict)
+{
+	qpdf_oh f = qpdf_oh_get_key(q, dict, "/Filter");
+	qpdf_oh t = qpdf_oh_get_key(q, dict, "/Subtype");
+	int yes = qpdf_oh_is_name_and_equals(q, t, "/Image") &&
+	    (qpdf_oh_is_name_and_equals(q, f, "/FlateDecode") ||
+	    qpdf_oh_is_name_and_equals(q, f, "/Fl"));
+
+	qpdf_oh_release(q, f);
+	qpdf_oh_release(q, t);
+	return yes;
+}
+
 int pdf_stream_decode(qpdf_data q, qpdf_oh stream, uint64_t limit,
     int check, struct buf *out)
 {

@@ -63,6 +63,11 @@ int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
  * JBIG2, Crypt); -EINVAL when unreadable; -ENOMEM. */
 int pdf_stream_decode(qpdf_data q, qpdf_oh stream, uint64_t limit,
     int check, struct buf *out);
+/* Whether the stream dict belongs to an image stored with Flate alone:
+ * QPDF's writer passes such a stream through undecoded, and the engine
+ * decodes (or checks) every drawn one within the limit (pdf_job_open,
+ * pdf_job_encode), so the probe need not inflate it first. */
+int pdf_flate_image(qpdf_data q, qpdf_oh dict);
 /* A page's content streams decoded (as above) and joined by newlines,
  * appended to out; at most limit bytes in all. Same returns. */
 int pdf_page_content(qpdf_data q, qpdf_oh page, uint64_t limit,
@@ -172,8 +177,10 @@ struct pdf_job {
 	int dropped[PDF_MAX_SPECS];	/* bytes not held: size only */
 };
 
-/* Opens the document, scans every page and classifies its images.
- * 0; -EINVAL when QPDF cannot read it; -ENOMEM. */
+/* Opens the document, scans every page and classifies its images; a
+ * drawn Flate image that will not be decoded is checked against
+ * --max-stream-bytes (pdf_flate_image). 0; -EINVAL when QPDF cannot
+ * read it; -E2BIG over the limit; -ENOMEM. */
 int pdf_job_open(struct pdf_job *j, const struct filter_input *in);
 /* Decodes every recompressible image, judges it (colour, blank) and
  * encodes it for j->specs: all of them, or with j->target the ones the
@@ -182,7 +189,8 @@ int pdf_job_open(struct pdf_job *j, const struct filter_input *in);
  * each image decoded at the largest level it is encoded at. Sets
  * j->ladder (the specs every image has), j->colour and
  * j->blank_page, and closes the document (each write reads the upload
- * again). 0 or -ENOMEM. */
+ * again). 0, -E2BIG (an image decodes past --max-stream-bytes) or
+ * -ENOMEM. */
 int pdf_job_encode(struct pdf_job *j);
 /* Writes the document with spec s's images (object streams, Flate
  * recompressed, deterministic /ID) to out, or with out NULL only
