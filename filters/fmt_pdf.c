@@ -431,20 +431,21 @@ static int pdf_keep(struct engine *e, struct pdf_job *j,
 }
 
 /* Whether --target rules the lossless rewrite out before it is made: it
- * copies DCT images as they are, so it is at least as large as they are
- * (a 10 MB scan's rewrite costs about 40 ms). The menu is not called
+ * copies DCT images and images stored with Flate alone as they are, so
+ * it is at least as large as they are (a 10 MB scan's rewrite costs
+ * about 40 ms, a 27 MB Flate scan's 150). The menu is not called
  * partial for it: menu_partial asks the daemon for variants that may fit
  * (report.h), and one larger than the target fits less than those listed
  * (the planner may then keep the file as it is, but not step up to
  * its rewrite). */
 static int pdf_lossless_too_large(struct engine *e, const struct pdf_job *j)
 {
-	uint64_t target = e->in->lim->target, dct = 0;
+	uint64_t target = e->in->lim->target, kept = 0;
 
 	for (size_t i = 0; i < j->nimg; i++)
-		if (j->img[i].dct)
-			dct += j->img[i].stored;
-	return e->in->lim->menu && target && dct > target;
+		if (j->img[i].dct || j->img[i].flate)
+			kept += j->img[i].stored;
+	return e->in->lim->menu && target && kept > target;
 }
 
 /* The lossless rewrite measured into lb when the menu will list it, or

@@ -211,6 +211,7 @@ static void classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
 	im->hival = -1;
 	im->bpc = (int)bpc;
 	im->dct = kind == 1;
+	im->flate = pdf_flate_image(q, dict);
 	im->stored = kind >= 0 ? stored_len(q, obj) : 0;
 	qpdf_oh_get_value_as_bool(q, mask, &stencil);
 	/* an Indexed image stored losslessly, 2 to 8 bits an index (with 1
@@ -557,11 +558,13 @@ static int encode_spec(struct pdf_job *j, struct pdf_img *im,
 	return rc == -EIO ? 0 : rc;
 }
 
-/* One image being encoded spec by spec (ladder_run). A spec's pixels
- * are always the image decoded straight to the spec's level (DCT
- * scaling, then the resampler), so a --variant run makes the same bytes
- * as the menu did: the image is decoded again when a spec of another
- * level comes (levels fall with rank: at most once per level). */
+/* One image being encoded spec by spec (ladder_run). A DCT image's
+ * spec is made from the image decoded straight to the spec's level (DCT
+ * scaling does most of it, cheaply), decoded again when a spec of
+ * another level comes (levels fall with rank: at most once per level);
+ * any other image is decoded once at the policy's top level (inflating
+ * costs the same at any level) and each spec resampled from that. Either
+ * way a --variant run makes the same pixels the menu did. */
 struct img_rung {
 	struct pdf_job *j;
 	struct pdf_img *im;
@@ -569,8 +572,8 @@ struct img_rung {
 	struct raster top, lv;
 };
 
-/* Judges the image (colour, blank) from its decode at the job's lowest
- * level, whatever spec is made: the same verdict in every run. CMYK is
+/* Judges the image (colour, blank) from its decode at judge_level,
+ * whatever spec is made: the same verdict in every run. CMYK is
  * not judged (its ink is not the colours colour.c reads): kept in
  * colour, never blank. */
 static void judge(struct pdf_job *j, struct pdf_img *im, struct raster *top)
@@ -626,18 +629,20 @@ static int rung_top(struct img_rung *r, int level)
 static int img_rung(void *arg, int s, uint64_t *bytes)
 {
 	struct img_rung *r = arg;
-	int rc = rung_top(r, r->j->specs[s].level);
+	int rc = rung_top(r, r->im->dct ? r->j->specs[s].level : r->level);
 
 	return rc < 0 ? rc : encode_spec(r->j, r->im, &r->top, &r->lv, s,
 	    bytes);
 }
 
-/* The level images are judged at: the policy's lowest (menu_levels). */
-static int judge_level(const struct pdf_job *j)
+/* The level an image is judged at, in every run: a DCT image's at the
+ * policy's lowest level (menu_levels), any other at the top one, the
+ * decode every spec of it is resampled from. */
+static int judge_level(const struct pdf_job *j, const struct pdf_img *im)
 {
 	int levels[2], n = menu_levels(j->in->lim, 0, j->res, levels);
 
-	return levels[n - 1];
+	return im->dct ? levels[n - 1] : j->in->lim->max_dpi;
 }
 
 /* Drops the first image's encodings the search made outside the specs
@@ -661,7 +666,7 @@ static int process(struct pdf_job *j, struct pdf_img *im)
 	int searching = !j->ladder.searched, rc;
 	uint64_t share = 0;
 
-	if ((rc = rung_top(&r, judge_level(j))) == 0) {
+	if ((rc = rung_top(&r, judge_level(j, im))) == 0) {
 		/* nothing left for the images: the ladder's smallest two */
 		if (j->target)
 			share = ladder_share(j->target > j->other ?

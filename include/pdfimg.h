@@ -137,6 +137,8 @@ struct pdf_img {
 	int hival;		/* Indexed: the highest index, else -1 */
 	unsigned char lut[256 * 3];	/* Indexed: hival + 1 base colours */
 	int dct;		/* a plain DCTDecode stream */
+	int flate;		/* Flate alone: QPDF writes it as it is
+				 * (pdf_flate_image) */
 	int ycck;		/* CMYK stored as YCCK (decode_dct) */
 	size_t stored;		/* the stream's stored length */
 	double dpi;		/* pixels over the placed size */
