@@ -62,11 +62,13 @@ T_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 LIB_SRC    = $(filter-out daemon/qujatd.c daemon/qujat.c,$(wildcard daemon/*.c))
 LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o)
 FILTER_SRC = $(wildcard filters/*.c)
-# The worker protocol's one table (report.h) is built into both programs;
-# QPDF's lazy stream data and output pipelines are C++ only (pdf_lazy.cc).
+# The worker protocol's one table (report.h) and the plumbing both sides
+# need (digest.h) are built into both programs; QPDF's lazy stream data
+# and output pipelines are C++ only (pdf_lazy.cc).
 FILTER_CXX = $(wildcard filters/*.cc)
+SHARED_OBJ = $(B)/obj/daemon/report_proto.o $(B)/obj/daemon/digest.o
 FILTER_OBJ = $(FILTER_SRC:%.c=$(B)/obj/%.o) $(FILTER_CXX:%.cc=$(B)/obj/%.o) \
-	$(B)/obj/daemon/report_proto.o
+	$(SHARED_OBJ)
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 PROGS      = $(B)/qujatd $(B)/qujat $(B)/qujat-filter

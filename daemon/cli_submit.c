@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include "cli.h"
 #include "conf.h"
+#include "digest.h"
 #include "manifest.h"
 #include "spool.h"
 
@@ -34,10 +34,11 @@ give_group(int fd, unsigned mode)
 
 /* Copies src/name to dst/name (fsync'd); fills *bytes and hex. */
 static int
-copy_file(int src, int dst, const char *name, long long *bytes, char hex[65])
+copy_file(int src, int dst, const char *name, long long *bytes,
+    char hex[SHA256_HEX])
 {
 	struct sha256_ctx ctx;
-	uint8_t dig[SHA256_DIGEST_SIZE], buf[65536];
+	uint8_t buf[65536];
 	int in, out, r = 0;
 	ssize_t n;
 
@@ -66,9 +67,7 @@ copy_file(int src, int dst, const char *name, long long *bytes, char hex[65])
 		r = -errno;
 	close(in);
 	close(out);
-	sha256_digest(&ctx, sizeof(dig), dig);
-	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
-		snprintf(hex + 2 * i, 3, "%02x", dig[i]);
+	sha256_hex_final(&ctx, hex);
 	return r;
 }
 
@@ -86,7 +85,7 @@ copy_files(const char *dir, int src, int dst, json_t *docs)
 	while (r == 0 && (de = readdir(d)) != NULL) {
 		struct stat st;
 		long long bytes;
-		char hex[65];
+		char hex[SHA256_HEX];
 		size_t i;
 		json_t *e;
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, "manifest.json"))

@@ -12,20 +12,12 @@
 
 #include <nettle/hmac.h>
 
+#include "digest.h"
 #include "spool.h"
 #include "store_key.h"
 
+/* The digits hex_encode writes: a key file in any other case is refused. */
 static const char hexdig[] = "0123456789abcdef";
-
-static void
-to_hex(const unsigned char *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hexdig[b[i] >> 4];
-		out[2 * i + 1] = hexdig[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 static int
 from_hex(const char *s, unsigned char *b, size_t n)
@@ -70,7 +62,7 @@ key_create(const char *path, struct qerr *err)
 	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k))
 		return qerr_set(err, -EIO, "cannot make the site key: no "
 		    "random bytes");
-	to_hex(k, sizeof(k), hex);
+	hex_encode(k, sizeof(k), hex);
 	strcat(hex, "\n");
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
 	    (int)sizeof(tmp))
@@ -136,7 +128,7 @@ store_key_hmac(const struct store_key *key, const char *iin,
 	hmac_sha256_set_key(&ctx, sizeof(key->k), key->k);
 	hmac_sha256_update(&ctx, strlen(iin), (const uint8_t *)iin);
 	hmac_sha256_digest(&ctx, sizeof(d), d);
-	to_hex(d, sizeof(d), out);
+	hex_encode(d, sizeof(d), out);
 }
 
 void

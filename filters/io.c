@@ -1,12 +1,10 @@
 /*
- * io.c: reading the upload from fd 0, writing the output to fd 3, and the
- * SHA-256 of both.
+ * io.c: reading the upload from fd 0 and writing the output to fd 3.
  * SECURITY: reads uploaded bytes, bounded by --max-bytes; no parsing.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <nettle/sha2.h>
 
 #include "filter.h"
 
@@ -78,20 +76,4 @@ int write_all(int fd, const unsigned char *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
-}
-
-void sha256_hex(const unsigned char *buf, size_t len, char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-	struct sha256_ctx ctx;
-	uint8_t d[SHA256_DIGEST_SIZE];
-
-	sha256_init(&ctx);
-	sha256_update(&ctx, len, buf);
-	sha256_digest(&ctx, sizeof d, d);
-	for (size_t i = 0; i < sizeof d; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[64] = '\0';
 }

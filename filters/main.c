@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "engine.h"
 #include "filter.h"
 #include "sandbox.h"

@@ -116,9 +116,6 @@ long pdf_header_at(const unsigned char *buf, size_t len);
 int read_all(int fd, uint64_t max, unsigned char **out, size_t *outlen);
 int write_all(int fd, const unsigned char *buf, size_t len);
 
-/* Hex SHA-256 of buf into out[65]. */
-void sha256_hex(const unsigned char *buf, size_t len, char out[65]);
-
 /* Formats rep as the report text of report.h into buf; returns the
  * length, or -ENOSPC when it does not fit. */
 int report_format(const struct filter_report *rep, char *buf, size_t bufsz);
