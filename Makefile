@@ -63,10 +63,11 @@ LIB_SRC    = $(filter-out daemon/qujatd.c daemon/qujat.c,$(wildcard daemon/*.c))
 LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o)
 FILTER_SRC = $(wildcard filters/*.c)
 # The worker protocol's one table (report.h) and the plumbing both sides
-# need (digest.h) are built into both programs; QPDF's lazy stream data
+# need (digest.h, fdio.h) are built into both programs; QPDF's lazy stream data
 # and output pipelines are C++ only (pdf_lazy.cc).
 FILTER_CXX = $(wildcard filters/*.cc)
-SHARED_OBJ = $(B)/obj/daemon/report_proto.o $(B)/obj/daemon/digest.o
+SHARED_OBJ = $(B)/obj/daemon/report_proto.o $(B)/obj/daemon/digest.o \
+	$(B)/obj/daemon/fdio.o
 FILTER_OBJ = $(FILTER_SRC:%.c=$(B)/obj/%.o) $(FILTER_CXX:%.cc=$(B)/obj/%.o) \
 	$(SHARED_OBJ)
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)

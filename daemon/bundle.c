@@ -17,6 +17,7 @@
 #include "bundle.h"
 #include "catalogue.h"
 #include "conf.h"
+#include "fdio.h"
 #include "log.h"
 #include "spool.h"
 #include "take.h"
@@ -98,7 +99,6 @@ read_manifest(struct bundle *b, size_t *len)
 	struct stat st;
 	int fd = openat(b->dirfd, "manifest.json", OPEN_RO);
 	ssize_t n;
-	size_t got = 0;
 
 	if (fd < 0) {
 		reasons_add(&b->reasons, "manifest_invalid",
@@ -113,11 +113,9 @@ read_manifest(struct bundle *b, size_t *len)
 		return NULL;
 	}
 	buf = malloc((size_t)st.st_size + 1);
-	while (buf && got < (size_t)st.st_size &&
-	    (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
+	n = buf ? read_full(fd, buf, (size_t)st.st_size) : 0;
 	close(fd);
-	*len = got;
+	*len = n > 0 ? (size_t)n : 0;
 	return buf;
 }
 

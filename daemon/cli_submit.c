@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "digest.h"
+#include "fdio.h"
 #include "manifest.h"
 #include "spool.h"
 
@@ -40,7 +41,7 @@ copy_file(int src, int dst, const char *name, long long *bytes,
 	struct sha256_ctx ctx;
 	uint8_t buf[65536];
 	int in, out, r = 0;
-	ssize_t n;
+	ssize_t n = 0;
 
 	in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
@@ -53,16 +54,13 @@ copy_file(int src, int dst, const char *name, long long *bytes,
 	give_group(out, 0640);
 	sha256_init(&ctx);
 	*bytes = 0;
-	while ((n = read(in, buf, sizeof(buf))) > 0) {
+	while (r == 0 && (n = read_full(in, buf, sizeof(buf))) > 0) {
 		sha256_update(&ctx, (size_t)n, buf);
 		*bytes += n;
-		if (write(out, buf, (size_t)n) != n) {
-			r = -EIO;
-			break;
-		}
+		r = write_all(out, buf, (size_t)n);
 	}
-	if (n < 0)
-		r = -errno;
+	if (r == 0 && n < 0)
+		r = (int)n;
 	if (r == 0 && fsync(out) < 0)
 		r = -errno;
 	close(in);
@@ -125,8 +123,7 @@ write_manifest(int dst, json_t *root)
 		give_group(fd, 0640);
 	if (!text || fd < 0)
 		r = -errno;
-	else if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
-	    fsync(fd) < 0)
+	else if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
 		r = -EIO;
 	if (fd >= 0)
 		close(fd);

@@ -13,6 +13,7 @@
 #include <nettle/hmac.h>
 
 #include "digest.h"
+#include "fdio.h"
 #include "spool.h"
 #include "store_key.h"
 
@@ -41,8 +42,8 @@ write_new(const char *tmp, const char *text)
 
 	if (fd < 0)
 		return -errno;
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0)
-		r = errno ? -errno : -EIO;
+	if ((r = write_all(fd, text, len)) == 0 && fsync(fd) < 0)
+		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	return r;
@@ -109,7 +110,7 @@ store_key_load(const char *path, bool create, struct store_key *key,
 		return qerr_set(err, -EPERM, "the site key '%s' must be a file "
 		    "only its owner can read (chmod 0400)", path);
 	}
-	n = read(fd, hex, sizeof(hex) - 1);
+	n = read_full(fd, hex, sizeof(hex) - 1);
 	close(fd);
 	if (n < 2 * STORE_KEY_BYTES || from_hex(hex, key->k,
 	    STORE_KEY_BYTES) < 0)

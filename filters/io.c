@@ -1,10 +1,10 @@
 /*
- * io.c: reading the upload from fd 0 and writing the output to fd 3.
+ * io.c: reading the upload from fd 0, whole and bounded. The read and
+ * write loops themselves are fdio.h's, shared with the daemon.
  * SECURITY: reads uploaded bytes, bounded by --max-bytes; no parsing.
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "filter.h"
 
@@ -39,11 +39,8 @@ int read_all(int fd, uint64_t max, unsigned char **out, size_t *outlen)
 		/* Never ask for more than one byte past the limit. */
 		want = max - len + 1 < READ_CHUNK ? (size_t)(max - len + 1) :
 		    READ_CHUNK;
-		n = read(fd, buf + len, want);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n == 0 ? 0 : -errno;
+		if ((n = read_full(fd, buf + len, want)) < 0) {
+			rc = (int)n;
 			break;
 		}
 		len += (size_t)n;
@@ -52,6 +49,8 @@ int read_all(int fd, uint64_t max, unsigned char **out, size_t *outlen)
 			rc = -EFBIG;
 			break;
 		}
+		if ((size_t)n < want)
+			break;	/* the end of the upload */
 	}
 	if (rc < 0 && rc != -EFBIG) {
 		free(buf);
@@ -60,20 +59,4 @@ int read_all(int fd, uint64_t max, unsigned char **out, size_t *outlen)
 	*out = buf;
 	*outlen = len;
 	return rc;
-}
-
-int write_all(int fd, const unsigned char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0 ? -EIO : -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
