@@ -263,6 +263,11 @@ run: run-deps
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do $$t || fail=1; done; exit $$fail
 
+# The defaults conf/qujat.conf and man/qujat.conf.5 write out are the ones
+# both programs are built with (include/defaults.h).
+check-defaults:
+	@$(PYTHON) tests/check_defaults.py
+
 # The worker on files made by the tests (tests/filter/test_*.py, unittest):
 # the report, each format's engine, the menu, the sandbox.
 # FILTER_CASE=WORD runs only the tests whose names contain WORD (-k).
@@ -288,6 +293,7 @@ check-asan: deps
 check-built: test
 test: all $(TEST_PROGS) $(UNIT_BIN) $(REPLAY_BIN)
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory check-defaults
 	@$(MAKE) --no-print-directory regression
 	@$(MAKE) --no-print-directory filter-tests
 	@$(MAKE) --no-print-directory integration
@@ -375,7 +381,7 @@ $(DEB): $(DEB_SRC)
 clean:
 	rm -rf build build-asan build-fuzz run
 
-.PHONY: deb all deps run-deps run unit filter-tests integration check test check-asan check-built bench bench-deps install uninstall clean \
+.PHONY: deb all deps run-deps run unit check-defaults filter-tests integration check test check-asan check-built bench bench-deps install uninstall clean \
 	regression fuzz lint lint-format lint-code FORCE
 
 -include $(shell find $(B) -name '*.d' -type f 2>/dev/null)
