@@ -1,8 +1,8 @@
 /*
  * digest.h: SHA-256 as the spool contract and the worker protocol write
- * it, 64 lowercase hex digits (nettle's sha2 and base16). One copy for
- * both programs: qujatd and qujat-filter are built with daemon/digest.c.
- * Bytes in, text out; reads no file.
+ * it, 64 lowercase hex digits, and any bytes in the same hex (nettle's
+ * sha2 and base16). One copy for both programs: qujatd and qujat-filter
+ * are built with daemon/digest.c. Bytes in, text out; reads no file.
  */
 #ifndef QUJAT_DIGEST_H
 #define QUJAT_DIGEST_H
