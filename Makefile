@@ -25,8 +25,8 @@ B          ?= build
 RUN_PACKAGES = build-essential pkg-config libuv1-dev libmagic-dev libmagic-mgc \
 	libjpeg62-turbo-dev libpng-dev libtiff-dev libqpdf-dev libjansson-dev \
 	libconfig-dev libseccomp-dev libsqlite3-dev libsystemd-dev \
-	nettle-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libleptonica-dev \
-	systemd
+	libunistring-dev nettle-dev zlib1g-dev libcurl4-openssl-dev libpq-dev \
+	libleptonica-dev systemd
 TEST_PACKAGES = libcmocka-dev python3 python3-pil python3-numpy qpdf \
 	postgresql-15 lintian dpkg-dev debhelper git man-db poppler-utils \
 	ghostscript \
@@ -54,7 +54,8 @@ QCXX = $(CXX) $(Q_CPPFLAGS) $(CPPFLAGS) -std=gnu++17 -Wall -Wextra \
 D_PKGS = libuv jansson libconfig sqlite3 libsystemd nettle libcurl libpq
 F_PKGS = libmagic libjpeg libpng libtiff-4 libqpdf libseccomp nettle zlib lept
 D_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(D_PKGS) 2>/dev/null)
-D_LIBS   := $(shell $(PKG_CONFIG) --libs $(D_PKGS) 2>/dev/null)
+# libunistring (UTF-8 checks, bundle.c) has no pkg-config file in Debian 12
+D_LIBS   := $(shell $(PKG_CONFIG) --libs $(D_PKGS) 2>/dev/null) -lunistring
 F_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(F_PKGS) 2>/dev/null)
 F_LIBS   := $(shell $(PKG_CONFIG) --libs $(F_PKGS) 2>/dev/null) -lstdc++ -lm
 T_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -62,11 +63,14 @@ T_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 LIB_SRC    = $(filter-out daemon/qujatd.c daemon/qujat.c,$(wildcard daemon/*.c))
 LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o)
 FILTER_SRC = $(wildcard filters/*.c)
-# The worker protocol's one table (report.h) is built into both programs;
-# QPDF's lazy stream data and output pipelines are C++ only (pdf_lazy.cc).
+# The worker protocol's one table (report.h) and the plumbing both sides
+# need (digest.h, fdio.h) are built into both programs; QPDF's lazy stream data
+# and output pipelines are C++ only (pdf_lazy.cc).
 FILTER_CXX = $(wildcard filters/*.cc)
+SHARED_OBJ = $(B)/obj/daemon/report_proto.o $(B)/obj/daemon/digest.o \
+	$(B)/obj/daemon/fdio.o
 FILTER_OBJ = $(FILTER_SRC:%.c=$(B)/obj/%.o) $(FILTER_CXX:%.cc=$(B)/obj/%.o) \
-	$(B)/obj/daemon/report_proto.o
+	$(SHARED_OBJ)
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 PROGS      = $(B)/qujatd $(B)/qujat $(B)/qujat-filter
@@ -259,6 +263,11 @@ run: run-deps
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do $$t || fail=1; done; exit $$fail
 
+# The defaults conf/qujat.conf and man/qujat.conf.5 write out are the ones
+# both programs are built with (include/defaults.h).
+check-defaults:
+	@$(PYTHON) tests/check_defaults.py
+
 # The worker on files made by the tests (tests/filter/test_*.py, unittest):
 # the report, each format's engine, the menu, the sandbox.
 # FILTER_CASE=WORD runs only the tests whose names contain WORD (-k).
@@ -284,6 +293,7 @@ check-asan: deps
 check-built: test
 test: all $(TEST_PROGS) $(UNIT_BIN) $(REPLAY_BIN)
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory check-defaults
 	@$(MAKE) --no-print-directory regression
 	@$(MAKE) --no-print-directory filter-tests
 	@$(MAKE) --no-print-directory integration
@@ -371,7 +381,7 @@ $(DEB): $(DEB_SRC)
 clean:
 	rm -rf build build-asan build-fuzz run
 
-.PHONY: deb all deps run-deps run unit filter-tests integration check test check-asan check-built bench bench-deps install uninstall clean \
+.PHONY: deb all deps run-deps run unit check-defaults filter-tests integration check test check-asan check-built bench bench-deps install uninstall clean \
 	regression fuzz lint lint-format lint-code FORCE
 
 -include $(shell find $(B) -name '*.d' -type f 2>/dev/null)

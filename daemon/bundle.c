@@ -13,10 +13,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <unistr.h>
 
 #include "bundle.h"
 #include "catalogue.h"
 #include "conf.h"
+#include "fdio.h"
 #include "log.h"
 #include "spool.h"
 #include "take.h"
@@ -98,7 +100,6 @@ read_manifest(struct bundle *b, size_t *len)
 	struct stat st;
 	int fd = openat(b->dirfd, "manifest.json", OPEN_RO);
 	ssize_t n;
-	size_t got = 0;
 
 	if (fd < 0) {
 		reasons_add(&b->reasons, "manifest_invalid",
@@ -113,11 +114,9 @@ read_manifest(struct bundle *b, size_t *len)
 		return NULL;
 	}
 	buf = malloc((size_t)st.st_size + 1);
-	while (buf && got < (size_t)st.st_size &&
-	    (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
+	n = buf ? read_full(fd, buf, (size_t)st.st_size) : 0;
 	close(fd);
-	*len = got;
+	*len = n > 0 ? (size_t)n : 0;
 	return buf;
 }
 
@@ -254,55 +253,31 @@ open_file(struct bundle *b, const struct document *d, const struct stat *st0)
 	return f->out_fd < 0 ? fail(b, -errno, "cannot create output") : 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (1 for ASCII), or 0. */
-static size_t
-utf8_seq(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned c;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1fu;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0fu;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07u;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {	/* stops at the NUL: not 10xxxxxx */
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3fu);
-	}
-	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 /* A reason about a folder entry. Its name may be any bytes but goes into
  * JSON and into sentences in three languages: each byte of an invalid
- * UTF-8 sequence is shown as U+FFFD, the rest as it is. */
+ * UTF-8 sequence is shown as U+FFFD, the rest as it is (libunistring's
+ * u8_mbtoucr says what is valid: no overlong form, no surrogate, nothing
+ * past U+10FFFF). */
 static int
 entry_reason(struct bundle *b, const char *code, const char *name,
     const char *type)
 {
-	size_t n = strlen(name), o = 0, i, k;
+	const uint8_t *u = (const uint8_t *)name;
+	size_t n = strlen(name), o = 0, i;
 	char *s = malloc(3 * n + 1);
-	int r;
+	ucs4_t uc;
+	int r, k;
 
 	if (s == NULL)
 		return -ENOMEM;
-	for (i = 0; i < n; i += k) {
-		if ((k = utf8_seq((const unsigned char *)name + i)) == 0) {
+	for (i = 0; i < n; i += (size_t)k) {
+		if ((k = u8_mbtoucr(&uc, u + i, n - i)) <= 0) {
 			memcpy(s + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			k = 1;
 		} else {
-			memcpy(s + o, name + i, k);
-			o += k;
+			memcpy(s + o, name + i, (size_t)k);
+			o += (size_t)k;
 		}
 	}
 	s[o] = '\0';

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,8 @@
 
 #include "cli.h"
 #include "conf.h"
+#include "digest.h"
+#include "fdio.h"
 #include "manifest.h"
 #include "spool.h"
 
@@ -34,12 +35,13 @@ give_group(int fd, unsigned mode)
 
 /* Copies src/name to dst/name (fsync'd); fills *bytes and hex. */
 static int
-copy_file(int src, int dst, const char *name, long long *bytes, char hex[65])
+copy_file(int src, int dst, const char *name, long long *bytes,
+    char hex[SHA256_HEX])
 {
 	struct sha256_ctx ctx;
-	uint8_t dig[SHA256_DIGEST_SIZE], buf[65536];
+	uint8_t buf[65536];
 	int in, out, r = 0;
-	ssize_t n;
+	ssize_t n = 0;
 
 	in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
@@ -52,23 +54,18 @@ copy_file(int src, int dst, const char *name, long long *bytes, char hex[65])
 	give_group(out, 0640);
 	sha256_init(&ctx);
 	*bytes = 0;
-	while ((n = read(in, buf, sizeof(buf))) > 0) {
+	while (r == 0 && (n = read_full(in, buf, sizeof(buf))) > 0) {
 		sha256_update(&ctx, (size_t)n, buf);
 		*bytes += n;
-		if (write(out, buf, (size_t)n) != n) {
-			r = -EIO;
-			break;
-		}
+		r = write_all(out, buf, (size_t)n);
 	}
-	if (n < 0)
-		r = -errno;
+	if (r == 0 && n < 0)
+		r = (int)n;
 	if (r == 0 && fsync(out) < 0)
 		r = -errno;
 	close(in);
 	close(out);
-	sha256_digest(&ctx, sizeof(dig), dig);
-	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
-		snprintf(hex + 2 * i, 3, "%02x", dig[i]);
+	sha256_hex_final(&ctx, hex);
 	return r;
 }
 
@@ -86,7 +83,7 @@ copy_files(const char *dir, int src, int dst, json_t *docs)
 	while (r == 0 && (de = readdir(d)) != NULL) {
 		struct stat st;
 		long long bytes;
-		char hex[65];
+		char hex[SHA256_HEX];
 		size_t i;
 		json_t *e;
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, "manifest.json"))
@@ -126,8 +123,7 @@ write_manifest(int dst, json_t *root)
 		give_group(fd, 0640);
 	if (!text || fd < 0)
 		r = -errno;
-	else if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
-	    fsync(fd) < 0)
+	else if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
 		r = -EIO;
 	if (fd >= 0)
 		close(fd);

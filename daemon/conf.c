@@ -19,6 +19,7 @@
 #include "catalogue.h"
 #include "cfgfile.h"
 #include "conf.h"
+#include "defaults.h"
 
 enum ckind { C_STR, C_INT, C_LEVEL, C_LIMITS };
 
@@ -98,38 +99,39 @@ static const struct {
 };
 
 static const struct limits default_limits = {
-	.max_files = 50,
-	.max_file_bytes = 52428800,
-	.max_pixels = 100000000,
-	.max_pages = 500,
-	.max_pdf_objects = 1000000,
-	.max_stream_bytes = 268435456,
-	.max_manifest_bytes = 1048576,
-	.max_manifest_depth = 32,
-	.worker_cpu_seconds = 60,
-	.worker_memory_mb = 1024,
-	.file_timeout_ms = 60000,
-	.bundle_timeout_ms = 600000,
+	.max_files = DEFAULT_MAX_FILES,
+	.max_file_bytes = DEFAULT_MAX_FILE_BYTES,
+	.max_pixels = DEFAULT_MAX_PIXELS,
+	.max_pages = DEFAULT_MAX_PAGES,
+	.max_pdf_objects = DEFAULT_MAX_PDF_OBJECTS,
+	.max_stream_bytes = DEFAULT_MAX_STREAM_BYTES,
+	.max_manifest_bytes = DEFAULT_MAX_MANIFEST_BYTES,
+	.max_manifest_depth = DEFAULT_MAX_MANIFEST_DEPTH,
+	.worker_cpu_seconds = DEFAULT_WORKER_CPU_SECONDS,
+	.worker_memory_mb = DEFAULT_WORKER_MEMORY_MB,
+	.file_timeout_ms = DEFAULT_FILE_TIMEOUT_MS,
+	.bundle_timeout_ms = DEFAULT_BUNDLE_TIMEOUT_MS,
 };
 
+/* The numbers from defaults.h, the one table. */
 static void
 set_defaults(struct conf *c)
 {
-	c->max_bundle_bytes = 5000000;
-	c->workers = 0;
-	c->worker_retries = 1;
-	c->scan_interval_ms = 2000;
-	c->stop_timeout_ms = 20000;
+	c->max_bundle_bytes = DEFAULT_MAX_BUNDLE_BYTES;
+	c->workers = DEFAULT_WORKERS;
+	c->worker_retries = DEFAULT_WORKER_RETRIES;
+	c->scan_interval_ms = DEFAULT_SCAN_INTERVAL_MS;
+	c->stop_timeout_ms = DEFAULT_STOP_TIMEOUT_MS;
 	c->log_level = LOG_INFO;
-	c->max_dpi = 200;
-	c->min_dpi = 150;
-	c->low_dpi = 100;
-	c->quality_floor = 40;
-	c->handoff_concurrency = 4;
-	c->handoff_timeout_ms = 60000;
-	c->handoff_backoff_max_ms = 300000;
-	c->retention_days = 30;
-	c->rejected_retention_days = 90;
+	c->max_dpi = DEFAULT_MAX_DPI;
+	c->min_dpi = DEFAULT_MIN_DPI;
+	c->low_dpi = DEFAULT_LOW_DPI;
+	c->quality_floor = DEFAULT_QUALITY_FLOOR;
+	c->handoff_concurrency = DEFAULT_HANDOFF_CONCURRENCY;
+	c->handoff_timeout_ms = DEFAULT_HANDOFF_TIMEOUT_MS;
+	c->handoff_backoff_max_ms = DEFAULT_HANDOFF_BACKOFF_MAX_MS;
+	c->retention_days = DEFAULT_RETENTION_DAYS;
+	c->rejected_retention_days = DEFAULT_REJECTED_RETENTION_DAYS;
 	c->limits = default_limits;
 }
 

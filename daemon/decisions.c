@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "decisions.h"
+#include "fdio.h"
 #include "log.h"
 #include "manifest.h"
 #include "spool.h"
@@ -80,7 +81,7 @@ read_decision(int dfd, const char *name, char *buf, const char **why)
 		*why = "not a regular file";
 	else if (st.st_size > DECISION_MAX_BYTES)
 		*why = "larger than 4096 bytes";
-	else if ((n = read(fd, buf, DECISION_MAX_BYTES)) < 0)
+	else if ((n = read_full(fd, buf, DECISION_MAX_BYTES)) < 0)
 		*why = "cannot be read";
 	if (fd >= 0)
 		close(fd);

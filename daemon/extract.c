@@ -6,7 +6,6 @@
  * and hashed, never parsed.
  */
 #include <errno.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "digest.h"
 
 static const char *
 type_of(const char *ext)
@@ -72,10 +72,9 @@ move_front(int fd, int64_t off, int64_t len)
 
 /* The size and sha256 of what fd holds, read from the disk. */
 static int
-measure_fd(int fd, int64_t *bytes, char hex[65])
+measure_fd(int fd, int64_t *bytes, char hex[SHA256_HEX])
 {
 	struct sha256_ctx ctx;
-	uint8_t dig[SHA256_DIGEST_SIZE];
 	unsigned char buf[65536];
 	int64_t off = 0;
 	ssize_t n;
@@ -89,9 +88,7 @@ measure_fd(int fd, int64_t *bytes, char hex[65])
 		sha256_update(&ctx, (size_t)n, buf);
 		off += n;
 	}
-	sha256_digest(&ctx, sizeof(dig), dig);
-	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
-		snprintf(hex + 2 * i, 3, "%02x", dig[i]);
+	sha256_hex_final(&ctx, hex);
 	*bytes = off;
 	return 0;
 }

@@ -16,24 +16,10 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "fdio.h"
 #include "log.h"
 #include "spool.h"
 #include "take.h"
-
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* Writes json to dirfd/name, fsync'd. */
 static int

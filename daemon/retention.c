@@ -1,14 +1,12 @@
 /*
  * retention.c: prunes sent/, originals/ and rejected/ (retention.h). Runs
  * in the pool because a day's bundles are many files; removes with
- * nftw(3), never following a link, so a link removes the link only.
- * Touches no upload's content.
+ * spool.h's remove_tree_fd, by fd, never following a link, so a link
+ * removes the link only. Touches no upload's content.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +19,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "retention.h"
+#include "spool.h"
 
 struct retention {
 	struct daemon *d;
@@ -29,39 +28,6 @@ struct retention {
 	struct conf *conf;		/* the sweep's, one ref */
 	bool busy, closing;
 };
-
-static int
-remove_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 &&
-	    errno != ENOENT)
-		return -errno;
-	return 0;
-}
-
-/* nftw(3) bottom up (FTW_DEPTH), links removed, never followed
- * (FTW_PHYS), never leaving the filesystem (FTW_MOUNT), at any depth. The
- * path goes through /proc/self/fd: these are the daemon's own folders,
- * which nobody else can change under it. */
-int
-remove_tree_at(int dirfd, const char *name)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	int r;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
-	r = nftw(path, remove_cb, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-	if (r == -1)
-		return -errno;
-	return r;
-}
 
 int
 retention_sweep(int dfd, const char *folder, time_t cutoff, int keepfd)
@@ -91,7 +57,7 @@ retention_sweep(int dfd, const char *folder, time_t cutoff, int keepfd)
 		if (keepfd >= 0 && faccessat(dfd, sub, F_OK,
 		    AT_SYMLINK_NOFOLLOW) == 0)
 			continue;	/* a publication not finished */
-		if ((r = remove_tree_at(dfd, id)) < 0)
+		if ((r = remove_tree_fd(dfd, id)) < 0)
 			log_msg(LOG_ERR, id, "retention: cannot remove %s/%s: %s",
 			    folder, id, strerror(-r));
 		else {

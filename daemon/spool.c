@@ -341,9 +341,11 @@ remove_flat_dir(int dirfd, const char *name)
 	return 0;
 }
 
-/* Removes what dirfd holds; sub-folders to depth levels. */
+/* Removes what folder fd holds; sub-folders to depth levels, on the
+ * filesystem dev only (nftw's FTW_MOUNT: a mount point is not emptied,
+ * and its rmdir fails). */
 static int
-empty_tree(int fd, int depth)
+empty_tree(int fd, int depth, dev_t dev)
 {
 	struct dirent *de;
 	struct stat st;
@@ -366,10 +368,10 @@ empty_tree(int fd, int depth)
 				r = -errno;
 			continue;
 		}
-		sub = depth > 0 ? openat(fd, de->d_name, O_RDONLY |
-		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+		sub = depth > 0 && st.st_dev == dev ? openat(fd, de->d_name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 		if (sub >= 0) {
-			int e = empty_tree(sub, depth - 1);
+			int e = empty_tree(sub, depth - 1, dev);
 			close(sub);
 			if (e < 0)
 				r = e;
@@ -386,10 +388,12 @@ remove_tree_fd(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC), r;
+	struct stat st;
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	r = empty_tree(fd, 64);
+	r = fstat(fd, &st) < 0 ? -errno : empty_tree(fd, REMOVE_TREE_DEPTH,
+	    st.st_dev);
 	close(fd);
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
 		return r < 0 ? r : -errno;

@@ -12,20 +12,13 @@
 
 #include <nettle/hmac.h>
 
+#include "digest.h"
+#include "fdio.h"
 #include "spool.h"
 #include "store_key.h"
 
+/* The digits hex_encode writes: a key file in any other case is refused. */
 static const char hexdig[] = "0123456789abcdef";
-
-static void
-to_hex(const unsigned char *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hexdig[b[i] >> 4];
-		out[2 * i + 1] = hexdig[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 static int
 from_hex(const char *s, unsigned char *b, size_t n)
@@ -49,8 +42,8 @@ write_new(const char *tmp, const char *text)
 
 	if (fd < 0)
 		return -errno;
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0)
-		r = errno ? -errno : -EIO;
+	if ((r = write_all(fd, text, len)) == 0 && fsync(fd) < 0)
+		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	return r;
@@ -70,7 +63,7 @@ key_create(const char *path, struct qerr *err)
 	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k))
 		return qerr_set(err, -EIO, "cannot make the site key: no "
 		    "random bytes");
-	to_hex(k, sizeof(k), hex);
+	hex_encode(k, sizeof(k), hex);
 	strcat(hex, "\n");
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
 	    (int)sizeof(tmp))
@@ -117,7 +110,7 @@ store_key_load(const char *path, bool create, struct store_key *key,
 		return qerr_set(err, -EPERM, "the site key '%s' must be a file "
 		    "only its owner can read (chmod 0400)", path);
 	}
-	n = read(fd, hex, sizeof(hex) - 1);
+	n = read_full(fd, hex, sizeof(hex) - 1);
 	close(fd);
 	if (n < 2 * STORE_KEY_BYTES || from_hex(hex, key->k,
 	    STORE_KEY_BYTES) < 0)
@@ -136,7 +129,7 @@ store_key_hmac(const struct store_key *key, const char *iin,
 	hmac_sha256_set_key(&ctx, sizeof(key->k), key->k);
 	hmac_sha256_update(&ctx, strlen(iin), (const uint8_t *)iin);
 	hmac_sha256_digest(&ctx, sizeof(d), d);
-	to_hex(d, sizeof(d), out);
+	hex_encode(d, sizeof(d), out);
 }
 
 void

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "log.h"
 #include "spool.h"
 #include "take.h"
@@ -75,16 +76,14 @@ static int
 copy_rw(int in, int out, int64_t left)
 {
 	char buf[65536];
-	ssize_t n, w;
+	ssize_t n;
+	int r;
 
-	while (left > 0 && (n = read(in, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
+	while (left > 0 && (n = read_full(in, buf, sizeof(buf))) != 0) {
 		if (n < 0)
-			return -errno;
-		for (ssize_t o = 0; o < n; o += w)
-			if ((w = write(out, buf + o, (size_t)(n - o))) < 0)
-				return -errno;
+			return (int)n;
+		if ((r = write_all(out, buf, (size_t)n)) < 0)
+			return r;
 		left -= n;
 	}
 	return 0;
@@ -209,9 +208,8 @@ write_list(struct take *t)
 	    O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, id, (size_t)n + 1) != n + 1 ||
-	    (t->len && write(fd, t->list, t->len) != (ssize_t)t->len))
-		r = errno ? -errno : -EIO;
+	if ((r = write_all(fd, id, (size_t)n + 1)) == 0)
+		r = write_all(fd, t->list, t->len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)

@@ -213,19 +213,17 @@ static int pdf_doc(const struct filter_input *in, struct filter_input *doc)
 static int pdf_probe(const struct filter_input *in,
     struct filter_report *rep)
 {
-	qpdf_data q = qpdf_init();
 	struct filter_input doc;
-	int rc = 0;
+	qpdf_data q;
+	int rc;
 
-	if (q == NULL)
-		return -ENOMEM;
-	qpdf_silence_errors(q);
-	qpdf_set_suppress_warnings(q, QPDF_TRUE);
 	pdf_doc(in, &doc);
-	if (qpdf_read_memory(q, "upload", (const char *)doc.buf, doc.len,
-	    "") & QPDF_ERRORS)
+	if ((rc = pdf_open_memory(doc.buf, doc.len, &q)) == -ENOMEM)
+		return rc;
+	if (rc < 0) {
 		pdf_open_failed(q, rep);
-	else
+		rc = 0;
+	} else
 		rc = pdf_verdict(q, &doc, rep);
 	qpdf_cleanup(&q);
 	return rc;

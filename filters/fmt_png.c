@@ -3,64 +3,40 @@
  * every row (all interlace passes) and the chunks up to IEND, here when
  * only probing, else by the engine (png_engine.c), which reads as much.
  * An eXIf orientation before IDAT, which browsers apply, is applied.
- * SECURITY: parses uploaded bytes. Errors longjmp to the png_struct's own
- * jmp_buf from a tiny function; chunk count and chunk size are capped.
+ * SECURITY: parses uploaded bytes through pngutil.h's reader: errors
+ * longjmp to the png_struct's own jmp_buf from png_guard; chunk count and
+ * chunk size are capped.
  */
 #include <errno.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <png.h>
 
 #include "engine.h"
 #include "filter.h"
+#include "pngutil.h"
 
 
 struct pctx {
 	png_structp png;
 	png_infop info;
 	const struct filter_input *in;
-	size_t off;
+	struct pngsrc src;	/* in's bytes, libpng's message */
 	png_bytep row;
-	char msg[160];
 	struct uniform uni;
 };
 
-static void pctx_error(png_structp png, png_const_charp msg)
+static int png_header(void *arg)
 {
-	struct pctx *ctx = png_get_error_ptr(png);
+	struct pctx *ctx = arg;
 
-	snprintf(ctx->msg, sizeof ctx->msg, "%s", msg);
-	png_longjmp(png, 1);
-}
-
-static void pctx_warning(png_structp png, png_const_charp msg)
-{
-	/* Benign, the decode decides; but libpng only warns about a chunk
-	 * over png_set_chunk_malloc_max and then allocates it anyway. */
-	if (png_chunk_too_large(msg))
-		pctx_error(png, msg);
-}
-
-static void pctx_read(png_structp png, png_bytep out, size_t len)
-{
-	struct pctx *ctx = png_get_io_ptr(png);
-
-	if (len > ctx->in->len - ctx->off)
-		png_error(png, "unexpected end of file");
-	memcpy(out, ctx->in->buf + ctx->off, len);
-	ctx->off += len;
-}
-
-static int png_header(struct pctx *ctx)
-{
 	png_read_info(ctx->png, ctx->info);
 	return 0;
 }
 
-static int png_decode(struct pctx *ctx)
+static int png_decode(void *arg)
 {
+	struct pctx *ctx = arg;
 	png_structp png = ctx->png;
 	png_uint_32 y, h = png_get_image_height(png, ctx->info);
 	int pass, passes = png_set_interlace_handling(png);
@@ -83,37 +59,11 @@ static int png_decode(struct pctx *ctx)
 	return 0;
 }
 
-/* The only place that setjmps: no locals change after it. */
-static int png_guarded(struct pctx *ctx, int (*step)(struct pctx *))
-{
-	if (setjmp(png_jmpbuf(ctx->png)))
-		return -1;
-	return step(ctx);
-}
-
-static int pctx_init(struct pctx *ctx, const struct filter_input *in)
-{
-	ctx->in = in;
-	ctx->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx,
-	    pctx_error, pctx_warning);
-	if (ctx->png == NULL)
-		return -ENOMEM;
-	if ((ctx->info = png_create_info_struct(ctx->png)) == NULL)
-		return -ENOMEM;
-	/* Dimensions are judged by max_pixels below, not by libpng's
-	 * per-side defaults; chunks are bounded here. */
-	png_set_user_limits(ctx->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
-	png_set_chunk_cache_max(ctx->png, PNG_CHUNK_CACHE_MAX);
-	png_set_chunk_malloc_max(ctx->png, PNG_CHUNK_MALLOC_MAX);
-	png_set_read_fn(ctx->png, ctx, pctx_read);
-	return 0;
-}
-
 static void png_verdict(struct pctx *ctx, struct filter_report *rep)
 {
 	rep->pages = 1;
-	if (png_guarded(ctx, png_header) < 0) {
-		filter_set_status(rep, FS_CORRUPT, "png: %s", ctx->msg);
+	if (png_guard(ctx->png, png_header, ctx) < 0) {
+		filter_set_status(rep, FS_CORRUPT, "png: %s", ctx->src.msg);
 		return;
 	}
 	rep->width = png_get_image_width(ctx->png, ctx->info);
@@ -124,8 +74,8 @@ static void png_verdict(struct pctx *ctx, struct filter_report *rep)
 	else if (!ctx->in->lim->probe_only && !pages_lowres(ctx->in->lim,
 	    (int)rep->width, (int)rep->height))
 		rep->status = FS_OK;	/* the engine's decode judges the rest */
-	else if (png_guarded(ctx, png_decode) < 0)
-		filter_set_status(rep, FS_CORRUPT, "png: %s", ctx->msg);
+	else if (png_guard(ctx->png, png_decode, ctx) < 0)
+		filter_set_status(rep, FS_CORRUPT, "png: %s", ctx->src.msg);
 	else if (ctx->uni.blank)
 		filter_set_status(rep, FS_BLANK, "png: one flat colour");
 	else
@@ -135,10 +85,11 @@ static void png_verdict(struct pctx *ctx, struct filter_report *rep)
 static int png_probe(const struct filter_input *in,
     struct filter_report *rep)
 {
-	struct pctx ctx = { 0 };
+	struct pctx ctx = { .in = in,
+	    .src = { .buf = in->buf, .len = in->len } };
 	int rc;
 
-	if ((rc = pctx_init(&ctx, in)) == 0)
+	if ((rc = png_reader_new(&ctx.src, &ctx.png, &ctx.info)) == 0)
 		png_verdict(&ctx, rep);
 	if (ctx.png != NULL)
 		png_destroy_read_struct(&ctx.png, &ctx.info, NULL);

@@ -1,12 +1,10 @@
 /*
- * io.c: reading the upload from fd 0, writing the output to fd 3, and the
- * SHA-256 of both.
+ * io.c: reading the upload from fd 0, whole and bounded. The read and
+ * write loops themselves are fdio.h's, shared with the daemon.
  * SECURITY: reads uploaded bytes, bounded by --max-bytes; no parsing.
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <unistd.h>
-#include <nettle/sha2.h>
 
 #include "filter.h"
 
@@ -41,11 +39,8 @@ int read_all(int fd, uint64_t max, unsigned char **out, size_t *outlen)
 		/* Never ask for more than one byte past the limit. */
 		want = max - len + 1 < READ_CHUNK ? (size_t)(max - len + 1) :
 		    READ_CHUNK;
-		n = read(fd, buf + len, want);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n == 0 ? 0 : -errno;
+		if ((n = read_full(fd, buf + len, want)) < 0) {
+			rc = (int)n;
 			break;
 		}
 		len += (size_t)n;
@@ -54,6 +49,8 @@ int read_all(int fd, uint64_t max, unsigned char **out, size_t *outlen)
 			rc = -EFBIG;
 			break;
 		}
+		if ((size_t)n < want)
+			break;	/* the end of the upload */
 	}
 	if (rc < 0 && rc != -EFBIG) {
 		free(buf);
@@ -62,36 +59,4 @@ int read_all(int fd, uint64_t max, unsigned char **out, size_t *outlen)
 	*out = buf;
 	*outlen = len;
 	return rc;
-}
-
-int write_all(int fd, const unsigned char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0 ? -EIO : -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-void sha256_hex(const unsigned char *buf, size_t len, char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-	struct sha256_ctx ctx;
-	uint8_t d[SHA256_DIGEST_SIZE];
-
-	sha256_init(&ctx);
-	sha256_update(&ctx, len, buf);
-	sha256_digest(&ctx, sizeof d, d);
-	for (size_t i = 0; i < sizeof d; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[64] = '\0';
 }

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "defaults.h"
+#include "digest.h"
 #include "engine.h"
 #include "filter.h"
 #include "sandbox.h"
@@ -126,12 +128,18 @@ static void parse_options(int argc, char **argv, struct filter_limits *lim)
 	int *pfield;
 	int c, idx;
 
+	/* the daemon's defaults, which it passes unless configured */
 	*lim = (struct filter_limits){
-		.max_bytes = 64 * MIB, .max_pixels = 100000000,
-		.max_pages = 200, .max_objects = 200000,
-		.max_stream_bytes = 256 * MIB, .cpu_seconds = 60,
-		.memory_mb = 1024, .max_dpi = 200, .min_dpi = 150,
-		.low_dpi = 100, .quality_floor = 40,
+		.max_bytes = DEFAULT_MAX_FILE_BYTES,
+		.max_pixels = DEFAULT_MAX_PIXELS,
+		.max_pages = DEFAULT_MAX_PAGES,
+		.max_objects = DEFAULT_MAX_PDF_OBJECTS,
+		.max_stream_bytes = DEFAULT_MAX_STREAM_BYTES,
+		.cpu_seconds = DEFAULT_WORKER_CPU_SECONDS,
+		.memory_mb = DEFAULT_WORKER_MEMORY_MB,
+		.max_dpi = DEFAULT_MAX_DPI, .min_dpi = DEFAULT_MIN_DPI,
+		.low_dpi = DEFAULT_LOW_DPI,
+		.quality_floor = DEFAULT_QUALITY_FLOOR,
 	};
 	while ((c = getopt_long(argc, argv, "", long_opts, &idx)) != -1) {
 		if (c == 'P')

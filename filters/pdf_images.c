@@ -386,12 +386,9 @@ int pdf_job_open(struct pdf_job *j, const struct filter_input *in)
 	int rc = 0;
 
 	*j = (struct pdf_job){ .in = in, .hold_max = SIZE_MAX };
-	if ((j->q = qpdf_init()) == NULL)
-		return -ENOMEM;
-	qpdf_silence_errors(j->q);
-	qpdf_set_suppress_warnings(j->q, QPDF_TRUE);
-	if (qpdf_read_memory(j->q, "upload", (const char *)in->buf, in->len,
-	    "") & QPDF_ERRORS || (j->npages = qpdf_get_num_pages(j->q)) <= 0)
+	if ((rc = pdf_open_memory(in->buf, in->len, &j->q)) < 0)
+		return rc;
+	if ((j->npages = qpdf_get_num_pages(j->q)) <= 0)
 		return -EINVAL;
 	if ((j->pages = calloc((size_t)j->npages, sizeof *j->pages)) == NULL)
 		return -ENOMEM;

@@ -4,7 +4,8 @@
  * again; pages, text, vectors and images are unchanged. A signed PDF
  * (/ByteRange anywhere) is never rewritten; an encrypted one (owner
  * password only) keeps its encryption and restrictions. Also
- * where the document ends: what follows its last %%EOF is no part of it.
+ * where the document ends: what follows its last %%EOF is no part of it;
+ * and how every QPDF handle is opened (pdf_open_memory) and set up to write.
  * SECURITY: parses uploaded bytes through QPDF's C API (errors stay in
  * the handle); the output is made in memory.
  */
@@ -77,6 +78,18 @@ int pdf_may_rewrite(const unsigned char *buf, size_t len)
 	return memmem(buf, len, "/ByteRange", 10) == NULL;
 }
 
+int pdf_open_memory(const unsigned char *buf, size_t len, qpdf_data *q)
+{
+	if ((*q = qpdf_init()) == NULL)
+		return -ENOMEM;
+	qpdf_silence_errors(*q);
+	qpdf_set_suppress_warnings(*q, QPDF_TRUE);
+	if (qpdf_read_memory(*q, "upload", (const char *)buf, len, "") &
+	    QPDF_ERRORS)
+		return -EINVAL;
+	return 0;
+}
+
 void pdf_write_setup(qpdf_data q)
 {
 	qpdf_set_object_stream_mode(q, qpdf_o_generate);
@@ -95,20 +108,17 @@ void pdf_write_setup(qpdf_data q)
 
 int pdf_rewrite(const unsigned char *buf, size_t len, struct buf *out)
 {
-	qpdf_data q = qpdf_init();
-	int rc = -EINVAL;
+	qpdf_data q;
+	int rc;
 
-	if (q == NULL)
-		return -ENOMEM;
-	qpdf_silence_errors(q);
-	qpdf_set_suppress_warnings(q, QPDF_TRUE);
-	if (!(qpdf_read_memory(q, "upload", (const char *)buf, len, "") &
-	    QPDF_ERRORS) && !(qpdf_init_write_memory(q) & QPDF_ERRORS)) {
+	if ((rc = pdf_open_memory(buf, len, &q)) == -ENOMEM)
+		return rc;
+	if (rc == 0 && !(qpdf_init_write_memory(q) & QPDF_ERRORS)) {
 		pdf_write_setup(q);
-		if (!(qpdf_write(q) & QPDF_ERRORS))
-			rc = buf_add(out, qpdf_get_buffer(q),
-			    qpdf_get_buffer_length(q));
-	}
+		rc = qpdf_write(q) & QPDF_ERRORS ? -EINVAL : buf_add(out,
+		    qpdf_get_buffer(q), qpdf_get_buffer_length(q));
+	} else
+		rc = -EINVAL;
 	qpdf_cleanup(&q);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "engine.h"
 
 struct pw {
@@ -90,17 +91,13 @@ static void pw_icc(struct pw *w, int id, const struct pdf_page_img *p)
 /* An Indexed colour space's lookup table, as hex. */
 static void pw_palette(struct pw *w, const struct pdf_page_img *p)
 {
-	static const char hex[] = "0123456789abcdef";
-	char line[2 * 3 * 16];
+	char line[2 * 16 + 1];
 
 	pw_printf(w, "/ColorSpace [/Indexed /DeviceRGB %d <", p->ncolours - 1);
 	for (int i = 0; i < p->ncolours * 3; i += 16) {
 		int n = p->ncolours * 3 - i < 16 ? p->ncolours * 3 - i : 16;
 
-		for (int k = 0; k < n; k++) {
-			line[2 * k] = hex[p->palette[i + k] >> 4];
-			line[2 * k + 1] = hex[p->palette[i + k] & 15];
-		}
+		hex_encode(p->palette + i, (size_t)n, line);
 		pw_add(w, line, (size_t)n * 2);
 	}
 	pw_printf(w, ">] ");

@@ -6,17 +6,16 @@
  * alpha, interlaced) decoded to 8-bit grey or RGB, alpha flattened onto
  * white, straight through the area resampler to the target size.
  * SECURITY: parses uploaded bytes. Chunk lengths are checked against the
- * buffer; libpng errors longjmp to a tiny guard; an interlaced image,
+ * buffer; libpng errors longjmp to pngutil.h's guard; an interlaced image,
  * which must be held whole, is refused above PNG_INTERLACED_MAX bytes.
  */
 #include <errno.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <png.h>
 
 #include "engine.h"
+#include "pngutil.h"
 
 #define PNG_INTERLACED_MAX (96u << 20)
 
@@ -90,8 +89,7 @@ int png_keep(const unsigned char *b, size_t len, struct buf *out,
 struct pdec {
 	png_structp png;
 	png_infop info;
-	const unsigned char *buf;
-	size_t len, off;
+	struct pngsrc src;	/* the PNG, libpng's message */
 	int tw, th, ch, pch;	/* out channels; libpng's after transforms */
 	struct raster *out;
 	struct buf *icc;	/* the iCCP profile, or NULL: not wanted */
@@ -100,7 +98,6 @@ struct pdec {
 	struct resampler *rs;
 	png_bytep row, flat, whole;
 	int stopped;		/* by the sink */
-	char msg[160];
 };
 
 /* The iCCP chunk's profile (libpng inflated and checked it), if any. */
@@ -114,35 +111,6 @@ static void pdec_icc(struct pdec *p)
 	if (p->icc != NULL && png_get_iCCP(p->png, p->info, &name, &comp,
 	    &prof, &n) == PNG_INFO_iCCP && buf_add(p->icc, prof, n) < 0)
 		png_error(p->png, "no memory for the ICC profile");
-}
-
-static void pdec_error(png_structp png, png_const_charp msg)
-{
-	struct pdec *p = png_get_error_ptr(png);
-
-	snprintf(p->msg, sizeof p->msg, "png: %s", msg);
-	png_longjmp(png, 1);
-}
-
-int png_chunk_too_large(const char *msg)
-{
-	return msg != NULL && strstr(msg, "chunk data is too large") != NULL;
-}
-
-static void pdec_warning(png_structp png, png_const_charp msg)
-{
-	if (png_chunk_too_large(msg))	/* libpng would allocate it anyway */
-		pdec_error(png, msg);
-}
-
-static void pdec_read(png_structp png, png_bytep out, size_t len)
-{
-	struct pdec *p = png_get_io_ptr(png);
-
-	if (len > p->len - p->off)
-		png_error(png, "unexpected end of file");
-	memcpy(out, p->buf + p->off, len);
-	p->off += len;
 }
 
 /* One decoded row to out's channels: alpha over white. */
@@ -183,7 +151,7 @@ static void pdec_emit(struct pdec *p, const png_byte *row, int y, int w,
 	if (p->sink == NULL)
 		resampler_row(p->rs, p->flat);
 	else if (p->sink(p->sink_ctx, y, w, h, p->ch, p->flat) < 0) {
-		snprintf(p->msg, sizeof p->msg, "png: stopped");
+		snprintf(p->src.msg, sizeof p->src.msg, "stopped");
 		p->stopped = 1;
 		png_longjmp(p->png, 1);
 	}
@@ -213,16 +181,12 @@ static void pdec_rows(struct pdec *p, int w, int h)
 	}
 }
 
-static int pdec_run(struct pdec *p)
+/* The decode, under png_guard: libpng's errors longjmp out of it. */
+static int pdec_run(void *arg)
 {
+	struct pdec *p = arg;
 	int w, h;
 
-	if (setjmp(png_jmpbuf(p->png)))
-		return -1;
-	png_set_read_fn(p->png, p, pdec_read);
-	png_set_user_limits(p->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
-	png_set_chunk_cache_max(p->png, PNG_CHUNK_CACHE_MAX);
-	png_set_chunk_malloc_max(p->png, PNG_CHUNK_MALLOC_MAX);
 	png_read_info(p->png, p->info);
 	pdec_icc(p);
 	pdec_transforms(p);
@@ -244,12 +208,10 @@ static int pdec_do(struct pdec *p)
 {
 	int rc = -1;
 
-	p->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, p, pdec_error,
-	    pdec_warning);
-	if (p->png && (p->info = png_create_info_struct(p->png)) != NULL)
-		rc = pdec_run(p);
-	if (rc < 0 && !p->msg[0])
-		snprintf(p->msg, sizeof p->msg, "png: no memory");
+	if (png_reader_new(&p->src, &p->png, &p->info) == 0)
+		rc = png_guard(p->png, pdec_run, p);
+	if (rc < 0 && !p->src.msg[0])
+		snprintf(p->src.msg, sizeof p->src.msg, "no memory");
 	if (p->png) {
 		png_free(p->png, p->row);
 		png_free(p->png, p->flat);
@@ -263,13 +225,13 @@ static int pdec_do(struct pdec *p)
 int png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
     struct raster *out, struct buf *icc, char *msg, size_t msgsz)
 {
-	struct pdec p = { .buf = buf, .len = len, .tw = tw, .th = th,
-	    .out = out, .icc = icc };
+	struct pdec p = { .src = { .buf = buf, .len = len }, .tw = tw,
+	    .th = th, .out = out, .icc = icc };
 
 	*out = (struct raster){ 0 };
 	if (pdec_do(&p) == 0)
 		return 0;
-	snprintf(msg, msgsz, "%s", p.msg);
+	snprintf(msg, msgsz, "png: %s", p.src.msg);
 	raster_release(out);
 	return -EINVAL;
 }
@@ -277,8 +239,8 @@ int png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
 int png_rows(const unsigned char *buf, size_t len, struct buf *icc,
     png_row_sink sink, void *ctx)
 {
-	struct pdec p = { .buf = buf, .len = len, .icc = icc, .sink = sink,
-	    .sink_ctx = ctx };
+	struct pdec p = { .src = { .buf = buf, .len = len }, .icc = icc,
+	    .sink = sink, .sink_ctx = ctx };
 
 	if (pdec_do(&p) == 0)
 		return 0;

@@ -15,13 +15,12 @@
  * buffer, never parsed.
  */
 #include <errno.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <png.h>
 
 #include "engine.h"
+#include "pngutil.h"
 
 #define MAX_COLOURS 256		/* a palette */
 #define FEW_COLOURS 4096	/* born-digital, not a photo or a scan */
@@ -135,6 +134,10 @@ struct pwrite {
 	png_infop info;
 	struct buf *out;
 	int failed;
+	const struct raster *r;		/* the image: */
+	const struct palette *pl;	/* its palette and indexes, or NULL */
+	const uint8_t *idx;
+	png_byte *row;			/* a row of packed indexes */
 };
 
 static void pw_write(png_structp png, png_bytep p, size_t n)
@@ -150,23 +153,16 @@ static void pw_flush(png_structp png)
 	(void)png;
 }
 
-static void pw_error(png_structp png, png_const_charp msg)
+/* Writes w's image (palette pl with indexes idx, or r's own grey or RGB
+ * pixels when pl is NULL) as a PNG into out, under png_guard: libpng's
+ * errors longjmp out of it. */
+static int pw_body(void *arg)
 {
-	(void)msg;
-	png_longjmp(png, 1);
-}
-
-static void pw_warning(png_structp png, png_const_charp msg)
-{
-	(void)png, (void)msg;
-}
-
-/* Writes the image (palette pl with indexes idx, or r's own grey or RGB
- * pixels when pl is NULL) as a PNG into out; libpng's errors longjmp out
- * (pw_run). */
-static void pw_body(struct pwrite *w, const struct raster *r,
-    const struct palette *pl, const uint8_t *idx, png_byte *row)
-{
+	struct pwrite *w = arg;
+	const struct raster *r = w->r;
+	const struct palette *pl = w->pl;
+	const uint8_t *idx = w->idx;
+	png_byte *row = w->row;
 	png_color pal[MAX_COLOURS];
 	int bits = pl ? bits_for(pl->n) : 8;
 
@@ -195,31 +191,22 @@ static void pw_body(struct pwrite *w, const struct raster *r,
 		    (size_t)r->w * (size_t)r->ch);
 	}
 	png_write_end(w->png, NULL);
-}
-
-static int pw_run(struct pwrite *w, const struct raster *r,
-    const struct palette *pl, const uint8_t *idx, png_byte *row)
-{
-	if (setjmp(png_jmpbuf(w->png)))
-		return -1;
-	pw_body(w, r, pl, idx, row);
 	return 0;
 }
 
 static int png_write_mem(const struct raster *r, const struct palette *pl,
     const uint8_t *idx, struct buf *out)
 {
-	struct pwrite w = { .out = out };
-	png_byte *row = malloc((size_t)r->w);	/* packed indexes */
+	struct pwrite w = { .out = out, .r = r, .pl = pl, .idx = idx,
+	    .row = malloc((size_t)r->w) };
 	int rc = -ENOMEM;
 
-	w.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, pw_error,
-	    pw_warning);
-	if (row && w.png && (w.info = png_create_info_struct(w.png)) != NULL)
-		rc = pw_run(&w, r, pl, idx, row) < 0 ? -ENOMEM : 0;
+	w.png = png_writer_new();
+	if (w.row && w.png && (w.info = png_create_info_struct(w.png)) != NULL)
+		rc = png_guard(w.png, pw_body, &w) < 0 ? -ENOMEM : 0;
 	if (w.png)
 		png_destroy_write_struct(&w.png, &w.info);
-	free(row);
+	free(w.row);
 	return rc;
 }
 

@@ -193,13 +193,6 @@ int jpeg_rewrite(const unsigned char *buf, size_t len, uint64_t memory_mb,
  * png_decode_to decodes to exactly tw x th (<= the image), grey or RGB,
  * alpha over white, and appends its iCCP profile to icc (unless NULL):
  * 0, or -EINVAL with msg. */
-#define PNG_CHUNK_CACHE_MAX 1000	/* ancillary chunks kept */
-#define PNG_CHUNK_MALLOC_MAX (8u << 20)	/* one ancillary chunk, bytes */
-
-/* True for libpng's warning about a chunk over PNG_CHUNK_MALLOC_MAX, which
- * it allocates anyway: both PNG readers turn it into an error. */
-int png_chunk_too_large(const char *msg);
-
 int png_keep(const unsigned char *b, size_t len, struct buf *out,
     int *dropped, int *trailing);
 /* The EXIF orientation (1..8) of an eXIf chunk before IDAT, which the

@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "fdio.h"
 #include "report.h"
 
 struct filter_limits {
@@ -108,16 +109,12 @@ void detect_type(struct magic_set *ms, const unsigned char *buf, size_t len,
 void detect_close(struct magic_set *ms);
 long pdf_header_at(const unsigned char *buf, size_t len);
 
-/* I/O on the worker's fds (io.c). read_all reads fd to EOF into a new
- * buffer (caller frees), at most max bytes: returns 0; -EFBIG when the
- * input is larger than max, with the head read so far in *out (caller
- * frees); or -errno with nothing to free. write_all writes all of buf,
- * retrying short writes and EINTR: returns 0 or -errno. */
+/* The upload from fd (io.c): read_all reads fd to EOF into a new buffer
+ * (caller frees), at most max bytes: returns 0; -EFBIG when the input is
+ * larger than max, with the head read so far in *out (caller frees); or
+ * -errno with nothing to free. Writes to the worker's fds go through
+ * fdio.h's write_all. */
 int read_all(int fd, uint64_t max, unsigned char **out, size_t *outlen);
-int write_all(int fd, const unsigned char *buf, size_t len);
-
-/* Hex SHA-256 of buf into out[65]. */
-void sha256_hex(const unsigned char *buf, size_t len, char out[65]);
 
 /* Formats rep as the report text of report.h into buf; returns the
  * length, or -ENOSPC when it does not fit. */

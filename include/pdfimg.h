@@ -79,6 +79,12 @@ int pdf_page_content(qpdf_data q, qpdf_oh page, uint64_t limit,
  * (a signature) covers bytes after it. */
 size_t pdf_doc_len(const unsigned char *buf, size_t len);
 
+/* Opens the len bytes at buf with QPDF's C API the one way every reader
+ * here does (pdf_rewrite.c): errors kept in the handle (never printed),
+ * warnings suppressed. 0; -EINVAL when QPDF cannot read it (*q holds
+ * the error); -ENOMEM (*q NULL). The caller qpdf_cleanup()s *q. */
+int pdf_open_memory(const unsigned char *buf, size_t len, qpdf_data *q);
+
 /* Sets how every rewrite is written (pdf_rewrite.c): object streams,
  * Flate recompressed, a deterministic /ID unless the document is
  * encrypted, whose encryption is kept. */

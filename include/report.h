@@ -8,13 +8,14 @@
  *   fd 1  the report (a pipe), at most REPORT_MAX bytes
  *   fd 2  diagnostics, one line each; the daemon logs them
  *   fd 3  the output file, empty and writable (absent with --probe-only)
- * Options (all limits are applied before any decoding):
+ * Options (all limits are applied before any decoding; each limit and
+ * the policy default to qujat.conf's defaults, defaults.h):
  *   --max-bytes N   --max-pixels N   --max-pages N   --max-objects N
  *   --max-stream-bytes N   --cpu-seconds N   --memory-mb N
  *   --probe-only    analyse only; write no output
  *   --photo         the file is a photograph (photo_3x4), not a page
  *   --max-dpi N  --min-dpi N  --low-dpi N  --quality-floor Q
- *                   the legibility policy (defaults 200, 150, 100, 40)
+ *                   the legibility policy
  *   --menu          also make the variants (the bundle is over budget):
  *                   each is written to fd 3 after keep, at the OFFSET its
  *                   variant line gives, so the daemon can publish any of

@@ -31,8 +31,4 @@ void retention_close(struct retention *r);
  * the same name. Returns how many were removed. */
 int retention_sweep(int dfd, const char *folder, time_t cutoff, int keepfd);
 
-/* Blocking: removes dirfd/name and all it holds, at any depth, never
- * following a link. 0 or -errno. */
-int remove_tree_at(int dirfd, const char *name);
-
 #endif

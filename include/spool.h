@@ -117,9 +117,15 @@ int mkdir_p(const char *path, unsigned mode);
  * regular files, as the daemon's own work folders have). 0 or -errno. */
 int remove_flat_dir(int dirfd, const char *name);
 
-/* Blocking: removes dirfd/name and everything in it, by fd, never
- * following a link, at any depth (a folder a producer made and may still
- * be changing). 0 or -errno. */
+/* Blocking: removes the folder dirfd/name and everything in it, by fd
+ * (openat, O_NOFOLLOW), never following a link (a link is removed, not
+ * what it names), safe on a folder a producer made and may still be
+ * changing; for the daemon's own folders too (retention.c). Goes
+ * REMOVE_TREE_DEPTH levels deep and never leaves the folder's filesystem:
+ * what lies deeper or is a mount point stays, and so do the folders
+ * above it (-ENOTEMPTY or -EBUSY). 0 (also when name is gone) or -errno;
+ * -ENOTDIR when name is no folder. */
+#define REMOVE_TREE_DEPTH 64
 int remove_tree_fd(int dirfd, const char *name);
 
 #endif

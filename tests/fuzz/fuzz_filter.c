@@ -20,21 +20,22 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "defaults.h"
 #include "engine.h"
 #include "filter.h"
 #include "fuzz.h"
 
-#define MIB (1024ull * 1024ull)
 
 static const struct filter_limits fuzz_limits = {
-	.max_bytes = 64 * MIB, .max_pixels = 4000000,
-	.max_pages = 500, .max_objects = 1000000,
-	.max_stream_bytes = 256 * MIB, .cpu_seconds = 60,
-	.memory_mb = 256,
+	.max_bytes = DEFAULT_MAX_FILE_BYTES, .max_pixels = 4000000,
+	.max_pages = DEFAULT_MAX_PAGES, .max_objects = DEFAULT_MAX_PDF_OBJECTS,
+	.max_stream_bytes = DEFAULT_MAX_STREAM_BYTES,
+	.cpu_seconds = DEFAULT_WORKER_CPU_SECONDS, .memory_mb = 256,
 	/* low_dpi 1: the seeds are tiny (48x32 on an A4 page is 6 dpi), and
 	 * at the daemon's 100 they would all stop at lowres before a pixel
 	 * is decoded */
-	.max_dpi = 200, .min_dpi = 150, .low_dpi = 1, .quality_floor = 40,
+	.max_dpi = DEFAULT_MAX_DPI, .min_dpi = DEFAULT_MIN_DPI, .low_dpi = 1,
+	.quality_floor = DEFAULT_QUALITY_FLOOR,
 };
 
 /* The report must stay what report_format() can write. */

@@ -1,5 +1,6 @@
 /* test_conf.c: conf/qujat.conf as shipped (run from the repository root),
- * and strictness on edited copies in a temporary folder. */
+ * whose numbers are defaults.h's, and strictness on edited copies in a
+ * temporary folder. */
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 
 #include "catalogue.h"
 #include "conf.h"
+#include "defaults.h"
 
 static char tmpdir[] = "/tmp/qujat-conf-XXXXXX";
 static char tmpconf[PATH_MAX];
@@ -66,24 +68,28 @@ test_shipped(void **state)
 	assert_string_equal(c->services_file, "conf/services.conf");
 	assert_string_equal(c->messages_file, "conf/messages.conf");
 	assert_non_null(c->filter);
-	assert_int_equal(c->max_bundle_bytes, 5000000);
-	assert_int_equal(c->workers, 0);
-	assert_int_equal(c->worker_retries, 1);
-	assert_int_equal(c->scan_interval_ms, 2000);
-	assert_int_equal(c->stop_timeout_ms, 20000);
+	assert_int_equal(c->max_bundle_bytes, DEFAULT_MAX_BUNDLE_BYTES);
+	assert_int_equal(c->workers, DEFAULT_WORKERS);
+	assert_int_equal(c->worker_retries, DEFAULT_WORKER_RETRIES);
+	assert_int_equal(c->scan_interval_ms, DEFAULT_SCAN_INTERVAL_MS);
+	assert_int_equal(c->stop_timeout_ms, DEFAULT_STOP_TIMEOUT_MS);
 	assert_int_equal(c->log_level, LOG_INFO);
-	assert_int_equal(c->limits.max_files, 50);
-	assert_int_equal(c->limits.max_file_bytes, 52428800);
-	assert_int_equal(c->limits.max_pixels, 100000000);
-	assert_int_equal(c->limits.max_pages, 500);
-	assert_int_equal(c->limits.max_pdf_objects, 1000000);
-	assert_int_equal(c->limits.max_stream_bytes, 268435456);
-	assert_int_equal(c->limits.max_manifest_bytes, 1048576);
-	assert_int_equal(c->limits.max_manifest_depth, 32);
-	assert_int_equal(c->limits.worker_cpu_seconds, 60);
-	assert_int_equal(c->limits.worker_memory_mb, 1024);
-	assert_int_equal(c->limits.file_timeout_ms, 60000);
-	assert_int_equal(c->limits.bundle_timeout_ms, 600000);
+	assert_int_equal(c->limits.max_files, DEFAULT_MAX_FILES);
+	assert_int_equal(c->limits.max_file_bytes, DEFAULT_MAX_FILE_BYTES);
+	assert_int_equal(c->limits.max_pixels, DEFAULT_MAX_PIXELS);
+	assert_int_equal(c->limits.max_pages, DEFAULT_MAX_PAGES);
+	assert_int_equal(c->limits.max_pdf_objects, DEFAULT_MAX_PDF_OBJECTS);
+	assert_int_equal(c->limits.max_stream_bytes, DEFAULT_MAX_STREAM_BYTES);
+	assert_int_equal(c->limits.max_manifest_bytes,
+	    DEFAULT_MAX_MANIFEST_BYTES);
+	assert_int_equal(c->limits.max_manifest_depth,
+	    DEFAULT_MAX_MANIFEST_DEPTH);
+	assert_int_equal(c->limits.worker_cpu_seconds,
+	    DEFAULT_WORKER_CPU_SECONDS);
+	assert_int_equal(c->limits.worker_memory_mb, DEFAULT_WORKER_MEMORY_MB);
+	assert_int_equal(c->limits.file_timeout_ms, DEFAULT_FILE_TIMEOUT_MS);
+	assert_int_equal(c->limits.bundle_timeout_ms,
+	    DEFAULT_BUNDLE_TIMEOUT_MS);
 	assert_true(catalogue_has_service(c->cat, "free_meals"));
 	assert_true(conf_workers(c) >= 1);
 	assert_ptr_equal(conf_ref(c), c);
