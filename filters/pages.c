@@ -299,8 +299,8 @@ static int flat_page(struct pjob *j, int w, int h, struct raster *top)
 	int tw, th, rc, turn;
 
 	sheet_decode_dims(w, h, &j->sheet, &tw, &th);
-	if (is->pixels.px)	/* held upright already: warped from as is */
-		use = &is->pixels;
+	if (is->pixels.px && tw == is->pixels.w && th == is->pixels.h)
+		use = &is->pixels;	/* held upright already, at scale */
 	else if ((rc = j->src->decode(j->src->ctx, 0, tw, th, &frame, msg,
 	    sizeof msg)) < 0) {
 		filter_set_status(j->e->rep, FS_CORRUPT, "%s", msg);
