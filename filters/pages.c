@@ -417,11 +417,15 @@ static int plan(struct pjob *j)
 		j->nspecs = 1;
 		j->want = 0;
 	} else {
-		j->nspecs = lim->menu ? menu_specs(lim, j->photo, j->worst, 0,
-		    j->specs, MAX_SPECS) : 0;
+		j->nspecs = lim->menu || j->flat ? menu_specs(lim, j->photo,
+		    j->worst, 0, j->specs, MAX_SPECS) : 0;
 		j->want = j->nspecs;	/* keep */
 		j->menu = lim->menu;
 		menu_sort(lim, j->photo, j->worst, j->specs, j->nspecs);
+		/* a found sheet with no menu asked: its page at the top rung
+		 * is the output, not the frame */
+		if (j->flat && !lim->menu && j->nspecs > 0)
+			j->nspecs = 1, j->want = 0;
 	}
 	ladder_init(&j->ladder, j->nspecs);
 	j->specs[j->nspecs] = (struct vspec){ .id = "keep", .level = KEEP_DPI,
@@ -554,9 +558,9 @@ static void judge(struct pjob *j)
 		    (int)rep->dpi, lim->low_dpi);
 }
 
-/* Whether this run flattens a photographed page: a menu when the limits
- * ask for it, a --variant when its ID says so. Never a --photo, never a
- * document of pages (TIFF scans). */
+/* Whether this run flattens a photographed page: with --flatten (its
+ * menu, or with no menu its one output), a --variant when its ID says
+ * so. Never a --photo, never a document of pages (TIFF scans). */
 static int wants_flat(const struct pjob *j)
 {
 	const struct filter_limits *lim = j->e->in->lim;
@@ -566,7 +570,7 @@ static int wants_flat(const struct pjob *j)
 		return 0;
 	if (n && strcmp(lim->variant, "keep") != 0)
 		return lim->variant[n - 1] == FLAT_SUFFIX;
-	return lim->menu && lim->flatten;
+	return lim->flatten;
 }
 
 /* Looks for the sheet on a small copy of the frame; found, the page's
