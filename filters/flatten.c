@@ -19,7 +19,11 @@
 #define BG_TILE 40		/* background tiles, pixels (5 mm at 200 dpi) */
 #define BG_VALUE 240		/* the paper after normalisation */
 #define BG_REDUCE 2		/* the background measured on a copy this much smaller */
-#define BG_FG_SHARE 55		/* % of the paper's level: darker is ink */
+#define BG_FG_SHARE 30		/* % of the paper's level: darker is ink (paper
+			 * in a phone's shadow is at 40-50%) */
+#define SHADE_LEVELS 8		/* gains in quarters over the usual, LUTs */
+#define SHADE_SMOOTH 2		/* from this many quarters over: a shadow */
+#define SHADE_WHITE_MIN 176	/* its white point, at the lowest */
 #define TRC_BLACK 20		/* then [TRC_BLACK, white] to [0, 255] */
 #define WHITE_SHARE 12		/* % of the paper left below white */
 #define WHITE_MIN 200
@@ -207,15 +211,28 @@ static int percentile(const unsigned h[256], int from, int share)
 /* Paper to white, ink to black: [TRC_BLACK, white] stretched to [0, 255],
  * white where all but WHITE_SHARE % of the paper is above, so its noise
  * (low light doubles it) goes with it instead of costing bytes. */
-static void stretch_lut(const unsigned h[256], unsigned char lut[256])
+static void lut_to(unsigned char lut[256], int white)
+{
+	for (int v = 0; v < 256; v++)
+		lut[v] = v <= TRC_BLACK ? 0 : v >= white ? 255 :
+		    (unsigned char)((v - TRC_BLACK) * 255 / (white - TRC_BLACK));
+}
+
+/* The LUTs of SHADE_LEVELS gains, from the page's usual one up: a gain k
+ * quarters above it (a shadow) multiplied the noise as much, so its white
+ * point goes k halves of the paper's spread lower. */
+static void stretch_luts(const unsigned h[256],
+    unsigned char lut[SHADE_LEVELS][256])
 {
 	int white = percentile(h, BG_VALUE * 2 / 3, WHITE_SHARE);
 
 	white = white < WHITE_MIN ? WHITE_MIN : white > WHITE_MAX ? WHITE_MAX :
 	    white;
-	for (int v = 0; v < 256; v++)
-		lut[v] = v <= TRC_BLACK ? 0 : v >= white ? 255 :
-		    (unsigned char)((v - TRC_BLACK) * 255 / (white - TRC_BLACK));
+	for (int k = 0; k < SHADE_LEVELS; k++) {
+		int w = white - (BG_VALUE - white) * k / 2;
+
+		lut_to(lut[k], w < SHADE_WHITE_MIN ? SHADE_WHITE_MIN : w);
+	}
 }
 
 /* The background of a page, as Leptonica measures it on a copy
@@ -228,6 +245,8 @@ struct even {
 	int *left, *wt;		/* per column: its left tile, the right's
 				 * weight in 1/256 */
 	int *col, *f;		/* per map column; per pixel of a row */
+	int fmed;		/* the median factor: the page's usual gain */
+	unsigned char *prev, *cur;	/* rows y - 1 and y as they were */
 };
 
 static void even_release(struct even *ev)
@@ -235,6 +254,7 @@ static void even_release(struct even *ev)
 	for (int c = 0; c < 3; c++)
 		pixDestroy(&ev->inv[c]);
 	free(ev->left), free(ev->wt), free(ev->col), free(ev->f);
+	free(ev->prev), free(ev->cur);
 }
 
 /* ev's maps measured on small (thresh: darker is ink). 0, -ENODATA (too
@@ -292,20 +312,59 @@ static void row_factors(struct even *ev, int c, int y, double tile, int w)
 		    ev->col[ev->left[x] + 1] * ev->wt[x]) >> 16;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The median factor of map m (16 bpp): the page's usual gain. */
+static int median_factor(PIX *m)
+{
+	int wm = (int)pixGetWidth(m), hm = (int)pixGetHeight(m), med;
+	int *v = malloc((size_t)wm * hm * sizeof *v);
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (int i = 0; i < hm; i++)
+		for (int j = 0; j < wm; j++)
+			v[i * wm + j] = (int)GET_DATA_TWO_BYTES(pixGetData(m) +
+			    i * pixGetWpl(m), j);
+	qsort(v, (size_t)wm * hm, sizeof *v, cmp_int);
+	med = v[wm * hm / 2];
+	free(v);
+	return med > 0 ? med : 1;
+}
+
 /* ev's tables for r, whose tiles are tile pixels. 0 or -ENOMEM. */
 static int even_tables(struct even *ev, const struct raster *r, double tile)
 {
 	int wm = (int)pixGetWidth(ev->inv[0]);
+	size_t row = (size_t)r->w * r->ch;
 
 	ev->left = malloc((size_t)r->w * sizeof *ev->left);
 	ev->wt = malloc((size_t)r->w * sizeof *ev->wt);
 	ev->col = malloc(((size_t)wm + 1) * sizeof *ev->col);
 	ev->f = malloc((size_t)r->w * 3 * sizeof *ev->f);
-	if (!ev->left || !ev->wt || !ev->col || !ev->f)
+	ev->prev = malloc(row);
+	ev->cur = malloc(row);
+	if (!ev->left || !ev->wt || !ev->col || !ev->f || !ev->prev ||
+	    !ev->cur || (ev->fmed = median_factor(ev->inv[r->ch == 3])) < 0)
 		return -ENOMEM;
 	for (int x = 0; x < r->w; x++)
 		tile_pos(x, tile, wm, &ev->left[x], &ev->wt[x]);
 	return 0;
+}
+
+/* The mean of the 3 x 3 pixels around x of channel c (of ch) in rows a,
+ * b, c3 (w pixels each), the edges repeated. */
+static inline int mean9(const unsigned char *a, const unsigned char *b,
+    const unsigned char *n, int x, int w, int ch, int c)
+{
+	size_t l = (size_t)(x > 0 ? x - 1 : x) * ch + c, m = (size_t)x * ch + c;
+	size_t r = (size_t)(x + 1 < w ? x + 1 : x) * ch + c;
+
+	return ((a[l] + a[m] + a[r] + b[l] + b[m] + b[r] + n[l] + n[m] +
+	    n[r]) * 7282 + 32768) >> 16;
 }
 
 static inline int evened(int v, int f)
@@ -337,22 +396,37 @@ static void even_hist(struct even *ev, const struct raster *r, double tile,
 	}
 }
 
-/* r's light evened by ev's maps, then each value through lut. */
+/* r's light evened by ev's maps, then each value through the LUT of its
+ * gain (the green's, or the grey's: one for the pixel, so that a shadow's
+ * edge has no colour fringe); in a shadow (SHADE_SMOOTH quarters over the
+ * usual gain) the paper is first averaged over 3 x 3, or the gain would
+ * multiply its noise. */
 static void even_apply(struct even *ev, struct raster *r, double tile,
-    const unsigned char lut[256])
+    unsigned char lut[SHADE_LEVELS][256])
 {
 	int ch = r->ch, w = r->w;
+	size_t row = (size_t)w * ch;
+	const int *g = ev->f + (size_t)(ch == 3) * w;
 
 	for (int y = 0; y < r->h; y++) {
-		unsigned char *p = r->px + (size_t)y * w * ch;
+		unsigned char *p = r->px + (size_t)y * row, *t;
+		const unsigned char *n = y + 1 < r->h ? p + row : ev->cur;
 
-		for (int c = 0; c < ch; c++) {
-			const int *f = ev->f + (size_t)c * w;
-
+		memcpy(ev->cur, p, row);
+		if (y == 0)
+			memcpy(ev->prev, p, row);
+		for (int c = 0; c < ch; c++)
 			row_factors(ev, c, y, tile, w);
-			for (int x = 0; x < w; x++)
-				p[x * ch + c] = lut[evened(p[x * ch + c], f[x])];
+		for (int x = 0; x < w; x++) {
+			int k = g[x] * 4 / ev->fmed - 4;
+
+			k = k < 0 ? 0 : k >= SHADE_LEVELS ? SHADE_LEVELS - 1 : k;
+			for (int c = 0; c < ch; c++)
+				p[x * ch + c] = lut[k][evened(k >= SHADE_SMOOTH ?
+				    mean9(ev->prev, ev->cur, n, x, w, ch, c) :
+				    ev->cur[x * ch + c], ev->f[(size_t)c * w + x])];
 		}
+		t = ev->prev, ev->prev = ev->cur, ev->cur = t;
 	}
 }
 
@@ -372,9 +446,10 @@ static int ink_threshold(const struct raster *r)
  * evened and stretched in one pass. */
 int flat_even(struct raster *r)
 {
-	struct even ev = { { NULL, NULL, NULL }, NULL, NULL, NULL, NULL };
+	struct even ev = { { NULL, NULL, NULL }, NULL, NULL, NULL, NULL, 0,
+	    NULL, NULL };
 	struct raster small = { 0 };
-	unsigned char lut[256];
+	unsigned char lut[SHADE_LEVELS][256];
 	unsigned h[256];
 	int rc;
 
@@ -385,7 +460,7 @@ int flat_even(struct raster *r)
 	    (rc = even_measure(&ev, &small, ink_threshold(r))) == 0 &&
 	    (rc = even_tables(&ev, r, BG_TILE)) == 0) {
 		even_hist(&ev, r, BG_TILE, h);
-		stretch_lut(h, lut);
+		stretch_luts(h, lut);
 		even_apply(&ev, r, BG_TILE, lut);
 	}
 	raster_release(&small);
@@ -439,11 +514,6 @@ static PIX *ink_half(const struct raster *r)
 				SET_DATA_BIT(line, x);
 	}
 	return p;
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
 }
 
 /* The median absolute deviation of v[0..n) (sorted in place). */
