@@ -213,6 +213,7 @@ unit: $(UNIT_BIN)
 # The worker on files made by the test: reports, engine variants, sandbox.
 filter-tests: $(B)/qujat-filter $(TEST_PROGS)
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/filter/run.py $(CURDIR)/$(B)
+	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/filter/phone.py
 
 integration: $(PROGS) $(TEST_PROGS)
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) -m unittest discover -s tests/integration -t tests/integration $(if $(V),-v)
