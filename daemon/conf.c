@@ -370,7 +370,7 @@ finish(struct conf *c, const char *spool, struct qerr *err)
 	    strcmp(c->photo_pages, "keep") != 0)
 		return qerr_set(err, -EINVAL, "%s: 'photo_pages' must be "
 		    "\"flatten\" or \"keep\", not '%s'", c->path, c->photo_pages);
-	c->flatten = c->photo_pages != NULL &&
+	c->flatten = c->photo_pages == NULL ||
 	    strcmp(c->photo_pages, "flatten") == 0;
 	if (c->metrics_file == NULL && c->state_dir != NULL &&
 	    asprintf(&c->metrics_file, "%s/qujat.prom", c->state_dir) < 0)

@@ -18,7 +18,12 @@
 
 #define BG_TILE 40		/* background tiles, pixels (5 mm at 200 dpi) */
 #define BG_VALUE 240		/* the paper after normalisation */
-#define BG_FG_SHARE 55		/* % of the paper's level: darker is ink */
+#define BG_REDUCE 2		/* the background measured on a copy this much smaller */
+#define BG_FG_SHARE 30		/* % of the paper's level: darker is ink (paper
+			 * in a phone's shadow is at 40-50%) */
+#define SHADE_LEVELS 8		/* gains in quarters over the usual, LUTs */
+#define SHADE_SMOOTH 2		/* from this many quarters over: a shadow */
+#define SHADE_WHITE_MIN 176	/* its white point, at the lowest */
 #define TRC_BLACK 20		/* then [TRC_BLACK, white] to [0, 255] */
 #define WHITE_SHARE 12		/* % of the paper left below white */
 #define WHITE_MIN 200
@@ -86,12 +91,14 @@ static int page_to_src(const struct raster *src, int fw, int fh,
 	return rc;
 }
 
-/* Bilinear sample of src at (x, y) (in 1/256 pixels, clamped inside)
- * into out[ch]. */
-static inline void sample(const struct raster *src, double xs, double ys,
+/* Bilinear sample of src (ch channels) at (xs, ys) (in 1/256 pixels,
+ * clamped inside) into out[ch]. Always inlined, so that each caller with
+ * a constant ch is its own unrolled loop. */
+static inline __attribute__((always_inline)) void sample(
+    const struct raster *src, int ch, double xs, double ys,
     unsigned char *out)
 {
-	int ch = src->ch, mx = (src->w - 1) << 8, my = (src->h - 1) << 8;
+	int mx = (src->w - 1) << 8, my = (src->h - 1) << 8;
 	int x = xs <= 0 ? 0 : xs >= mx ? mx : (int)xs;
 	int y = ys <= 0 ? 0 : ys >= my ? my : (int)ys;
 	unsigned fx, fy;
@@ -115,17 +122,29 @@ static inline void sample(const struct raster *src, double xs, double ys,
 
 /* One row v of the page: the projective map's numerators and
  * denominator are linear along it, one division per pixel. */
-static void warp_row(const struct raster *src, const double c[8], int v,
+static inline __attribute__((always_inline)) void warp_row_n(
+    const struct raster *src, int ch, const double c[8], int v,
     unsigned char *row, int w)
 {
 	double x = c[1] * v + c[2], y = c[4] * v + c[5], d = c[7] * v + 1;
 
-	for (int u = 0; u < w; u++, row += src->ch) {
+	for (int u = 0; u < w; u++, row += ch) {
 		double k = 256.0 / d;
 
-		sample(src, x * k, y * k, row);
+		sample(src, ch, x * k, y * k, row);
 		x += c[0], y += c[3], d += c[6];
 	}
+}
+
+static void warp_row(const struct raster *src, const double c[8], int v,
+    unsigned char *row, int w)
+{
+	if (src->ch == 3)
+		warp_row_n(src, 3, c, v, row, w);
+	else if (src->ch == 1)
+		warp_row_n(src, 1, c, v, row, w);
+	else
+		warp_row_n(src, src->ch, c, v, row, w);
 }
 
 int sheet_warp(const struct raster *src, int fw, int fh,
@@ -162,23 +181,6 @@ static PIX *to_pix(const struct raster *r)
 	return p;
 }
 
-static void from_pix(PIX *p, struct raster *r)
-{
-	for (int y = 0; y < r->h; y++) {
-		l_uint32 *line = pixGetData(p) + y * pixGetWpl(p);
-		unsigned char *d = r->px + (size_t)y * r->w * r->ch;
-
-		for (int x = 0; x < r->w; x++, d += r->ch)
-			if (r->ch == 1)
-				d[0] = (unsigned char)GET_DATA_BYTE(line, x);
-			else {
-				d[0] = (unsigned char)(line[x] >> L_RED_SHIFT);
-				d[1] = (unsigned char)(line[x] >> L_GREEN_SHIFT);
-				d[2] = (unsigned char)(line[x] >> L_BLUE_SHIFT);
-			}
-	}
-}
-
 /* The histogram of r's luma, every fourth pixel of every fourth row. */
 static void luma_hist(const struct raster *r, unsigned h[256])
 {
@@ -209,45 +211,261 @@ static int percentile(const unsigned h[256], int from, int share)
 /* Paper to white, ink to black: [TRC_BLACK, white] stretched to [0, 255],
  * white where all but WHITE_SHARE % of the paper is above, so its noise
  * (low light doubles it) goes with it instead of costing bytes. */
-static void stretch(struct raster *r)
+static void lut_to(unsigned char lut[256], int white)
 {
-	unsigned h[256];
-	unsigned char lut[256];
-	int white;
-
-	luma_hist(r, h);
-	white = percentile(h, BG_VALUE * 2 / 3, WHITE_SHARE);
-	white = white < WHITE_MIN ? WHITE_MIN : white > WHITE_MAX ? WHITE_MAX :
-	    white;
 	for (int v = 0; v < 256; v++)
 		lut[v] = v <= TRC_BLACK ? 0 : v >= white ? 255 :
 		    (unsigned char)((v - TRC_BLACK) * 255 / (white - TRC_BLACK));
-	for (size_t i = 0, n = (size_t)r->w * r->h * r->ch; i < n; i++)
-		r->px[i] = lut[r->px[i]];
 }
 
-/* 0, -ENODATA (left as it was: too small to even) or -ENOMEM. */
-int flat_even(struct raster *r)
+/* The LUTs of SHADE_LEVELS gains, from the page's usual one up: a gain k
+ * quarters above it (a shadow) multiplied the noise as much, so its white
+ * point goes k halves of the paper's spread lower. */
+static void stretch_luts(const unsigned h[256],
+    unsigned char lut[SHADE_LEVELS][256])
+{
+	int white = percentile(h, BG_VALUE * 2 / 3, WHITE_SHARE);
+
+	white = white < WHITE_MIN ? WHITE_MIN : white > WHITE_MAX ? WHITE_MAX :
+	    white;
+	for (int k = 0; k < SHADE_LEVELS; k++) {
+		int w = white - (BG_VALUE - white) * k / 2;
+
+		lut_to(lut[k], w < SHADE_WHITE_MIN ? SHADE_WHITE_MIN : w);
+	}
+}
+
+/* The background of a page, as Leptonica measures it on a copy
+ * BG_REDUCE times smaller (a quarter of the work, the same tiles): per
+ * channel, the factor (8.8 fixed point) taking each tile's paper to
+ * BG_VALUE, smoothed; applied to the page itself with the factors
+ * interpolated between the tiles' centres (no steps at their edges). */
+struct even {
+	PIX *inv[3];
+	int *left, *wt;		/* per column: its left tile, the right's
+				 * weight in 1/256 */
+	int *col, *f;		/* per map column; per pixel of a row */
+	int fmed;		/* the median factor: the page's usual gain */
+	unsigned char *prev, *cur;	/* rows y - 1 and y as they were */
+};
+
+static void even_release(struct even *ev)
+{
+	for (int c = 0; c < 3; c++)
+		pixDestroy(&ev->inv[c]);
+	free(ev->left), free(ev->wt), free(ev->col), free(ev->f);
+	free(ev->prev), free(ev->cur);
+}
+
+/* ev's maps measured on small (thresh: darker is ink). 0, -ENODATA (too
+ * few tiles) or -ENOMEM. */
+static int even_measure(struct even *ev, const struct raster *small,
+    int thresh)
+{
+	PIX *p = to_pix(small), *m[3] = { NULL, NULL, NULL };
+	int t = BG_TILE / BG_REDUCE, ok;
+
+	if (p == NULL)
+		return -ENOMEM;
+	ok = small->ch == 1 ? pixGetBackgroundGrayMap(p, NULL, t, t, thresh,
+	    t * t / 4, &m[0]) == 0 : pixGetBackgroundRGBMap(p, NULL, NULL, t,
+	    t, thresh, t * t / 4, &m[0], &m[1], &m[2]) == 0;
+	for (int c = 0; c < small->ch; c++) {
+		if (ok && (ev->inv[c] = pixGetInvBackgroundMap(m[c], BG_VALUE,
+		    2, 2)) == NULL)
+			ok = 0;
+		pixDestroy(&m[c]);
+	}
+	pixDestroy(&p);
+	return ok ? 0 : -ENODATA;
+}
+
+/* Where pixel i lies between the centres of m tiles of size tile: its
+ * left (upper) tile and the next one's weight, in 1/256. */
+static void tile_pos(int i, double tile, int m, int *left, int *wt)
+{
+	double f = (i + 0.5) / tile - 0.5;
+	int j = f <= 0 ? 0 : (int)f;
+
+	*left = j < m - 1 ? j : m - 1;
+	*wt = f <= 0 || j >= m - 1 ? 0 : (int)((f - j) * 256);
+}
+
+/* Row y's factors of channel c into ev->f (w of them per channel): the
+ * map interpolated down between two of its rows, then across. */
+static void row_factors(struct even *ev, int c, int y, double tile, int w)
+{
+	int *f = ev->f + (size_t)c * w;
+	PIX *inv = ev->inv[c];
+	int wm = (int)pixGetWidth(inv), hm = (int)pixGetHeight(inv), i, wy;
+	l_uint32 *a, *b;
+
+	tile_pos(y, tile, hm, &i, &wy);
+	a = pixGetData(inv) + i * pixGetWpl(inv);
+	b = i + 1 < hm ? a + pixGetWpl(inv) : a;
+	for (int j = 0; j < wm; j++)
+		ev->col[j] = (int)GET_DATA_TWO_BYTES(a, j) * (256 - wy) +
+		    (int)GET_DATA_TWO_BYTES(b, j) * wy;
+	ev->col[wm] = ev->col[wm - 1];
+	for (int x = 0; x < w; x++)
+		f[x] = (ev->col[ev->left[x]] * (256 - ev->wt[x]) +
+		    ev->col[ev->left[x] + 1] * ev->wt[x]) >> 16;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The median factor of map m (16 bpp): the page's usual gain. */
+static int median_factor(PIX *m)
+{
+	int wm = (int)pixGetWidth(m), hm = (int)pixGetHeight(m), med;
+	int *v = malloc((size_t)wm * hm * sizeof *v);
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (int i = 0; i < hm; i++)
+		for (int j = 0; j < wm; j++)
+			v[i * wm + j] = (int)GET_DATA_TWO_BYTES(pixGetData(m) +
+			    i * pixGetWpl(m), j);
+	qsort(v, (size_t)wm * hm, sizeof *v, cmp_int);
+	med = v[wm * hm / 2];
+	free(v);
+	return med > 0 ? med : 1;
+}
+
+/* ev's tables for r, whose tiles are tile pixels. 0 or -ENOMEM. */
+static int even_tables(struct even *ev, const struct raster *r, double tile)
+{
+	int wm = (int)pixGetWidth(ev->inv[0]);
+	size_t row = (size_t)r->w * r->ch;
+
+	ev->left = malloc((size_t)r->w * sizeof *ev->left);
+	ev->wt = malloc((size_t)r->w * sizeof *ev->wt);
+	ev->col = malloc(((size_t)wm + 1) * sizeof *ev->col);
+	ev->f = malloc((size_t)r->w * 3 * sizeof *ev->f);
+	ev->prev = malloc(row);
+	ev->cur = malloc(row);
+	if (!ev->left || !ev->wt || !ev->col || !ev->f || !ev->prev ||
+	    !ev->cur || (ev->fmed = median_factor(ev->inv[r->ch == 3])) < 0)
+		return -ENOMEM;
+	for (int x = 0; x < r->w; x++)
+		tile_pos(x, tile, wm, &ev->left[x], &ev->wt[x]);
+	return 0;
+}
+
+/* The mean of the 3 x 3 pixels around x of channel c (of ch) in rows a,
+ * b, c3 (w pixels each), the edges repeated. */
+static inline int mean9(const unsigned char *a, const unsigned char *b,
+    const unsigned char *n, int x, int w, int ch, int c)
+{
+	size_t l = (size_t)(x > 0 ? x - 1 : x) * ch + c, m = (size_t)x * ch + c;
+	size_t r = (size_t)(x + 1 < w ? x + 1 : x) * ch + c;
+
+	return ((a[l] + a[m] + a[r] + b[l] + b[m] + b[r] + n[l] + n[m] +
+	    n[r]) * 7282 + 32768) >> 16;
+}
+
+static inline int evened(int v, int f)
+{
+	v = (v * f) >> 8;
+	return v < 255 ? v : 255;
+}
+
+/* The luma histogram of r evened, every fourth pixel of every fourth
+ * row, as luma_hist samples it: the noise the stretch must clear is the
+ * page's own, not a smoothed copy's. */
+static void even_hist(struct even *ev, const struct raster *r, double tile,
+    unsigned h[256])
+{
+	int ch = r->ch, w = r->w;
+	const int *f = ev->f;
+
+	memset(h, 0, 256 * sizeof *h);
+	for (int y = 0; y < r->h; y += 4) {
+		const unsigned char *p = r->px + (size_t)y * r->w * ch;
+
+		for (int c = 0; c < ch; c++)
+			row_factors(ev, c, y, tile, r->w);
+		for (int x = 0; x < r->w; x += 4, p += 4 * ch)
+			h[ch == 1 ? evened(p[0], f[x]) :
+			    (evened(p[0], f[x]) * 77 +
+			    evened(p[1], f[w + x]) * 150 +
+			    evened(p[2], f[2 * w + x]) * 29) >> 8]++;
+	}
+}
+
+/* r's light evened by ev's maps, then each value through the LUT of its
+ * gain (the green's, or the grey's: one for the pixel, so that a shadow's
+ * edge has no colour fringe); in a shadow (SHADE_SMOOTH quarters over the
+ * usual gain) the paper is first averaged over 3 x 3, or the gain would
+ * multiply its noise. */
+static void even_apply(struct even *ev, struct raster *r, double tile,
+    unsigned char lut[SHADE_LEVELS][256])
+{
+	int ch = r->ch, w = r->w;
+	size_t row = (size_t)w * ch;
+	const int *g = ev->f + (size_t)(ch == 3) * w;
+
+	for (int y = 0; y < r->h; y++) {
+		unsigned char *p = r->px + (size_t)y * row, *t;
+		const unsigned char *n = y + 1 < r->h ? p + row : ev->cur;
+
+		memcpy(ev->cur, p, row);
+		if (y == 0)
+			memcpy(ev->prev, p, row);
+		for (int c = 0; c < ch; c++)
+			row_factors(ev, c, y, tile, w);
+		for (int x = 0; x < w; x++) {
+			int k = g[x] * 4 / ev->fmed - 4;
+
+			k = k < 0 ? 0 : k >= SHADE_LEVELS ? SHADE_LEVELS - 1 : k;
+			for (int c = 0; c < ch; c++)
+				p[x * ch + c] = lut[k][evened(k >= SHADE_SMOOTH ?
+				    mean9(ev->prev, ev->cur, n, x, w, ch, c) :
+				    ev->cur[x * ch + c], ev->f[(size_t)c * w + x])];
+		}
+		t = ev->prev, ev->prev = ev->cur, ev->cur = t;
+	}
+}
+
+/* The page's paper level and its ink threshold, from its luma. */
+static int ink_threshold(const struct raster *r)
 {
 	unsigned h[256];
-	int thresh;
-	PIX *p, *e;
+	int t;
 
 	luma_hist(r, h);
-	thresh = percentile(h, 0, 50) * BG_FG_SHARE / 100;
-	if ((p = to_pix(r)) == NULL)
-		return -ENOMEM;
-	if (thresh < 16)
-		thresh = 16;
-	e = pixBackgroundNorm(p, NULL, NULL, BG_TILE, BG_TILE, thresh,
-	    BG_TILE * BG_TILE / 4, BG_VALUE, 2, 2);
-	pixDestroy(&p);
-	if (e == NULL)
-		return -ENODATA;	/* a page smaller than a few tiles */
-	from_pix(e, r);
-	pixDestroy(&e);
-	stretch(r);
-	return 0;
+	t = percentile(h, 0, 50) * BG_FG_SHARE / 100;
+	return t < 16 ? 16 : t;
+}
+
+/* 0, -ENODATA (left as it was: too small to even) or -ENOMEM. The white
+ * point is measured on a sample of the page evened, then the page is
+ * evened and stretched in one pass. */
+int flat_even(struct raster *r)
+{
+	struct even ev = { { NULL, NULL, NULL }, NULL, NULL, NULL, NULL, 0,
+	    NULL, NULL };
+	struct raster small = { 0 };
+	unsigned char lut[SHADE_LEVELS][256];
+	unsigned h[256];
+	int rc;
+
+	if (r->w < BG_TILE * 2 || r->h < BG_TILE * 2)
+		return -ENODATA;	/* a page of a few tiles */
+	if ((rc = raster_resample(r, r->w / BG_REDUCE, r->h / BG_REDUCE,
+	    &small)) == 0 &&
+	    (rc = even_measure(&ev, &small, ink_threshold(r))) == 0 &&
+	    (rc = even_tables(&ev, r, BG_TILE)) == 0) {
+		even_hist(&ev, r, BG_TILE, h);
+		stretch_luts(h, lut);
+		even_apply(&ev, r, BG_TILE, lut);
+	}
+	raster_release(&small);
+	even_release(&ev);
+	return rc;
 }
 
 /* How strongly darkness changes from one row (or column) of p to the
@@ -296,11 +514,6 @@ static PIX *ink_half(const struct raster *r)
 				SET_DATA_BIT(line, x);
 	}
 	return p;
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
 }
 
 /* The median absolute deviation of v[0..n) (sorted in place). */

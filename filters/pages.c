@@ -300,8 +300,8 @@ static int flat_page(struct pjob *j, int w, int h, struct raster *top)
 	int tw, th, rc, turn;
 
 	sheet_decode_dims(w, h, &j->sheet, &tw, &th);
-	if (is->pixels.px)	/* held upright already: warped from as is */
-		use = &is->pixels;
+	if (is->pixels.px && tw == is->pixels.w && th == is->pixels.h)
+		use = &is->pixels;	/* held upright already, at scale */
 	else if ((rc = j->src->decode(j->src->ctx, 0, tw, th, &frame, msg,
 	    sizeof msg)) < 0) {
 		filter_set_status(j->e->rep, FS_CORRUPT, "%s", msg);
@@ -418,11 +418,15 @@ static int plan(struct pjob *j)
 		j->nspecs = 1;
 		j->want = 0;
 	} else {
-		j->nspecs = lim->menu ? menu_specs(lim, j->photo, j->worst, 0,
-		    j->specs, MAX_SPECS) : 0;
+		j->nspecs = lim->menu || j->flat ? menu_specs(lim, j->photo,
+		    j->worst, 0, j->specs, MAX_SPECS) : 0;
 		j->want = j->nspecs;	/* keep */
 		j->menu = lim->menu;
 		menu_sort(lim, j->photo, j->worst, j->specs, j->nspecs);
+		/* a found sheet with no menu asked: its page at the top rung
+		 * is the output, not the frame */
+		if (j->flat && !lim->menu && j->nspecs > 0)
+			j->nspecs = 1, j->want = 0;
 	}
 	ladder_init(&j->ladder, j->nspecs);
 	j->ladder.hint = menu_hint(j->specs, j->nspecs);
@@ -557,9 +561,9 @@ static void judge(struct pjob *j)
 		    (int)rep->dpi, lim->low_dpi);
 }
 
-/* Whether this run flattens a photographed page: a menu when the limits
- * ask for it, a --variant when its ID says so. Never a --photo, never a
- * document of pages (TIFF scans). */
+/* Whether this run flattens a photographed page: with --flatten (its
+ * menu, or with no menu its one output), a --variant when its ID says
+ * so. Never a --photo, never a document of pages (TIFF scans). */
 static int wants_flat(const struct pjob *j)
 {
 	const struct filter_limits *lim = j->e->in->lim;
@@ -569,7 +573,7 @@ static int wants_flat(const struct pjob *j)
 		return 0;
 	if (n && strcmp(lim->variant, "keep") != 0)
 		return lim->variant[n - 1] == FLAT_SUFFIX;
-	return lim->menu && lim->flatten;
+	return lim->flatten;
 }
 
 /* Looks for the sheet on a small copy of the frame; found, the page's

@@ -1,7 +1,10 @@
 /*
  * sheet.c: where the sheet of paper is in a phone photo of a page, judged
  * on a small copy of the frame: paper is bright and grey, a table is
- * darker or coloured. The largest paper region's four edges are fitted
+ * darker or coloured, so one threshold usually parts them; where it does
+ * not (a table of the paper's own colour, the phone's shadow across the
+ * page, a grey table in uneven light), the sheet's outline still does: a
+ * step all round it. The largest paper region's four edges are fitted
  * as lines; the page is trusted only when they are straight, meet in a
  * convex quadrilateral clear of the frame's edges, stand out from what
  * is around them and hold some ink. Else the frame stays as it is: a
@@ -21,6 +24,8 @@
 #define MIN_ETA 0.55		/* Otsu: between-class share of the variance */
 #define MIN_GAP 45		/* paper's score over the table's, at least */
 #define MORPH 5			/* brick size: text gaps, table specks */
+#define OUTLINE_BRIDGE 3	/* the gaps in an outline closed */
+#define OUTLINE_OPEN 9		/* what hangs on the outline removed */
 #define MIN_AREA 0.12		/* of the frame */
 #define MAX_AREA 0.92
 #define SECOND_SHEET 0.25	/* a second region this large: two sheets */
@@ -87,44 +92,93 @@ static int otsu(const unsigned h[256], size_t n, double *eta, double *gap)
 	return t;
 }
 
-/* The paper mask (1 where the score is above Otsu's threshold), closed
- * over text and opened over specks; NULL when paper does not stand out
- * or on ENOMEM (*why says which). */
-static PIX *paper_mask(const struct raster *s, const char **why)
+/* The paper score of s as an 8 bpp Pix, and its histogram. */
+static PIX *score_pix(const struct raster *s, unsigned h[256])
 {
-	unsigned h[256] = { 0 };
-	size_t n = (size_t)s->w * (size_t)s->h;
-	unsigned char *sc = malloc(n);
-	PIX *m, *c, *o = NULL;
-	double eta, gap;
-	int t;
+	PIX *p = pixCreate(s->w, s->h, 8);
 
-	*why = "out of memory";
-	if (sc == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		h[sc[i] = score_of(s->px + i * (size_t)s->ch, s->ch)]++;
-	t = otsu(h, n, &eta, &gap);
-	if (eta < MIN_ETA || gap < MIN_GAP) {
-		*why = "too little contrast";
-		free(sc);
-		return NULL;
-	}
-	if ((m = pixCreate(s->w, s->h, 1)) != NULL) {
-		for (int y = 0; y < s->h; y++) {
-			l_uint32 *line = pixGetData(m) + y * pixGetWpl(m);
+	memset(h, 0, 256 * sizeof *h);
+	for (int y = 0; p && y < s->h; y++) {
+		l_uint32 *line = pixGetData(p) + y * pixGetWpl(p);
+		const unsigned char *px = s->px + (size_t)y * s->w * s->ch;
 
-			for (int x = 0; x < s->w; x++)
-				if (sc[(size_t)y * s->w + x] > t)
-					SET_DATA_BIT(line, x);
+		for (int x = 0; x < s->w; x++, px += s->ch) {
+			unsigned char v = score_of(px, s->ch);
+
+			SET_DATA_BYTE(line, x, v);
+			h[v]++;
 		}
-		if ((c = pixCloseSafeBrick(NULL, m, MORPH, MORPH)) != NULL)
-			o = pixOpenBrick(NULL, c, MORPH, MORPH);
-		pixDestroy(&c);
-		pixDestroy(&m);
 	}
-	free(sc);
+	return p;
+}
+
+/* m closed over text and opened over specks, then freed. */
+static PIX *tidy(PIX *m, int open)
+{
+	PIX *c = m ? pixCloseSafeBrick(NULL, m, MORPH, MORPH) : NULL;
+	PIX *o = c ? pixOpenBrick(NULL, c, open, open) : NULL;
+
+	pixDestroy(&c);
+	pixDestroy(&m);
 	return o;
+}
+
+/* The paper mask by one threshold over the frame (1 where the score is
+ * above Otsu's); NULL when paper does not stand out that way (*why says
+ * so) or on ENOMEM. */
+static PIX *paper_mask(PIX *sc, const unsigned h[256], size_t n,
+    const char **why)
+{
+	double eta, gap;
+	int t = otsu(h, n, &eta, &gap);
+	PIX *m;
+
+	*why = "too little contrast";
+	if (eta < MIN_ETA || gap < MIN_GAP)
+		return NULL;
+	/* pixThresholdToBinary sets what is below: the table */
+	if ((m = pixThresholdToBinary(sc, t + 1)) != NULL)
+		pixInvert(m, m);
+	return tidy(m, MORPH);
+}
+
+/* One way of drawing the sheet's outline: the score smoothed over a
+ * (2 smooth + 1)-pixel square, edges where its Sobel step is at least
+ * strong, and the weaker ones, down to weak, that touch them. */
+struct outline {
+	int smooth, strong, weak;
+};
+
+/* The tried outlines, the sharpest first: the fewest false edges. */
+static const struct outline outlines[] = {
+	{ 1, 16, 5 }, { 1, 8, 3 }, { 2, 8, 2 },
+};
+
+/* The paper mask by the sheet's outline o (Canny's hysteresis, with
+ * Leptonica's Sobel and seed fill), closed over small gaps and filled
+ * inside. A table of the paper's own colour or a shadow across the page
+ * has no single threshold between paper and table, but the sheet's edge
+ * is still a step all round, long and connected, where noise is specks,
+ * a shadow's edge soft, and the text's strokes enclose nothing as large. */
+static PIX *outline_mask(PIX *sc, const struct outline *o)
+{
+	PIX *sm = pixBlockconv(sc, o->smooth, o->smooth), *e = NULL;
+	PIX *hi = NULL, *lo = NULL, *g = NULL, *c = NULL, *f = NULL;
+
+	if (sm != NULL && (e = pixSobelEdgeFilter(sm, L_ALL_EDGES)) != NULL &&
+	    (hi = pixThresholdToBinary(e, o->strong)) != NULL &&
+	    (lo = pixThresholdToBinary(e, o->weak)) != NULL) {
+		pixInvert(hi, hi);	/* it set what is below */
+		pixInvert(lo, lo);
+		if ((g = pixSeedfillBinary(NULL, hi, lo, 8)) != NULL &&
+		    (c = pixCloseSafeBrick(NULL, g, OUTLINE_BRIDGE,
+		    OUTLINE_BRIDGE)) != NULL)
+			f = pixFillClosedBorders(c, 4);
+	}
+	pixDestroy(&sm), pixDestroy(&e), pixDestroy(&hi), pixDestroy(&lo);
+	pixDestroy(&g), pixDestroy(&c);
+	/* the outline's ring and what the table's grain hung on it go */
+	return tidy(f, OUTLINE_OPEN);
 }
 
 /* The largest connected region of m (8-connected), its box in *bx, and
@@ -451,32 +505,62 @@ static const char *judge_quad(const struct raster *s, double x[4],
 	return NULL;
 }
 
-static const char *locate(const struct raster *s, double x[4], double y[4],
-    int *nomem)
+/* The sheet in mask m (freed here): its largest region's four edges,
+ * judged; NULL when it is a page to trust, else why not. */
+static const char *locate_in(const struct raster *s, PIX *m, double x[4],
+    double y[4])
 {
 	const char *why = NULL;
-	PIX *m = paper_mask(s, &why), *r = NULL;
+	PIX *r = NULL;
 	BOX *bx = NULL;
 	l_int32 box[4];
 	int second = 0, rc;
 
-	*nomem = m == NULL && strcmp(why, "out of memory") == 0;
-	if (m && (r = largest_region(m, &bx, &second)) == NULL)
+	if (m == NULL)
+		return "out of memory";
+	if ((r = largest_region(m, &bx, &second)) == NULL)
 		why = "no sheet";
-	else if (m && second)
+	else if (second)
 		why = "several sheets";
-	else if (m && (rc = fit_corners(r, x, y)) < 0)
+	else if ((rc = fit_corners(r, x, y)) < 0)
 		why = rc == -ENOMEM ? "out of memory" : "edges are not straight";
-	else if (m) {
+	else {
 		boxGetGeometry(bx, &box[0], &box[1], &box[2], &box[3]);
 		for (int i = 0; i < 4; i++)
 			x[i] += box[0], y[i] += box[1];
 		why = judge_quad(s, x, y, box);
 	}
-	*nomem |= why && strcmp(why, "out of memory") == 0;
 	boxDestroy(&bx);
 	pixDestroy(&r);
 	pixDestroy(&m);
+	return why;
+}
+
+/* The sheet by one threshold, else by each of its outlines in turn; the
+ * first that passes every test is trusted. When none does, why is the
+ * threshold's reason (the last outline's when the threshold had no
+ * contrast to work with). */
+static const char *locate(const struct raster *s, double x[4], double y[4],
+    int *nomem)
+{
+	size_t n = sizeof outlines / sizeof *outlines;
+	unsigned h[256];
+	PIX *sc = score_pix(s, h), *m;
+	const char *why = "out of memory", *first = NULL;
+
+	if (sc != NULL) {
+		if ((m = paper_mask(sc, h, (size_t)s->w * s->h, &why)) != NULL)
+			first = why = locate_in(s, m, x, y);
+		else if (strcmp(why, "out of memory") == 0)
+			first = why;
+	}
+	for (size_t i = 0; sc && why && (first == NULL ||
+	    strcmp(first, "out of memory") != 0) && i < n; i++)
+		why = locate_in(s, outline_mask(sc, &outlines[i]), x, y);
+	if (why != NULL && first != NULL)
+		why = first;
+	*nomem = why && strcmp(why, "out of memory") == 0;
+	pixDestroy(&sc);
 	return why;
 }
 

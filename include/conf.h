@@ -47,7 +47,7 @@ struct conf {
 	int64_t min_dpi;		/* ... and never below this */
 	int64_t low_dpi;		/* below this: resolution_too_low */
 	int64_t quality_floor;		/* lowest JPEG quality the engine uses */
-	char *photo_pages;		/* "flatten" or "keep" (default) */
+	char *photo_pages;		/* "flatten" (default) or "keep" */
 	int flatten;			/* photo_pages is "flatten": --flatten */
 	char *store;			/* NULL/"sqlite", or a libpq conninfo */
 	char *handoff;			/* "outbox" (default) or "http" */

@@ -45,13 +45,15 @@ int sheet_warp(const struct raster *src, int fw, int fh,
     const struct sheet *sh, struct raster *out);
 
 /* The frame size (<= fw x fh) to decode for warping sh: the sheet then
- * has about as many pixels as its page. */
+ * has about as many pixels as its page (area-averaged to it: a bilinear
+ * warp from the whole frame keeps its noise, a third more bytes). */
 void sheet_decode_dims(int fw, int fh, const struct sheet *sh, int *tw,
     int *th);
 
-/* Evens the light of a page in place: the paper's background divided
- * out (shadows, vignetting, tint), paper pushed to white and ink to
- * black, colour kept on RGB. 0, -ENODATA (left as it was: a page of a
+/* Evens the light of a page in place: the paper's background (measured
+ * on a half-size copy) divided out (shadows, vignetting, tint), paper
+ * pushed to white and ink to black in the same pass, colour kept on
+ * RGB. 0, -ENODATA (left as it was: a page of a
  * few tiles) or -ENOMEM. */
 int flat_even(struct raster *r);
 

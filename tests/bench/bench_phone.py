@@ -2,14 +2,16 @@
 """bench_phone: phone photos of a page, flattened or not.
 
 Makes 12 MP phone photos of A4 pages with known Russian and Kazakh text
-(tests/filter/phone.py: dark and light tables, keystone, rotation, normal
-and low light, EXIF orientations 1, 6 and 8), runs qujat-filter's menu on
+(tests/filter/phone.py: dark, light, grey and white tables, the phone's
+shadow, keystone, rotation, normal and low light, EXIF orientations 1, 6
+and 8), runs qujat-filter's menu on
 each with and without --flatten, takes the best variant within a page's
 share of the budget (SHARE bytes, as the planner would), and prints per
 photo: whether the sheet was found, bytes, OCR character error rate of
 the output against the drawn text beside the upload's (tesseract rus+kaz),
 whether the stamp kept its blue, and the worker's CPU seconds and peak
-memory. Run: make bench, or
+memory; and the CPU of the run a bundle that fits gets (no menu: the page
+itself) beside `vips thumbnail` of the same file. Run: make bench, or
     QUJAT_BUILD=$PWD/build /usr/bin/python3 tests/bench/bench_phone.py
 """
 
@@ -44,6 +46,13 @@ CASES = [
                           orientation=6)),
     ("light low, o1", dict(kind="light", low=True, angle=-2.5,
                            keystone=0.09)),
+    ("grey, o1", dict(kind="grey", angle=1.5, keystone=0.07)),
+    ("white, o6", dict(kind="white", angle=-3.0, keystone=0.05,
+                       orientation=6)),
+    ("dark shadow, o1", dict(kind="dark", shade=1, angle=-2.0,
+                             keystone=0.10)),
+    ("light shadow low, o8", dict(kind="light", shade=3, low=True,
+                                  angle=3.5, orientation=8)),
 ]
 
 
@@ -85,6 +94,22 @@ def within(variants, fd3, share):
     return pick[0], fd3[pick[2]:pick[2] + pick[1]]
 
 
+def vips_cpu(data):
+    """CPU seconds of `vips thumbnail` making a 200 dpi A4's height of
+    the same file: the floor a sysadmin's script would pay."""
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as f, \
+            tempfile.TemporaryDirectory() as d:
+        f.write(data)
+        f.flush()
+        p = subprocess.run(["/usr/bin/time", "-f", "QUJAT-TIME %U %S",
+                            "vips", "thumbnail", f.name,
+                            os.path.join(d, "t.jpg"), "2339"],
+                           capture_output=True)
+    t = [l for l in p.stderr.decode().splitlines()
+         if l.startswith("QUJAT-TIME")][-1].split()
+    return float(t[1]) + float(t[2])
+
+
 def cer(img, truth):
     with tempfile.NamedTemporaryFile(suffix=".png") as f:
         img.convert("L").save(f.name)
@@ -112,6 +137,10 @@ def row(label, kw, page, truth):
         cells += [vid, "%d" % (len(out) // 1000), "%.3f" % cer(o, truth),
                   "yes" if blue(o) > 20 else "NO", "%.2f" % cpu,
                   "%.0f" % rss]
+    # the daemon's run for a bundle that fits: no menu, the page itself
+    _, _, _, cpu, rss = worker(data, ["--flatten"])
+    vips = vips_cpu(data)
+    cells[9:9] = ["%.2f" % cpu, "%.2f" % vips, "%.0f" % rss]
     return cells
 
 
@@ -119,12 +148,15 @@ def main():
     page, truth = phone.text_page(200)
     hdr = ["photo", "kB in", "CER in",
            "flat: variant", "kB", "CER", "stamp", "cpu s", "MB",
+           "fits: cpu s", "vips s", "MB",
            "frame: variant", "kB", "CER", "stamp", "cpu s", "MB"]
     rows = [row(label, kw, page, truth) for label, kw in CASES]
     widths = [max(len(str(x)) for x in col) for col in zip(hdr, *rows)]
     print("phone photos, 12 MP, share %d bytes per page; 'flat': "
-          "--flatten, 'frame': without (variant IDs ending in f: the "
-          "sheet was found)" % SHARE)
+          "--menu --flatten, 'fits': --flatten with no menu (a bundle "
+          "under budget: the page at the top rung), beside `vips "
+          "thumbnail` of the file to 2339 px; 'frame': --menu without "
+          "--flatten (variant IDs ending in f: the sheet was found)" % SHARE)
     for r in [hdr] + rows:
         print("  ".join(str(x).rjust(w) for x, w in zip(r, widths)))
     print("reproduce: QUJAT_BUILD=%s /usr/bin/python3 %s" % (

@@ -83,9 +83,14 @@ static void
 run(const struct fmt_ops *fmt, const struct filter_input *in,
     struct filter_report *rep)
 {
-	struct engine e = { .in = in, .rep = rep, .fmt = fmt, .fd = -1 };
+	struct filter_limits lim = *in->lim;
+	struct filter_input ki = { in->buf, in->len, &lim };
+	struct engine e = { .in = &ki, .rep = rep, .fmt = fmt, .fd = -1 };
 	struct filter_report probed;
 
+	/* the other half look for a sheet in the first run, with no menu:
+	 * a found one is that run's output (flat.h) */
+	lim.flatten = !((in->len >> 2) % 2);
 	if (fmt->probe(in, rep) < 0 || rep->status != FS_OK)
 		return;
 	probed = *rep;

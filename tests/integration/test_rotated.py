@@ -48,7 +48,9 @@ class Rotated(q.SpoolTest):
         files = {"page-%d.jpg" % i: phone_photo(4000, 3000, 6, i)
                  for i in (1, 2)}
         self.assertLess(sum(map(len, files.values())), 5000000)
-        self.daemon()
+        # the frames' upright copies are what this checks: their pages,
+        # found, would go out flattened instead (test_flat.py)
+        self.daemon(photo_pages="keep")
         self.drop("ROT-TWO", files)
         man, rep, out = self.assertAccepted("ROT-TWO", files, timeout=120)
         for e in man["documents"]:

@@ -112,7 +112,7 @@ test_defaults(void **state)
 	assert_int_equal(c->limits.max_manifest_depth, 32);
 	assert_int_equal(c->limits.bundle_timeout_ms, 600000);
 	assert_int_equal(c->log_level, LOG_INFO);
-	assert_int_equal(c->flatten, 0);
+	assert_int_equal(c->flatten, 1);	/* photo_pages = "flatten" */
 	conf_unref(c);
 }
 
