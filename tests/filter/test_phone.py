@@ -5,10 +5,13 @@ unittest tests, one per case, named from its description. Run one:
     QUJAT_BUILD=$PWD/build /usr/bin/python3 -m unittest \\
         tests/filter/test_phone.py -k white_table
 """
+import os
 import re
+import sys
 
-from fixtures import WorkerTest
-import phone
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixtures import WorkerTest  # noqa: E402
+import phone  # noqa: E402
 
 
 class PhonePhotoCases(WorkerTest):
