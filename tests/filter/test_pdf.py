@@ -484,9 +484,32 @@ class PdfTest(WorkerTest):
                                         for k in range(w * 3)) for y in range(h))
         png = zlib.compress(rows)
         content = b"q 595.28 0 0 841.89 0 0 cm /Im0 Do Q\n"
+
+        def paeth(a, b, c):
+            pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+            return a if pa <= pb and pa <= pc else b if pb <= pc else c
+
+        def png_rows(t_of):
+            """Rows filtered by PNG type t_of(y) (0-4), 3 bytes a pixel."""
+            out, stride = [], w * 3
+            for y in range(h):
+                cur = raw[y * stride:(y + 1) * stride]
+                up = raw[(y - 1) * stride:y * stride] if y else bytes(stride)
+                t = t_of(y)
+                f = bytearray([t])
+                for k in range(stride):
+                    a = cur[k - 3] if k >= 3 else 0
+                    b, c = up[k], up[k - 3] if k >= 3 else 0
+                    pred = (0, a, b, (a + b) // 2, paeth(a, b, c))[t]
+                    f.append((cur[k] - pred) & 255)
+                out.append(bytes(f))
+            return zlib.compress(b"".join(out))
         cases = {
             "flate png predictor": (b"", content, b"/FlateDecode /DecodeParms << /Predictor 12 "
                                     b"/Colors 3 /Columns %d >>" % w, png),
+            "flate png predictor, every row type (Paeth on 3-byte pixels)": (
+                b"", content, b"/FlateDecode /DecodeParms << /Predictor 15 "
+                b"/Colors 3 /Columns %d >>" % w, png_rows(lambda y: (4, 4, 1, 2, 3, 0)[y % 6])),
             "lzw + a85 content, rl image": (b"/Filter [/ASCII85Decode /LZWDecode]",
                                             base64.a85encode(lzw_encode(content)) + b"~>",
                                             b"/RunLengthDecode", rl_encode(raw)),
