@@ -1,5 +1,5 @@
 """tests/filter/pdf_world.py: PDFs made the way the world makes them
-(issue 11), for test_pdf_world.py here and the integration tests.
+(issue 11), for test_pdf_made.py here and the integration tests.
 
 Text documents from Ghostscript and from the layout of FPDF/TCPDF (one
 resource dictionary shared by every page), a signed text PDF whose

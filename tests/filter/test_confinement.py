@@ -1,4 +1,4 @@
-"""tests/filter/test_sandbox.py: the worker's sandbox (sandbox.c) kills
+"""tests/filter/test_confinement.py: the worker's sandbox (sandbox.c) kills
 what escapes it. build/tests/evil-filter (make's TEST_PROGS) narrows
 itself as qujat-filter does, then does what its input says: crash, open
 a file, connect, exec, hang; any other input goes to the real worker. A

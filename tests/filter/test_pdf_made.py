@@ -1,4 +1,4 @@
-"""tests/filter/test_pdf_world.py: PDFs made the way the world makes them
+"""tests/filter/test_pdf_made.py: PDFs made the way the world makes them
 (pdf_world.py: Ghostscript, FPDF's layout, OCR layers, CCITT G4, bytes
 before %PDF-, damaged cross-reference tables, img2pdf scans of many
 pages)."""
