@@ -97,10 +97,14 @@ int vspec_rank(const struct filter_limits *lim, int photo, double res,
 	return v > 99 ? 99 : v < 0 ? 0 : (int)v;
 }
 
-static void vspec_name(struct vspec *s, int photo)
+void vspec_name(struct vspec *s)
 {
-	snprintf(s->id, sizeof s->id, "%c%dq%d%c", photo ? 'p' : 'd',
-	    s->level, s->quality, s->grey ? 'g' : 'c');
+	if (s->lossless)
+		snprintf(s->id, sizeof s->id, "lossless");
+	else
+		snprintf(s->id, sizeof s->id, "%c%dq%d%c%s", s->photo ? 'p' :
+		    'd', s->level, s->quality, s->grey ? 'g' : 'c', s->flat ?
+		    (const char[]){ FLAT_SUFFIX, '\0' } : "");
 }
 
 int menu_specs(const struct filter_limits *lim, int photo, double dpi,
@@ -119,29 +123,34 @@ int menu_specs(const struct filter_limits *lim, int photo, double dpi,
 			if (l == 0 && nl > 1 && qs[q] < TOP_LEVEL_MIN_Q)
 				continue;
 			out[n] = (struct vspec){ .level = levels[l],
-			    .quality = qs[q], .grey = grey };
-			vspec_name(&out[n++], photo);
+			    .quality = qs[q], .grey = grey, .photo = photo };
+			vspec_name(&out[n++]);
 		}
 	return n;
 }
 
 int vspec_parse(const char *id, struct vspec *out)
 {
-	char kind, col, tail;
-	int level, q;
+	char kind, col, flat = '\0', tail;
+	int level, q, n;
 
 	memset(out, 0, sizeof *out);
-	snprintf(out->id, sizeof out->id, "%s", id);
 	if (strcmp(id, "lossless") == 0) {
 		out->lossless = 1;
+		vspec_name(out);
 		return 0;
 	}
-	if (sscanf(id, "%c%dq%d%c%c", &kind, &level, &q, &col, &tail) != 4 ||
+	n = sscanf(id, "%c%dq%d%c%c%c", &kind, &level, &q, &col, &flat,
+	    &tail);
+	if ((n != 4 && n != 5) || (n == 5 && flat != FLAT_SUFFIX) ||
 	    (kind != 'd' && kind != 'p') || (col != 'g' && col != 'c') ||
 	    level < 10 || level > 10000 || q < 1 || q > 100)
 		return -EINVAL;
-	out->level = level, out->quality = q, out->grey = col == 'g';
-	return 0;
+	*out = (struct vspec){ .level = level, .quality = q,
+	    .grey = col == 'g', .photo = kind == 'p', .flat = n == 5 };
+	vspec_name(out);
+	/* one spelling: "d0150q70c" or "d150q+70c" name no variant */
+	return strcmp(out->id, id) == 0 ? 0 : -EINVAL;
 }
 
 void menu_sort(const struct filter_limits *lim, int photo, double res,
@@ -261,21 +270,22 @@ static int cmp_variant(const void *a, const void *b)
 	return x->bytes < y->bytes ? -1 : x->bytes > y->bytes;
 }
 
+int menu_takes(const struct filter_report *rep, const struct report_variant *v)
+{
+	const struct report_variant *last;
+
+	if (rep->nvariants >= REPORT_MAX_VARIANTS)
+		return 0;
+	last = rep->nvariants ? &rep->variants[rep->nvariants - 1] : NULL;
+	return !last || (v->rank < last->rank && v->bytes < last->bytes);
+}
+
 void menu_publish(struct filter_report *rep, struct report_variant *v, int n)
 {
-	struct report_variant *last;
-
 	qsort(v, (size_t)n, sizeof *v, cmp_variant);
-	for (int i = 0; i < n; i++) {
-		if (rep->nvariants >= REPORT_MAX_VARIANTS)
-			return;
-		last = rep->nvariants ? &rep->variants[rep->nvariants - 1] :
-		    NULL;
-		if (last && (v[i].rank >= last->rank ||
-		    v[i].bytes >= last->bytes))
-			continue;
-		rep->variants[rep->nvariants++] = v[i];
-	}
+	for (int i = 0; i < n; i++)
+		if (menu_takes(rep, &v[i]))
+			rep->variants[rep->nvariants++] = v[i];
 }
 
 static int engine_write(struct engine *e, const unsigned char *p,

@@ -10,7 +10,7 @@
  * Bilevel pages are CCITT G4 in every variant. A phone photo of a page
  * (flat.h), when the run asks for it and the sheet is found, is squared
  * and evened first, and its variants are of the page, not the frame
- * (their IDs end in FLAT_SUFFIX).
+ * (their specs are flat: IDs ending in FLAT_SUFFIX).
  * SECURITY: runs on pixels decoded from uploads through the formats'
  * page sources; memory per page is bounded by the top resolution.
  */
@@ -28,7 +28,6 @@
 #define KEEP_DPI 300		/* TIFF pages in the keep PDF, at most */
 #define KEEP_QUALITY 90
 #define PHOTO_LOW 300		/* a photo's short side below this: lowres */
-#define FLAT_SUFFIX 'f'		/* "d200q70gf": d200q70g of the found sheet */
 
 struct pjob {
 	struct engine *e;
@@ -401,19 +400,12 @@ static int plan(struct pjob *j)
 	const struct filter_limits *lim = j->e->in->lim;
 
 	if (lim->variant[0] && strcmp(lim->variant, "keep") != 0) {
-		char id[sizeof lim->variant];
-		size_t n = strlen(lim->variant);
+		struct vspec *s = &j->specs[0];
 
-		memcpy(id, lim->variant, n + 1);
 		/* a flattened page's ID names the sheet find_sheet found:
 		 * without it, no bytes may go out under that name */
-		if (j->single && !j->photo && id[n - 1] == FLAT_SUFFIX) {
-			if (!j->flat)
-				return -EINVAL;
-			id[n - 1] = '\0';
-		}
-		if (vspec_parse(id, &j->specs[0]) < 0 ||
-		    j->specs[0].lossless)
+		if (vspec_parse(lim->variant, s) < 0 || s->lossless ||
+		    (s->flat && !j->flat))
 			return -EINVAL;
 		j->nspecs = 1;
 		j->want = 0;
@@ -514,12 +506,10 @@ static int publish(struct pjob *j)
 	    .bytes = (int64_t)j->e->out.len, .rank = 100 };
 	rep->nvariants = 1;
 	for (int s = j->ladder.first; s < j->ladder.nmade; s++) {
-		if (j->specs[s].grey == 0 && !j->colour && !j->photo)
-			j->specs[s].id[strlen(j->specs[s].id) - 1] = 'g';
-		if (j->flat)
-			snprintf(j->specs[s].id + strlen(j->specs[s].id),
-			    sizeof j->specs[s].id - strlen(j->specs[s].id),
-			    "%c", FLAT_SUFFIX);
+		/* no page had colour: every one went grey */
+		j->specs[s].grey |= !j->colour && !j->photo;
+		j->specs[s].flat = j->flat;
+		vspec_name(&j->specs[s]);
 		m = &j->meta[(size_t)s * (size_t)j->src->npages];
 		size = m->len;
 		if (!j->single)
@@ -568,11 +558,12 @@ static int wants_flat(const struct pjob *j)
 {
 	const struct filter_limits *lim = j->e->in->lim;
 	size_t n = strlen(lim->variant);
+	struct vspec s;
 
 	if (!j->single || j->photo)
 		return 0;
 	if (n && strcmp(lim->variant, "keep") != 0)
-		return lim->variant[n - 1] == FLAT_SUFFIX;
+		return vspec_parse(lim->variant, &s) == 0 && s.flat;
 	return lim->flatten;
 }
 

@@ -231,13 +231,16 @@ int png_rows(const unsigned char *buf, size_t len, struct buf *icc,
 /* Variants (menu.c). */
 #define MENU_MAX_SPECS 15	/* lossy specs on a menu, at most */
 struct vspec {
-	char id[32];
+	char id[32];		/* vspec_name() of the fields below */
 	int level;		/* target dpi; for a photo the target short
 				 * side in pixels */
 	int quality;		/* JPEG quality */
 	int grey;
 	int lossless;		/* a lossless rewrite (PDF, JPEG Huffman) */
+	int photo;		/* level is a photo's short side ('p') */
+	int flat;		/* of the found sheet (flat.h), FLAT_SUFFIX */
 };
+#define FLAT_SUFFIX 'f'		/* "d200q70gf": d200q70g of the found sheet */
 #define A4_SHORT_IN 8.27
 #define A4_LONG_IN 11.69
 /* The effective dpi of a w x h page (A4 unless the pixels say landscape). */
@@ -252,8 +255,12 @@ int menu_levels(const struct filter_limits *lim, int photo, double dpi,
  * the floor, but the top of two levels only down to 70. */
 int menu_specs(const struct filter_limits *lim, int photo, double dpi,
     int grey, struct vspec *out, int max);
-/* Parses a variant ID; 0 or -EINVAL. */
+/* Parses a variant ID into its fields (vspec_name of them gives it back);
+ * 0 or -EINVAL. */
 int vspec_parse(const char *id, struct vspec *out);
+/* s->id from its fields: "lossless", or kind, level, quality, colour and
+ * the sheet's suffix ("p600q70c", "d150q55gf"). */
+void vspec_name(struct vspec *s);
 /* Legibility kept, 0..99, comparable across files; res is the page's
  * dpi, or a photo's short side in pixels. */
 int vspec_rank(const struct filter_limits *lim, int photo, double res,
@@ -291,9 +298,12 @@ int ladder_run(struct ladder *l, uint64_t share,
 /* Whether some spec is not made by every image (the menu is cut). */
 int ladder_partial(const struct ladder *l);
 
+/* Whether rep's menu takes v after what it lists: there is room and v is
+ * strictly below the last one listed in rank and in size (a variant not
+ * smaller than a better one is useless). */
+int menu_takes(const struct filter_report *rep, const struct report_variant *v);
 /* Sorts the measured variants v by rank and appends to rep's menu those
- * that keep it strictly decreasing in rank and in size (a variant not
- * smaller than a better one is useless). rep's keep comes first. */
+ * it takes (menu_takes). rep's keep comes first. */
 void menu_publish(struct filter_report *rep, struct report_variant *v,
     int n);
 

@@ -83,29 +83,35 @@ test_rank_monotonic(void **state)
 static const struct {
 	const char *id;
 	int want;		/* 0 or -EINVAL */
-	int level, quality, grey, lossless;
+	int level, quality, grey, lossless, photo, flat;
 } parse_cases[] = {
-	{ "d200q70g", 0, 200, 70, 1, 0 },
-	{ "d150q85c", 0, 150, 85, 0, 0 },
-	{ "p600q55c", 0, 600, 55, 0, 0 },
-	{ "lossless", 0, 0, 0, 0, 1 },
-	{ "d10q1c", 0, 10, 1, 0, 0 },		/* the bounds */
-	{ "d10000q100g", 0, 10000, 100, 1, 0 },
-	{ "d9q70c", -EINVAL, 0, 0, 0, 0 },
-	{ "d10001q70c", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q0c", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q101c", -EINVAL, 0, 0, 0, 0 },
-	{ "d-200q70c", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q-70c", -EINVAL, 0, 0, 0, 0 },
-	{ "x200q70c", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q70x", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q70", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q70gg", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q70g ", -EINVAL, 0, 0, 0, 0 },
-	{ "d200x70g", -EINVAL, 0, 0, 0, 0 },
-	{ "keep", -EINVAL, 0, 0, 0, 0 },
-	{ "lossless2", -EINVAL, 0, 0, 0, 0 },
-	{ "", -EINVAL, 0, 0, 0, 0 },
+	{ "d200q70g", 0, 200, 70, 1, 0, 0, 0 },
+	{ "d150q85c", 0, 150, 85, 0, 0, 0, 0 },
+	{ "p600q55c", 0, 600, 55, 0, 0, 1, 0 },
+	{ "d200q70gf", 0, 200, 70, 1, 0, 0, 1 },	/* of the found sheet */
+	{ "d150q85cf", 0, 150, 85, 0, 0, 0, 1 },
+	{ "d200q70gff", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q70gx", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d0200q70c", -EINVAL, 0, 0, 0, 0, 0, 0 },		/* one spelling */
+	{ "d200q+70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "lossless", 0, 0, 0, 0, 1, 0, 0 },
+	{ "d10q1c", 0, 10, 1, 0, 0, 0, 0 },		/* the bounds */
+	{ "d10000q100g", 0, 10000, 100, 1, 0, 0, 0 },
+	{ "d9q70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d10001q70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q0c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q101c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d-200q70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q-70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "x200q70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q70x", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q70", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q70gg", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q70g ", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200x70g", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "keep", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "lossless2", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "", -EINVAL, 0, 0, 0, 0, 0, 0 },
 };
 
 static void
@@ -122,6 +128,8 @@ test_parse_table(void **state)
 		    s.quality != parse_cases[i].quality ||
 		    s.grey != parse_cases[i].grey ||
 		    s.lossless != parse_cases[i].lossless ||
+		    s.photo != parse_cases[i].photo ||
+		    s.flat != parse_cases[i].flat ||
 		    strcmp(s.id, parse_cases[i].id) != 0))) {
 			printf("'%s': got %d level %d q %d grey %d lossless %d, "
 			    "want %d level %d q %d grey %d lossless %d\n",
@@ -437,6 +445,29 @@ test_menu_offsets(void **state)
 	buf_release(&e.out);
 }
 
+/* The menu takes a variant only below the last one in rank and in size,
+ * and only while there is room. */
+static void
+test_menu_takes(void **state)
+{
+	struct filter_report rep = { .nvariants = 0 };
+	struct report_variant v = { .rank = 90, .bytes = 1000 };
+
+	(void)state;
+	assert_true(menu_takes(&rep, &v));
+	rep.variants[rep.nvariants++] = v;
+	v.rank = 90, v.bytes = 900;
+	assert_false(menu_takes(&rep, &v));	/* same rank */
+	v.rank = 80, v.bytes = 1000;
+	assert_false(menu_takes(&rep, &v));	/* not smaller */
+	v.rank = 80, v.bytes = 999;
+	assert_true(menu_takes(&rep, &v));
+	rep.nvariants = REPORT_MAX_VARIANTS;
+	rep.variants[rep.nvariants - 1] = (struct report_variant){ .rank = 99,
+	    .bytes = 1 << 30 };
+	assert_false(menu_takes(&rep, &v));	/* full */
+}
+
 /* The ladder over a table of sizes: which specs each image encodes. */
 struct fake_img {
 	const uint64_t *bytes;
@@ -584,6 +615,7 @@ main(void)
 		cmocka_unit_test(test_publish),
 		cmocka_unit_test(test_publish_random),
 		cmocka_unit_test(test_menu_offsets),
+		cmocka_unit_test(test_menu_takes),
 		cmocka_unit_test(test_ladder_search),
 		cmocka_unit_test(test_ladder_matches_walk),
 		cmocka_unit_test(test_ladder_hint),
