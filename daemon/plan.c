@@ -130,14 +130,37 @@ plan_worst(const struct plan_file *f, size_t n)
 	return worst;
 }
 
+/*
+ * A cut menu's missing variants are all smaller and less legible than its
+ * last. For the worst rank W to rise, every file needs a variant of rank
+ * above W: one whose last listed is at or below W has all of those
+ * listed already, so only a menu whose last is above W can bind. And even
+ * free variants for those would not help when the other files' cheapest
+ * variants above W exceed the budget. When nothing fits, every partial
+ * menu may bind, unless the others' smallest variants alone exceed it.
+ */
 int
-plan_held_back(const struct plan_file *f, size_t n)
+plan_binding(struct plan_file *f, size_t n, int64_t budget, int rc)
 {
-	int worst = plan_worst(f, n);
+	int worst = rc == 0 ? plan_worst(f, n) : -1;
+	int64_t need = 0;
+	int nbind = 0, k;
 
+	for (size_t i = 0; i < n; i++) {
+		f[i].binds = f[i].partial && worst < 100 &&
+		    f[i].v[f[i].n - 1].rank > worst;
+		nbind += f[i].binds;
+		if (f[i].binds)
+			continue;
+		k = rc == 0 ? at_least(&f[i], worst + 1) : f[i].n - 1;
+		if (k < 0)	/* no variant above the worst: it cannot rise */
+			need = budget + 1;
+		else
+			need += f[i].v[k].bytes;
+	}
+	if (nbind == 0 || need <= budget)
+		return nbind;
 	for (size_t i = 0; i < n; i++)
-		if (f[i].partial && f[i].chosen == f[i].n - 1 &&
-		    f[i].v[f[i].chosen].rank > worst)
-			return 1;
+		f[i].binds = 0;
 	return 0;
 }
