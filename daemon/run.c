@@ -68,14 +68,34 @@ build_argv(struct bfile *f, const char *filter)
 	f->argv[n] = NULL;
 }
 
+/* Menus are asked from the first pass once the uploads come this near
+ * the budget (percent): a rotated JPEG's upright copy or a TIFF's PDF
+ * may outgrow its upload, and a pass for keep alone would be followed
+ * by a second for the menu. Below it, keep's pass is all a bundle takes. */
+#define MENU_NEAR 90
+/* Past this many percent of the budget no file's lossless rewrite (8-9%
+ * off a camera's JPEG) brings it within its share, and a cut menu reaches
+ * down to a MENU_REACH-th of its share: a file that shrinks better than
+ * the others then lists the variants it may give its bytes up for, and
+ * the planner finds its plan in the first menus. The ladder's last rungs
+ * are encodes at 150 dpi, a fraction of the decode every pass repeats.
+ * A file alone has nothing to trade: its share holds its plan, and a
+ * longer ladder would only push a long PDF's larger variants, one of
+ * which it takes, past what its worker holds (listed without their
+ * bytes: then a --variant pass). */
+#define MENU_FAR 150
+#define MENU_REACH 2
+
 /* The --target of a cut menu for a file of weight w among weights summing
- * to total: its share of the budget, at least 1. */
+ * to total: its share of the budget, or less (MENU_FAR); at least 1. */
 static int64_t
 menu_target(const struct bundle *b, int64_t w, int64_t total)
 {
 	double budget = (double)b->conf->max_bundle_bytes;
 	double share = budget * (double)w / (double)(total > 0 ? total : 1);
 
+	if (b->nfiles > 1 && (double)total * 100 > budget * MENU_FAR)
+		share /= MENU_REACH;
 	return share >= 1 ? (int64_t)share : 1;
 }
 
@@ -414,7 +434,8 @@ out:
 void
 bundle_run(struct bundle *b, struct pool *pool, const char *filter)
 {
-	bool menus = b->bytes_in > b->conf->max_bundle_bytes;
+	int64_t budget = b->conf->max_bundle_bytes;
+	bool menus = b->bytes_in * 100 > budget * MENU_NEAR;
 
 	b->pool = pool;
 	b->filter = filter;
