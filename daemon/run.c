@@ -431,6 +431,24 @@ out:
 	bundle_step_done(b);
 }
 
+/* The next file to ask after prev (NULL: the first), the largest first:
+ * the longest worker starts first, and the workers end nearer together. */
+static struct bfile *
+next_largest(struct bundle *b, const struct bfile *prev)
+{
+	struct bfile *best = NULL;
+
+	for (size_t i = 0; i < b->nfiles; i++) {
+		struct bfile *f = &b->files[i];
+		if (prev && (f->size > prev->size || (f->size == prev->size &&
+		    f <= prev)))
+			continue;
+		if (!best || f->size > best->size)
+			best = f;
+	}
+	return best;
+}
+
 void
 bundle_run(struct bundle *b, struct pool *pool, const char *filter)
 {
@@ -440,8 +458,9 @@ bundle_run(struct bundle *b, struct pool *pool, const char *filter)
 	b->pool = pool;
 	b->filter = filter;
 	b->pending = 1;		/* until all are queued */
-	for (size_t i = 0; i < b->nfiles; i++)
-		file_ask(b, &b->files[i], menus ? menu_target(b,
-		    b->files[i].size, b->bytes_in) : -1);
+	for (struct bfile *f = next_largest(b, NULL); f;
+	    f = next_largest(b, f))
+		file_ask(b, f, menus ? menu_target(b, f->size, b->bytes_in) :
+		    -1);
 	bundle_step_done(b);
 }
