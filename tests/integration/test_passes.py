@@ -1,0 +1,97 @@
+"""How many times each file goes through the worker (report.json's
+"tries": every run, passes and retries): once in the common case, a file
+under budget or over it alike; a second time only for a file whose cut
+menu binds the plan, which the debug log names."""
+
+import re
+
+import qujatlib as q
+from test_rotated import phone_photo
+
+
+def scan(seed, noise, mode, quality=95):
+    return q._save(q.page_image(300, seed, noise, mode), "JPEG",
+                   quality=quality)
+
+
+class Passes(q.SpoolTest):
+
+    def run_bundle(self, app, files, **settings):
+        settings.setdefault("log_level", "debug")
+        d = self.daemon(**settings)
+        m = q.manifest_for(app, "home_schooling",
+                           [(n, "vkk_conclusion") for n in files],
+                           files=files)
+        q.drop(self.spool, app, files, m)
+        man, rep, out = self.assertAccepted(app, files, timeout=180)
+        return {f["original_file"]: f for f in rep["files"]}, d.log()
+
+    def assertOnePassEach(self, by_file, log):
+        for name, f in by_file.items():
+            self.assertEqual(f["tries"], 1, "%s: %s" % (name, f))
+            self.assertIn("'%s': pass 1: " % name, log)
+            self.assertNotIn("'%s': pass 2: " % name, log)
+
+    def test_one_fitting_file_one_pass(self):
+        files = {"vkk.jpg": q.scan_jpeg(seed=3)}
+        by_file, log = self.run_bundle("PASS-ONE", files)
+        self.assertEqual(by_file["vkk.jpg"]["variant"], "keep")
+        self.assertOnePassEach(by_file, log)
+        self.assertIn("'vkk.jpg': pass 1: keep", log)
+
+    def test_over_budget_cut_menus_suffice(self):
+        # 5.9 MB of 300 dpi scans for 5 MB: each file's menu cut at its
+        # share holds the plan
+        files = {"a.jpg": scan(2, 2, "L"), "b.jpg": scan(3, 2, "L"),
+                 "c.jpg": scan(4, 12, "RGB", 92)}
+        self.assertGreater(sum(map(len, files.values())), 5000000)
+        by_file, log = self.run_bundle("PASS-OVER", files)
+        self.assertTrue(any(f["variant"] != "keep"
+                            for f in by_file.values()), by_file)
+        self.assertOnePassEach(by_file, log)
+        self.assertIn("a cut menu", log)
+
+    def test_far_over_budget_one_pass(self):
+        # 7.8 MB for 1 MB: a noisy colour scan and a clean grey one, which
+        # shrink differently; the cut menus reach far enough for both
+        files = {"noisy.jpg": scan(1, 40, "RGB"), "clean.jpg": scan(2, 2,
+                                                                   "L")}
+        by_file, log = self.run_bundle("PASS-FAR", files,
+                                       max_bundle_bytes=1000000)
+        self.assertTrue(all(f["variant"] != "keep"
+                            for f in by_file.values()), by_file)
+        self.assertOnePassEach(by_file, log)
+
+    def test_keeps_outgrow_uploads_one_pass(self):
+        # test_rotated's eleven photos whose upright keeps outgrow the
+        # budget their uploads fit: the menus come with the first pass
+        files = {"p%02d.jpg" % i: phone_photo(1500, 1125, 6 + i % 3, i,
+                                              progressive=True,
+                                              optimize=True)
+                 for i in range(11)}
+        total = sum(map(len, files.values()))
+        by_file, log = self.run_bundle("PASS-ROT", files,
+                                       max_bundle_bytes=total + 1000)
+        self.assertTrue(any(f["variant"] != "keep"
+                            for f in by_file.values()), by_file)
+        self.assertOnePassEach(by_file, log)
+
+    def test_only_binding_menus_asked_again(self):
+        # A 3-page scan and two rotated photos at 80% of their bytes: a
+        # menu cut above the least legible rank binds, and only its file
+        # is asked again, for the whole menu
+        files = {"scan.pdf": q.scan_pdf(300, 5, pages=3),
+                 "ph0.jpg": phone_photo(2000, 1500, 6, 0, quality=92),
+                 "ph1.jpg": phone_photo(2000, 1500, 6, 1, quality=92)}
+        budget = sum(map(len, files.values())) * 8 // 10
+        by_file, log = self.run_bundle("PASS-BIND", files,
+                                       max_bundle_bytes=budget)
+        again = sorted(re.findall(r"plan: '([^']+)': its menu was cut "
+                                  r"above", log))
+        twice = sorted(n for n, f in by_file.items() if f["tries"] == 2)
+        self.assertEqual(twice, again, by_file)
+        self.assertTrue(all(f["tries"] <= 2 for f in by_file.values()),
+                        by_file)
+        self.assertLess(len(twice), len(files), by_file)
+        for name in twice:
+            self.assertIn("'%s': pass 2: the whole menu" % name, log)
