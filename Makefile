@@ -324,7 +324,8 @@ fuzz: deps
 	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 # Throughput and memory of the daemon, and the engine against the tools a
-# sysadmin would use instead; ratios, never assertions.
+# sysadmin would use instead; ratios, never assertions. BENCH_BEFORE: an
+# earlier build folder bench_passes.py compares with.
 BENCH_N ?= 500
 bench: bench-deps
 	@$(MAKE) --no-print-directory all
@@ -332,6 +333,7 @@ bench: bench-deps
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_engine.py
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_phone.py
 	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_take.py
+	QUJAT_BUILD=$(CURDIR)/$(B) $(PYTHON) tests/bench/bench_passes.py $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE))
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
