@@ -381,6 +381,18 @@ menu_open(const struct bfile *f)
 	    !f->job.report.signed_pdf);
 }
 
+/* Whether a worker refused a file (corrupt, unsupported, ...): its
+ * reason refuses the bundle whatever the plan (bundle_judge), and no menu
+ * is worth asking for. */
+static bool
+refused_file(const struct bundle *b)
+{
+	for (size_t i = 0; i < b->nfiles; i++)
+		if (b->files[i].job.report.status != FS_OK)
+			return true;
+	return false;
+}
+
 /* The menus are in: the keeps fit, or one variant per file is chosen so
  * that they do, or the menus that bind the plan are asked for again, or
  * nothing legible fits (keep for each: bundle_judge says too_large).
@@ -396,6 +408,12 @@ bundle_plan(struct bundle *b)
 	b->pending++;
 	for (size_t i = 0; i < b->nfiles; i++)
 		total += b->files[i].job.report.bytes_out;
+	if (refused_file(b)) {
+		log_msg(LOG_DEBUG, b->id, "plan: none: a file is refused");
+		for (size_t i = 0; i < b->nfiles; i++)
+			file_keep(&b->files[i]);
+		goto out;
+	}
 	if (total <= budget || !pf || !keep) {
 		log_msg(LOG_DEBUG, b->id, "plan: every file as uploaded: %lld "
 		    "of %lld bytes fit the budget", (long long)total,

@@ -95,3 +95,24 @@ class Passes(q.SpoolTest):
         self.assertLess(len(twice), len(files), by_file)
         for name in twice:
             self.assertIn("'%s': pass 2: the whole menu" % name, log)
+
+    def test_no_menu_asked_again_for_a_refused_bundle(self):
+        # test_only_binding_menus_asked_again's bundle and a JPEG cut
+        # short: the bundle is refused whatever the plan, so no file is
+        # asked again
+        files = {"scan.pdf": q.scan_pdf(300, 5, pages=3),
+                 "ph0.jpg": phone_photo(2000, 1500, 6, 0, quality=92),
+                 "ph1.jpg": phone_photo(2000, 1500, 6, 1, quality=92)}
+        budget = sum(map(len, files.values())) * 8 // 10
+        files["cut.jpg"] = q.truncated_jpeg()
+        d = self.daemon(log_level="debug", max_bundle_bytes=budget)
+        m = q.manifest_for("PASS-REFUSED", "home_schooling",
+                           [(n, "vkk_conclusion") for n in files],
+                           files=files)
+        q.drop(self.spool, "PASS-REFUSED", files, m)
+        self.assertRefused("PASS-REFUSED", ["file_corrupt"], files,
+                           timeout=180)
+        log = d.log()
+        for name in files:
+            self.assertIn("'%s': pass 1: " % name, log)
+            self.assertNotIn("'%s': pass 2: " % name, log)
