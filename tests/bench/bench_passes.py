@@ -10,7 +10,9 @@ Drops it RUNS times into a qujatd on a temporary spool (2 workers) and
 prints per run the wall time from the drop to outbox/ and the CPU of the
 daemon and its workers (/proc: utime, stime and the reaped children's),
 and per file its worker runs: counted by a wrapper that logs each start of
-qujat-filter with the file on its fd 0, and report.json's "tries". With
+qujat-filter with the file on its fd 0, and report.json's "tries"; and
+the CPU those runs take replayed one at a time, each worker alone (on a
+busy machine the wall time says more about the neighbours). With
 --before DIR the same for the qujatd and qujat-filter built in DIR (an
 earlier commit's build), beside. Run: make bench, or
     QUJAT_BUILD=$PWD/build /usr/bin/python3 tests/bench/bench_passes.py \
@@ -20,6 +22,7 @@ earlier commit's build), beside. Run: make bench, or
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -37,7 +40,7 @@ import phone             # noqa: E402
 import qujatlib as q     # noqa: E402
 
 WRAPPER = """#!/bin/sh
-echo "$(/usr/bin/readlink /proc/$$/fd/0)" >> '%s'
+echo "$(/usr/bin/readlink /proc/$$/fd/0) $*" >> '%s'
 exec '%s' "$@"
 """
 
@@ -74,7 +77,8 @@ def cpu_seconds(pid):
 
 def run(build, files, runs, tmp):
     """[(wall s, (daemon, workers) CPU s, {file: runs counted},
-    {file: tries}, bytes out, take ms, {file: worker ms})]"""
+    {file: tries}, bytes out, take ms, {file: worker ms},
+    [(file, qujat-filter's arguments)] in the order they started)]"""
     build = Path(build).resolve()
     starts = tmp / "starts.log"
     wrap = tmp / "filter.sh"
@@ -108,8 +112,11 @@ def run(build, files, runs, tmp):
             c1 = cpu_seconds(d.pid)
             cpu = (c1[0] - c0[0], c1[1] - c0[1])
             counted = {n: 0 for n in files}
-            for line in starts.read_text().split():
-                counted[os.path.basename(line)] += 1
+            passes = []
+            for line in starts.read_text().splitlines():
+                path, args = line.split(" ", 1)
+                counted[os.path.basename(path)] += 1
+                passes.append((os.path.basename(path), args.split()))
             rep = json.loads((spool / "outbox" / app / "report.json")
                              .read_text())
             tries = {f["original_file"]: f.get("tries") for f in
@@ -118,11 +125,31 @@ def run(build, files, runs, tmp):
             take = re.findall(r"\[%s\] claimed: .* take_ms=([0-9.]+)" % app,
                               (tmp / "qujatd.log").read_text())
             out.append((wall, cpu, counted, tries, rep["bytes_out"],
-                        float(take[0]) if take else -1, ms))
+                        float(take[0]) if take else -1, ms, passes))
     finally:
         d.terminate()
         d.wait(60)
     return out
+
+
+def replay(build, files, passes):
+    """{file: CPU seconds}: the passes of a run again, one at a time,
+    each worker alone (qujat-filter with the daemon's arguments)."""
+    cpu = {n: 0.0 for n in files}
+    with tempfile.TemporaryDirectory(prefix="qujat-bench-passes-") as t:
+        for name, args in passes:
+            src, out = Path(t) / name, Path(t) / "out"
+            src.write_bytes(files[name])
+            with open(src, "rb") as fin, open(out, "wb") as fout:
+                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                subprocess.run([str(Path(build) / "qujat-filter")] + args,
+                               stdin=fin, stdout=subprocess.DEVNULL,
+                               pass_fds=(3,),
+                               preexec_fn=lambda: os.dup2(fout.fileno(), 3))
+                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name] += (r1.ru_utime - r0.ru_utime + r1.ru_stime -
+                          r0.ru_stime)
+    return cpu
 
 
 def show(label, build, res, files):
@@ -134,14 +161,16 @@ def show(label, build, res, files):
               label, build, wall, " ".join("%.2f" % r[0] for r in res),
               cpu, " ".join("%.2f+%.2f" % r[1] for r in res), res[-1][4],
               res[-1][5]))
-    print("  %-14s %10s %8s %8s %10s" % ("file", "bytes", "runs", "tries",
-                                         "worker ms"))
+    alone = replay(build, files, res[-1][7])
+    print("  %-14s %10s %6s %6s %10s %10s" % (
+        "file", "bytes", "runs", "tries", "worker ms", "alone CPU"))
     for n in files:
-        print("  %-14s %10d %8d %8s %10d" % (n, len(files[n]), counted[n],
-                                             res[-1][3].get(n),
-                                             res[-1][6].get(n, -1)))
-    print("  %-14s %10d %8d" % ("total", sum(map(len, files.values())),
-                                sum(counted.values())))
+        print("  %-14s %10d %6d %6s %10d %10.2f" % (
+            n, len(files[n]), counted[n], res[-1][3].get(n),
+            res[-1][6].get(n, -1), alone[n]))
+    print("  %-14s %10d %6d %6s %10s %10.2f" % (
+        "total", sum(map(len, files.values())), sum(counted.values()), "",
+        "", sum(alone.values())))
     return wall, cpu, sum(counted.values())
 
 
