@@ -15,8 +15,10 @@ struct plan_file {
 	const struct report_variant *v;	/* the menu, best first; v[0] keep */
 	int n;				/* entries in v (>= 1) */
 	int chosen;			/* out: index into v */
-	int partial;			/* the menu stopped at the file's
-					 * target: smaller variants exist */
+	int partial;			/* the menu was cut at the file's
+					 * target: variants between keep and
+					 * v[1], and after v[n - 1], may be
+					 * missing */
 	int binds;			/* out (plan_binding): its missing
 					 * variants may change the plan */
 };

@@ -1,7 +1,7 @@
 """How many times each file goes through the worker (report.json's
-"tries": every run, passes and retries): once in the common case, a file
-under budget or over it alike; a second time only for a file whose cut
-menu binds the plan, which the debug log names."""
+"tries": every run, passes and retries): once for a file under budget or
+a bundle far over it; a second time only for a file whose cut menu binds
+the plan, which the debug log names."""
 
 import re
 
@@ -39,9 +39,18 @@ class Passes(q.SpoolTest):
         self.assertOnePassEach(by_file, log)
         self.assertIn("'vkk.jpg': pass 1: keep", log)
 
-    def test_over_budget_cut_menus_suffice(self):
-        # 5.9 MB of 300 dpi scans for 5 MB: each file's menu cut at its
-        # share holds the plan
+    def test_over_budget_cut_menu_suffices(self):
+        # one 6 MB colour scan for 5 MB: its menu cut at the budget holds
+        # its plan
+        files = {"noisy.jpg": scan(1, 40, "RGB")}
+        self.assertGreater(len(files["noisy.jpg"]), 5000000)
+        by_file, log = self.run_bundle("PASS-CUT", files)
+        self.assertNotEqual(by_file["noisy.jpg"]["variant"], "keep")
+        self.assertOnePassEach(by_file, log)
+        self.assertIn("'noisy.jpg': pass 1: a cut menu", log)
+
+    def test_over_budget_one_pass(self):
+        # 5.9 MB of 300 dpi scans for 5 MB: the whole menus at once
         files = {"a.jpg": scan(2, 2, "L"), "b.jpg": scan(3, 2, "L"),
                  "c.jpg": scan(4, 12, "RGB", 92)}
         self.assertGreater(sum(map(len, files.values())), 5000000)
@@ -49,7 +58,6 @@ class Passes(q.SpoolTest):
         self.assertTrue(any(f["variant"] != "keep"
                             for f in by_file.values()), by_file)
         self.assertOnePassEach(by_file, log)
-        self.assertIn("a cut menu", log)
 
     def test_far_over_budget_one_pass(self):
         # 7.8 MB for 1 MB: a noisy colour scan and a clean grey one, which
@@ -62,9 +70,23 @@ class Passes(q.SpoolTest):
                             for f in by_file.values()), by_file)
         self.assertOnePassEach(by_file, log)
 
-    def test_keeps_outgrow_uploads_one_pass(self):
+    def assertAskedAgainAsLogged(self, by_file, log):
+        again = sorted(re.findall(r"plan: '([^']+)': (?:its menu was cut|"
+                                  r"keep alone was asked)", log))
+        twice = sorted(n for n, f in by_file.items() if f["tries"] == 2)
+        self.assertEqual(twice, again, by_file)
+        self.assertTrue(all(f["tries"] <= 2 for f in by_file.values()),
+                        by_file)
+        for name in twice:
+            self.assertIn("'%s': pass 2: " % name, log)
+        return twice
+
+    def test_keeps_outgrow_uploads(self):
         # test_rotated's eleven photos whose upright keeps outgrow the
-        # budget their uploads fit: the menus come with the first pass
+        # budget their uploads fit: the menus come with the first pass,
+        # cut at each file's share (the lossless rewrite's reach); a file
+        # is asked again only when its cut menu binds the plan (22 runs
+        # before: keep alone for every file, then its menu)
         files = {"p%02d.jpg" % i: phone_photo(1500, 1125, 6 + i % 3, i,
                                               progressive=True,
                                               optimize=True)
@@ -74,36 +96,32 @@ class Passes(q.SpoolTest):
                                        max_bundle_bytes=total + 1000)
         self.assertTrue(any(f["variant"] != "keep"
                             for f in by_file.values()), by_file)
-        self.assertOnePassEach(by_file, log)
+        for name in files:
+            self.assertIn("'%s': pass 1: a cut menu" % name, log)
+        self.assertAskedAgainAsLogged(by_file, log)
 
-    def test_only_binding_menus_asked_again(self):
-        # A 3-page scan and two rotated photos at 80% of their bytes: a
-        # menu cut above the least legible rank binds, and only its file
-        # is asked again, for the whole menu
+    def test_whole_menus_far_over_budget(self):
+        # A 3-page scan and two rotated photos at 80% of their bytes: past
+        # 112% of the budget each file is asked for its whole menu at
+        # once, and the plan needs nothing more
         files = {"scan.pdf": q.scan_pdf(300, 5, pages=3),
                  "ph0.jpg": phone_photo(2000, 1500, 6, 0, quality=92),
                  "ph1.jpg": phone_photo(2000, 1500, 6, 1, quality=92)}
         budget = sum(map(len, files.values())) * 8 // 10
-        by_file, log = self.run_bundle("PASS-BIND", files,
+        by_file, log = self.run_bundle("PASS-WHOLE", files,
                                        max_bundle_bytes=budget)
-        again = sorted(re.findall(r"plan: '([^']+)': its menu was cut "
-                                  r"above", log))
-        twice = sorted(n for n, f in by_file.items() if f["tries"] == 2)
-        self.assertEqual(twice, again, by_file)
-        self.assertTrue(all(f["tries"] <= 2 for f in by_file.values()),
-                        by_file)
-        self.assertLess(len(twice), len(files), by_file)
-        for name in twice:
-            self.assertIn("'%s': pass 2: the whole menu" % name, log)
+        self.assertOnePassEach(by_file, log)
+        for name in files:
+            self.assertIn("'%s': pass 1: the whole menu" % name, log)
 
     def test_no_menu_asked_again_for_a_refused_bundle(self):
-        # test_only_binding_menus_asked_again's bundle and a JPEG cut
-        # short: the bundle is refused whatever the plan, so no file is
-        # asked again
-        files = {"scan.pdf": q.scan_pdf(300, 5, pages=3),
-                 "ph0.jpg": phone_photo(2000, 1500, 6, 0, quality=92),
-                 "ph1.jpg": phone_photo(2000, 1500, 6, 1, quality=92)}
-        budget = sum(map(len, files.values())) * 8 // 10
+        # test_keeps_outgrow_uploads's bundle and a JPEG cut short: the
+        # bundle is refused whatever the plan, so no file is asked again
+        files = {"p%02d.jpg" % i: phone_photo(1500, 1125, 6 + i % 3, i,
+                                              progressive=True,
+                                              optimize=True)
+                 for i in range(11)}
+        budget = sum(map(len, files.values())) + 1000
         files["cut.jpg"] = q.truncated_jpeg()
         d = self.daemon(log_level="debug", max_bundle_bytes=budget)
         m = q.manifest_for("PASS-REFUSED", "home_schooling",

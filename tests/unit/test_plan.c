@@ -203,13 +203,15 @@ test_property_random_menus(void **state)
 	}
 }
 
-/* Over random menus cut at random places: when no cut menu binds, the
- * plan on the cut menus is as good as any choice from the whole ones
- * (the same worst rank, or too_large for both). */
+/* Over random menus cut at random places, as the worker cuts them (keep
+ * and a run of the ladder, possibly none, one only at the top): when no
+ * cut menu binds, the
+ * plan on the cut menus is as good as any choice from the whole ones (the
+ * same worst rank, or too_large for both). */
 static void
 test_property_binding(void **state)
 {
-	struct report_variant menus[5][6];
+	struct report_variant menus[5][6], cuts[5][6];
 	struct plan_file f[5], whole[5];
 	unsigned seed = 777;
 	int asked = 0;
@@ -221,12 +223,20 @@ test_property_binding(void **state)
 		int rc, want;
 
 		for (size_t i = 0; i < n; i++) {
-			whole[i] = (struct plan_file){ .v = menus[i],
-			    .n = random_menu(menus[i], &seed) };
-			f[i] = whole[i];
-			f[i].n = 1 + (int)(rand_r(&seed) % (unsigned)whole[i].n);
-			f[i].partial = f[i].n < whole[i].n;
-			smallest += menus[i][whole[i].n - 1].bytes;
+			int m = random_menu(menus[i], &seed);
+			int a = 1 + (int)(rand_r(&seed) % (unsigned)m);
+			int b = a + (int)(rand_r(&seed) % (unsigned)(m - a + 1));
+
+			if (b == a + 1)	/* a run of one is the ladder's top */
+				a = 1, b = 2;
+
+			whole[i] = (struct plan_file){ .v = menus[i], .n = m };
+			cuts[i][0] = menus[i][0];
+			for (int k = a; k < b; k++)
+				cuts[i][1 + k - a] = menus[i][k];
+			f[i] = (struct plan_file){ .v = cuts[i], .n = 1 + b - a,
+			    .partial = 1 + b - a < m };
+			smallest += menus[i][m - 1].bytes;
 		}
 		budget = (int64_t)(rand_r(&seed) % (unsigned)(2 * smallest +
 		    1000000));
