@@ -10,7 +10,8 @@
  * Bilevel pages are CCITT G4 in every variant. A phone photo of a page
  * (flat.h), when the run asks for it and the sheet is found, is squared
  * and evened first, and its variants are of the page, not the frame
- * (their specs are flat: IDs ending in FLAT_SUFFIX).
+ * (their specs are flat: IDs ending in FLAT_SUFFIX); keep is then that
+ * page at the top rung, and the frame is never offered.
  * SECURITY: runs on pixels decoded from uploads through the formats'
  * page sources; memory per page is bounded by the top resolution.
  */
@@ -358,6 +359,15 @@ static int contone_page(struct pjob *j, int i, int w, int h)
 	}
 	j->evened = j->flat && rc == 0;
 	rc = encode_specs(j, i, w, h, &top);
+	/* the spec written is made whatever the ladder made (a menu's
+	 * keep when it is the found sheet's top rung) */
+	if (rc == 0 && j->want < j->nspecs && j->meta[(size_t)j->want *
+	    (size_t)j->src->npages + (size_t)i].data == NULL) {
+		struct raster lv = { 0 };
+
+		rc = encode_spec(j, j->want, i, w, h, &top, &lv);
+		raster_release(&lv);
+	}
 	raster_release(&top);
 	return rc;
 }
@@ -415,10 +425,12 @@ static int plan(struct pjob *j)
 		j->want = j->nspecs;	/* keep */
 		j->menu = lim->menu;
 		menu_sort(lim, j->photo, j->worst, j->specs, j->nspecs);
-		/* a found sheet with no menu asked: its page at the top rung
-		 * is the output, not the frame */
-		if (j->flat && !lim->menu && j->nspecs > 0)
-			j->nspecs = 1, j->want = 0;
+		/* a found sheet: its page at the top rung is keep, the output
+		 * with no menu and the menu's first, not the frame */
+		if (j->flat && j->nspecs > 0) {
+			j->want = 0;
+			j->nspecs = lim->menu ? j->nspecs : 1;
+		}
 	}
 	ladder_init(&j->ladder, j->nspecs);
 	j->ladder.hint = menu_hint(j->specs, j->nspecs);
@@ -500,8 +512,8 @@ static int publish(struct pjob *j)
 	size_t size;
 	int rc = 0, n = 0;
 
-	if (j->want != j->nspecs)
-		return 0;	/* --variant: no menu */
+	if (!j->menu)
+		return 0;	/* --variant, or one output */
 	rep->variants[0] = (struct report_variant){ .id = "keep",
 	    .bytes = (int64_t)j->e->out.len, .rank = 100 };
 	rep->nvariants = 1;
@@ -621,6 +633,11 @@ int pages_run(struct engine *e, const struct page_src *src, int single)
 		return 0;
 	if ((rc = find_sheet(&j)) < 0)
 		return rc;
+	/* the frame is the page: keep made final before it is used */
+	if (!j.flat && src->settle && (rc = src->settle(src->ctx)) < 0)
+		return rc;
+	if (e->rep->status != FS_OK)
+		return 0;
 	if ((rc = plan(&j)) == -EINVAL)
 		filter_set_status(e->rep, FS_UNSUPPORTED, "unknown variant");
 	if (rc == 0 && (rc = run_pages(&j)) == 0) {

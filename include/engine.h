@@ -158,6 +158,7 @@ void jpeg_qtables_transpose(struct jpeg_qtables *qt);
  * (as libjpeg's jpeg_set_quality makes it) is nearest to table t. */
 int jpeg_qtable_quality(const unsigned int *t);
 
+struct jpeg_upright;
 /* The JPEG keep variant (jpeg_keep.c): markers no viewer needs dropped,
  * EXIF scrubbed, trailing bytes cut, orientation applied (losslessly
  * when the MCU grid allows, else re-encoded: then *upright gets the
@@ -168,6 +169,26 @@ int jpeg_qtable_quality(const unsigned int *t);
  * (corrupt) or -ENOMEM. */
 int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
     struct buf *out, char *transform, size_t tsz, int *orientation,
+    struct raster *upright, struct jpeg_upright *later);
+/* What turning keep upright takes: the orientation still to apply (1:
+ * none) and the source's tables, sampling, density and EXIF, for a
+ * re-encode as close to the upload as the pixels allow. With later not
+ * NULL, jpeg_keep leaves the orientation to jpeg_keep_upright (keep is
+ * then the upload's picture as stored, later->orientation its EXIF's):
+ * a phone photo whose page is flattened needs no upright frame. */
+struct jpeg_upright {
+	int orientation;
+	struct jpeg_qtables qt;	/* the source's quantisation tables */
+	int ncomp, tq[2];	/* components; luma's and chroma's table */
+	int subsampled;		/* chroma sampled less than luma */
+	int dpi;		/* the JFIF density, when square; else 0 */
+	int exif_seen;
+	size_t exif_off, exif_len;	/* the scrubbed EXIF, in keep */
+};
+/* Turns keep upright as jpeg_keep would have (transform, upright as
+ * there); up->orientation is 1 after. 0, -EINVAL or -ENOMEM. */
+int jpeg_keep_upright(struct jpeg_upright *up, struct buf *keep,
+    uint64_t memory_mb, char *transform, size_t tsz,
     struct raster *upright);
 /* Lossless EXIF orientation transform of a whole JPEG (jpeg_rot.c):
  * 0, -ERANGE when the edges are not whole MCUs (the caller re-encodes),
@@ -376,6 +397,11 @@ struct page_src {
 	 * offered as "lossless" (rank 99), its extension lossless_ext */
 	const struct buf *lossless;
 	const char *lossless_ext;
+	/* a single image's frame is its page (no sheet was found in it):
+	 * keep is made final now if it was left unfinished (a JPEG's
+	 * orientation, jpeg_keep's later), before anything is encoded from
+	 * it or written. 0 or a negative errno; may be NULL */
+	int (*settle)(void *ctx);
 };
 /* Analyses every page, fills dpi/color/status and, as asked by the
  * limits, the menu or one variant into e->out. single: one page whose
