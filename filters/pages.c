@@ -281,7 +281,15 @@ static int encode_specs(struct pjob *j, int i, int w, int h,
 	struct page_rung r = { .j = j, .i = i, .w = w, .h = h, .top = top };
 	uint64_t share = j->menu ? ladder_share(j->e->in->lim->target,
 	    (double)w * h, j->pixels) : 0;
-	int rc = ladder_run(&j->ladder, share, page_rung, &r);
+	/* this page's part of the upload's bytes */
+	double stored = (double)j->e->in->len * ((double)w * h / j->pixels);
+	int rc;
+
+	if (share && !j->ladder.searched)
+		j->ladder.hint = j->flat ? menu_hint(j->specs, j->nspecs) :
+		    menu_guess(j->specs, j->nspecs, page_res(j, w, h),
+		    (double)share / stored);
+	rc = ladder_run(&j->ladder, share, page_rung, &r);
 
 	raster_release(&r.lv);
 	return rc;
@@ -433,7 +441,6 @@ static int plan(struct pjob *j)
 		}
 	}
 	ladder_init(&j->ladder, j->nspecs);
-	j->ladder.hint = menu_hint(j->specs, j->nspecs);
 	j->specs[j->nspecs] = (struct vspec){ .id = "keep", .level = KEEP_DPI,
 	    .quality = KEEP_QUALITY };
 	j->meta = calloc((size_t)j->src->npages * (size_t)(j->nspecs + 1),

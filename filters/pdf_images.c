@@ -669,6 +669,9 @@ static int process(struct pdf_job *j, struct pdf_img *im)
 			share = ladder_share(j->target > j->other ?
 			    j->target - j->other : 1, (double)im->w * im->h,
 			    j->pixels);
+		if (share && !j->ladder.searched && im->stored)
+			j->ladder.hint = menu_guess(j->specs, j->nspecs,
+			    im->dpi, (double)share / (double)im->stored);
 		rc = ladder_run(&j->ladder, share, img_rung, &r);
 		if (rc == 0 && searching && j->ladder.searched)
 			trim_search(j, im);
@@ -712,7 +715,6 @@ int pdf_job_encode(struct pdf_job *j)
 
 	j->colour = 0;
 	ladder_init(&j->ladder, j->nspecs);
-	j->ladder.hint = menu_hint(j->specs, j->nspecs);
 	for (size_t i = 0; i < j->nimg && rc == 0; i++)
 		if (j->img[i].ok)
 			rc = process(j, &j->img[i]);

@@ -305,9 +305,15 @@ struct ladder {
 	int first, nmade;	/* the specs every image has */
 };
 void ladder_init(struct ladder *l, int nspecs);
-/* Where a search of n sorted specs starts: the lowest level's second
- * quality (q70), cheap to decode, near where a scan a third over its
- * share stops. */
+/* Where a search of n sorted specs starts: the first spec guessed to be
+ * within ratio (the share over the source's stored bytes) for a source
+ * of resolution res (dpi, a photo's short side): from the pixels each
+ * keeps and a per-pixel cost by quality. A guess costs at most a few
+ * encodes more when it is wrong (the search walks from it). */
+int menu_guess(const struct vspec *specs, int n, double res, double ratio);
+/* Where a search starts when the source's bytes say nothing of its
+ * variants' (a flattened sheet: paper evened white): the lowest level's
+ * second quality (q70). */
 int menu_hint(const struct vspec *specs, int n);
 /* part's share of target, by part/whole, at least 1; 0 (no stop)
  * without target. */

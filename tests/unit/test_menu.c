@@ -584,18 +584,34 @@ test_ladder_matches_walk(void **state)
 	}
 }
 
-/* The search starts at the lowest level's q70, or the last spec. */
+/* The search starts at the first spec guessed within the share, from the
+ * pixels each keeps and its quality (a 300 dpi q75 scan: d200q85 0.78 of
+ * it, d150q70 0.36); without a guess at the lowest level's q70. */
 static void
 test_ladder_hint(void **state)
 {
+	static const struct { double ratio; const char *want; } page[] = {
+		{ 2.0, "d200q85c" }, { 0.80, "d200q85c" }, { 0.60, "d200q70c" },
+		{ 0.45, "d150q85c" }, { 0.33, "d150q70c" }, { 0.31, "d150q55c" },
+		{ 0.28, "d150q40c" }, { 0.01, "d150q40c" },
+	};
 	struct vspec specs[MENU_MAX_SPECS];
 	int n;
 
 	(void)state;
 	n = menu_specs(&deflim, 0, 300, 0, specs, MENU_MAX_SPECS);
+	for (size_t i = 0; i < sizeof page / sizeof *page; i++)
+		assert_string_equal(specs[menu_guess(specs, n, 300,
+		    page[i].ratio)].id, page[i].want);
+	/* a 150 dpi source keeps every pixel at either level */
+	assert_string_equal(specs[menu_guess(specs, n, 150, 1.5)].id,
+	    "d200q70c");
 	assert_string_equal(specs[menu_hint(specs, n)].id, "d150q70c");
 	n = menu_specs(&deflim, 1, 3000, 0, specs, MENU_MAX_SPECS);
+	assert_string_equal(specs[menu_guess(specs, n, 3000, 0.1)].id,
+	    "p600q85c");
 	assert_string_equal(specs[menu_hint(specs, n)].id, "p600q70c");
+	assert_int_equal(menu_guess(specs, 1, 3000, 0.0), 0);
 	assert_int_equal(menu_hint(specs, 1), 0);
 	assert_int_equal(menu_hint(specs, 0), 0);
 }
