@@ -242,12 +242,14 @@ static int ladder_search(struct ladder *l, uint64_t share,
 {
 	int s = l->hint < 0 ? 0 : l->hint >= l->nspecs ? l->nspecs - 1 :
 	    l->hint, stop, rc;
+	unsigned made = 1u << s;
 	uint64_t bytes;
 
 	if ((rc = encode(ctx, s, &bytes)) < 0)
 		return rc;
 	if (bytes <= share) {
 		for (stop = s; stop > 0; stop--) {
+			made |= 1u << (stop - 1);
 			if ((rc = encode(ctx, stop - 1, &bytes)) < 0)
 				return rc;
 			if (bytes > share)
@@ -255,6 +257,7 @@ static int ladder_search(struct ladder *l, uint64_t share,
 		}
 	} else {
 		for (stop = s + 1; stop < l->nspecs; stop++) {
+			made |= 1u << stop;
 			if ((rc = encode(ctx, stop, &bytes)) < 0)
 				return rc;
 			if (bytes <= share)
@@ -266,6 +269,10 @@ static int ladder_search(struct ladder *l, uint64_t share,
 	l->first = stop > 0 ? stop - 1 : 0;
 	l->nmade = stop + 1;
 	l->searched = 1;
+	/* the one above the stop, when the search came from below it */
+	for (s = l->first; s < l->nmade; s++)
+		if (!(made & 1u << s) && (rc = encode(ctx, s, &bytes)) < 0)
+			return rc;
 	return 0;
 }
 

@@ -586,6 +586,16 @@ static int wants_flat(const struct pjob *j)
 	return lim->flatten;
 }
 
+/* Whether a w x h frame has A4's proportions (within 1%): a scanner's or
+ * an export's page, or a page a phone app already squared, never a photo
+ * of a sheet on a table (cameras take 4:3, 3:2, 16:9). */
+static int a4_frame(int w, int h)
+{
+	double r = w < h ? (double)h / w : (double)w / h;
+
+	return fabs(r / (A4_LONG_IN / A4_SHORT_IN) - 1) < 0.01;
+}
+
 /* Looks for the sheet on a small copy of the frame; found, the page's
  * resolution, pixels and dpi are the sheet's. A sheet below low_dpi is
  * left alone: found, it would be refused where its frame is not. */
@@ -598,7 +608,7 @@ static int find_sheet(struct pjob *j)
 	double k;
 
 	if (!wants_flat(j) || j->src->info(j->src->ctx, 0, &w, &h,
-	    &bilevel) < 0 || bilevel)
+	    &bilevel) < 0 || bilevel || a4_frame(w, h))
 		return 0;
 	flat_quiet();
 	k = (double)DETECT_LONG / (w > h ? w : h);

@@ -497,6 +497,8 @@ static const struct {
 	{ "everything fits: the top alone", 3, 1000, "3 2 1 0", 0, 1 },
 	{ "nothing fits: the two smallest", 2, 10, "2 3 4 5", 4, 6 },
 	{ "a hint past the end is the last", 9, 25, "5 4", 4, 6 },
+	{ "nothing fits from the last: the one above made too", 5, 10, "5 4",
+	    4, 6 },
 };
 
 static void
@@ -571,6 +573,14 @@ test_ladder_matches_walk(void **state)
 		assert_int_equal(ladder_run(&l, share, fake_encode, &f), 0);
 		assert_int_equal(l.nmade - 1, walk);
 		assert_int_equal(l.first, walk > 0 ? walk - 1 : 0);
+		/* every spec the menu lists was made on this image */
+		for (int k = l.first; k < l.nmade; k++) {
+			int seen = 0;
+
+			for (int e = 0; e < f.nmade; e++)
+				seen |= f.made[e] == k;
+			assert_true(seen);
+		}
 	}
 	for (int n = 1; n <= 8; n++) {
 		struct fake_img f = { .bytes = sizes };
