@@ -25,7 +25,8 @@ B          ?= build
 RUN_PACKAGES = build-essential pkg-config libuv1-dev libmagic-dev libmagic-mgc \
 	libjpeg62-turbo-dev libpng-dev libtiff-dev libqpdf-dev libjansson-dev \
 	libconfig-dev libseccomp-dev libsqlite3-dev libsystemd-dev \
-	libunistring-dev nettle-dev zlib1g-dev libcurl4-openssl-dev libpq-dev \
+	libunistring-dev nettle-dev zlib1g-dev libdeflate-dev libcurl4-openssl-dev \
+	libpq-dev \
 	libleptonica-dev systemd
 TEST_PACKAGES = libcmocka-dev python3 python3-pil python3-numpy qpdf \
 	postgresql-15 lintian dpkg-dev debhelper git man-db poppler-utils \
@@ -52,7 +53,8 @@ QCXX = $(CXX) $(Q_CPPFLAGS) $(CPPFLAGS) -std=gnu++17 -Wall -Wextra \
 	-Wformat=2 -MMD -MP $(if $(WERROR),-Werror) $(CXXFLAGS)
 
 D_PKGS = libuv jansson libconfig sqlite3 libsystemd nettle libcurl libpq
-F_PKGS = libmagic libjpeg libpng libtiff-4 libqpdf libseccomp nettle zlib lept
+F_PKGS = libmagic libjpeg libpng libtiff-4 libqpdf libseccomp nettle zlib \
+	libdeflate lept
 D_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(D_PKGS) 2>/dev/null)
 # libunistring (UTF-8 checks, bundle.c) has no pkg-config file in Debian 12
 D_LIBS   := $(shell $(PKG_CONFIG) --libs $(D_PKGS) 2>/dev/null) -lunistring

@@ -484,8 +484,9 @@ static int decode_plain(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 	struct raster full;
 	int rc;
 
-	rc = pdf_stream_decode(j->q, obj, j->in->lim->max_stream_bytes, 0,
-	    &data);
+	/* the rows, and a PNG predictor's byte a row */
+	rc = pdf_stream_decode_hint(j->q, obj, j->in->lim->max_stream_bytes,
+	    0, need + (size_t)im->h, &data);
 	if (rc < 0 || data.len < need) {
 		buf_release(&data);
 		return rc == -ENOMEM || rc == -E2BIG ? rc : -EINVAL;
