@@ -151,6 +151,15 @@ def run_cmd(args, **kw):
     return subprocess.run([str(a) for a in args], **kw)
 
 
+def user_env():
+    """The environment a new user's make runs in: without the variables of
+    the make that runs the tests (make check-asan's B=build-asan and its
+    sanitizer flags come through MAKEFLAGS and the environment)."""
+    return {k: v for k, v in os.environ.items() if k not in (
+        "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "B", "CFLAGS",
+        "CXXFLAGS", "LDFLAGS", "QUJAT_ASAN")}
+
+
 def fresh_clone(prefix, tools, target):
     """A temporary folder holding a fresh `git clone` of this repository's
     HEAD (what is committed, as CI clones it) as qujat/, where `make TARGET...` has run (target: a list of words);
@@ -164,12 +173,7 @@ def fresh_clone(prefix, tools, target):
     r = run_cmd(["git", "clone", "-q", REPO, src])
     if r.returncode != 0:
         raise AssertionError("git clone failed: " + r.stderr)
-    # as a new user runs it: not with the make that runs this test's
-    # variables (make check-asan's B=build-asan and sanitizer flags)
-    env = {k: v for k, v in os.environ.items() if k not in (
-        "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "B", "CFLAGS",
-        "CXXFLAGS", "LDFLAGS", "QUJAT_ASAN")}
-    r = run_cmd(["make"] + target, cwd=src, env=env)
+    r = run_cmd(["make"] + target, cwd=src, env=user_env())
     if r.returncode != 0:
         raise AssertionError("make %s failed in a fresh clone:\n%s%s" % (
             " ".join(target), r.stdout[-4000:], r.stderr[-4000:]))

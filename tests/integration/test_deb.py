@@ -93,7 +93,8 @@ class Deb(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_rebuilt_when_packaged_files_change(self):
-        q_run = lambda: run(["make", "-q", "deb"], cwd=self.src).returncode
+        q_run = lambda: run(["make", "-q", "deb"], cwd=self.src,
+                            env=q.user_env()).returncode
         self.assertEqual(q_run(), 0, "make deb is not up to date after "
                          "make deb")
         old = self.deb.stat().st_mtime - 10

@@ -27,7 +27,7 @@ class Install(unittest.TestCase):
 
     def make(self, *args):
         return run(["make", "-s", "--no-print-directory"] + list(args),
-                   cwd=self.src)
+                   cwd=self.src, env=q.user_env())
 
     def test_install_prefix_after_plain_make(self):
         dest = self.tmp / "dest"
