@@ -1,110 +1,18 @@
 /*
- * fmt_tiff.c: TIFF through libtiff, read from memory: page count and every
+ * fmt_tiff.c: TIFF's probe and emit (fmt_ops): page count and every
  * page's size first, then every strip or tile of every page decoded, here
- * when only probing, else by the engine (tiff_engine.c).
- * SECURITY: parses uploaded bytes. Per-handle error hooks and an
- * allocation cap through TIFFOpenOptions; no global handler is touched.
+ * when only probing, else by the engine's page source (tiff_engine.c),
+ * which emit runs. The handle and what a page is are tiffutil.c's.
+ * SECURITY: parses uploaded bytes through tiffutil.h's handle: per-handle
+ * error hooks and an allocation cap; no global handler is touched.
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <tiffio.h>
 
 #include "engine.h"
 #include "filter.h"
 #include "tiffutil.h"
-
-static tmsize_t t_read(thandle_t h, void *out, tmsize_t n)
-{
-	struct tctx *ctx = h;
-	toff_t len = ctx->in->len;
-
-	if (n <= 0 || ctx->off >= len)
-		return 0;
-	if ((toff_t)n > len - ctx->off)
-		n = (tmsize_t)(len - ctx->off);
-	memcpy(out, ctx->in->buf + ctx->off, (size_t)n);
-	ctx->off += (toff_t)n;
-	return n;
-}
-
-static tmsize_t t_write(thandle_t h, void *buf, tmsize_t n)
-{
-	(void)h, (void)buf, (void)n;
-	return -1;		/* opened read-only */
-}
-
-static toff_t t_seek(thandle_t h, toff_t off, int whence)
-{
-	struct tctx *ctx = h;
-	toff_t base = whence == SEEK_CUR ? ctx->off :
-	    whence == SEEK_END ? (toff_t)ctx->in->len : 0;
-
-	if (off > UINT64_MAX - base)
-		return (toff_t)-1;
-	return ctx->off = base + off;
-}
-
-static int t_close(thandle_t h)
-{
-	(void)h;
-	return 0;
-}
-
-static toff_t t_size(thandle_t h)
-{
-	return ((struct tctx *)h)->in->len;
-}
-
-static int t_map(thandle_t h, void **base, toff_t *size)
-{
-	(void)h, (void)base, (void)size;
-	return 0;		/* no mapping: libtiff copies what it reads */
-}
-
-static void t_unmap(thandle_t h, void *base, toff_t size)
-{
-	(void)h, (void)base, (void)size;
-}
-
-static int t_error(TIFF *tif, void *user, const char *module,
-    const char *fmt, va_list ap)
-{
-	struct tctx *ctx = user;
-
-	(void)tif, (void)module;
-	if (!ctx->failed)
-		vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
-	ctx->failed = 1;
-	return 1;		/* handled: nothing reaches stderr */
-}
-
-static int t_warning(TIFF *tif, void *user, const char *module,
-    const char *fmt, va_list ap)
-{
-	(void)tif, (void)user, (void)module, (void)fmt, (void)ap;
-	return 1;
-}
-
-TIFF *tiff_open(struct tctx *ctx)
-{
-	TIFFOpenOptions *opts;
-	TIFF *tif;
-
-	if ((opts = TIFFOpenOptionsAlloc()) == NULL)
-		return NULL;
-	/* One strip or tile buffer may take at most a quarter of memory. */
-	TIFFOpenOptionsSetMaxSingleMemAlloc(opts,
-	    (tmsize_t)(ctx->in->lim->memory_mb << 18));
-	TIFFOpenOptionsSetErrorHandlerExtR(opts, t_error, ctx);
-	TIFFOpenOptionsSetWarningHandlerExtR(opts, t_warning, ctx);
-	tif = TIFFClientOpenExt("upload", "rm", ctx, t_read, t_write, t_seek,
-	    t_close, t_size, t_map, t_unmap, opts);
-	TIFFOpenOptionsFree(opts);
-	return tif;
-}
 
 /* Every page's size against max_pixels, before any decoding. Returns 0,
  * or -1 with the status set. */

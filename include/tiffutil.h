@@ -1,7 +1,10 @@
 /*
- * tiffutil.h: a TIFF opened read-only from the upload in memory, with
- * per-handle error hooks and libtiff's allocation cap (fmt_tiff.c); used
- * by the probe and by the engine's page source (tiff_engine.c).
+ * tiffutil.h: the TIFF layer (tiffutil.c): a TIFF opened read-only from
+ * the upload in memory, with per-handle error hooks and libtiff's
+ * allocation cap, and what a page is; and the engine's page source
+ * (tiff_engine.c, tiff_source.c). One way down: the probe and emit
+ * (fmt_tiff.c) run the page source (tiff_pages, engine.h), both stand on
+ * tiffutil.c, and neither of those calls back into fmt_tiff.c.
  * SECURITY: the handle reads uploaded bytes; errors land in ctx->msg.
  */
 #ifndef QUJAT_TIFFUTIL_H
