@@ -323,6 +323,7 @@ int engine_menu_add(struct engine *e, struct report_variant *v,
  * bytes. 0, -ENOMEM or -EIO. */
 int engine_menu_open(struct engine *e, struct report_variant *v);
 int engine_menu_put(struct engine *e, const unsigned char *p, size_t len);
+/* What the report says the engine wrote (engine_report.c). */
 /* Adds a transform note ("a, b") to the report. */
 void engine_note(struct engine *e, const char *what);
 /* Sets out_type/out_ext in the report. */
