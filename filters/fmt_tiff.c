@@ -6,6 +6,7 @@
  * SECURITY: parses uploaded bytes through tiffutil.h's handle: per-handle
  * error hooks and an allocation cap; no global handler is touched.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <tiffio.h>
@@ -14,8 +15,8 @@
 #include "filter.h"
 #include "tiffutil.h"
 
-/* Every page's size against max_pixels, before any decoding. Returns 0,
- * or -1 with the status set. */
+/* Every page's size against max_pixels, before any decoding. Returns 0;
+ * or, with the status set, -EINVAL (unreadable) or -E2BIG (a limit). */
 static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
     struct filter_report *rep)
 {
@@ -26,17 +27,17 @@ static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
 	if (n == 0 || ctx->failed) {
 		filter_set_status(rep, FS_CORRUPT, "tiff: %s",
 		    ctx->failed ? ctx->msg : "no pages");
-		return -1;
+		return -EINVAL;
 	}
 	if ((uint64_t)n > ctx->in->lim->max_pages) {
 		filter_set_limit(rep, "pages");
-		return -1;
+		return -E2BIG;
 	}
 	for (d = 0; d < n; d++) {
 		if (!TIFFSetDirectory(tif, d) || tiff_geometry(tif, &g) < 0) {
 			filter_set_status(rep, FS_CORRUPT, "tiff: page %u: %s",
 			    (unsigned)d + 1, ctx->msg[0] ? ctx->msg : "no size");
-			return -1;
+			return -EINVAL;
 		}
 		if (d == 0)
 			rep->width = g.uw, rep->height = g.uh;
@@ -45,14 +46,14 @@ static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
 		    filter_too_many_pixels((uint64_t)g.sw, (uint64_t)g.sh,
 		    ctx->in->lim)) {
 			filter_set_limit(rep, "pixels");
-			return -1;
+			return -E2BIG;
 		}
 	}
 	return 0;
 }
 
-/* Decodes every strip or tile of the current page: 0, -1 (corrupt) or
- * -2 (a kind of TIFF it does not read), with ctx->msg. */
+/* Decodes every strip or tile of the current page: 0, -EINVAL (corrupt)
+ * or -ENOTSUP (a kind of TIFF it does not read), with ctx->msg. */
 static int tiff_decode_page(TIFF *tif, struct tctx *ctx)
 {
 	int tiled = TIFFIsTiled(tif);
@@ -72,38 +73,38 @@ static int tiff_decode_page(TIFF *tif, struct tctx *ctx)
 			return 0;	/* the engine decodes it with libjpeg */
 		snprintf(ctx->msg, sizeof ctx->msg, "old-style jpeg "
 		    "(compression 6) without a whole jpeg stream");
-		return -2;
+		return -ENOTSUP;
 	}
 	/* what the engine reads itself, or libtiff's RGBA interface: what
 	 * neither reads (a bit depth, a colour model) is unsupported */
 	if (!tiff_plain_page(tif, &plain) && !TIFFRGBAImageOK(tif, emsg)) {
 		filter_sanitize(ctx->msg, sizeof ctx->msg, emsg);
-		return -2;
+		return -ENOTSUP;
 	}
 	if (!ctx->in->lim->probe_only)
 		return 0;	/* the engine decodes every page anyway */
 	if (sz <= 0 || n == 0 || (buf = malloc((size_t)sz)) == NULL)
-		return -1;
+		return -EINVAL;
 	for (i = 0; i < n && rc == 0 && !ctx->failed; i++)
 		if ((tiled ? TIFFReadEncodedTile(tif, i, buf, sz) :
 		    TIFFReadEncodedStrip(tif, i, buf, sz)) < 0)
-			rc = -1;
+			rc = -EINVAL;
 	free(buf);
-	return rc == 0 && !ctx->failed ? 0 : -1;
+	return rc == 0 && !ctx->failed ? 0 : -EINVAL;
 }
 
 static void tiff_verdict(TIFF *tif, struct tctx *ctx,
     struct filter_report *rep)
 {
 	tdir_t d;
-	int rc = -1;
+	int rc = -EINVAL;
 
 	if (tiff_check_pages(tif, ctx, rep) < 0)
 		return;
 	for (d = 0; d < (tdir_t)rep->pages; d++)
 		if (!TIFFSetDirectory(tif, d) ||
 		    (rc = tiff_decode_page(tif, ctx)) < 0) {
-			filter_set_status(rep, rc == -2 ? FS_UNSUPPORTED :
+			filter_set_status(rep, rc == -ENOTSUP ? FS_UNSUPPORTED :
 			    FS_CORRUPT, "tiff: page %u: %s", (unsigned)d + 1,
 			    ctx->msg[0] ? ctx->msg : "cannot decode");
 			return;

@@ -10,6 +10,7 @@
  * SECURITY: reads DQT segments of an upload; every table is checked
  * against the segment's length before it is read.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -69,7 +70,7 @@ int jpeg_dqt_read(const unsigned char *p, size_t n, struct jpeg_qtables *qt)
 		prec = p[pos] >> 4, id = p[pos] & 15;
 		len = prec ? 128 : 64;
 		if (prec > 1 || id > 3 || len > n - pos - 1)
-			return -1;
+			return -EINVAL;
 		t = qt->t[id];
 		for (int k = 0; k < 64; k++)
 			t[natural[k]] = prec ? (unsigned)(p[pos + 1 + 2 * k] << 8 |

@@ -378,8 +378,8 @@ static int run_pages(struct pjob *j)
 	return rc;
 }
 
-/* The worst page's resolution, before anything is decoded; -1 when a
- * page's header cannot be read. */
+/* The worst page's resolution, before anything is decoded: 0, or
+ * -EINVAL when a page's header cannot be read. */
 static int scan_geometry(struct pjob *j)
 {
 	int w, h, bilevel;
@@ -388,7 +388,7 @@ static int scan_geometry(struct pjob *j)
 	j->worst = 1e9;
 	for (int i = 0; i < j->src->npages; i++) {
 		if (j->src->info(j->src->ctx, i, &w, &h, &bilevel) < 0)
-			return -1;
+			return -EINVAL;
 		r = page_res(j, w, h);
 		j->worst = r < j->worst ? r : j->worst;
 		j->pixels += (double)w * h;

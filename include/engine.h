@@ -149,8 +149,9 @@ struct jpeg_qtables {
 	unsigned int t[4][64];
 	unsigned have;		/* bit id: table id was defined */
 };
-/* Reads the tables of a DQT segment's payload p[0..n) into qt. 0, or -1
- * when a table overruns the segment or its id or precision is invalid. */
+/* Reads the tables of a DQT segment's payload p[0..n) into qt. 0, or
+ * -EINVAL when a table overruns the segment or its id or precision is
+ * invalid. */
 int jpeg_dqt_read(const unsigned char *p, size_t n, struct jpeg_qtables *qt);
 /* Transposes every table: for a rotation that swaps the axes. */
 void jpeg_qtables_transpose(struct jpeg_qtables *qt);
