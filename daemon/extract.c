@@ -117,9 +117,11 @@ bfile_extract(struct bfile *f)
 	const struct report_variant *v = f->extract;
 	int rc;
 
-	if (!v)
-		return f->trim && ftruncate(f->out_fd, r->bytes_out) < 0 ?
-		    -errno : 0;
+	if (f->state != CHOSEN)
+		return 0;	/* not published */
+	if (!v)		/* keep before a menu, or a --variant pass's alone */
+		return !f->variant && r->nvariants > 1 &&
+		    ftruncate(f->out_fd, r->bytes_out) < 0 ? -errno : 0;
 	/* bytes_out and sha256_out: bfile_measure, from the disk */
 	if ((rc = move_front(f->out_fd, v->offset, v->bytes)) < 0)
 		return rc;
@@ -127,6 +129,5 @@ bfile_extract(struct bfile *f)
 	snprintf(r->out_type, sizeof(r->out_type), "%s", type_of(v->ext));
 	describe(r->transform, sizeof(r->transform), v->id, v->ext);
 	f->extract = NULL;
-	f->trim = false;
 	return 0;
 }

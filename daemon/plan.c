@@ -130,14 +130,61 @@ plan_worst(const struct plan_file *f, size_t n)
 	return worst;
 }
 
-int
-plan_held_back(const struct plan_file *f, size_t n)
+/*
+ * A cut menu lists keep and a run of the ladder around the file's target
+ * (the worker's first variant within it and the one above, filters/
+ * menu.c): the missing variants lie between keep and the run's first
+ * (larger than it) and after its last (smaller than it, and less
+ * legible). A run of one has nothing above it: it is the ladder's top.
+ * The cheapest choice of at least rank r the whole menu could offer is at
+ * least what least_bytes says: the listed one, but for those two gaps.
+ */
+static int64_t
+least_bytes(const struct plan_file *f, int rank)
 {
-	int worst = plan_worst(f, n);
+	int k = at_least(f, rank);
 
+	if (!f->partial || f->v[k].rank == rank)
+		return f->v[k].bytes;
+	if (k == f->n - 1)	/* the last listed: smaller ones may follow */
+		return 0;
+	if (k == 0)		/* keep: more legible than the run's first */
+		return f->n > 2 ? f->v[1].bytes : f->v[0].bytes;
+	return f->v[k].bytes;
+}
+
+/*
+ * For the worst rank W to rise, every file needs a variant of rank above
+ * W. A cut menu binds when the whole one could offer that more cheaply
+ * than the listed one, unless even at those lower bounds the files
+ * exceed the budget: then nothing changes. When nothing fits, every cut
+ * menu may bind (smaller variants may follow its last), unless the
+ * others' smallest variants alone exceed the budget.
+ */
+int
+plan_binding(struct plan_file *f, size_t n, int64_t budget, int rc)
+{
+	int worst = rc == 0 ? plan_worst(f, n) : -1;
+	int64_t need = 0;
+	int nbind = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (rc < 0) {
+			f[i].binds = f[i].partial;
+			need += f[i].binds ? 0 : f[i].v[f[i].n - 1].bytes;
+		} else if (worst >= 100) {
+			f[i].binds = 0;
+		} else {
+			int64_t low = least_bytes(&f[i], worst + 1);
+			f[i].binds = low < f[i].v[at_least(&f[i],
+			    worst + 1)].bytes;
+			need += low;
+		}
+		nbind += f[i].binds;
+	}
+	if (nbind == 0 || need <= budget)
+		return nbind;
 	for (size_t i = 0; i < n; i++)
-		if (f[i].partial && f[i].chosen == f[i].n - 1 &&
-		    f[i].v[f[i].chosen].rank > worst)
-			return 1;
+		f[i].binds = 0;
 	return 0;
 }

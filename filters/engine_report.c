@@ -66,7 +66,7 @@ void engine_describe(struct engine *e, const char *fmt, const struct vspec *s,
 	e->rep->transform[0] = '\0';
 	if (s->lossless)
 		snprintf(t, sizeof t, "%s lossless rewrite", fmt);
-	else if (s->id[0] == 'p')
+	else if (s->photo)
 		snprintf(t, sizeof t, "%s q%d %dx%d photo", fmt, s->quality,
 		    s->level, s->level * 4 / 3);
 	else

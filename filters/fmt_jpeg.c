@@ -2,7 +2,10 @@
  * fmt_jpeg.c: JPEG through libjpeg-turbo: header limits, then, with
  * --probe-only, a full decode of every scanline to tell decodable from
  * corrupt. When the engine will decode the page, its own DCT-scaled
- * decode (jpeg_dec.c) is that check instead: one decode, not two.
+ * decode (jpeg_dec.c) is that check instead: one decode, not two. A
+ * rotated photo that may be a page (--flatten) is turned upright only
+ * once no sheet was found in it (jsrc_settle): a flattened page needs
+ * small turned copies, not a whole upright frame.
  * SECURITY: parses uploaded bytes. Errors longjmp to jpegutil.h's
  * per-handle guard (jerr_guard); memory and progressive scans are capped.
  */
@@ -145,7 +148,12 @@ struct jsrc {
 				 * rewritten progressive */
 	struct engine *e;	/* e->out: keep */
 	uint64_t memory_mb;
-	struct jpeg_head head;
+	struct jpeg_head head;	/* keep's, as stored */
+	/* an orientation keep still needs (1: none): left by jpeg_keep
+	 * when a flattened page may replace the frame (later), with the
+	 * lossless rewrite, for jsrc_settle */
+	struct jpeg_upright up;
+	int later;
 };
 
 /* How far over its share of --target keep may be for the progressive
@@ -177,24 +185,32 @@ static int jpeg_lossless(struct engine *e, int asked, struct buf *out)
 static int jsrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
 {
 	struct jsrc *s = ctx;
+	int turn = s->up.orientation >= 5;
 
 	(void)page;
-	*w = s->head.w, *h = s->head.h, *bilevel = 0;
+	*w = turn ? s->head.h : s->head.w;
+	*h = turn ? s->head.w : s->head.h;
+	*bilevel = 0;
 	return 0;
 }
 
+/* keep decoded to tw x th; while its orientation waits (s->up), decoded
+ * as stored to the size that is tw x th once turned, then turned: a
+ * small copy costs a small decode (DCT scaling), not an upright frame. */
 static int jsrc_decode(void *ctx, int page, int tw, int th,
     struct raster *out, char *msg, size_t msgsz)
 {
 	struct jsrc *s = ctx;
 	struct buf clean = { 0 };
-	int junk, missing, rc;
+	int o = s->up.orientation, junk, missing, rc;
 
 	(void)page;
 	if (s->img.pixels.px != NULL)
 		return image_src_resample(&s->img, tw, th, out, msg, msgsz);
-	rc = jpeg_decode_junk(s->e->out.p, s->e->out.len, tw, th,
-	    s->memory_mb, out, &junk, msg, msgsz);
+	rc = jpeg_decode_junk(s->e->out.p, s->e->out.len, o >= 5 ? th : tw,
+	    o >= 5 ? tw : th, s->memory_mb, out, &junk, msg, msgsz);
+	if (rc == 0 && o != 1 && (rc = raster_orient(out, o)) < 0)
+		snprintf(msg, msgsz, "out of memory");
 	if (rc < 0 || !junk)
 		return rc;
 	/* junk between the scans no viewer shows: keep is rewritten (the
@@ -203,6 +219,7 @@ static int jsrc_decode(void *ctx, int page, int tw, int th,
 	    &clean, &missing, msg, msgsz)) == 0) {
 		buf_release(&s->e->out);
 		s->e->out = clean;
+		s->up.exif_seen = 0;	/* its offset was in the old keep */
 		engine_note(s->e, "junk in the scans removed");
 		return 0;
 	}
@@ -211,21 +228,63 @@ static int jsrc_decode(void *ctx, int page, int tw, int th,
 	return rc == -ENOMEM ? rc : -EINVAL;
 }
 
+/* The frame is the page: keep turned upright now if jpeg_keep left it
+ * (its transform noted), and its lossless rewrite. */
+static int jsrc_settle(void *ctx)
+{
+	struct jsrc *s = ctx;
+	char t[sizeof s->e->rep->transform], msg[160];
+	int rc = 0;
+
+	if (!s->later)
+		return 0;	/* keep is final already */
+	if (s->up.orientation != 1) {
+		rc = jpeg_keep_upright(&s->up, &s->e->out, s->memory_mb, t,
+		    sizeof t, &s->img.pixels);
+		if (rc == 0)
+			rc = jpeg_read_head(s->e->out.p, s->e->out.len, &s->head,
+			    NULL, msg, sizeof msg);
+		if (rc == 0)
+			engine_note(s->e, t);
+	}
+	if (rc == -EINVAL) {
+		filter_set_status(s->e->rep, FS_CORRUPT, "jpeg: cannot rewrite");
+		return 0;
+	}
+	return rc == 0 ? jpeg_lossless(s->e, 0, &s->img.lossless) : rc;
+}
+
+/* Whether a flattened page may replace the frame, so that turning the
+ * frame upright can wait (jsrc_settle): the worker looks for a sheet. */
+static int may_flatten(const struct filter_limits *lim)
+{
+	struct vspec v;
+
+	if (lim->photo || strcmp(lim->variant, "lossless") == 0)
+		return 0;
+	if (lim->variant[0] && strcmp(lim->variant, "keep") != 0)
+		return vspec_parse(lim->variant, &v) == 0 && v.flat;
+	return lim->flatten;
+}
+
 static int jpeg_emit(struct engine *e)
 {
-	struct jsrc s = { .e = e, .memory_mb = e->in->lim->memory_mb };
+	struct jsrc s = { .e = e, .memory_mb = e->in->lim->memory_mb,
+	    .up = { .orientation = 1 } };
 	struct page_src src = { .npages = 1, .ctx = &s, .info = jsrc_info,
-	    .decode = jsrc_decode, .lossless_ext = "jpg" };
+	    .decode = jsrc_decode, .lossless_ext = "jpg",
+	    .settle = jsrc_settle };
 	int asked = strcmp(e->in->lim->variant, "lossless") == 0;
 	char t[sizeof e->rep->transform], msg[160];
 	int orientation, rc;
 
+	s.later = may_flatten(e->in->lim);
 	rc = jpeg_keep(e->in->buf, e->in->len, e->in->lim->memory_mb, &e->out,
-	    t, sizeof t, &orientation, &s.img.pixels);
+	    t, sizeof t, &orientation, &s.img.pixels, s.later ? &s.up : NULL);
 	if (rc == 0)
 		rc = jpeg_read_head(e->out.p, e->out.len, &s.head, &s.img.icc,
 		    msg, sizeof msg);
-	if (rc == 0)
+	if (rc == 0 && !s.later)
 		rc = jpeg_lossless(e, asked, &s.img.lossless);
 	if (rc == 0) {
 		engine_note(e, t);

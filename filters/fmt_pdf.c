@@ -256,7 +256,7 @@ static int pdf_plan(struct engine *e, struct pdf_job *j, int rewrite)
 
 	if (v[0] && strcmp(v, "keep") != 0 && strcmp(v, "lossless") != 0) {
 		if (!rewrite || vspec_parse(v, &j->specs[0]) < 0 ||
-		    v[0] != 'd')
+		    j->specs[0].photo || j->specs[0].flat)
 			return -EINVAL;
 		j->nspecs = 1;
 	} else if (lim->menu && rewrite && has_recompressible(j)) {
@@ -265,17 +265,6 @@ static int pdf_plan(struct engine *e, struct pdf_job *j, int rewrite)
 		menu_sort(lim, 0, j->res, j->specs, j->nspecs);
 	}
 	return 0;
-}
-
-/* Whether the menu lists v: strictly below the last one listed in rank
- * and in size. */
-static int pdf_listed(const struct engine *e, const struct report_variant *v)
-{
-	const struct filter_report *rep = e->rep;
-	const struct report_variant *last = &rep->variants[rep->nvariants - 1];
-
-	return rep->nvariants < REPORT_MAX_VARIANTS && v->rank < last->rank &&
-	    v->bytes < last->bytes;
 }
 
 static int menu_sink(void *ctx, const unsigned char *p, size_t len)
@@ -312,7 +301,7 @@ static int pdf_offer(struct engine *e, struct pdf_job *j, int s,
 	uint64_t target = e->in->lim->target;
 	int rc = 0;
 
-	if (!pdf_listed(e, v))
+	if (!menu_takes(rep, v))
 		return 0;
 	v->offset = -1;
 	if (s < 0 && lb->b.len)
@@ -347,8 +336,11 @@ static int pdf_menu(struct engine *e, struct pdf_job *j,
 		sp = &j->specs[s];
 		rc = pdf_job_write(j, s, NULL, &size);
 		if (rc == 0 && j->replaced > 0) {
-			if (!j->colour)
-				sp->id[strlen(sp->id) - 1] = 'g';
+			/* no image had colour: every one went grey */
+			if (!j->colour && !sp->grey) {
+				sp->grey = 1;
+				vspec_name(sp);
+			}
 			v = (struct report_variant){ .bytes = (int64_t)size,
 			    .rank = vspec_rank(e->in->lim, 0, j->res, sp) };
 			snprintf(v.id, sizeof v.id, "%s", sp->id);

@@ -31,14 +31,10 @@ struct jwalk {
 	const unsigned char *b;
 	size_t len, pos;
 	struct buf *out;
-	int exif_seen, dropped;
+	int dropped;
 	int junk;		/* bytes between segments, not copied */
-	struct jpeg_qtables qt;	/* the source's quantisation tables */
-	int ncomp, tq[2];	/* components; luma's and chroma's table */
-	int subsampled;		/* chroma sampled less than luma */
 	int arith;		/* arithmetic-coded: most browsers show nothing */
-	int dpi;		/* the JFIF density, when square; else 0 */
-	size_t exif_off, exif_len;	/* the scrubbed EXIF, in out */
+	struct jpeg_upright up;	/* what an upright copy is made with */
 	struct exif_scrub ex;
 };
 
@@ -66,7 +62,7 @@ static int seg_exif(struct jwalk *w, const unsigned char *seg, size_t n)
 	unsigned char *cp;
 	int rc;
 
-	if (w->exif_seen++) {
+	if (w->up.exif_seen++) {
 		w->dropped = 1;
 		return 0;
 	}
@@ -74,8 +70,8 @@ static int seg_exif(struct jwalk *w, const unsigned char *seg, size_t n)
 		return -ENOMEM;
 	memcpy(cp, seg - 4, n + 4);
 	exif_scrub(cp + 4, n, 1, &w->ex);
-	w->exif_off = w->out->len + 4;
-	w->exif_len = n;
+	w->up.exif_off = w->out->len + 4;
+	w->up.exif_len = n;
 	rc = buf_add(w->out, cp, n + 4);
 	free(cp);
 	return rc;
@@ -88,12 +84,12 @@ static void seg_frame(struct jwalk *w, const unsigned char *p, size_t n)
 {
 	if (n < 6 || n < 6 + 3 * (size_t)p[5])
 		return;
-	w->ncomp = p[5];
+	w->up.ncomp = p[5];
 	for (int c = 0; c < p[5]; c++) {
 		if (p[6 + 3 * c + 1] != p[6 + 1])
-			w->subsampled = 1;
+			w->up.subsampled = 1;
 		if (c < 2)
-			w->tq[c] = p[6 + 3 * c + 2] & 3;
+			w->up.tq[c] = p[6 + 3 * c + 2] & 3;
 	}
 }
 
@@ -107,7 +103,7 @@ static void seg_density(struct jwalk *w, const unsigned char *p, size_t n)
 		return;
 	x = p[8] << 8 | p[9], y = p[10] << 8 | p[11];
 	if (x == y && x > 0)
-		w->dpi = p[7] == 1 ? x : (int)(x * 2.54 + 0.5);
+		w->up.dpi = p[7] == 1 ? x : (int)(x * 2.54 + 0.5);
 }
 
 static int seg_copy(struct jwalk *w, int m, size_t n)
@@ -116,7 +112,7 @@ static int seg_copy(struct jwalk *w, int m, size_t n)
 
 	if (m == M_APP0 && seg_has(p, n, "JFIF\0", 5))
 		seg_density(w, p, n);
-	if (m == M_DQT && jpeg_dqt_read(p, n, &w->qt) < 0)
+	if (m == M_DQT && jpeg_dqt_read(p, n, &w->up.qt) < 0)
 		return -EINVAL;
 	if ((m >= M_SOF0 && m <= M_SOF2) || (m >= M_SOF9 && m <= M_SOF10))
 		seg_frame(w, p, n);
@@ -206,7 +202,7 @@ static void note(char *t, size_t tsz, const char *what)
  * transposed when the rotation swaps the axes, so that every frequency
  * is quantised as before; else its luma table's quality (a CMYK source,
  * whose tables are not luma and chroma), at most KEEP_QUALITY. */
-static void keep_quant(struct jwalk *w, struct jpeg_enc_opts *o)
+static void keep_quant(struct jpeg_upright *w, struct jpeg_enc_opts *o)
 {
 	int q = w->qt.have >> w->tq[0] & 1 ?
 	    jpeg_qtable_quality(w->qt.t[w->tq[0]]) : KEEP_QUALITY;
@@ -216,7 +212,7 @@ static void keep_quant(struct jwalk *w, struct jpeg_enc_opts *o)
 	    !(w->qt.have >> w->tq[0] & 1) ||
 	    (w->ncomp == 3 && !(w->qt.have >> w->tq[1] & 1)))
 		return;
-	if (w->ex.orientation >= 5)
+	if (w->orientation >= 5)
 		jpeg_qtables_transpose(&w->qt);
 	o->quant[0] = w->qt.t[w->tq[0]];
 	if (w->ncomp == 3)
@@ -225,7 +221,7 @@ static void keep_quant(struct jwalk *w, struct jpeg_enc_opts *o)
 
 /* Re-encodes the cleaned JPEG upright, when no lossless way exists; the
  * upright pixels are left in r (the menu starts from them). */
-static int reencode_upright(struct jwalk *w, const struct buf *clean,
+static int reencode_upright(struct jpeg_upright *w, const struct buf *clean,
     uint64_t memory_mb, struct buf *out, struct raster *r)
 {
 	struct jpeg_head h;
@@ -243,7 +239,7 @@ static int reencode_upright(struct jwalk *w, const struct buf *clean,
 	    sizeof msg)) == 0 &&
 	    (rc = jpeg_decode_to(clean->p, clean->len, h.w, h.h, memory_mb,
 	    r, msg, sizeof msg)) == 0 &&
-	    (rc = raster_orient(r, w->ex.orientation)) == 0) {
+	    (rc = raster_orient(r, w->orientation)) == 0) {
 		o.icc = icc.p, o.icclen = icc.len;
 		keep_quant(w, &o);
 		if (w->exif_seen) {
@@ -301,13 +297,13 @@ static int complete(struct buf *clean, uint64_t memory_mb, char *t,
 	return 0;
 }
 
-static int apply_orientation(struct jwalk *w, struct buf *clean,
+static int apply_orientation(struct jpeg_upright *w, struct buf *clean,
     uint64_t memory_mb, char *t, size_t tsz, struct raster *upright)
 {
 	struct buf rot = { 0 };
 	int rc;
 
-	rc = jpeg_rotate_lossless(clean->p, clean->len, w->ex.orientation,
+	rc = jpeg_rotate_lossless(clean->p, clean->len, w->orientation,
 	    memory_mb, &rot);
 	if (rc == -ERANGE || rc == -ENOMEM) {
 		buf_release(&rot);
@@ -332,9 +328,22 @@ static int huffman_coded(struct buf *clean, uint64_t memory_mb, char *t,
 	return rc;
 }
 
+int jpeg_keep_upright(struct jpeg_upright *up, struct buf *keep,
+    uint64_t memory_mb, char *t, size_t tsz, struct raster *upright)
+{
+	int rc = 0;
+
+	t[0] = '\0';
+	*upright = (struct raster){ 0 };
+	if (up->orientation != 1)
+		rc = apply_orientation(up, keep, memory_mb, t, tsz, upright);
+	up->orientation = 1;
+	return rc;
+}
+
 int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
     struct buf *out, char *t, size_t tsz, int *orientation,
-    struct raster *upright)
+    struct raster *upright, struct jpeg_upright *later)
 {
 	struct jwalk w = { .b = buf, .len = len, .out = out,
 	    .ex = { .orientation = 1, .tag = -1 } };
@@ -343,6 +352,8 @@ int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
 
 	t[0] = '\0';
 	*upright = (struct raster){ 0 };
+	if (later)
+		later->orientation = 1;
 	if ((rc = walk_header(&w)) < 0)
 		return rc;
 	/* the upload ends early: complete(); an upload cut short is often
@@ -366,8 +377,14 @@ int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
 	if (cut && (rc = complete(out, memory_mb, t, tsz)) < 0)
 		return rc;
 	*orientation = w.ex.orientation;
+	w.up.orientation = w.ex.orientation;
+	if (w.ex.orientation != 1 && later) {	/* the caller may need none */
+		*later = w.up;
+		return 0;
+	}
 	if (w.ex.orientation != 1)	/* both ways write Huffman codes */
-		return apply_orientation(&w, out, memory_mb, t, tsz, upright);
+		return apply_orientation(&w.up, out, memory_mb, t, tsz,
+		    upright);
 	if (w.arith && (rc = huffman_coded(out, memory_mb, t, tsz)) < 0)
 		return rc;
 	if (w.ex.tag > 1 || w.ex.tag == 0)

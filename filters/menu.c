@@ -97,10 +97,14 @@ int vspec_rank(const struct filter_limits *lim, int photo, double res,
 	return v > 99 ? 99 : v < 0 ? 0 : (int)v;
 }
 
-static void vspec_name(struct vspec *s, int photo)
+void vspec_name(struct vspec *s)
 {
-	snprintf(s->id, sizeof s->id, "%c%dq%d%c", photo ? 'p' : 'd',
-	    s->level, s->quality, s->grey ? 'g' : 'c');
+	if (s->lossless)
+		snprintf(s->id, sizeof s->id, "lossless");
+	else
+		snprintf(s->id, sizeof s->id, "%c%dq%d%c%s", s->photo ? 'p' :
+		    'd', s->level, s->quality, s->grey ? 'g' : 'c', s->flat ?
+		    (const char[]){ FLAT_SUFFIX, '\0' } : "");
 }
 
 int menu_specs(const struct filter_limits *lim, int photo, double dpi,
@@ -119,29 +123,34 @@ int menu_specs(const struct filter_limits *lim, int photo, double dpi,
 			if (l == 0 && nl > 1 && qs[q] < TOP_LEVEL_MIN_Q)
 				continue;
 			out[n] = (struct vspec){ .level = levels[l],
-			    .quality = qs[q], .grey = grey };
-			vspec_name(&out[n++], photo);
+			    .quality = qs[q], .grey = grey, .photo = photo };
+			vspec_name(&out[n++]);
 		}
 	return n;
 }
 
 int vspec_parse(const char *id, struct vspec *out)
 {
-	char kind, col, tail;
-	int level, q;
+	char kind, col, flat = '\0', tail;
+	int level, q, n;
 
 	memset(out, 0, sizeof *out);
-	snprintf(out->id, sizeof out->id, "%s", id);
 	if (strcmp(id, "lossless") == 0) {
 		out->lossless = 1;
+		vspec_name(out);
 		return 0;
 	}
-	if (sscanf(id, "%c%dq%d%c%c", &kind, &level, &q, &col, &tail) != 4 ||
+	n = sscanf(id, "%c%dq%d%c%c%c", &kind, &level, &q, &col, &flat,
+	    &tail);
+	if ((n != 4 && n != 5) || (n == 5 && flat != FLAT_SUFFIX) ||
 	    (kind != 'd' && kind != 'p') || (col != 'g' && col != 'c') ||
 	    level < 10 || level > 10000 || q < 1 || q > 100)
 		return -EINVAL;
-	out->level = level, out->quality = q, out->grey = col == 'g';
-	return 0;
+	*out = (struct vspec){ .level = level, .quality = q,
+	    .grey = col == 'g', .photo = kind == 'p', .flat = n == 5 };
+	vspec_name(out);
+	/* one spelling: "d0150q70c" or "d150q+70c" name no variant */
+	return strcmp(out->id, id) == 0 ? 0 : -EINVAL;
 }
 
 void menu_sort(const struct filter_limits *lim, int photo, double res,
@@ -171,6 +180,25 @@ int menu_all_grey(const struct vspec *specs, int n)
 	return n > 0;
 }
 
+/* A spec's size over its source's stored bytes, as a scan at q75 makes
+ * it: the pixels kept, times what the quality costs per pixel (measured
+ * on 300 dpi q75 scans: d200q85 0.78 of the upload, d150q70 0.36). */
+static double guess_size(const struct vspec *s, double res)
+{
+	static const struct { int q; double per_px; } cost[] = {
+		{ 40, 1.08 }, { 55, 1.20 }, { 70, 1.28 }, { 85, 1.75 },
+		{ 100, 3.0 },
+	};
+	double k = res > 0 && s->level < res ? s->level / res : 1.0, c;
+	size_t i = 1;
+
+	while (i + 1 < sizeof cost / sizeof *cost && s->quality > cost[i].q)
+		i++;
+	c = cost[i - 1].per_px + (cost[i].per_px - cost[i - 1].per_px) *
+	    (s->quality - cost[i - 1].q) / (double)(cost[i].q - cost[i - 1].q);
+	return k * k * (c > cost[0].per_px ? c : cost[0].per_px);
+}
+
 int menu_hint(const struct vspec *specs, int n)
 {
 	int s = n - 1;
@@ -178,6 +206,15 @@ int menu_hint(const struct vspec *specs, int n)
 	while (s > 0 && specs[s - 1].level == specs[n - 1].level)
 		s--;
 	return s + 1 < n ? s + 1 : s < 0 ? 0 : s;
+}
+
+int menu_guess(const struct vspec *specs, int n, double res, double ratio)
+{
+	int s = 0;
+
+	while (s + 1 < n && guess_size(&specs[s], res) > ratio)
+		s++;
+	return s;
 }
 
 void ladder_init(struct ladder *l, int nspecs)
@@ -205,12 +242,14 @@ static int ladder_search(struct ladder *l, uint64_t share,
 {
 	int s = l->hint < 0 ? 0 : l->hint >= l->nspecs ? l->nspecs - 1 :
 	    l->hint, stop, rc;
+	unsigned made = 1u << s;
 	uint64_t bytes;
 
 	if ((rc = encode(ctx, s, &bytes)) < 0)
 		return rc;
 	if (bytes <= share) {
 		for (stop = s; stop > 0; stop--) {
+			made |= 1u << (stop - 1);
 			if ((rc = encode(ctx, stop - 1, &bytes)) < 0)
 				return rc;
 			if (bytes > share)
@@ -218,6 +257,7 @@ static int ladder_search(struct ladder *l, uint64_t share,
 		}
 	} else {
 		for (stop = s + 1; stop < l->nspecs; stop++) {
+			made |= 1u << stop;
 			if ((rc = encode(ctx, stop, &bytes)) < 0)
 				return rc;
 			if (bytes <= share)
@@ -229,6 +269,10 @@ static int ladder_search(struct ladder *l, uint64_t share,
 	l->first = stop > 0 ? stop - 1 : 0;
 	l->nmade = stop + 1;
 	l->searched = 1;
+	/* the one above the stop, when the search came from below it */
+	for (s = l->first; s < l->nmade; s++)
+		if (!(made & 1u << s) && (rc = encode(ctx, s, &bytes)) < 0)
+			return rc;
 	return 0;
 }
 
@@ -261,21 +305,22 @@ static int cmp_variant(const void *a, const void *b)
 	return x->bytes < y->bytes ? -1 : x->bytes > y->bytes;
 }
 
+int menu_takes(const struct filter_report *rep, const struct report_variant *v)
+{
+	const struct report_variant *last;
+
+	if (rep->nvariants >= REPORT_MAX_VARIANTS)
+		return 0;
+	last = rep->nvariants ? &rep->variants[rep->nvariants - 1] : NULL;
+	return !last || (v->rank < last->rank && v->bytes < last->bytes);
+}
+
 void menu_publish(struct filter_report *rep, struct report_variant *v, int n)
 {
-	struct report_variant *last;
-
 	qsort(v, (size_t)n, sizeof *v, cmp_variant);
-	for (int i = 0; i < n; i++) {
-		if (rep->nvariants >= REPORT_MAX_VARIANTS)
-			return;
-		last = rep->nvariants ? &rep->variants[rep->nvariants - 1] :
-		    NULL;
-		if (last && (v[i].rank >= last->rank ||
-		    v[i].bytes >= last->bytes))
-			continue;
-		rep->variants[rep->nvariants++] = v[i];
-	}
+	for (int i = 0; i < n; i++)
+		if (menu_takes(rep, &v[i]))
+			rep->variants[rep->nvariants++] = v[i];
 }
 
 static int engine_write(struct engine *e, const unsigned char *p,

@@ -10,7 +10,8 @@
  * Bilevel pages are CCITT G4 in every variant. A phone photo of a page
  * (flat.h), when the run asks for it and the sheet is found, is squared
  * and evened first, and its variants are of the page, not the frame
- * (their IDs end in FLAT_SUFFIX).
+ * (their specs are flat: IDs ending in FLAT_SUFFIX); keep is then that
+ * page at the top rung, and the frame is never offered.
  * SECURITY: runs on pixels decoded from uploads through the formats'
  * page sources; memory per page is bounded by the top resolution.
  */
@@ -28,7 +29,6 @@
 #define KEEP_DPI 300		/* TIFF pages in the keep PDF, at most */
 #define KEEP_QUALITY 90
 #define PHOTO_LOW 300		/* a photo's short side below this: lowres */
-#define FLAT_SUFFIX 'f'		/* "d200q70gf": d200q70g of the found sheet */
 
 struct pjob {
 	struct engine *e;
@@ -281,7 +281,15 @@ static int encode_specs(struct pjob *j, int i, int w, int h,
 	struct page_rung r = { .j = j, .i = i, .w = w, .h = h, .top = top };
 	uint64_t share = j->menu ? ladder_share(j->e->in->lim->target,
 	    (double)w * h, j->pixels) : 0;
-	int rc = ladder_run(&j->ladder, share, page_rung, &r);
+	/* this page's part of the upload's bytes */
+	double stored = (double)j->e->in->len * ((double)w * h / j->pixels);
+	int rc;
+
+	if (share && !j->ladder.searched)
+		j->ladder.hint = j->flat ? menu_hint(j->specs, j->nspecs) :
+		    menu_guess(j->specs, j->nspecs, page_res(j, w, h),
+		    (double)share / stored);
+	rc = ladder_run(&j->ladder, share, page_rung, &r);
 
 	raster_release(&r.lv);
 	return rc;
@@ -359,6 +367,15 @@ static int contone_page(struct pjob *j, int i, int w, int h)
 	}
 	j->evened = j->flat && rc == 0;
 	rc = encode_specs(j, i, w, h, &top);
+	/* the spec written is made whatever the ladder made (a menu's
+	 * keep when it is the found sheet's top rung) */
+	if (rc == 0 && j->want < j->nspecs && j->meta[(size_t)j->want *
+	    (size_t)j->src->npages + (size_t)i].data == NULL) {
+		struct raster lv = { 0 };
+
+		rc = encode_spec(j, j->want, i, w, h, &top, &lv);
+		raster_release(&lv);
+	}
 	raster_release(&top);
 	return rc;
 }
@@ -401,19 +418,12 @@ static int plan(struct pjob *j)
 	const struct filter_limits *lim = j->e->in->lim;
 
 	if (lim->variant[0] && strcmp(lim->variant, "keep") != 0) {
-		char id[sizeof lim->variant];
-		size_t n = strlen(lim->variant);
+		struct vspec *s = &j->specs[0];
 
-		memcpy(id, lim->variant, n + 1);
 		/* a flattened page's ID names the sheet find_sheet found:
 		 * without it, no bytes may go out under that name */
-		if (j->single && !j->photo && id[n - 1] == FLAT_SUFFIX) {
-			if (!j->flat)
-				return -EINVAL;
-			id[n - 1] = '\0';
-		}
-		if (vspec_parse(id, &j->specs[0]) < 0 ||
-		    j->specs[0].lossless)
+		if (vspec_parse(lim->variant, s) < 0 || s->lossless ||
+		    (s->flat && !j->flat))
 			return -EINVAL;
 		j->nspecs = 1;
 		j->want = 0;
@@ -423,13 +433,14 @@ static int plan(struct pjob *j)
 		j->want = j->nspecs;	/* keep */
 		j->menu = lim->menu;
 		menu_sort(lim, j->photo, j->worst, j->specs, j->nspecs);
-		/* a found sheet with no menu asked: its page at the top rung
-		 * is the output, not the frame */
-		if (j->flat && !lim->menu && j->nspecs > 0)
-			j->nspecs = 1, j->want = 0;
+		/* a found sheet: its page at the top rung is keep, the output
+		 * with no menu and the menu's first, not the frame */
+		if (j->flat && j->nspecs > 0) {
+			j->want = 0;
+			j->nspecs = lim->menu ? j->nspecs : 1;
+		}
 	}
 	ladder_init(&j->ladder, j->nspecs);
-	j->ladder.hint = menu_hint(j->specs, j->nspecs);
 	j->specs[j->nspecs] = (struct vspec){ .id = "keep", .level = KEEP_DPI,
 	    .quality = KEEP_QUALITY };
 	j->meta = calloc((size_t)j->src->npages * (size_t)(j->nspecs + 1),
@@ -508,18 +519,16 @@ static int publish(struct pjob *j)
 	size_t size;
 	int rc = 0, n = 0;
 
-	if (j->want != j->nspecs)
-		return 0;	/* --variant: no menu */
+	if (!j->menu)
+		return 0;	/* --variant, or one output */
 	rep->variants[0] = (struct report_variant){ .id = "keep",
 	    .bytes = (int64_t)j->e->out.len, .rank = 100 };
 	rep->nvariants = 1;
 	for (int s = j->ladder.first; s < j->ladder.nmade; s++) {
-		if (j->specs[s].grey == 0 && !j->colour && !j->photo)
-			j->specs[s].id[strlen(j->specs[s].id) - 1] = 'g';
-		if (j->flat)
-			snprintf(j->specs[s].id + strlen(j->specs[s].id),
-			    sizeof j->specs[s].id - strlen(j->specs[s].id),
-			    "%c", FLAT_SUFFIX);
+		/* no page had colour: every one went grey */
+		j->specs[s].grey |= !j->colour && !j->photo;
+		j->specs[s].flat = j->flat;
+		vspec_name(&j->specs[s]);
 		m = &j->meta[(size_t)s * (size_t)j->src->npages];
 		size = m->len;
 		if (!j->single)
@@ -568,12 +577,23 @@ static int wants_flat(const struct pjob *j)
 {
 	const struct filter_limits *lim = j->e->in->lim;
 	size_t n = strlen(lim->variant);
+	struct vspec s;
 
 	if (!j->single || j->photo)
 		return 0;
 	if (n && strcmp(lim->variant, "keep") != 0)
-		return lim->variant[n - 1] == FLAT_SUFFIX;
+		return vspec_parse(lim->variant, &s) == 0 && s.flat;
 	return lim->flatten;
+}
+
+/* Whether a w x h frame has A4's proportions (within 1%): a scanner's or
+ * an export's page, or a page a phone app already squared, never a photo
+ * of a sheet on a table (cameras take 4:3, 3:2, 16:9). */
+static int a4_frame(int w, int h)
+{
+	double r = w < h ? (double)h / w : (double)w / h;
+
+	return fabs(r / (A4_LONG_IN / A4_SHORT_IN) - 1) < 0.01;
 }
 
 /* Looks for the sheet on a small copy of the frame; found, the page's
@@ -588,7 +608,7 @@ static int find_sheet(struct pjob *j)
 	double k;
 
 	if (!wants_flat(j) || j->src->info(j->src->ctx, 0, &w, &h,
-	    &bilevel) < 0 || bilevel)
+	    &bilevel) < 0 || bilevel || a4_frame(w, h))
 		return 0;
 	flat_quiet();
 	k = (double)DETECT_LONG / (w > h ? w : h);
@@ -630,6 +650,11 @@ int pages_run(struct engine *e, const struct page_src *src, int single)
 		return 0;
 	if ((rc = find_sheet(&j)) < 0)
 		return rc;
+	/* the frame is the page: keep made final before it is used */
+	if (!j.flat && src->settle && (rc = src->settle(src->ctx)) < 0)
+		return rc;
+	if (e->rep->status != FS_OK)
+		return 0;
 	if ((rc = plan(&j)) == -EINVAL)
 		filter_set_status(e->rep, FS_UNSUPPORTED, "unknown variant");
 	if (rc == 0 && (rc = run_pages(&j)) == 0) {

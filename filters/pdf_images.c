@@ -485,8 +485,9 @@ static int decode_plain(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 	struct raster full;
 	int rc;
 
-	rc = pdf_stream_decode(j->q, obj, j->in->lim->max_stream_bytes, 0,
-	    &data);
+	/* the rows, and a PNG predictor's byte a row */
+	rc = pdf_stream_decode_hint(j->q, obj, j->in->lim->max_stream_bytes,
+	    0, need + (size_t)im->h, &data);
 	if (rc < 0 || data.len < need) {
 		buf_release(&data);
 		return rc == -ENOMEM || rc == -E2BIG ? rc : -EINVAL;
@@ -670,6 +671,9 @@ static int process(struct pdf_job *j, struct pdf_img *im)
 			share = ladder_share(j->target > j->other ?
 			    j->target - j->other : 1, (double)im->w * im->h,
 			    j->pixels);
+		if (share && !j->ladder.searched && im->stored)
+			j->ladder.hint = menu_guess(j->specs, j->nspecs,
+			    im->dpi, (double)share / (double)im->stored);
 		rc = ladder_run(&j->ladder, share, img_rung, &r);
 		if (rc == 0 && searching && j->ladder.searched)
 			trim_search(j, im);
@@ -713,7 +717,6 @@ int pdf_job_encode(struct pdf_job *j)
 
 	j->colour = 0;
 	ladder_init(&j->ladder, j->nspecs);
-	j->ladder.hint = menu_hint(j->specs, j->nspecs);
 	for (size_t i = 0; i < j->nimg && rc == 0; i++)
 		if (j->img[i].ok)
 			rc = process(j, &j->img[i]);

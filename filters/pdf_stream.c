@@ -18,6 +18,7 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "pdfimg.h"
@@ -31,6 +32,7 @@ enum pfilter { PF_FLATE, PF_LZW, PF_RL, PF_AHX, PF_A85, PF_OTHER };
 struct sink {
 	struct buf *b;
 	uint64_t n, limit;
+	size_t hint;		/* the output's expected size, or 0 */
 };
 
 static int sink_add(struct sink *s, const unsigned char *p, size_t n)
@@ -41,6 +43,37 @@ static int sink_add(struct sink *s, const unsigned char *p, size_t n)
 	return s->b ? buf_add(s->b, p, n) : 0;
 }
 
+/* A zlib stream of about s->hint bytes decoded whole by libdeflate (about
+ * twice zlib's speed, straight into the output: no chunk copied) when it
+ * is complete, sound and within the hint; -EAGAIN for anything else (cut
+ * short, corrupt, larger), which inflate_stage's zlib then decodes as it
+ * always did. */
+static int inflate_whole(const unsigned char *in, size_t len, struct sink *s)
+{
+	size_t cap = s->hint + s->hint / 64 + 4096, used, got;
+	struct libdeflate_decompressor *d;
+	enum libdeflate_result r;
+	unsigned char *p;
+
+	cap = cap < s->limit - s->n ? cap : (size_t)(s->limit - s->n);
+	if (s->b->len != 0 || (p = malloc(cap ? cap : 1)) == NULL)
+		return -EAGAIN;
+	if ((d = libdeflate_alloc_decompressor()) == NULL) {
+		free(p);
+		return -EAGAIN;
+	}
+	r = libdeflate_zlib_decompress_ex(d, in, len, p, cap, &used, &got);
+	libdeflate_free_decompressor(d);
+	if (r != LIBDEFLATE_SUCCESS) {
+		free(p);
+		return -EAGAIN;
+	}
+	buf_release(s->b);
+	*s->b = (struct buf){ .p = p, .len = got, .cap = cap };
+	s->n += got;
+	return 0;
+}
+
 /* A zlib stream. Data cut short ends the output where it stops; corrupt
  * data is an error, as in QPDF. */
 static int inflate_stage(const unsigned char *in, size_t len, struct sink *s)
@@ -49,6 +82,8 @@ static int inflate_stage(const unsigned char *in, size_t len, struct sink *s)
 	z_stream z = { 0 };
 	int zr = Z_OK, rc = 0;
 
+	if (s->b && s->hint && inflate_whole(in, len, s) == 0)
+		return 0;
 	if (inflateInit(&z) != Z_OK)
 		return -ENOMEM;
 	z.next_in = (unsigned char *)in;
@@ -487,6 +522,12 @@ int pdf_flate_image(qpdf_data q, qpdf_oh dict)
 int pdf_stream_decode(qpdf_data q, qpdf_oh stream, uint64_t limit,
     int check, struct buf *out)
 {
+	return pdf_stream_decode_hint(q, stream, limit, check, 0, out);
+}
+
+int pdf_stream_decode_hint(qpdf_data q, qpdf_oh stream, uint64_t limit,
+    int check, size_t hint, struct buf *out)
+{
 	qpdf_oh dict, names[MAX_FILTERS], parms[MAX_FILTERS];
 	unsigned char *raw = NULL;
 	size_t rawlen = 0;
@@ -522,7 +563,7 @@ int pdf_stream_decode(qpdf_data q, qpdf_oh stream, uint64_t limit,
 		last = i + 1 == n || filter_of(q, names[i + 1]) == PF_OTHER;
 		nxt = (struct buf){ 0 };
 		s = (struct sink){ .b = check && last ? NULL : &nxt,
-		    .limit = limit };
+		    .limit = limit, .hint = n == 1 ? hint : 0 };
 		rc = run_stage(q, f, names[i], parms[i], cur.p, cur.len, &s);
 		buf_release(&cur);
 		cur = nxt;

@@ -30,26 +30,46 @@ enum bundle_decision { DECIDE_NONE, DECIDE_ACCEPT, DECIDE_REJECT,
 
 struct bundle;
 
+/*
+ * The dialogue with the worker over one file (run.c), one state at a
+ * time, each step one function there:
+ *
+ *   FILE_NEW --file_ask--> FILE_PROBED   keep only: the bundle fits
+ *                      \-> MENU_CUT      keep, the menu cut at the target
+ *                       \> MENU_FULL     keep and every variant
+ *   FILE_PROBED --file_reask (a target)--> MENU_CUT or MENU_FULL
+ *   MENU_CUT    --file_reask (no target)--> MENU_FULL
+ *   any of them --file_choose--> CHOSEN  (a --variant pass, when the
+ *                                          variant has no offset in out)
+ *
+ * A file is asked again only when its menu binds the plan (plan_binding),
+ * so each file takes one pass in the common case; `tries` counts them.
+ */
+enum file_state { FILE_NEW, FILE_PROBED, MENU_CUT, MENU_FULL, CHOSEN };
+
 struct bfile {
 	struct bundle *b;
 	const struct document *doc;
 	int in_fd, out_fd;
 	int64_t size;			/* of the input */
-	int tries;
+	int tries;			/* worker runs, every pass and retry:
+					 * report.json's "tries" */
+	int retries;			/* of the current pass */
 	bool processed;		/* the worker gave a report */
 	char tmpname[24];	/* output's name inside the work folder */
 	char sha_in[65];	/* the input's, measured by the daemon */
 	char *out_name;		/* published name: extension of the real type */
 	struct job job;
-	struct filter_report first;	/* the keep/menu report, once planned */
-	const char *variant;		/* the variant asked for, or NULL */
+	enum file_state state;
+	int64_t target;			/* the pass asks --menu --target this,
+					 * 0: --menu alone, -1: no menu */
+	struct filter_report first;	/* the menu's report, during a
+					 * --variant pass */
+	const char *variant;		/* chosen, NULL for keep */
 	int rank;			/* its legibility, 100 for keep */
-	const struct report_variant *extract;	/* chosen, already in out */
-	bool trim;			/* out holds a menu: cut it to keep */
-	bool full_menu;			/* asked again without --target */
-	int64_t weight;			/* its part of the budget's share:
-					 * the input's size, or keep's once
-					 * keep is known to outgrow it */
+	const struct report_variant *extract;	/* chosen, at its offset in
+						 * out (CHOSEN): cut out at
+						 * publication */
 #define ARGVS 40
 #define ARGBUFS 16
 	char *argv[ARGVS];
@@ -73,12 +93,6 @@ struct bundle {
 	size_t nfiles;
 	struct pool *pool;		/* where its workers run */
 	const char *filter;		/* the worker program */
-	bool planned;			/* variants chosen (or not needed) */
-	bool menus;			/* workers are asked for menus: the
-					 * uploads are over budget, or their
-					 * keeps were (ask_menus) */
-	bool asked_full;		/* partial menus were completed once */
-	int64_t weight_total;		/* the files' weights, summed */
 	int pending;			/* jobs not yet done */
 	bool abandon;			/* shutting down: leave it in active/ */
 	uint64_t t0, deadline;		/* uv_hrtime() ms */

@@ -159,6 +159,7 @@ void jpeg_qtables_transpose(struct jpeg_qtables *qt);
  * (as libjpeg's jpeg_set_quality makes it) is nearest to table t. */
 int jpeg_qtable_quality(const unsigned int *t);
 
+struct jpeg_upright;
 /* The JPEG keep variant (jpeg_keep.c): markers no viewer needs dropped,
  * EXIF scrubbed, trailing bytes cut, orientation applied (losslessly
  * when the MCU grid allows, else re-encoded: then *upright gets the
@@ -169,6 +170,26 @@ int jpeg_qtable_quality(const unsigned int *t);
  * (corrupt) or -ENOMEM. */
 int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
     struct buf *out, char *transform, size_t tsz, int *orientation,
+    struct raster *upright, struct jpeg_upright *later);
+/* What turning keep upright takes: the orientation still to apply (1:
+ * none) and the source's tables, sampling, density and EXIF, for a
+ * re-encode as close to the upload as the pixels allow. With later not
+ * NULL, jpeg_keep leaves the orientation to jpeg_keep_upright (keep is
+ * then the upload's picture as stored, later->orientation its EXIF's):
+ * a phone photo whose page is flattened needs no upright frame. */
+struct jpeg_upright {
+	int orientation;
+	struct jpeg_qtables qt;	/* the source's quantisation tables */
+	int ncomp, tq[2];	/* components; luma's and chroma's table */
+	int subsampled;		/* chroma sampled less than luma */
+	int dpi;		/* the JFIF density, when square; else 0 */
+	int exif_seen;
+	size_t exif_off, exif_len;	/* the scrubbed EXIF, in keep */
+};
+/* Turns keep upright as jpeg_keep would have (transform, upright as
+ * there); up->orientation is 1 after. 0, -EINVAL or -ENOMEM. */
+int jpeg_keep_upright(struct jpeg_upright *up, struct buf *keep,
+    uint64_t memory_mb, char *transform, size_t tsz,
     struct raster *upright);
 /* Lossless EXIF orientation transform of a whole JPEG (jpeg_rot.c):
  * 0, -ERANGE when the edges are not whole MCUs (the caller re-encodes),
@@ -232,13 +253,16 @@ int png_rows(const unsigned char *buf, size_t len, struct buf *icc,
 /* Variants (menu.c). */
 #define MENU_MAX_SPECS 15	/* lossy specs on a menu, at most */
 struct vspec {
-	char id[32];
+	char id[32];		/* vspec_name() of the fields below */
 	int level;		/* target dpi; for a photo the target short
 				 * side in pixels */
 	int quality;		/* JPEG quality */
 	int grey;
 	int lossless;		/* a lossless rewrite (PDF, JPEG Huffman) */
+	int photo;		/* level is a photo's short side ('p') */
+	int flat;		/* of the found sheet (flat.h), FLAT_SUFFIX */
 };
+#define FLAT_SUFFIX 'f'		/* "d200q70gf": d200q70g of the found sheet */
 #define A4_SHORT_IN 8.27
 #define A4_LONG_IN 11.69
 /* The effective dpi of a w x h page (A4 unless the pixels say landscape). */
@@ -253,8 +277,12 @@ int menu_levels(const struct filter_limits *lim, int photo, double dpi,
  * the floor, but the top of two levels only down to 70. */
 int menu_specs(const struct filter_limits *lim, int photo, double dpi,
     int grey, struct vspec *out, int max);
-/* Parses a variant ID; 0 or -EINVAL. */
+/* Parses a variant ID into its fields (vspec_name of them gives it back);
+ * 0 or -EINVAL. */
 int vspec_parse(const char *id, struct vspec *out);
+/* s->id from its fields: "lossless", or kind, level, quality, colour and
+ * the sheet's suffix ("p600q70c", "d150q55gf"). */
+void vspec_name(struct vspec *s);
 /* Legibility kept, 0..99, comparable across files; res is the page's
  * dpi, or a photo's short side in pixels. */
 int vspec_rank(const struct filter_limits *lim, int photo, double res,
@@ -278,9 +306,15 @@ struct ladder {
 	int first, nmade;	/* the specs every image has */
 };
 void ladder_init(struct ladder *l, int nspecs);
-/* Where a search of n sorted specs starts: the lowest level's second
- * quality (q70), cheap to decode, near where a scan a third over its
- * share stops. */
+/* Where a search of n sorted specs starts: the first spec guessed to be
+ * within ratio (the share over the source's stored bytes) for a source
+ * of resolution res (dpi, a photo's short side): from the pixels each
+ * keeps and a per-pixel cost by quality. A guess costs at most a few
+ * encodes more when it is wrong (the search walks from it). */
+int menu_guess(const struct vspec *specs, int n, double res, double ratio);
+/* Where a search starts when the source's bytes say nothing of its
+ * variants' (a flattened sheet: paper evened white): the lowest level's
+ * second quality (q70). */
 int menu_hint(const struct vspec *specs, int n);
 /* part's share of target, by part/whole, at least 1; 0 (no stop)
  * without target. */
@@ -292,9 +326,12 @@ int ladder_run(struct ladder *l, uint64_t share,
 /* Whether some spec is not made by every image (the menu is cut). */
 int ladder_partial(const struct ladder *l);
 
+/* Whether rep's menu takes v after what it lists: there is room and v is
+ * strictly below the last one listed in rank and in size (a variant not
+ * smaller than a better one is useless). */
+int menu_takes(const struct filter_report *rep, const struct report_variant *v);
 /* Sorts the measured variants v by rank and appends to rep's menu those
- * that keep it strictly decreasing in rank and in size (a variant not
- * smaller than a better one is useless). rep's keep comes first. */
+ * it takes (menu_takes). rep's keep comes first. */
 void menu_publish(struct filter_report *rep, struct report_variant *v,
     int n);
 
@@ -368,6 +405,11 @@ struct page_src {
 	 * offered as "lossless" (rank 99), its extension lossless_ext */
 	const struct buf *lossless;
 	const char *lossless_ext;
+	/* a single image's frame is its page (no sheet was found in it):
+	 * keep is made final now if it was left unfinished (a JPEG's
+	 * orientation, jpeg_keep's later), before anything is encoded from
+	 * it or written. 0 or a negative errno; may be NULL */
+	int (*settle)(void *ctx);
 };
 /* Analyses every page, fills dpi/color/status and, as asked by the
  * limits, the menu or one variant into e->out. single: one page whose

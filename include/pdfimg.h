@@ -63,6 +63,12 @@ int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
  * JBIG2, Crypt); -EINVAL when unreadable; -ENOMEM. */
 int pdf_stream_decode(qpdf_data q, qpdf_oh stream, uint64_t limit,
     int check, struct buf *out);
+/* The same, when a stream of one filter is expected to decode to about
+ * hint bytes (an image's rows): a complete, sound Flate stream of that
+ * size is then inflated whole, at once (libdeflate); the result is the
+ * same bytes. */
+int pdf_stream_decode_hint(qpdf_data q, qpdf_oh stream, uint64_t limit,
+    int check, size_t hint, struct buf *out);
 /* Whether the stream dict belongs to an image stored with Flate alone:
  * QPDF's writer passes such a stream through undecoded, and the engine
  * decodes (or checks) every drawn one within the limit (pdf_job_open,

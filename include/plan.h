@@ -15,8 +15,12 @@ struct plan_file {
 	const struct report_variant *v;	/* the menu, best first; v[0] keep */
 	int n;				/* entries in v (>= 1) */
 	int chosen;			/* out: index into v */
-	int partial;			/* the menu stopped at the file's
-					 * share: smaller variants exist */
+	int partial;			/* the menu was cut at the file's
+					 * target: variants between keep and
+					 * v[1], and after v[n - 1], may be
+					 * missing */
+	int binds;			/* out (plan_binding): its missing
+					 * variants may change the plan */
 };
 
 /* Chooses f[i].chosen for every file: the least legible choice as
@@ -25,10 +29,12 @@ struct plan_file {
  * (every file is then at its smallest). */
 int plan_choose(struct plan_file *f, size_t n, int64_t budget);
 
-/* Whether a chosen plan was held back by a partial menu: a file sits at
- * the last variant its menu lists, more legible than the worst file, so
- * with its smaller variants the worst could rise. */
-int plan_held_back(const struct plan_file *f, size_t n);
+/* Which partial menus bind the plan plan_choose just returned rc for:
+ * whether with the variants missing after their last the least legible
+ * file could be more legible (rc 0) or the bundle could fit (-ENOSPC).
+ * Sets f[i].binds and returns how many bind; when none does, the whole
+ * menus would give the same plan (the same worst rank, or too_large). */
+int plan_binding(struct plan_file *f, size_t n, int64_t budget, int rc);
 
 /* The least rank among the chosen variants (101 when n is 0). */
 int plan_worst(const struct plan_file *f, size_t n);

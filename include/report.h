@@ -20,9 +20,11 @@
  *                   each is written to fd 3 after keep, at the OFFSET its
  *                   variant line gives, so the daemon can publish any of
  *                   them without encoding again
- *   --target BYTES  with --menu: stop making variants once one is at most
- *                   BYTES (the file's share of the budget); the report then
- *                   says "menu_partial 1" if the ladder went further
+ *   --target BYTES  with --menu: make only the variants near BYTES (the
+ *                   file's share of the budget): the best one at most
+ *                   BYTES and the one above it (the best alone when it
+ *                   fits; the two smallest when none does); the report
+ *                   then says "menu_partial 1" if the ladder has others
  *   --variant ID    write variant ID (from an earlier --menu report on
  *                   the same file and options) to fd 3 instead of "keep"
  *
@@ -57,7 +59,8 @@
  *              100); listed from best to smallest. OFFSET (with --menu):
  *              where its bytes start in fd 3 (keep's is 0); EXT its
  *              extension (jpg | png | pdf)
- *   menu_partial  1 when --target stopped the menu early
+ *   menu_partial  1 when --target cut the menu: variants above or below
+ *              those listed were not made (without --target all are)
  *   page       with status blank, the uniform page (1-based) when the file
  *              has several
  *   incomplete 1 with status corrupt when the file ends before its

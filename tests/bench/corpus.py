@@ -127,10 +127,12 @@ def pdf(pages, dpi=300, q=90):
 class Doc:
     """One uploaded file: bytes, its pages' truth, and how to read it."""
 
-    def __init__(self, name, data, truths, photo=False, upright=None):
+    def __init__(self, name, data, truths, photo=False, upright=None,
+                 page=None):
         self.name, self.data, self.truths = name, data, truths
         self.photo = photo
         self.upright = upright   # degrees a viewer must turn the pixels
+        self.page = page         # a photographed page: the page as drawn
 
 
 def make_docs(seed=1):
@@ -150,9 +152,9 @@ def make_docs(seed=1):
     rot2 = photographed(pg[5][0], 7).rotate(90, expand=True)
     out["free_transport"] = [
         Doc("school-cert.jpg", jpeg(rot, q=96, exif=exif_rotated_gps(6)),
-            [(pg[2][1], pg[2][2])], upright=6),
+            [(pg[2][1], pg[2][2])], upright=6, page=pg[2][0]),
         Doc("school-cert-2.jpg", jpeg(rot2, q=96, exif=exif_rotated_gps(6)),
-            [(pg[5][1], pg[5][2])], upright=6),
+            [(pg[5][1], pg[5][2])], upright=6, page=pg[5][0]),
     ]
     out["free_meals"] = [
         Doc("asp.tif", tiff([scanned(p[0], 5 + i) for i, p in

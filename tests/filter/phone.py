@@ -386,24 +386,28 @@ def _():
         return "%d of 24 found" % found
 
 
-@case("no menu asked: the found page is the output at the menu's top rung, "
-      "and --variant of that rung writes the same bytes; without --flatten "
-      "the output is keep")
+@case("a found page at its top rung is keep: the output with no menu, the "
+      "menu's first with one (the frame not offered), --variant of that "
+      "rung writes the same bytes; without --flatten keep is the frame")
 def _():
     page, _ = reference()
     data, _ = phone(page, kind="light", size=(2250, 3000))
     r, out = worker(data, ["--flatten"])
     m, _ = worker(data, ["--flatten", "--menu"])
-    top = m["variants"][1]
-    if not top[0].endswith("f") or top[1] != len(out):
-        return "output %d bytes, the menu's top %s" % (len(out), top)
-    if m["fd3"][top[3]:top[3] + top[1]] != out:
-        return "the output is not the menu's top rung"
-    _, again = worker(data, ["--flatten", "--variant", top[0]])
+    keep = m["variants"][0]
+    if keep[0] != "keep" or keep[1] != len(out) or \
+            m["fd3"][:keep[1]] != out:
+        return "output %d bytes, the menu's keep %s" % (len(out), keep)
+    if any(not v[0].endswith("f") for v in m["variants"][1:]):
+        return "the frame offered: %s" % m["variants"]
+    top = "d200q85%sf" % ("c" if m.get("color") == "1" else "g")
+    _, again = worker(data, ["--flatten", "--variant", top])
     if again != out:
-        return "--variant %s wrote other bytes" % top[0]
-    k, keep = worker(data, [])
-    if "transform" in k or keep != m["fd3"][:m["variants"][0][1]]:
+        return "--variant %s wrote other bytes" % top
+    k, frame = worker(data, [])
+    f, _ = worker(data, ["--menu"])
+    if "transform" in k or frame != f["fd3"][:f["variants"][0][1]] or \
+            len(frame) == len(out):
         return "without --flatten: %s" % k.get("transform")
 
 

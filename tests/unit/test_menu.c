@@ -83,29 +83,35 @@ test_rank_monotonic(void **state)
 static const struct {
 	const char *id;
 	int want;		/* 0 or -EINVAL */
-	int level, quality, grey, lossless;
+	int level, quality, grey, lossless, photo, flat;
 } parse_cases[] = {
-	{ "d200q70g", 0, 200, 70, 1, 0 },
-	{ "d150q85c", 0, 150, 85, 0, 0 },
-	{ "p600q55c", 0, 600, 55, 0, 0 },
-	{ "lossless", 0, 0, 0, 0, 1 },
-	{ "d10q1c", 0, 10, 1, 0, 0 },		/* the bounds */
-	{ "d10000q100g", 0, 10000, 100, 1, 0 },
-	{ "d9q70c", -EINVAL, 0, 0, 0, 0 },
-	{ "d10001q70c", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q0c", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q101c", -EINVAL, 0, 0, 0, 0 },
-	{ "d-200q70c", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q-70c", -EINVAL, 0, 0, 0, 0 },
-	{ "x200q70c", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q70x", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q70", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q70gg", -EINVAL, 0, 0, 0, 0 },
-	{ "d200q70g ", -EINVAL, 0, 0, 0, 0 },
-	{ "d200x70g", -EINVAL, 0, 0, 0, 0 },
-	{ "keep", -EINVAL, 0, 0, 0, 0 },
-	{ "lossless2", -EINVAL, 0, 0, 0, 0 },
-	{ "", -EINVAL, 0, 0, 0, 0 },
+	{ "d200q70g", 0, 200, 70, 1, 0, 0, 0 },
+	{ "d150q85c", 0, 150, 85, 0, 0, 0, 0 },
+	{ "p600q55c", 0, 600, 55, 0, 0, 1, 0 },
+	{ "d200q70gf", 0, 200, 70, 1, 0, 0, 1 },	/* of the found sheet */
+	{ "d150q85cf", 0, 150, 85, 0, 0, 0, 1 },
+	{ "d200q70gff", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q70gx", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d0200q70c", -EINVAL, 0, 0, 0, 0, 0, 0 },		/* one spelling */
+	{ "d200q+70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "lossless", 0, 0, 0, 0, 1, 0, 0 },
+	{ "d10q1c", 0, 10, 1, 0, 0, 0, 0 },		/* the bounds */
+	{ "d10000q100g", 0, 10000, 100, 1, 0, 0, 0 },
+	{ "d9q70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d10001q70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q0c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q101c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d-200q70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q-70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "x200q70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q70x", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q70", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q70gg", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200q70g ", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "d200x70g", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "keep", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "lossless2", -EINVAL, 0, 0, 0, 0, 0, 0 },
+	{ "", -EINVAL, 0, 0, 0, 0, 0, 0 },
 };
 
 static void
@@ -122,6 +128,8 @@ test_parse_table(void **state)
 		    s.quality != parse_cases[i].quality ||
 		    s.grey != parse_cases[i].grey ||
 		    s.lossless != parse_cases[i].lossless ||
+		    s.photo != parse_cases[i].photo ||
+		    s.flat != parse_cases[i].flat ||
 		    strcmp(s.id, parse_cases[i].id) != 0))) {
 			printf("'%s': got %d level %d q %d grey %d lossless %d, "
 			    "want %d level %d q %d grey %d lossless %d\n",
@@ -437,6 +445,29 @@ test_menu_offsets(void **state)
 	buf_release(&e.out);
 }
 
+/* The menu takes a variant only below the last one in rank and in size,
+ * and only while there is room. */
+static void
+test_menu_takes(void **state)
+{
+	struct filter_report rep = { .nvariants = 0 };
+	struct report_variant v = { .rank = 90, .bytes = 1000 };
+
+	(void)state;
+	assert_true(menu_takes(&rep, &v));
+	rep.variants[rep.nvariants++] = v;
+	v.rank = 90, v.bytes = 900;
+	assert_false(menu_takes(&rep, &v));	/* same rank */
+	v.rank = 80, v.bytes = 1000;
+	assert_false(menu_takes(&rep, &v));	/* not smaller */
+	v.rank = 80, v.bytes = 999;
+	assert_true(menu_takes(&rep, &v));
+	rep.nvariants = REPORT_MAX_VARIANTS;
+	rep.variants[rep.nvariants - 1] = (struct report_variant){ .rank = 99,
+	    .bytes = 1 << 30 };
+	assert_false(menu_takes(&rep, &v));	/* full */
+}
+
 /* The ladder over a table of sizes: which specs each image encodes. */
 struct fake_img {
 	const uint64_t *bytes;
@@ -466,6 +497,8 @@ static const struct {
 	{ "everything fits: the top alone", 3, 1000, "3 2 1 0", 0, 1 },
 	{ "nothing fits: the two smallest", 2, 10, "2 3 4 5", 4, 6 },
 	{ "a hint past the end is the last", 9, 25, "5 4", 4, 6 },
+	{ "nothing fits from the last: the one above made too", 5, 10, "5 4",
+	    4, 6 },
 };
 
 static void
@@ -540,6 +573,14 @@ test_ladder_matches_walk(void **state)
 		assert_int_equal(ladder_run(&l, share, fake_encode, &f), 0);
 		assert_int_equal(l.nmade - 1, walk);
 		assert_int_equal(l.first, walk > 0 ? walk - 1 : 0);
+		/* every spec the menu lists was made on this image */
+		for (int k = l.first; k < l.nmade; k++) {
+			int seen = 0;
+
+			for (int e = 0; e < f.nmade; e++)
+				seen |= f.made[e] == k;
+			assert_true(seen);
+		}
 	}
 	for (int n = 1; n <= 8; n++) {
 		struct fake_img f = { .bytes = sizes };
@@ -553,18 +594,34 @@ test_ladder_matches_walk(void **state)
 	}
 }
 
-/* The search starts at the lowest level's q70, or the last spec. */
+/* The search starts at the first spec guessed within the share, from the
+ * pixels each keeps and its quality (a 300 dpi q75 scan: d200q85 0.78 of
+ * it, d150q70 0.36); without a guess at the lowest level's q70. */
 static void
 test_ladder_hint(void **state)
 {
+	static const struct { double ratio; const char *want; } page[] = {
+		{ 2.0, "d200q85c" }, { 0.80, "d200q85c" }, { 0.60, "d200q70c" },
+		{ 0.45, "d150q85c" }, { 0.33, "d150q70c" }, { 0.31, "d150q55c" },
+		{ 0.28, "d150q40c" }, { 0.01, "d150q40c" },
+	};
 	struct vspec specs[MENU_MAX_SPECS];
 	int n;
 
 	(void)state;
 	n = menu_specs(&deflim, 0, 300, 0, specs, MENU_MAX_SPECS);
+	for (size_t i = 0; i < sizeof page / sizeof *page; i++)
+		assert_string_equal(specs[menu_guess(specs, n, 300,
+		    page[i].ratio)].id, page[i].want);
+	/* a 150 dpi source keeps every pixel at either level */
+	assert_string_equal(specs[menu_guess(specs, n, 150, 1.5)].id,
+	    "d200q70c");
 	assert_string_equal(specs[menu_hint(specs, n)].id, "d150q70c");
 	n = menu_specs(&deflim, 1, 3000, 0, specs, MENU_MAX_SPECS);
+	assert_string_equal(specs[menu_guess(specs, n, 3000, 0.1)].id,
+	    "p600q85c");
 	assert_string_equal(specs[menu_hint(specs, n)].id, "p600q70c");
+	assert_int_equal(menu_guess(specs, 1, 3000, 0.0), 0);
 	assert_int_equal(menu_hint(specs, 1), 0);
 	assert_int_equal(menu_hint(specs, 0), 0);
 }
@@ -584,6 +641,7 @@ main(void)
 		cmocka_unit_test(test_publish),
 		cmocka_unit_test(test_publish_random),
 		cmocka_unit_test(test_menu_offsets),
+		cmocka_unit_test(test_menu_takes),
 		cmocka_unit_test(test_ladder_search),
 		cmocka_unit_test(test_ladder_matches_walk),
 		cmocka_unit_test(test_ladder_hint),

@@ -24,7 +24,7 @@ static const struct report_variant fixed[] = { V(800000, 100) };
 static void
 test_fits_without_change(void **state)
 {
-	struct plan_file f[] = { { fixed, 1, 9, 0 }, { mid, 4, 9, 0 } };
+	struct plan_file f[] = { { fixed, 1, 9, 0, 0 }, { mid, 4, 9, 0, 0 } };
 
 	(void)state;
 	assert_int_equal(plan_choose(f, 2, 5000000), 0);
@@ -35,7 +35,7 @@ test_fits_without_change(void **state)
 static void
 test_balances_worst_page(void **state)
 {
-	struct plan_file f[] = { { big, 5, 0, 0 }, { mid, 4, 0, 0 } };
+	struct plan_file f[] = { { big, 5, 0, 0, 0 }, { mid, 4, 0, 0, 0 } };
 	int64_t total;
 
 	(void)state;
@@ -54,7 +54,7 @@ test_steps_back_up(void **state)
 {
 	/* 4.0+2.5 = 6.5 MB; budget 5.6 MB: stepping big to 80 (1.5 MB)
 	 * leaves room for mid to stay at 100. */
-	struct plan_file f[] = { { big, 5, 0, 0 }, { mid, 4, 0, 0 } };
+	struct plan_file f[] = { { big, 5, 0, 0, 0 }, { mid, 4, 0, 0, 0 } };
 
 	(void)state;
 	assert_int_equal(plan_choose(f, 2, 5600000), 0);
@@ -65,7 +65,7 @@ test_steps_back_up(void **state)
 static void
 test_cannot_fit(void **state)
 {
-	struct plan_file f[] = { { big, 5, 0, 0 }, { fixed, 1, 0, 0 } };
+	struct plan_file f[] = { { big, 5, 0, 0, 0 }, { fixed, 1, 0, 0, 0 } };
 
 	(void)state;
 	assert_int_equal(plan_choose(f, 2, 1000000), -ENOSPC);
@@ -91,27 +91,36 @@ test_many_files(void **state)
 }
 
 static void
-test_held_back_by_partial_menu(void **state)
+test_binding_partial_menu(void **state)
 {
 	/* mid's menu stopped at its share (1 MB, rank 80): the planner steps
 	 * big down to 60 while mid stays at 80. With mid's whole menu both
-	 * could meet higher: the plan says it was held back. */
-	struct plan_file f[] = { { big, 5, 0, 0 }, { mid, 2, 0, 1 } };
+	 * could meet higher: mid's menu binds. */
+	struct plan_file f[] = { { big, 5, 0, 0, 0 }, { mid, 2, 0, 1, 0 } };
+	int rc;
 
 	(void)state;
-	assert_int_equal(plan_choose(f, 2, 2300000), 0);
+	assert_int_equal(rc = plan_choose(f, 2, 2300000), 0);
 	assert_int_equal(big[f[0].chosen].rank, 60);
 	assert_int_equal(f[1].chosen, 1);
-	assert_true(plan_held_back(f, 2));
+	assert_int_equal(plan_binding(f, 2, 2300000, rc), 1);
+	assert_false(f[0].binds);
+	assert_true(f[1].binds);
 	f[1].partial = 0;	/* the whole menu: nothing more to ask */
-	assert_false(plan_held_back(f, 2));
-	/* at its last variant but no more legible than the worst */
+	assert_int_equal(plan_binding(f, 2, 2300000, rc), 0);
+	/* big's cheapest variant above 60 (1.5 MB at 80) leaves less than
+	 * mid's menu could need: even free, its variants would not help */
 	f[1].partial = 1;
-	f[0].chosen = 1;
-	assert_false(plan_held_back(f, 2));
-	/* not at its last variant */
-	f[0].chosen = 2, f[1].chosen = 0;
-	assert_false(plan_held_back(f, 2));
+	assert_int_equal(plan_binding(f, 2, 1400000, rc), 0);
+	/* cut at or below the worst: every variant above it is listed */
+	f[1].n = 3;
+	assert_int_equal(plan_binding(f, 2, 2300000, rc), 0);
+	/* nothing fits: a partial menu may still make it fit */
+	f[1].n = 2;
+	assert_int_equal(rc = plan_choose(f, 2, 1200000), -ENOSPC);
+	assert_int_equal(plan_binding(f, 2, 1200000, rc), 1);
+	/* unless the others alone are over */
+	assert_int_equal(plan_binding(f, 2, 250000, rc), 0);
 }
 
 /* A random menu of n variants, strictly decreasing in rank and bytes, as
@@ -194,6 +203,59 @@ test_property_random_menus(void **state)
 	}
 }
 
+/* Over random menus cut at random places, as the worker cuts them (keep
+ * and a run of the ladder, possibly none, one only at the top): when no
+ * cut menu binds, the
+ * plan on the cut menus is as good as any choice from the whole ones (the
+ * same worst rank, or too_large for both). */
+static void
+test_property_binding(void **state)
+{
+	struct report_variant menus[5][6], cuts[5][6];
+	struct plan_file f[5], whole[5];
+	unsigned seed = 777;
+	int asked = 0;
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		size_t n = 1 + rand_r(&seed) % 5;
+		int64_t smallest = 0, budget;
+		int rc, want;
+
+		for (size_t i = 0; i < n; i++) {
+			int m = random_menu(menus[i], &seed);
+			int a = 1 + (int)(rand_r(&seed) % (unsigned)m);
+			int b = a + (int)(rand_r(&seed) % (unsigned)(m - a + 1));
+
+			if (b == a + 1)	/* a run of one is the ladder's top */
+				a = 1, b = 2;
+
+			whole[i] = (struct plan_file){ .v = menus[i], .n = m };
+			cuts[i][0] = menus[i][0];
+			for (int k = a; k < b; k++)
+				cuts[i][1 + k - a] = menus[i][k];
+			f[i] = (struct plan_file){ .v = cuts[i], .n = 1 + b - a,
+			    .partial = 1 + b - a < m };
+			smallest += menus[i][m - 1].bytes;
+		}
+		budget = (int64_t)(rand_r(&seed) % (unsigned)(2 * smallest +
+		    1000000));
+		rc = plan_choose(f, n, budget);
+		if (plan_binding(f, n, budget, rc) > 0) {
+			asked++;
+			continue;
+		}
+		want = best_worst(whole, n, budget);
+		if ((rc == 0) != (want >= 0) || (rc == 0 &&
+		    plan_worst(f, n) != want))
+			fail_msg("round %d: %zu files, budget %lld: nothing "
+			    "binds, but the cut plan's rc %d worst %d, the "
+			    "whole menus' worst %d", round, n,
+			    (long long)budget, rc, plan_worst(f, n), want);
+	}
+	printf("asked again in %d of 20000 rounds\n", asked);
+}
+
 int
 main(void)
 {
@@ -203,7 +265,8 @@ main(void)
 		cmocka_unit_test(test_steps_back_up),
 		cmocka_unit_test(test_cannot_fit),
 		cmocka_unit_test(test_many_files),
-		cmocka_unit_test(test_held_back_by_partial_menu),
+		cmocka_unit_test(test_binding_partial_menu),
+		cmocka_unit_test(test_property_binding),
 		cmocka_unit_test(test_property_random_menus),
 	};
 
