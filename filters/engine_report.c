@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "engine.h"
+#include "filter.h"
+#include "menu.h"
 
 void engine_note(struct engine *e, const char *what)
 {

@@ -18,9 +18,14 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+#include "buf.h"
 #include "engine.h"
 #include "filter.h"
+#include "jpegcodec.h"
 #include "jpegutil.h"
+#include "menu.h"
+#include "pages.h"
+#include "raster.h"
 
 /* A progressive JPEG may have thousands of tiny scans, each a full pass
  * over the coefficients (libjpeg-turbo's own advice is to cap them). */

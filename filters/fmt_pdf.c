@@ -12,8 +12,10 @@
 #include <string.h>
 #include <qpdf/qpdf-c.h>
 
+#include "buf.h"
 #include "engine.h"
 #include "filter.h"
+#include "menu.h"
 #include "pdfimg.h"
 
 /* The most a menu holds of its encodings (pdf_job.hold_max): enough for

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "engine.h"
+#include "jpegcodec.h"
 
 /* Annex K.1's luminance table, in natural (row-major) order. */
 static const unsigned short std_luma[64] = {

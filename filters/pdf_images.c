@@ -24,7 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "filter.h"
+#include "jpegcodec.h"
+#include "menu.h"
 #include "pdfimg.h"
+#include "raster.h"
 
 #define MIN_PLACED 36.0		/* points: smaller drawings are left alone */
 #define SCANNED_SHARE 0.5	/* of the MediaBox: the page is a scan */

@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "buf.h"
+#include "pngcodec.h"
 #include "pngutil.h"
+#include "raster.h"
 
 #define MAX_COLOURS 256		/* a palette */
 #define FEW_COLOURS 4096	/* born-digital, not a photo or a scan */

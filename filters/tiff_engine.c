@@ -22,7 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "engine.h"
+#include "filter.h"
+#include "jpegcodec.h"
+#include "pages.h"
+#include "raster.h"
 #include "tiffutil.h"
 
 #define TIFF_ROWS 64

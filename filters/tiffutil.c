@@ -14,8 +14,8 @@
 #include <string.h>
 #include <tiffio.h>
 
-#include "engine.h"
 #include "filter.h"
+#include "jpegcodec.h"
 #include "tiffutil.h"
 
 static tmsize_t t_read(thandle_t h, void *out, tmsize_t n)
