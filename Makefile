@@ -172,8 +172,8 @@ $(FUZZ_FILTER:%=$(B)/fuzz/fuzz-%): $(B)/fuzz/fuzz-%: \
 	@mkdir -p $(@D)
 	$(QLD) -fsanitize=fuzzer -o $@ $^ $(F_LIBS)
 
-# The round trip of the worker protocol: the worker's formatter, the
-# daemon's parser.
+# The round trip of the worker protocol: the worker's formatter
+# (filters/report_out.c), the daemon's parser (daemon/report_parse.c).
 $(B)/tests/test_report: $(B)/obj/filters/report_out.o
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(B)/libqujat.a
 	@mkdir -p $(@D)

@@ -18,7 +18,7 @@
  */
 #include <string.h>
 
-#include "engine.h"
+#include "raster.h"
 
 #define COLOUR_CHROMA 48
 #define COLOUR_SHARE 10000

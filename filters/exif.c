@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "engine.h"
+#include "exif.h"
 
 #define TAG_ORIENTATION 0x0112
 #define TAG_EXIF_IFD 0x8769

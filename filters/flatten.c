@@ -15,6 +15,7 @@
 #include <leptonica/allheaders.h>
 
 #include "flat.h"
+#include "raster.h"
 
 #define BG_TILE 40		/* background tiles, pixels (5 mm at 200 dpi) */
 #define BG_VALUE 240		/* the paper after normalisation */

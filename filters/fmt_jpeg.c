@@ -6,8 +6,8 @@
  * rotated photo that may be a page (--flatten) is turned upright only
  * once no sheet was found in it (jsrc_settle): a flattened page needs
  * small turned copies, not a whole upright frame.
- * SECURITY: parses uploaded bytes. Errors longjmp to a per-handle jmp_buf
- * set in a tiny function; memory and progressive scans are capped.
+ * SECURITY: parses uploaded bytes. Errors longjmp to jpegutil.h's
+ * per-handle guard (jerr_guard); memory and progressive scans are capped.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,9 +18,14 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+#include "buf.h"
 #include "engine.h"
 #include "filter.h"
+#include "jpegcodec.h"
 #include "jpegutil.h"
+#include "menu.h"
+#include "pages.h"
+#include "raster.h"
 
 /* A progressive JPEG may have thousands of tiny scans, each a full pass
  * over the coefficients (libjpeg-turbo's own advice is to cap them). */
@@ -28,63 +33,40 @@
 
 struct jctx {
 	struct jpeg_decompress_struct d;
-	struct jpeg_error_mgr err;
+	struct jerr err;	/* msg, and what the warnings said (watch) */
 	struct jpeg_progress_mgr progress;
-	jmp_buf jb;
-	struct jwatch watch;	/* what the warnings said (jpegutil.h) */
-	char msg[JMSG_LENGTH_MAX];
+	const struct filter_input *in;
 	struct uniform uni;
 };
 
 #define JCTX(c) ((struct jctx *)(void *)((char *)(c) - \
 	offsetof(struct jctx, d)))
 
-static void jctx_exit(j_common_ptr c)
-{
-	struct jctx *ctx = JCTX(c);
-
-	c->err->format_message(c, ctx->msg);
-	longjmp(ctx->jb, 1);
-}
-
-static void jctx_emit(j_common_ptr c, int level)
-{
-	struct jctx *ctx = JCTX(c);
-
-	if (level >= 0)		/* trace messages */
-		return;
-	c->err->num_warnings++;
-	jwatch_warning(&ctx->watch, c);
-}
-
-static void jctx_output(j_common_ptr c)
-{
-	(void)c;		/* never print; messages go to the report */
-}
-
 static void jctx_progress(j_common_ptr c)
 {
 	struct jctx *ctx = JCTX(c);
 
 	if (ctx->d.input_scan_number > JPEG_MAX_SCANS) {
-		snprintf(ctx->msg, sizeof ctx->msg, "more than %d scans",
-		    JPEG_MAX_SCANS);
-		longjmp(ctx->jb, 1);
+		snprintf(ctx->err.msg, sizeof ctx->err.msg,
+		    "more than %d scans", JPEG_MAX_SCANS);
+		longjmp(ctx->err.jb, 1);
 	}
 }
 
-static int jpeg_header(struct jctx *ctx, const struct filter_input *in)
+static int jpeg_header(void *arg)
 {
-	jpeg_mem_src(&ctx->d, in->buf, (unsigned long)in->len);
+	struct jctx *ctx = arg;
+
+	jpeg_mem_src(&ctx->d, ctx->in->buf, (unsigned long)ctx->in->len);
 	return jpeg_read_header(&ctx->d, TRUE) == JPEG_HEADER_OK ? 0 : -1;
 }
 
-static int jpeg_decode(struct jctx *ctx, const struct filter_input *in)
+static int jpeg_decode(void *arg)
 {
+	struct jctx *ctx = arg;
 	JSAMPARRAY row;
 	size_t rowlen;
 
-	(void)in;
 	ctx->d.dct_method = JDCT_ISLOW;
 	jpeg_start_decompress(&ctx->d);
 	rowlen = (size_t)ctx->d.output_width * ctx->d.output_components;
@@ -93,32 +75,21 @@ static int jpeg_decode(struct jctx *ctx, const struct filter_input *in)
 	uniform_init(&ctx->uni, (size_t)ctx->d.output_components);
 	while (ctx->d.output_scanline < ctx->d.output_height) {
 		if (jpeg_read_scanlines(&ctx->d, row, 1) != 1 ||
-		    ctx->watch.damaged)
+		    ctx->err.watch.damaged)
 			break;
 		uniform_row(&ctx->uni, row[0], rowlen);
 	}
-	if (jwatch_verdict(&ctx->watch, &ctx->d, ctx->msg,
-	    sizeof ctx->msg) < 0)
+	if (jwatch_verdict(&ctx->err.watch, &ctx->d, ctx->err.msg,
+	    sizeof ctx->err.msg) < 0)
 		return -1;
 	jpeg_finish_decompress(&ctx->d);
 	return 0;
 }
 
-/* The only place that setjmps: no locals change after it. */
-static int jpeg_guarded(struct jctx *ctx, const struct filter_input *in,
-    int (*step)(struct jctx *, const struct filter_input *))
-{
-	if (setjmp(ctx->jb))
-		return -1;
-	return step(ctx, in);
-}
-
 static void jctx_init(struct jctx *ctx, const struct filter_input *in)
 {
-	ctx->d.err = jpeg_std_error(&ctx->err);
-	ctx->err.error_exit = jctx_exit;
-	ctx->err.emit_message = jctx_emit;
-	ctx->err.output_message = jctx_output;
+	ctx->in = in;
+	ctx->d.err = jerr_init(&ctx->err);
 	jpeg_create_decompress(&ctx->d);
 	ctx->d.mem->max_memory_to_use = (long)(in->lim->memory_mb * 1024 *
 	    1024 / 2);
@@ -138,18 +109,19 @@ static void jpeg_verdict(struct jctx *ctx, const struct filter_input *in,
     struct filter_report *rep)
 {
 	rep->pages = 1;
-	if (jpeg_guarded(ctx, in, jpeg_header) < 0)
-		filter_set_status(rep, jpeg_kind_unsupported(ctx->err.msg_code) ?
-		    FS_UNSUPPORTED : FS_CORRUPT, "jpeg: %s", ctx->msg);
+	if (jerr_guard(&ctx->err, jpeg_header, ctx) < 0)
+		filter_set_status(rep,
+		    jpeg_kind_unsupported(ctx->err.pub.msg_code) ?
+		    FS_UNSUPPORTED : FS_CORRUPT, "jpeg: %s", ctx->err.msg);
 	else if (filter_too_many_pixels(ctx->d.image_width,
 	    ctx->d.image_height, in->lim))
 		filter_set_limit(rep, "pixels");
 	else if (!in->lim->probe_only && !pages_lowres(in->lim,
 	    (int)ctx->d.image_width, (int)ctx->d.image_height))
 		rep->status = FS_OK;	/* the engine's decode judges the rest */
-	else if (jpeg_guarded(ctx, in, jpeg_decode) < 0) {
-		filter_set_status(rep, FS_CORRUPT, "jpeg: %s", ctx->msg);
-		rep->incomplete = ctx->watch.incomplete;
+	else if (jerr_guard(&ctx->err, jpeg_decode, ctx) < 0) {
+		filter_set_status(rep, FS_CORRUPT, "jpeg: %s", ctx->err.msg);
+		rep->incomplete = ctx->err.watch.incomplete;
 	} else if (ctx->uni.blank)
 		filter_set_status(rep, FS_BLANK, "jpeg: one flat colour");
 	else

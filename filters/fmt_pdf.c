@@ -12,8 +12,10 @@
 #include <string.h>
 #include <qpdf/qpdf-c.h>
 
+#include "buf.h"
 #include "engine.h"
 #include "filter.h"
+#include "menu.h"
 #include "pdfimg.h"
 
 /* The most a menu holds of its encodings (pdf_job.hold_max): enough for
@@ -57,7 +59,7 @@ static long long pdf_int_key(qpdf_data q, qpdf_oh dict, const char *key)
 }
 
 /* Declared counts against the limits, before anything is decoded.
- * Returns 0, or -1 with the status set. */
+ * Returns 0, or -E2BIG with the status set (a limit). */
 static int pdf_check_counts(qpdf_data q, const struct filter_input *in,
     struct filter_report *rep)
 {
@@ -69,12 +71,12 @@ static int pdf_check_counts(qpdf_data q, const struct filter_input *in,
 	qpdf_oh_release(q, pages);
 	if (objects > 0 && (uint64_t)objects > in->lim->max_objects) {
 		filter_set_limit(rep, "objects");
-		return -1;
+		return -E2BIG;
 	}
 	if (count > 0 && (uint64_t)count > in->lim->max_pages) {
 		rep->pages = count;
 		filter_set_limit(rep, "pages");
-		return -1;
+		return -E2BIG;
 	}
 	return 0;
 }
@@ -82,7 +84,7 @@ static int pdf_check_counts(qpdf_data q, const struct filter_input *in,
 /* Parses every object the xref names (generation 0) and bounds each
  * stream: its stored length, and what the lossless filters QPDF's
  * writer decodes make of it (counted within the limit, pdf_stream.c).
- * Returns 0, 1 with the status set, or -ENOMEM. */
+ * Returns 0, -E2BIG with the status set (the stream limit), or -ENOMEM. */
 static int pdf_walk_objects(qpdf_data q, const struct filter_input *in,
     struct filter_report *rep)
 {
@@ -109,15 +111,14 @@ static int pdf_walk_objects(qpdf_data q, const struct filter_input *in,
 		}
 		qpdf_oh_release(q, obj);
 	}
-	if (rc == -E2BIG) {
+	if (rc == -E2BIG)
 		filter_set_limit(rep, "stream");
-		return 1;
-	}
 	return rc;
 }
 
-/* Decodes every page's content streams within the limit. Returns 0, 1
- * with the status set, or -ENOMEM. */
+/* Decodes every page's content streams within the limit. Returns 0;
+ * -E2BIG (the stream limit) or -EINVAL (unreadable) with the status set;
+ * or -ENOMEM. */
 static int pdf_decode_pages(qpdf_data q, int n,
     const struct filter_input *in, struct filter_report *rep)
 {
@@ -134,13 +135,11 @@ static int pdf_decode_pages(qpdf_data q, int n,
 	}
 	if (rc == -E2BIG)
 		filter_set_limit(rep, "stream");
-	else if (rc == -ENOMEM)
-		return rc;
-	else if (rc < 0 || qpdf_has_error(q))
+	else if (rc != -ENOMEM && (rc < 0 || qpdf_has_error(q))) {
 		pdf_corrupt(q, rep, "unreadable page content");
-	else
-		return 0;
-	return 1;
+		rc = -EINVAL;
+	}
+	return rc;
 }
 
 static void pdf_corrupt(qpdf_data q, struct filter_report *rep,
@@ -170,14 +169,14 @@ static int pdf_verdict(qpdf_data q, const struct filter_input *in,
 		filter_set_limit(rep, "pages");
 		return 0;
 	}
-	if ((rc = pdf_walk_objects(q, in, rep)) != 0)
-		return rc < 0 ? rc : 0;
+	if ((rc = pdf_walk_objects(q, in, rep)) < 0)
+		return rc == -ENOMEM ? rc : 0;
 	if (qpdf_has_error(q)) {
 		pdf_corrupt(q, rep, "unreadable object");
 		return 0;
 	}
-	if ((rc = pdf_decode_pages(q, n, in, rep)) != 0)
-		return rc < 0 ? rc : 0;
+	if ((rc = pdf_decode_pages(q, n, in, rep)) < 0)
+		return rc == -ENOMEM ? rc : 0;
 	rep->status = FS_OK;
 	if (qpdf_is_encrypted(q))
 		filter_set_status(rep, FS_OK, "pdf: owner password only");

@@ -12,9 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "engine.h"
 #include "filter.h"
+#include "pages.h"
+#include "pngcodec.h"
 #include "pngutil.h"
+#include "raster.h"
 
 
 struct pctx {

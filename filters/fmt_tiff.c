@@ -1,113 +1,22 @@
 /*
- * fmt_tiff.c: TIFF through libtiff, read from memory: page count and every
+ * fmt_tiff.c: TIFF's probe and emit (fmt_ops): page count and every
  * page's size first, then every strip or tile of every page decoded, here
- * when only probing, else by the engine (tiff_engine.c).
- * SECURITY: parses uploaded bytes. Per-handle error hooks and an
- * allocation cap through TIFFOpenOptions; no global handler is touched.
+ * when only probing, else by the engine's page source (tiff_engine.c),
+ * which emit runs. The handle and what a page is are tiffutil.c's.
+ * SECURITY: parses uploaded bytes through tiffutil.h's handle: per-handle
+ * error hooks and an allocation cap; no global handler is touched.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <tiffio.h>
 
 #include "engine.h"
 #include "filter.h"
 #include "tiffutil.h"
 
-static tmsize_t t_read(thandle_t h, void *out, tmsize_t n)
-{
-	struct tctx *ctx = h;
-	toff_t len = ctx->in->len;
-
-	if (n <= 0 || ctx->off >= len)
-		return 0;
-	if ((toff_t)n > len - ctx->off)
-		n = (tmsize_t)(len - ctx->off);
-	memcpy(out, ctx->in->buf + ctx->off, (size_t)n);
-	ctx->off += (toff_t)n;
-	return n;
-}
-
-static tmsize_t t_write(thandle_t h, void *buf, tmsize_t n)
-{
-	(void)h, (void)buf, (void)n;
-	return -1;		/* opened read-only */
-}
-
-static toff_t t_seek(thandle_t h, toff_t off, int whence)
-{
-	struct tctx *ctx = h;
-	toff_t base = whence == SEEK_CUR ? ctx->off :
-	    whence == SEEK_END ? (toff_t)ctx->in->len : 0;
-
-	if (off > UINT64_MAX - base)
-		return (toff_t)-1;
-	return ctx->off = base + off;
-}
-
-static int t_close(thandle_t h)
-{
-	(void)h;
-	return 0;
-}
-
-static toff_t t_size(thandle_t h)
-{
-	return ((struct tctx *)h)->in->len;
-}
-
-static int t_map(thandle_t h, void **base, toff_t *size)
-{
-	(void)h, (void)base, (void)size;
-	return 0;		/* no mapping: libtiff copies what it reads */
-}
-
-static void t_unmap(thandle_t h, void *base, toff_t size)
-{
-	(void)h, (void)base, (void)size;
-}
-
-static int t_error(TIFF *tif, void *user, const char *module,
-    const char *fmt, va_list ap)
-{
-	struct tctx *ctx = user;
-
-	(void)tif, (void)module;
-	if (!ctx->failed)
-		vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
-	ctx->failed = 1;
-	return 1;		/* handled: nothing reaches stderr */
-}
-
-static int t_warning(TIFF *tif, void *user, const char *module,
-    const char *fmt, va_list ap)
-{
-	(void)tif, (void)user, (void)module, (void)fmt, (void)ap;
-	return 1;
-}
-
-TIFF *tiff_open(struct tctx *ctx)
-{
-	TIFFOpenOptions *opts;
-	TIFF *tif;
-
-	if ((opts = TIFFOpenOptionsAlloc()) == NULL)
-		return NULL;
-	/* One strip or tile buffer may take at most a quarter of memory. */
-	TIFFOpenOptionsSetMaxSingleMemAlloc(opts,
-	    (tmsize_t)(ctx->in->lim->memory_mb << 18));
-	TIFFOpenOptionsSetErrorHandlerExtR(opts, t_error, ctx);
-	TIFFOpenOptionsSetWarningHandlerExtR(opts, t_warning, ctx);
-	tif = TIFFClientOpenExt("upload", "rm", ctx, t_read, t_write, t_seek,
-	    t_close, t_size, t_map, t_unmap, opts);
-	TIFFOpenOptionsFree(opts);
-	return tif;
-}
-
-/* Every page's size against max_pixels, before any decoding. Returns 0,
- * or -1 with the status set. */
+/* Every page's size against max_pixels, before any decoding. Returns 0;
+ * or, with the status set, -EINVAL (unreadable) or -E2BIG (a limit). */
 static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
     struct filter_report *rep)
 {
@@ -118,17 +27,17 @@ static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
 	if (n == 0 || ctx->failed) {
 		filter_set_status(rep, FS_CORRUPT, "tiff: %s",
 		    ctx->failed ? ctx->msg : "no pages");
-		return -1;
+		return -EINVAL;
 	}
 	if ((uint64_t)n > ctx->in->lim->max_pages) {
 		filter_set_limit(rep, "pages");
-		return -1;
+		return -E2BIG;
 	}
 	for (d = 0; d < n; d++) {
 		if (!TIFFSetDirectory(tif, d) || tiff_geometry(tif, &g) < 0) {
 			filter_set_status(rep, FS_CORRUPT, "tiff: page %u: %s",
 			    (unsigned)d + 1, ctx->msg[0] ? ctx->msg : "no size");
-			return -1;
+			return -EINVAL;
 		}
 		if (d == 0)
 			rep->width = g.uw, rep->height = g.uh;
@@ -137,14 +46,14 @@ static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
 		    filter_too_many_pixels((uint64_t)g.sw, (uint64_t)g.sh,
 		    ctx->in->lim)) {
 			filter_set_limit(rep, "pixels");
-			return -1;
+			return -E2BIG;
 		}
 	}
 	return 0;
 }
 
-/* Decodes every strip or tile of the current page: 0, -1 (corrupt) or
- * -2 (a kind of TIFF it does not read), with ctx->msg. */
+/* Decodes every strip or tile of the current page: 0, -EINVAL (corrupt)
+ * or -ENOTSUP (a kind of TIFF it does not read), with ctx->msg. */
 static int tiff_decode_page(TIFF *tif, struct tctx *ctx)
 {
 	int tiled = TIFFIsTiled(tif);
@@ -164,38 +73,38 @@ static int tiff_decode_page(TIFF *tif, struct tctx *ctx)
 			return 0;	/* the engine decodes it with libjpeg */
 		snprintf(ctx->msg, sizeof ctx->msg, "old-style jpeg "
 		    "(compression 6) without a whole jpeg stream");
-		return -2;
+		return -ENOTSUP;
 	}
 	/* what the engine reads itself, or libtiff's RGBA interface: what
 	 * neither reads (a bit depth, a colour model) is unsupported */
 	if (!tiff_plain_page(tif, &plain) && !TIFFRGBAImageOK(tif, emsg)) {
 		filter_sanitize(ctx->msg, sizeof ctx->msg, emsg);
-		return -2;
+		return -ENOTSUP;
 	}
 	if (!ctx->in->lim->probe_only)
 		return 0;	/* the engine decodes every page anyway */
 	if (sz <= 0 || n == 0 || (buf = malloc((size_t)sz)) == NULL)
-		return -1;
+		return -EINVAL;
 	for (i = 0; i < n && rc == 0 && !ctx->failed; i++)
 		if ((tiled ? TIFFReadEncodedTile(tif, i, buf, sz) :
 		    TIFFReadEncodedStrip(tif, i, buf, sz)) < 0)
-			rc = -1;
+			rc = -EINVAL;
 	free(buf);
-	return rc == 0 && !ctx->failed ? 0 : -1;
+	return rc == 0 && !ctx->failed ? 0 : -EINVAL;
 }
 
 static void tiff_verdict(TIFF *tif, struct tctx *ctx,
     struct filter_report *rep)
 {
 	tdir_t d;
-	int rc = -1;
+	int rc = -EINVAL;
 
 	if (tiff_check_pages(tif, ctx, rep) < 0)
 		return;
 	for (d = 0; d < (tdir_t)rep->pages; d++)
 		if (!TIFFSetDirectory(tif, d) ||
 		    (rc = tiff_decode_page(tif, ctx)) < 0) {
-			filter_set_status(rep, rc == -2 ? FS_UNSUPPORTED :
+			filter_set_status(rep, rc == -ENOTSUP ? FS_UNSUPPORTED :
 			    FS_CORRUPT, "tiff: page %u: %s", (unsigned)d + 1,
 			    ctx->msg[0] ? ctx->msg : "cannot decode");
 			return;

@@ -17,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "buf.h"
+#include "jpegcodec.h"
 #include "jpegutil.h"
+#include "raster.h"
 #include <jerror.h>		/* after jpeglib.h: its codes depend on it */
 
 /* A progressive JPEG may have thousands of tiny scans, each a full pass

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "buf.h"
+#include "jpegcodec.h"
 #include "jpegutil.h"
+#include "raster.h"
 
 struct jenc {
 	struct jpeg_compress_struct c;

@@ -18,7 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "buf.h"
+#include "exif.h"
+#include "jpegcodec.h"
+#include "raster.h"
 
 #define KEEP_QUALITY 92
 

@@ -10,10 +10,11 @@
  * SECURITY: reads DQT segments of an upload; every table is checked
  * against the segment's length before it is read.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
-#include "engine.h"
+#include "jpegcodec.h"
 
 /* Annex K.1's luminance table, in natural (row-major) order. */
 static const unsigned short std_luma[64] = {
@@ -69,7 +70,7 @@ int jpeg_dqt_read(const unsigned char *p, size_t n, struct jpeg_qtables *qt)
 		prec = p[pos] >> 4, id = p[pos] & 15;
 		len = prec ? 128 : 64;
 		if (prec > 1 || id > 3 || len > n - pos - 1)
-			return -1;
+			return -EINVAL;
 		t = qt->t[id];
 		for (int k = 0; k < 64; k++)
 			t[natural[k]] = prec ? (unsigned)(p[pos + 1 + 2 * k] << 8 |

@@ -18,7 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "buf.h"
+#include "jpegcodec.h"
 #include "jpegutil.h"
 
 struct jrot {

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "defaults.h"
 #include "digest.h"
 #include "engine.h"

@@ -23,7 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "engine.h"
+#include "filter.h"
+#include "menu.h"
 
 #define PHOTO_SHORT 600		/* pixels: a 3x4 photo's short side */
 #define SECOND_DPI 150

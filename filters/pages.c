@@ -22,8 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "engine.h"
+#include "filter.h"
 #include "flat.h"
+#include "jpegcodec.h"
+#include "menu.h"
+#include "pages.h"
+#include "pdfwrite.h"
+#include "raster.h"
 
 #define MAX_SPECS MENU_MAX_SPECS
 #define KEEP_DPI 300		/* TIFF pages in the keep PDF, at most */
@@ -300,7 +307,7 @@ static int encode_specs(struct pjob *j, int i, int w, int h,
  * a landscape sheet's text runs down it (a page lying sideways). */
 static int flat_page(struct pjob *j, int w, int h, struct raster *top)
 {
-	/* a single image's source starts with its image_src (engine.h) */
+	/* a single image's source starts with its image_src (pages.h) */
 	struct image_src *is = j->src->ctx;
 	struct raster frame = { 0 };
 	const struct raster *use = &frame;
@@ -395,8 +402,8 @@ static int run_pages(struct pjob *j)
 	return rc;
 }
 
-/* The worst page's resolution, before anything is decoded; -1 when a
- * page's header cannot be read. */
+/* The worst page's resolution, before anything is decoded: 0, or
+ * -EINVAL when a page's header cannot be read. */
 static int scan_geometry(struct pjob *j)
 {
 	int w, h, bilevel;
@@ -405,7 +412,7 @@ static int scan_geometry(struct pjob *j)
 	j->worst = 1e9;
 	for (int i = 0; i < j->src->npages; i++) {
 		if (j->src->info(j->src->ctx, i, &w, &h, &bilevel) < 0)
-			return -1;
+			return -EINVAL;
 		r = page_res(j, w, h);
 		j->worst = r < j->worst ? r : j->worst;
 		j->pixels += (double)w * h;

@@ -24,7 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "filter.h"
+#include "jpegcodec.h"
+#include "menu.h"
 #include "pdfimg.h"
+#include "raster.h"
 
 #define MIN_PLACED 36.0		/* points: smaller drawings are left alone */
 #define SCANNED_SHARE 0.5	/* of the MediaBox: the page is a scan */
@@ -98,17 +103,18 @@ static int read_lut(struct pdf_job *j, struct pdf_img *im, qpdf_oh lookup)
 }
 
 /* [/Indexed base hival lookup] over a base we re-encode: fills im's n,
- * hival and lut; 0, or -1 for any other colour space. The image's
- * pixels are then the base's colours, re-encoded in the base. */
+ * hival and lut; 0, -ENOTSUP for any other colour space, or -EINVAL for
+ * a lookup table short of its colours (read_lut). The image's pixels are
+ * then the base's colours, re-encoded in the base. */
 static int indexed(struct pdf_job *j, struct pdf_img *im, qpdf_oh cs)
 {
 	qpdf_data q = j->q;
 	qpdf_oh kind, base, hi, lookup;
 	long long hival = -1;
-	int rc = -1;
+	int rc = -ENOTSUP;
 
 	if (!qpdf_oh_is_array(q, cs) || qpdf_oh_get_array_n_items(q, cs) != 4)
-		return -1;
+		return -ENOTSUP;
 	kind = qpdf_oh_get_array_item(q, cs, 0);
 	base = qpdf_oh_get_array_item(q, cs, 1);
 	hi = qpdf_oh_get_array_item(q, cs, 2);

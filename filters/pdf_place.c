@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "menu.h"
 #include "pdfimg.h"
 
 #define CTM_DEPTH 64		/* q nesting followed; deeper q is ignored */

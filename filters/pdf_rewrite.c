@@ -15,7 +15,7 @@
 #include <string.h>
 #include <qpdf/qpdf-c.h>
 
-#include "engine.h"
+#include "buf.h"
 #include "pdfimg.h"
 
 /* The end of the last byte range of the /ByteRange at p ([a b c d ...],

@@ -21,6 +21,8 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include "buf.h"
+#include "filter.h"
 #include "pdfimg.h"
 
 #define MAX_FILTERS 8

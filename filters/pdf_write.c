@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "digest.h"
-#include "engine.h"
+#include "pdfwrite.h"
 
 struct pw {
 	struct buf *out;	/* NULL: measure only */

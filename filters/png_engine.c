@@ -10,12 +10,16 @@
  * which must be held whole, is refused above PNG_INTERLACED_MAX bytes.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "buf.h"
+#include "exif.h"
+#include "pngcodec.h"
 #include "pngutil.h"
+#include "raster.h"
 
 #define PNG_INTERLACED_MAX (96u << 20)
 

@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "buf.h"
+#include "pngcodec.h"
 #include "pngutil.h"
+#include "raster.h"
 
 #define MAX_COLOURS 256		/* a palette */
 #define FEW_COLOURS 4096	/* born-digital, not a photo or a scan */
@@ -74,7 +76,8 @@ struct census {
  * computer (too many colours, or too many runs: a scan's noise or a
  * photo's gradients change colour at nearly every pixel; 0.9 runs per
  * pixel on a scan, 0.05 on a certificate made on a computer). A run
- * costs one comparison a pixel. */
+ * costs one comparison a pixel. 0, or -ECANCELED (stop: not made on a
+ * computer) or -ENOMEM, either of which stops png_rows. */
 static int census_row(void *ctx, int y, int w, int h, int ch,
     const unsigned char *row)
 {
@@ -86,7 +89,7 @@ static int census_row(void *ctx, int y, int w, int h, int ch,
 	if (y == 0) {
 		if (raster_init(&c->r, w, h, ch) < 0 ||
 		    (c->idx = malloc((size_t)w * (size_t)h)) == NULL)
-			return -1;
+			return -ENOMEM;
 		c->max_runs = (long long)w * h / MAX_RUN_SHARE;
 	}
 	memcpy(c->r.px + (size_t)y * (size_t)w * (size_t)ch, row,
@@ -97,7 +100,7 @@ static int census_row(void *ctx, int y, int w, int h, int ch,
 		if (v != c->last) {
 			if ((at = palette_index(&c->pl, v)) < 0 ||
 			    ++c->runs > c->max_runs)
-				return -1;
+				return -ECANCELED;
 			c->last = v;
 		}
 		if (c->pl.n <= MAX_COLOURS)
@@ -106,7 +109,7 @@ static int census_row(void *ctx, int y, int w, int h, int ch,
 	/* a scan is dense from its first text lines: do not wait for the
 	 * whole image to say so (a made page stays under 0.3) */
 	if (y >= h / 32 && c->runs * 2 > (long long)(y + 1) * w)
-		return -1;
+		return -ECANCELED;
 	return 0;
 }
 

@@ -1,17 +1,19 @@
 /*
- * raster.c: byte buffers and decoded pages (engine.h): allocation, luma,
- * EXIF orientation and whole-raster resampling.
+ * raster.c: byte buffers and decoded pages (buf.h, raster.h): allocation,
+ * luma, EXIF orientation and whole-raster resampling.
  * SECURITY: works on pixels decoded from uploads; sizes come from headers
  * already checked against --max-pixels, and every product is checked.
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "buf.h"
+#include "raster.h"
 
 int buf_add(struct buf *b, const void *p, size_t n)
 {

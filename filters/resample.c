@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "raster.h"
 
 #define WBITS 12
 #define WONE (1u << WBITS)

@@ -19,6 +19,8 @@
 #include <leptonica/allheaders.h>
 
 #include "flat.h"
+#include "menu.h"
+#include "raster.h"
 
 #define SAT_WEIGHT 2		/* saturation counts this much against paper */
 #define MIN_ETA 0.55		/* Otsu: between-class share of the variance */

@@ -10,18 +10,24 @@
  * a time through it; then stretched and turned upright. Bilevel pages
  * are re-encoded as CCITT G4 by libtiff into a TIFF in memory whose one
  * strip becomes the PDF image. What the file holds as it is (JPEG strips,
- * a palette) is tiff_source.c's.
+ * a palette) is tiff_source.c's. The upload is opened and its pages
+ * measured by tiffutil.c; fmt_tiff.c runs this (tiff_pages) and nothing
+ * here calls back into it.
  * SECURITY: parses uploaded bytes through libtiff with per-handle error
  * hooks and its allocation cap; pages were size-checked by the probe.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "engine.h"
+#include "filter.h"
+#include "jpegcodec.h"
+#include "pages.h"
+#include "raster.h"
 #include "tiffutil.h"
 
 #define TIFF_ROWS 64
@@ -61,40 +67,6 @@ static const struct buf *tsrc_icc(void *arg, int page)
 
 	return s->page_prof && s->page_prof[page] ?
 	    &s->prof[s->page_prof[page] - 1] : NULL;
-}
-
-int tsrc_page(struct tsrc *s, int page)
-{
-	if (!TIFFSetDirectory(s->tif, (tdir_t)page) || s->ctx.failed)
-		return -EINVAL;
-	return 0;
-}
-
-int tiff_geometry(TIFF *tif, struct tiff_geo *g)
-{
-	uint16_t o = ORIENTATION_TOPLEFT;
-	float xr = 0, yr = 0;
-	double r = 1, sw, sh;
-
-	if (!TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &g->w) ||
-	    !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &g->h) || g->w == 0 ||
-	    g->h == 0 || g->w > INT32_MAX || g->h > INT32_MAX)
-		return -EINVAL;
-	TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &o);
-	g->orient = o >= 1 && o <= 8 ? o : 1;
-	if (TIFFGetField(tif, TIFFTAG_XRESOLUTION, &xr) &&
-	    TIFFGetField(tif, TIFFTAG_YRESOLUTION, &yr) && xr > 0 && yr > 0)
-		r = (double)xr / yr;
-	if (r > TIFF_ASPECT_MAX || r < 1 / TIFF_ASPECT_MAX || fabs(r - 1) < 0.01)
-		r = 1;
-	sw = r < 1 ? g->w / r : g->w;
-	sh = r > 1 ? g->h * r : g->h;
-	if (sw + 0.5 > INT32_MAX || sh + 0.5 > INT32_MAX)
-		return -EINVAL;
-	g->sw = (int)(sw + 0.5), g->sh = (int)(sh + 0.5);
-	g->uw = g->orient >= 5 ? g->sh : g->sw;
-	g->uh = g->orient >= 5 ? g->sw : g->sh;
-	return 0;
 }
 
 static int tsrc_info(void *arg, int page, int *w, int *h, int *bilevel)
@@ -156,34 +128,6 @@ static int rgba_rows(TIFFRGBAImage *img, struct resampler *rs, int w,
 	free(words);
 	free(row);
 	return rc;
-}
-
-int tiff_plain_page(TIFF *tif, struct tiff_plain *p)
-{
-	uint16_t bps = 1, spp = 1, photo = 0, planar = PLANARCONFIG_CONTIG;
-	uint16_t ink = INKSET_CMYK, extra = 0;
-	uint16_t fmt = SAMPLEFORMAT_UINT, *extras, comp = COMPRESSION_NONE;
-
-	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
-	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
-	TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
-	TIFFGetFieldDefaulted(tif, TIFFTAG_INKSET, &ink);
-	TIFFGetFieldDefaulted(tif, TIFFTAG_EXTRASAMPLES, &extra, &extras);
-	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &fmt);
-	TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &comp);
-	/* 12-bit samples (a medical or archive scan) are unpacked here;
-	 * libjpeg-turbo's 8-bit build cannot decode 12-bit JPEG */
-	if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo) ||
-	    (bps != 8 && bps != 16 && bps != 12) ||
-	    (bps == 12 && (comp == COMPRESSION_JPEG ||
-	    comp == COMPRESSION_OJPEG)) || fmt != SAMPLEFORMAT_UINT ||
-	    planar != PLANARCONFIG_CONTIG || extra != 0 || TIFFIsTiled(tif))
-		return 0;
-	*p = (struct tiff_plain){ .spp = spp, .bps = bps,
-	    .cmyk = photo == PHOTOMETRIC_SEPARATED, .ch = spp == 1 ? 1 : 3 };
-	return (photo == PHOTOMETRIC_RGB && spp == 3) ||
-	    (photo == PHOTOMETRIC_MINISBLACK && spp == 1) ||
-	    (photo == PHOTOMETRIC_SEPARATED && spp == 4 && ink == INKSET_CMYK);
 }
 
 /* Sample i of a row of 12-bit samples (packed high bits first), as 8. */
@@ -276,26 +220,6 @@ static int plain_decode(struct tsrc *s, int page, const struct tiff_plain *p,
 		raster_release(out);
 		return rc == -ENOMEM ? rc : -EINVAL;
 	}
-	return 0;
-}
-
-int tiff_ojpeg_stream(TIFF *tif, const struct filter_input *in,
-    const unsigned char **p, size_t *len)
-{
-	uint64_t off = 0, n = 0;
-	uint32_t w = 0, h = 0;
-	struct jpeg_head head;
-	char msg[160];
-
-	TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w);
-	TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h);
-	if (!TIFFGetField(tif, TIFFTAG_JPEGIFOFFSET, &off) ||
-	    !TIFFGetField(tif, TIFFTAG_JPEGIFBYTECOUNT, &n) || off == 0 ||
-	    n == 0 || off >= in->len || n > in->len - off ||
-	    jpeg_read_head(in->buf + off, (size_t)n, &head, NULL, msg,
-	    sizeof msg) < 0 || head.w != (int)w || head.h != (int)h)
-		return -ENOTSUP;
-	*p = in->buf + off, *len = (size_t)n;
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
  * tiff_source.c: a TIFF page's image as the file holds it, for the keep
- * PDF when that is smaller than a re-encode (engine.h, source_img): its
+ * PDF when that is smaller than a re-encode (pages.h, source_img): its
  * JPEG strips joined into one JPEG as tiff2pdf does (and checked against
  * libtiff's decode), its palette indexes or its bilevel bits deflated.
  * SECURITY: parses uploaded bytes (JPEG markers in the strips, bounds
@@ -12,7 +12,10 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "engine.h"
+#include "buf.h"
+#include "jpegcodec.h"
+#include "pdfwrite.h"
+#include "raster.h"
 #include "tiffutil.h"
 
 /* The current page's rows as stored, packed, every strip whole: 0,

@@ -20,6 +20,17 @@
  *  - returns 0 when rep->status is decided (whatever it is), or a
  *    negative errno-style code on an internal failure (the worker then
  *    exits nonzero and the daemon retries).
+ *
+ * Errors in filters/, as in the daemon (qerr.h): a function that can
+ * fail returns 0 or a negative errno-style code (-EINVAL unreadable,
+ * -ENOTSUP a kind not handled, -E2BIG over a limit, -ENOMEM...); the
+ * message goes into a buffer the caller gives (msg, msgsz) or, for a
+ * refusal of the file, into the report (filter_set_status,
+ * filter_set_limit). What is not an error keeps its own value, said in
+ * its comment: a predicate's 0 or 1, a count, an offset or -1 (none),
+ * pdf_offer's 1 (--target met: stop), and a library guard's -1 (the
+ * library failed, jpegutil.h and pngutil.h), which every exported
+ * function turns into an errno code.
  */
 #ifndef QUJAT_FILTER_H
 #define QUJAT_FILTER_H

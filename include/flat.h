@@ -17,7 +17,7 @@
 #ifndef QUJAT_FLAT_H
 #define QUJAT_FLAT_H
 
-#include "engine.h"
+#include "raster.h"
 
 #define DETECT_LONG 512		/* the detection copy's long side */
 

@@ -1,9 +1,9 @@
 /*
- * jpegutil.h: libjpeg plumbing shared by the JPEG decoder, encoder and
- * lossless transform: a per-handle error manager that longjmps to a
- * jmp_buf set in a tiny function, never prints and never exits, and
- * sorts a decode's warnings into harmless ones, lost data and an early
- * end (jwatch).
+ * jpegutil.h: libjpeg plumbing shared by the probe (fmt_jpeg.c) and the
+ * JPEG decoder, encoder and lossless transform: a per-handle error
+ * manager that longjmps to a jmp_buf set in a tiny function, never prints
+ * and never exits, and sorts a decode's warnings into harmless ones, lost
+ * data and an early end (jwatch). What the engine calls is jpegcodec.h.
  * SECURITY: the handlers see messages made from uploaded bytes; they only
  * format them into a bounded buffer.
  */

@@ -2,7 +2,9 @@
  * pdfimg.h: recompression of a PDF's page images (filters/pdf_*.c):
  * where each image is drawn (pdf_place.c), which images can be re-encoded
  * correctly, their analysis and their encodings (pdf_images.c), and the
- * document written again with them (pdf_images.c). fmt_pdf.c drives it.
+ * document written again with them (pdf_images.c), or rewritten
+ * losslessly as it is (pdf_rewrite.c). fmt_pdf.c drives it; a PDF made
+ * of page images is pdfwrite.h's.
  * SECURITY: everything here parses uploaded bytes through QPDF's C API
  * or decodes image streams from them, inside the sandbox; sizes are
  * checked against the worker's limits before anything is decoded.
@@ -18,7 +20,9 @@
 #include <stdint.h>
 #include <qpdf/qpdf-c.h>
 
-#include "engine.h"
+#include "buf.h"
+#include "menu.h"
+#include "raster.h"
 
 /* One drawing of an image XObject: placed size in points (the lengths of
  * the current transformation matrix's axes when it was drawn). guess: no
@@ -218,5 +222,13 @@ int pdf_sink_buf(void *ctx, const unsigned char *p, size_t len);
 /* Frees spec s's encodings. */
 void pdf_job_drop(struct pdf_job *j, int s);
 void pdf_job_release(struct pdf_job *j);
+
+/* PDF (pdf_rewrite.c): whether a PDF may be rewritten at all (no
+ * signature's /ByteRange; the caller also asks pdf_has_signature), and
+ * its lossless QPDF rewrite (object streams, Flate recompressed) into
+ * out: 0, -EINVAL or -ENOMEM. An encrypted PDF (owner password only)
+ * keeps its encryption and restrictions. */
+int pdf_may_rewrite(const unsigned char *buf, size_t len);
+int pdf_rewrite(const unsigned char *buf, size_t len, struct buf *out);
 
 #endif

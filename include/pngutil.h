@@ -4,7 +4,8 @@
  * (png_lossless.c), as jpegutil.h is libjpeg's: per-handle error hooks
  * that keep libpng's message and longjmp to the png_struct's own jmp_buf,
  * never print and never exit; a reader of a buffer in memory with the
- * limits on; and png_guard, the only setjmp of these files.
+ * limits on; and png_guard, the only setjmp of these files. What the
+ * engine calls is pngcodec.h.
  * SECURITY: the readers parse uploaded bytes; the hooks see messages made
  * from them and only format them into a bounded buffer.
  */

@@ -122,9 +122,9 @@ struct filter_report {
 
 /*
  * The protocol's one table (report_proto.c), compiled into both programs:
- * the worker formats a report from it (report_format, filters/) and the
- * daemon parses with it (report_parse); tests/unit/test_report.c sends
- * reports through both.
+ * the worker formats a report from it (report_format, filters/report_out.c)
+ * and the daemon parses with it (report_parse, daemon/report_parse.c);
+ * tests/unit/test_report.c sends reports through both.
  */
 enum report_key_id {
 	RK_STATUS, RK_LIMIT, RK_TYPE, RK_EXT, RK_WIDTH, RK_HEIGHT, RK_PAGES,

@@ -1,15 +1,22 @@
 /*
- * tiffutil.h: a TIFF opened read-only from the upload in memory, with
- * per-handle error hooks and libtiff's allocation cap (fmt_tiff.c); used
- * by the probe and by the engine's page source (tiff_engine.c).
+ * tiffutil.h: the TIFF layer (tiffutil.c): a TIFF opened read-only from
+ * the upload in memory, with per-handle error hooks and libtiff's
+ * allocation cap, and what a page is; and the engine's page source
+ * (tiff_engine.c, tiff_source.c). One way down: the probe and emit
+ * (fmt_tiff.c) run the page source (tiff_pages), both stand on
+ * tiffutil.c, and neither of those calls back into fmt_tiff.c.
  * SECURITY: the handle reads uploaded bytes; errors land in ctx->msg.
  */
 #ifndef QUJAT_TIFFUTIL_H
 #define QUJAT_TIFFUTIL_H
 
 #include <tiffio.h>
-#include "engine.h"
+#include "buf.h"
 #include "filter.h"
+#include "raster.h"
+
+struct engine;
+struct pdf_page_img;
 
 struct tctx {
 	const struct filter_input *in;
@@ -72,8 +79,11 @@ struct tsrc {
 /* Makes page the current directory: 0 or -EINVAL. */
 int tsrc_page(struct tsrc *s, int page);
 /* The page_src source_img hook (tiff_source.c): a page's JPEG strips
- * joined, its palette or its bilevel bits, as engine.h says. */
+ * joined, its palette or its bilevel bits, as pages.h says. */
 int tsrc_source(void *arg, int page, const struct raster *r,
     struct buf *data, struct pdf_page_img *img);
+
+/* TIFF (tiff_engine.c): every page into pages_run as one PDF. */
+int tiff_pages(struct engine *e);
 
 #endif

@@ -20,10 +20,12 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "buf.h"
 #include "defaults.h"
 #include "engine.h"
 #include "filter.h"
 #include "fuzz.h"
+#include "pngcodec.h"
 
 
 static const struct filter_limits fuzz_limits = {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "engine.h"
+#include "raster.h"
 
 #define W 1000
 #define H 1000

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "engine.h"
+#include "exif.h"
 
 /* Offsets in the TIFF block, after "Exif\0\0". */
 #define IFD0 8

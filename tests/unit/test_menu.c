@@ -1,6 +1,6 @@
 /* test_menu.c: the worker's variant IDs, ranks and menus (filters/menu.c),
- * and where a menu's variants go in fd 3, through engine.h; the ladder is
- * left to its own tests. */
+ * and where a menu's variants go in fd 3, through menu.h and engine.h;
+ * the ladder is left to its own tests. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +11,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "buf.h"
 #include "engine.h"
+#include "filter.h"
+#include "menu.h"
 
 /* The worker's defaults (filters/main.c). */
 static const struct filter_limits deflim = {

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "buf.h"
+#include "filter.h"
 #include "pdfimg.h"
 
 /* One object: a dictionary or other value, or with data a stream whose

@@ -1,5 +1,5 @@
 /* test_resample.c: the streaming area resampler (filters/resample.c) and
- * raster_resample / raster_level on it, through engine.h. */
+ * raster_resample / raster_level on it, through raster.h. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "engine.h"
+#include "raster.h"
 
 /* A w x h raster of ch channels whose sample c of pixel (x, y) is
  * f(x, y, c). */

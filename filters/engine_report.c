@@ -1,15 +1,20 @@
 /*
- * engine.c: what the worker writes after a file passed its probe: the
- * keep variant, the menu or one variant (report.h), through the format's
- * emit(); and the report fields that say what was written.
- * SECURITY: runs on uploaded bytes through the formats' emit functions;
- * the text noted here is made printable before it is reported.
+ * engine_report.c: the report fields that say what the engine wrote
+ * (report.h): the transform's notes and a variant's description, the
+ * output's type, a blank page's refusal, and --variant lossless's output.
+ * The engine itself is pages.c (the raster pipeline) and menu.c (the
+ * variants, the ladder, fd 3), run through each format's emit().
+ * SECURITY: the text noted here, made from uploaded bytes, is made
+ * printable before it is reported.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "engine.h"
+#include "filter.h"
+#include "menu.h"
 
 void engine_note(struct engine *e, const char *what)
 {

@@ -1,5 +1,6 @@
 /*
- * report.c: parses what qujat-filter wrote on its report pipe (report.h).
+ * report_parse.c: the daemon's parser of what qujat-filter wrote on its
+ * report pipe (report.h; the worker's formatter is filters/report_out.c).
  * SECURITY: the worker has read hostile bytes and may be subverted, so the
  * report is untrusted too: every byte, line, key and number is checked,
  * and nothing it says is used before the whole report passed.
