@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "filter.h"
-#include "menu.h"
+#include "variants.h"
 
 void engine_note(struct engine *e, const char *what)
 {

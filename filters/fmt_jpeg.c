@@ -23,7 +23,7 @@
 #include "filter.h"
 #include "jpegcodec.h"
 #include "jpegutil.h"
-#include "menu.h"
+#include "variants.h"
 #include "pages.h"
 #include "raster.h"
 

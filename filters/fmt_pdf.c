@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "filter.h"
-#include "menu.h"
+#include "variants.h"
 #include "pdfimg.h"
 
 /* The most a menu holds of its encodings (pdf_job.hold_max): enough for

@@ -188,14 +188,13 @@ static int jrot_run(void *arg)
 	return 0;
 }
 
+/* The compressor's guard inside the decompressor's (jrot_do): an error of
+ * either ends the run with -1. */
 static int jrot_guarded(void *arg)
 {
 	struct jrot *r = arg;
 
-	/* The decompressor's errors jump here too: one guard for both. */
-	if (setjmp(r->cerr.jb))
-		return -1;
-	return jrot_run(r);
+	return jerr_guard(&r->cerr, jrot_run, r);
 }
 
 static int jrot_do(const unsigned char *buf, size_t len, int orientation,

@@ -26,7 +26,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "filter.h"
-#include "menu.h"
+#include "variants.h"
 
 #define PHOTO_SHORT 600		/* pixels: a 3x4 photo's short side */
 #define SECOND_DPI 150

@@ -27,7 +27,7 @@
 #include "filter.h"
 #include "flat.h"
 #include "jpegcodec.h"
-#include "menu.h"
+#include "variants.h"
 #include "pages.h"
 #include "pdfwrite.h"
 #include "raster.h"

@@ -27,7 +27,7 @@
 #include "buf.h"
 #include "filter.h"
 #include "jpegcodec.h"
-#include "menu.h"
+#include "variants.h"
 #include "pdfimg.h"
 #include "raster.h"
 

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "menu.h"
+#include "variants.h"
 #include "pdfimg.h"
 
 #define CTM_DEPTH 64		/* q nesting followed; deeper q is ignored */

@@ -19,7 +19,7 @@
 #include <leptonica/allheaders.h>
 
 #include "flat.h"
-#include "menu.h"
+#include "variants.h"
 #include "raster.h"
 
 #define SAT_WEIGHT 2		/* saturation counts this much against paper */

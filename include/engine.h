@@ -4,7 +4,7 @@
  * decoded pages held at most at the policy's top resolution. Here, one
  * run of the engine (struct engine), its writes to fd 3 (menu.c) and
  * what the report says it wrote (engine_report.c); its parts have their
- * own headers: buf.h (bytes), raster.h (pixels), menu.h (the variants),
+ * own headers: buf.h (bytes), raster.h (pixels), variants.h (the variants),
  * pages.h (the raster pipeline), jpegcodec.h, pngcodec.h, exif.h,
  * tiffutil.h, pdfimg.h and pdfwrite.h (the formats).
  * SECURITY: everything declared here runs on uploaded bytes or on pixels

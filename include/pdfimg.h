@@ -21,7 +21,7 @@
 #include <qpdf/qpdf-c.h>
 
 #include "buf.h"
-#include "menu.h"
+#include "variants.h"
 #include "raster.h"
 
 /* One drawing of an image XObject: placed size in points (the lengths of

@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "filter.h"
-#include "menu.h"
+#include "variants.h"
 
 /* The worker's defaults (filters/main.c). */
 static const struct filter_limits deflim = {

@@ -1,5 +1,5 @@
 /*
- * menu.h: the variants (menu.c): a variant's spec and its ID, the specs a
+ * variants.h: the variants (menu.c): a variant's spec and its ID, the specs a
  * page's menu offers and their legibility rank, the ladder that makes
  * them image by image within a share of --target, and the menu the
  * report lists.
