@@ -86,8 +86,7 @@ bundle_free(struct bundle *b)
 static int
 fail(struct bundle *b, int code, const char *what)
 {
-	snprintf(b->errmsg, sizeof(b->errmsg), "%s: %s", what,
-	    strerror(-code));
+	snprintf(b->errmsg, sizeof(b->errmsg), "%s: %s", what, strerror(-code));
 	return b->error = code;
 }
 
@@ -141,7 +140,7 @@ load_manifest(struct bundle *b)
 		return;
 	b->have_manifest = true;
 	if (manifest_parse(buf, len, dir_id, &ml, b->conf->cat, &b->m,
-	    &b->reasons) < 0) {
+		&b->reasons) < 0) {
 		manifest_release(&b->m);
 		b->have_manifest = false;
 	}
@@ -183,8 +182,8 @@ bfile_open(struct bfile *f, bool in)
 		fcntl(f->in_fd, F_SETFL, O_RDONLY);
 	}
 	if (f->out_fd < 0 && f->tmpname[0]) {
-		f->out_fd = openat(b->workfd, f->tmpname, O_RDWR | O_CREAT |
-		    O_CLOEXEC | O_NOFOLLOW, 0640);
+		f->out_fd = openat(b->workfd, f->tmpname,
+		    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 		if (f->out_fd < 0)
 			return fail(b, -errno, "cannot create an output");
 	}
@@ -195,7 +194,7 @@ void
 bfile_close(struct bfile *f)
 {
 	if (!f->b->sp)
-		return;	/* qujat check and compress hold theirs */
+		return; /* qujat check and compress hold theirs */
 	if (f->in_fd >= 0)
 		close(f->in_fd);
 	if (f->out_fd >= 0)
@@ -230,26 +229,28 @@ open_file(struct bundle *b, const struct document *d, const struct stat *st0)
 		return reasons_add(&b->reasons, "file_not_regular", NULL,
 		    d->file, d->type, NULL);
 	}
-	fcntl(f->in_fd, F_SETFL, O_RDONLY);	/* a regular file: blocking */
+	fcntl(f->in_fd, F_SETFL, O_RDONLY); /* a regular file: blocking */
 	f->size = st.st_size;
 	b->nfiles++;
 	b->bytes_in += st.st_size;
-	if (b->sp) {	/* opened again when its worker runs */
+	if (b->sp) { /* opened again when its worker runs */
 		close(f->in_fd);
 		f->in_fd = -1;
 		snprintf(f->tmpname, sizeof(f->tmpname), ".f%zu", b->nfiles);
 		return 0;
 	}
-	if (b->workfd < 0) {	/* qujat check: outputs are thrown away */
+	if (b->workfd < 0) { /* qujat check: outputs are thrown away */
 		const char *tmp = getenv("TMPDIR");
-		f->out_fd = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE |
-		    O_RDWR | O_CLOEXEC, 0600);
-		return f->out_fd < 0 ? fail(b, -errno, "cannot create a "
-		    "temporary file") : 0;
+		f->out_fd = open(tmp && *tmp ? tmp : "/tmp",
+		    O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		return f->out_fd < 0 ? fail(b, -errno,
+					   "cannot create a "
+					   "temporary file") :
+				       0;
 	}
 	snprintf(f->tmpname, sizeof(f->tmpname), ".f%zu", b->nfiles);
-	f->out_fd = openat(b->workfd, f->tmpname, O_RDWR | O_CREAT | O_TRUNC |
-	    O_CLOEXEC | O_NOFOLLOW, 0640);
+	f->out_fd = openat(b->workfd, f->tmpname,
+	    O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
 	return f->out_fd < 0 ? fail(b, -errno, "cannot create output") : 0;
 }
 
@@ -306,19 +307,23 @@ examine_entry(struct bundle *b, const char *name, bool *seen)
 	struct stat st;
 
 	if (fstatat(b->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return 0;	/* vanished: file_missing will say it */
-	if (d)	/* it arrived: one reason, not also file_missing */
+		return 0; /* vanished: file_missing will say it */
+	if (d)		  /* it arrived: one reason, not also file_missing */
 		seen[d - b->m.docs] = true;
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
 		return entry_reason(b, "file_not_regular", name,
 		    d ? d->type : NULL);
 	if (!d)
 		return b->have_manifest && !over_file_limit(b) ?
-		    entry_reason(b, "file_unlisted", name, NULL) : 0;
+		    entry_reason(b, "file_unlisted", name, NULL) :
+		    0;
 	return open_file(b, d, &st);
 }
 
-struct taken { struct bundle *b; bool *seen; };
+struct taken {
+	struct bundle *b;
+	bool *seen;
+};
 
 /* A TAKE_LIST record: an entry the take left out of the copy. */
 static void
@@ -328,15 +333,17 @@ taken_entry(void *arg, int kind, const char *name)
 	const struct document *d = find_doc(t->b, name);
 
 	if (kind == 'i' || !strcmp(name, "manifest.json"))
-		return;	/* the manifest's own fault is manifest_invalid */
+		return; /* the manifest's own fault is manifest_invalid */
 	if (d)
 		t->seen[d - t->b->m.docs] = true;
-	if (kind == TAKE_UNLISTED && d)	/* listed under a reserved name */
+	if (kind == TAKE_UNLISTED && d) /* listed under a reserved name */
 		reasons_add(&t->b->reasons, "manifest_invalid", NULL, name,
 		    d->type, "documents");
 	else
-		entry_reason(t->b, kind == TAKE_UNLISTED ? "file_unlisted" :
-		    "file_not_regular", name, d ? d->type : NULL);
+		entry_reason(t->b,
+		    kind == TAKE_UNLISTED ? "file_unlisted" :
+					    "file_not_regular",
+		    name, d ? d->type : NULL);
 }
 
 static int
@@ -373,8 +380,8 @@ list_files(struct bundle *b)
 		if (take_list_each(b->dirfd, taken_entry, &t) < 0)
 			r = fail(b, -EIO, "cannot read the take list");
 	}
-	for (size_t i = 0; r == 0 && n <= max && b->have_manifest &&
-	    i < b->m.ndocs; i++)
+	for (size_t i = 0;
+	     r == 0 && n <= max && b->have_manifest && i < b->m.ndocs; i++)
 		if (!seen[i])
 			reasons_add(&b->reasons, "file_missing", NULL,
 			    b->m.docs[i].file, b->m.docs[i].type, NULL);
@@ -391,24 +398,27 @@ open_folder(struct bundle *b)
 	int base = b->origin == FROM_FOLDER ? AT_FDCWD : b->sp->dfd[SP_ACTIVE];
 	int r;
 
-	b->dirfd = openat(base, b->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	b->dirfd = openat(base, b->id,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (b->dirfd < 0)
-		return errno == ENOENT ? -ENOENT : fail(b, -errno,
-		    "cannot open the bundle");
+		return errno == ENOENT ?
+		    -ENOENT :
+		    fail(b, -errno, "cannot open the bundle");
 	if (b->origin == FROM_FOLDER)
 		return 0;
 	if ((r = take_check_own(b->sp, b->id, b->dirfd)) < 0)
-		return fail(b, r, r == -EPERM ? "not a copy qujatd made" :
-		    "cannot check the copy");
+		return fail(b, r,
+		    r == -EPERM ? "not a copy qujatd made" :
+				  "cannot check the copy");
 	/* the copy is the daemon's: a refusal.json in it is a crash's */
 	unlinkat(b->dirfd, "refusal.json", 0);
 	remove_flat_dir(b->dirfd, BUNDLE_WORKDIR);
 	if (mkdirat(b->dirfd, BUNDLE_WORKDIR, 0700) < 0)
 		return fail(b, -errno, "cannot create the work folder");
-	b->workfd = openat(b->dirfd, BUNDLE_WORKDIR, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC);
-	return b->workfd < 0 ? fail(b, -errno, "cannot open the work folder") : 0;
+	b->workfd = openat(b->dirfd, BUNDLE_WORKDIR,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return b->workfd < 0 ? fail(b, -errno, "cannot open the work folder") :
+			       0;
 }
 
 int
@@ -419,8 +429,8 @@ bundle_prepare(struct bundle *b)
 	if (b->origin == FROM_INCOMING) {
 		const struct limits *l = &b->conf->limits;
 		uint64_t t0 = uv_hrtime();
-		r = take_bundle(b->sp, b->id, l->max_files,
-		    &b->take_bytes, b->errmsg, sizeof(b->errmsg));
+		r = take_bundle(b->sp, b->id, l->max_files, &b->take_bytes,
+		    b->errmsg, sizeof(b->errmsg));
 		b->take_us = (uv_hrtime() - t0) / 1000;
 		if (r < 0)
 			return b->error = r;
@@ -445,7 +455,8 @@ open_given(struct bundle *b, const char *path, size_t i)
 	f->in_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (f->in_fd < 0 || fstat(f->in_fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(b->errmsg, sizeof(b->errmsg), "cannot read '%s': %s",
-		    path, f->in_fd < 0 ? strerror(errno) : "not a regular file");
+		    path,
+		    f->in_fd < 0 ? strerror(errno) : "not a regular file");
 		if (f->in_fd >= 0)
 			close(f->in_fd);
 		return b->error = -EINVAL;
@@ -454,14 +465,14 @@ open_given(struct bundle *b, const char *path, size_t i)
 	b->nfiles++;
 	b->bytes_in += st.st_size;
 	snprintf(f->tmpname, sizeof(f->tmpname), ".q%u.tmp", (unsigned)i);
-	f->out_fd = openat(b->workfd, f->tmpname, O_RDWR | O_CREAT | O_TRUNC |
-	    O_CLOEXEC | O_NOFOLLOW, 0644);
+	f->out_fd = openat(b->workfd, f->tmpname,
+	    O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	return f->out_fd < 0 ? fail(b, -errno, "cannot create output") : 0;
 }
 
 int
-bundle_prepare_files(struct bundle *b, char *const *paths, size_t n,
-    int outdir, bool photo)
+bundle_prepare_files(struct bundle *b, char *const *paths, size_t n, int outdir,
+    bool photo)
 {
 	int r = 0;
 

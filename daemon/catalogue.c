@@ -21,28 +21,25 @@ const char *const lang_code[LANG_COUNT] = { "kk", "ru", "en" };
 
 /* Every text the daemon may render: the contract codes, then the finer
  * keys a code uses where one sentence does not fit all cases. */
-static const char *const needed_keys[] = {
-	"manifest_invalid", "service_unknown", "file_missing",
-	"file_unlisted", "file_not_regular", "type_unsupported",
-	"file_corrupt", "pdf_encrypted", "limit_exceeded", "blank_page",
-	"resolution_too_low", "document_missing", "duplicate_application",
-	"too_large", "processing_failed",
+static const char *const needed_keys[] = { "manifest_invalid",
+	"service_unknown", "file_missing", "file_unlisted", "file_not_regular",
+	"type_unsupported", "file_corrupt", "pdf_encrypted", "limit_exceeded",
+	"blank_page", "resolution_too_low", "document_missing",
+	"duplicate_application", "too_large", "processing_failed",
 	"manifest_unreadable", "file_name_invalid", "file_listed_twice",
 	"document_type_unknown", "iin_invalid_child", "iin_invalid_applicant",
-	"document_missing_alternative",
-	"limit_files", "limit_file_bytes", "limit_pixels", "limit_pages",
-	"limit_objects", "limit_stream", "file_size_mismatch",
-	"file_checksum_mismatch", "document_missing_group",
-	"document_not_in_checklist", "processing_failed_bundle",
-	"too_large_signed", "blank_page_in_document", NULL
-};
+	"document_missing_alternative", "limit_files", "limit_file_bytes",
+	"limit_pixels", "limit_pages", "limit_objects", "limit_stream",
+	"file_size_mismatch", "file_checksum_mismatch",
+	"document_missing_group", "document_not_in_checklist",
+	"processing_failed_bundle", "too_large_signed",
+	"blank_page_in_document", NULL };
 
 /* {size} and {count} are {detail} read as a number and written for
  * people (numtext.h): a limit in bytes, a limit in units. */
 enum { PH_FILE, PH_DOCUMENT, PH_DETAIL, PH_SIZE, PH_COUNT };
-static const char *const placeholders[] = {
-	"{file}", "{document}", "{detail}", "{size}", "{count}", NULL
-};
+static const char *const placeholders[] = { "{file}", "{document}", "{detail}",
+	"{size}", "{count}", NULL };
 
 /* Quotes around a document's name in a sentence, per language. */
 static const char *const quote_open[LANG_COUNT] = { "«", "«", "“" };
@@ -70,7 +67,7 @@ struct service {
 	const char *code;
 	const char **req, **opt;
 	size_t nreq, nopt;
-	int hold_days;		/* how long an accepted application holds */
+	int hold_days; /* how long an accepted application holds */
 };
 
 struct message {
@@ -133,8 +130,10 @@ need_text(const config_setting_t *s, const char *name, const char *path,
 	json_t *probe;
 
 	if (v == NULL || v[0] == '\0') {
-		cfg_fault(err, path, m ? m : s, "'%s' needs a non-empty string "
-		    "'%s'", config_setting_name(s), name);
+		cfg_fault(err, path, m ? m : s,
+		    "'%s' needs a non-empty string "
+		    "'%s'",
+		    config_setting_name(s), name);
 		return NULL;
 	}
 	if ((probe = json_string(v)) == NULL) {
@@ -165,8 +164,10 @@ check_template(const char *t, const config_setting_t *s, const char *path,
 
 	for (p = strchr(t, '{'); p != NULL; p = strchr(p + 1, '{'))
 		if (placeholder_at(p) < 0)
-			return cfg_fault(err, path, s, "unknown placeholder "
-			    "'%.12s' in '%s'", p, config_setting_name(s));
+			return cfg_fault(err, path, s,
+			    "unknown placeholder "
+			    "'%.12s' in '%s'",
+			    p, config_setting_name(s));
 	return 0;
 }
 
@@ -178,8 +179,10 @@ load_message(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 	int l;
 
 	if (!config_setting_is_group(s))
-		return cfg_fault(err, cat->mpath, s, "message '%s' must be a "
-		    "group of kk, ru and en", config_setting_name(s));
+		return cfg_fault(err, cat->mpath, s,
+		    "message '%s' must be a "
+		    "group of kk, ru and en",
+		    config_setting_name(s));
 	if (only_keys(s, keys, cat->mpath, err) < 0)
 		return -EINVAL;
 	m->key = config_setting_name(s);
@@ -202,8 +205,8 @@ load_messages(struct catalogue *cat, struct qerr *err)
 	if ((cat->msgs = calloc((size_t)n + 1, sizeof(*cat->msgs))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
-		if (load_message(cat, config_setting_get_elem(root,
-		    (unsigned)i), err) < 0)
+		if (load_message(cat,
+			config_setting_get_elem(root, (unsigned)i), err) < 0)
 			return -EINVAL;
 	return 0;
 }
@@ -264,18 +267,21 @@ load_type(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 	int l;
 
 	if (!config_setting_is_group(s))
-		return cfg_fault(err, cat->spath, s, "document '%s' must be a "
-		    "group", config_setting_name(s));
+		return cfg_fault(err, cat->spath, s,
+		    "document '%s' must be a "
+		    "group",
+		    config_setting_name(s));
 	if (only_keys(s, keys, cat->spath, err) < 0)
 		return -EINVAL;
 	t->code = config_setting_name(s);
 	for (l = 0; l < LANG_COUNT; l++)
 		if ((t->name[l] = need_text(s, lang_code[l], cat->spath,
-		    err)) == NULL)
+			 err)) == NULL)
 			return -EINVAL;
 	if ((photo = config_setting_get_member(s, "photo")) != NULL) {
 		if (config_setting_type(photo) != CONFIG_TYPE_BOOL)
-			return cfg_fault(err, cat->spath, photo, "'photo' must "
+			return cfg_fault(err, cat->spath, photo,
+			    "'photo' must "
 			    "be true or false");
 		t->photo = config_setting_get_bool(photo);
 	}
@@ -285,23 +291,27 @@ load_type(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 
 /* The strings of array or list s (which may be NULL: none). */
 static int
-load_list(struct catalogue *cat, const config_setting_t *s,
-    const char ***out, size_t *n, struct qerr *err)
+load_list(struct catalogue *cat, const config_setting_t *s, const char ***out,
+    size_t *n, struct qerr *err)
 {
 	int i, len = s ? config_setting_length(s) : 0;
 
 	*n = 0;
 	if (s != NULL && !config_setting_is_aggregate(s))
-		return cfg_fault(err, cat->spath, s, "'%s' must be a list of "
-		    "strings", config_setting_name(s));
+		return cfg_fault(err, cat->spath, s,
+		    "'%s' must be a list of "
+		    "strings",
+		    config_setting_name(s));
 	if ((*out = calloc((size_t)len + 1, sizeof(**out))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < len; i++) {
 		config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		const char *v = config_setting_get_string(e);
 		if (v == NULL || v[0] == '\0')
-			return cfg_fault(err, cat->spath, e, "'%s' must hold "
-			    "non-empty strings", config_setting_name(s));
+			return cfg_fault(err, cat->spath, e,
+			    "'%s' must hold "
+			    "non-empty strings",
+			    config_setting_name(s));
 		(*out)[(*n)++] = v;
 	}
 	return 0;
@@ -315,26 +325,35 @@ load_group(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 	size_t i;
 
 	if (!config_setting_is_group(s))
-		return cfg_fault(err, cat->spath, s, "group '%s' must be a "
-		    "group", config_setting_name(s));
+		return cfg_fault(err, cat->spath, s,
+		    "group '%s' must be a "
+		    "group",
+		    config_setting_name(s));
 	if (only_keys(s, keys, cat->spath, err) < 0)
 		return -EINVAL;
 	g->code = config_setting_name(s);
 	cat->ngroups++;
 	if (find_type(cat, g->code, strlen(g->code)) != NULL)
-		return cfg_fault(err, cat->spath, s, "group '%s' has the name "
-		    "of a document type", g->code);
+		return cfg_fault(err, cat->spath, s,
+		    "group '%s' has the name "
+		    "of a document type",
+		    g->code);
 	if ((g->msg_key = need_text(s, "message", cat->spath, err)) == NULL ||
 	    load_list(cat, config_setting_get_member(s, "documents"),
-	    &g->members, &g->n, err) < 0)
+		&g->members, &g->n, err) < 0)
 		return -EINVAL;
 	if (g->n == 0)
-		return cfg_fault(err, cat->spath, s, "group '%s' has no "
-		    "documents", g->code);
+		return cfg_fault(err, cat->spath, s,
+		    "group '%s' has no "
+		    "documents",
+		    g->code);
 	for (i = 0; i < g->n; i++)
-		if (find_type(cat, g->members[i], strlen(g->members[i])) == NULL)
-			return cfg_fault(err, cat->spath, s, "group '%s' lists "
-			    "unknown document '%s'", g->code, g->members[i]);
+		if (find_type(cat, g->members[i], strlen(g->members[i])) ==
+		    NULL)
+			return cfg_fault(err, cat->spath, s,
+			    "group '%s' lists "
+			    "unknown document '%s'",
+			    g->code, g->members[i]);
 	return 0;
 }
 
@@ -348,7 +367,8 @@ entry_known(const struct catalogue *cat, const char *e)
 		return true;
 	for (;;) {
 		bar = strchr(p, '|');
-		if (find_type(cat, p, bar ? (size_t)(bar - p) : strlen(p)) == NULL)
+		if (find_type(cat, p, bar ? (size_t)(bar - p) : strlen(p)) ==
+		    NULL)
 			return false;
 		if (bar == NULL)
 			return true;
@@ -369,12 +389,15 @@ load_hold_days(struct catalogue *cat, config_setting_t *s, int *out,
 		return 0;
 	if (config_setting_type(h) != CONFIG_TYPE_INT &&
 	    config_setting_type(h) != CONFIG_TYPE_INT64)
-		return cfg_fault(err, cat->spath, h, "'hold_days' must be an "
+		return cfg_fault(err, cat->spath, h,
+		    "'hold_days' must be an "
 		    "integer");
 	v = config_setting_get_int64(h);
 	if (v < 0 || v > HOLD_DAYS_MAX)
-		return cfg_fault(err, cat->spath, h, "'hold_days' is %lld, must "
-		    "be 0 to %d", v, HOLD_DAYS_MAX);
+		return cfg_fault(err, cat->spath, h,
+		    "'hold_days' is %lld, must "
+		    "be 0 to %d",
+		    v, HOLD_DAYS_MAX);
 	*out = (int)v;
 	return 0;
 }
@@ -382,14 +405,16 @@ load_hold_days(struct catalogue *cat, config_setting_t *s, int *out,
 static int
 load_service(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 {
-	static const char *const keys[] = { "required", "optional",
-	    "hold_days", NULL };
+	static const char *const keys[] = { "required", "optional", "hold_days",
+		NULL };
 	struct service *v = &cat->svcs[cat->nsvcs];
 	size_t i;
 
 	if (!config_setting_is_group(s))
-		return cfg_fault(err, cat->spath, s, "service '%s' must be a "
-		    "group", config_setting_name(s));
+		return cfg_fault(err, cat->spath, s,
+		    "service '%s' must be a "
+		    "group",
+		    config_setting_name(s));
 	if (only_keys(s, keys, cat->spath, err) < 0)
 		return -EINVAL;
 	v->code = config_setting_name(s);
@@ -397,26 +422,31 @@ load_service(struct catalogue *cat, config_setting_t *s, struct qerr *err)
 	if (load_hold_days(cat, s, &v->hold_days, err) < 0)
 		return -EINVAL;
 	if (load_list(cat, config_setting_get_member(s, "required"), &v->req,
-	    &v->nreq, err) < 0 || load_list(cat, config_setting_get_member(s,
-	    "optional"), &v->opt, &v->nopt, err) < 0)
+		&v->nreq, err) < 0 ||
+	    load_list(cat, config_setting_get_member(s, "optional"), &v->opt,
+		&v->nopt, err) < 0)
 		return -EINVAL;
 	if (v->nreq == 0)
-		return cfg_fault(err, cat->spath, s, "service '%s' has no "
-		    "required documents", v->code);
+		return cfg_fault(err, cat->spath, s,
+		    "service '%s' has no "
+		    "required documents",
+		    v->code);
 	for (i = 0; i < v->nreq; i++)
 		if (!entry_known(cat, v->req[i]))
-			return cfg_fault(err, cat->spath, s, "service '%s' "
-			    "requires unknown document '%s'", v->code,
-			    v->req[i]);
+			return cfg_fault(err, cat->spath, s,
+			    "service '%s' "
+			    "requires unknown document '%s'",
+			    v->code, v->req[i]);
 	for (i = 0; i < v->nopt; i++)
 		if (find_type(cat, v->opt[i], strlen(v->opt[i])) == NULL)
-			return cfg_fault(err, cat->spath, s, "service '%s' lists "
-			    "unknown document '%s'", v->code, v->opt[i]);
+			return cfg_fault(err, cat->spath, s,
+			    "service '%s' lists "
+			    "unknown document '%s'",
+			    v->code, v->opt[i]);
 	return 0;
 }
 
-typedef int (*load_fn)(struct catalogue *, config_setting_t *,
-    struct qerr *);
+typedef int (*load_fn)(struct catalogue *, config_setting_t *, struct qerr *);
 
 /* Calls fn on every member of the group name, after sizing *arr. */
 static int
@@ -442,17 +472,17 @@ static int
 load_services(struct catalogue *cat, struct qerr *err)
 {
 	static const char *const keys[] = { "documents", "groups", "services",
-	    NULL };
+		NULL };
 
-	if (only_keys(config_root_setting(&cat->scfg), keys, cat->spath,
-	    err) < 0)
+	if (only_keys(config_root_setting(&cat->scfg), keys, cat->spath, err) <
+	    0)
 		return -EINVAL;
 	if (load_each(cat, "documents", (void **)&cat->types,
-	    sizeof(*cat->types), load_type, err) < 0 ||
+		sizeof(*cat->types), load_type, err) < 0 ||
 	    load_each(cat, "groups", (void **)&cat->groups,
-	    sizeof(*cat->groups), load_group, err) < 0 ||
-	    load_each(cat, "services", (void **)&cat->svcs,
-	    sizeof(*cat->svcs), load_service, err) < 0)
+		sizeof(*cat->groups), load_group, err) < 0 ||
+	    load_each(cat, "services", (void **)&cat->svcs, sizeof(*cat->svcs),
+		load_service, err) < 0)
 		return -EINVAL;
 	if (cat->nsvcs == 0)
 		return cfg_fault(err, cat->spath, NULL, "no services");
@@ -468,13 +498,17 @@ check_keys(const struct catalogue *cat, struct qerr *err)
 
 	for (k = needed_keys; *k != NULL; k++)
 		if (find_message(cat, *k) == NULL)
-			return cfg_fault(err, cat->mpath, root, "no text for "
-			    "'%s'", *k);
+			return cfg_fault(err, cat->mpath, root,
+			    "no text for "
+			    "'%s'",
+			    *k);
 	for (i = 0; i < cat->ngroups; i++)
 		if (find_message(cat, cat->groups[i].msg_key) == NULL)
-			return cfg_fault(err, cat->spath, NULL, "group '%s': no "
-			    "text for '%s' in '%s'", cat->groups[i].code,
-			    cat->groups[i].msg_key, cat->mpath);
+			return cfg_fault(err, cat->spath, NULL,
+			    "group '%s': no "
+			    "text for '%s' in '%s'",
+			    cat->groups[i].code, cat->groups[i].msg_key,
+			    cat->mpath);
 	return 0;
 }
 
@@ -497,7 +531,7 @@ catalogue_load(const char *services_path, const char *messages_path,
 	    (rc = load_messages(cat, err)) == 0 &&
 	    (rc = load_services(cat, err)) == 0)
 		rc = check_keys(cat, err);
-	cat->spath = cat->mpath = NULL;	/* the caller's strings */
+	cat->spath = cat->mpath = NULL; /* the caller's strings */
 	if (rc < 0) {
 		if (rc == -ENOMEM)
 			qerr_set(err, rc, "out of memory");
@@ -546,7 +580,7 @@ bool
 catalogue_is_photo(const struct catalogue *cat, const char *type)
 {
 	const struct doctype *t = type ? find_type(cat, type, strlen(type)) :
-	    NULL;
+					 NULL;
 
 	return t != NULL && t->photo;
 }
@@ -587,14 +621,14 @@ entry_met(const struct catalogue *cat, const char *entry,
 	if (g != NULL) {
 		for (i = 0; i < g->n; i++)
 			if (has_type(types, ntypes, g->members[i],
-			    strlen(g->members[i])))
+				strlen(g->members[i])))
 				return true;
 		return false;
 	}
 	for (;; p = bar + 1) {
 		bar = strchr(p, '|');
-		if (has_type(types, ntypes, p, bar ? (size_t)(bar - p) :
-		    strlen(p)))
+		if (has_type(types, ntypes, p,
+			bar ? (size_t)(bar - p) : strlen(p)))
 			return true;
 		if (bar == NULL)
 			return false;
@@ -633,8 +667,9 @@ catalogue_check(const struct catalogue *cat, const char *service,
 		if (entry_met(cat, v->req[i], types, ntypes))
 			continue;
 		g = find_group(cat, v->req[i]);
-		out[n].msg_key = g ? g->msg_key : strchr(v->req[i], '|') ?
-		    "document_missing_alternative" : "document_missing";
+		out[n].msg_key = g	   ? g->msg_key :
+		    strchr(v->req[i], '|') ? "document_missing_alternative" :
+					     "document_missing";
 		out[n].document = v->req[i];
 		n++;
 	}
@@ -688,8 +723,8 @@ catalogue_document_names(const struct catalogue *cat, const char *code,
 	size_t i, n, len;
 	FILE *f;
 
-	if ((unsigned)lang >= LANG_COUNT || (f = open_memstream(&buf,
-	    &len)) == NULL)
+	if ((unsigned)lang >= LANG_COUNT ||
+	    (f = open_memstream(&buf, &len)) == NULL)
 		return NULL;
 	/* a group's names hold commas: "; " between them */
 	for (i = 0; g != NULL && i < g->n; i++) {
@@ -739,9 +774,10 @@ put_value(FILE *f, int ph, const char *const *values, enum lang lang)
 	if (ph == PH_SIZE || ph == PH_COUNT) {
 		n = strtoll(v, &end, 10);
 		if (end != v && *end == '\0') {
-			fputs(ph == PH_SIZE ? numtext_size(n, lang, buf,
-			    sizeof(buf)) : numtext_count(n, lang, buf,
-			    sizeof(buf)), f);
+			fputs(ph == PH_SIZE ?
+				numtext_size(n, lang, buf, sizeof(buf)) :
+				numtext_count(n, lang, buf, sizeof(buf)),
+			    f);
 			return;
 		}
 	}
@@ -749,8 +785,8 @@ put_value(FILE *f, int ph, const char *const *values, enum lang lang)
 }
 
 char *
-catalogue_render(const struct catalogue *cat, const char *key,
-    enum lang lang, const char *file, const char *document, const char *detail)
+catalogue_render(const struct catalogue *cat, const char *key, enum lang lang,
+    const char *file, const char *document, const char *detail)
 {
 	const struct message *m = key ? find_message(cat, key) : NULL;
 	const char *values[] = { file, document, detail };
@@ -786,15 +822,16 @@ catalogue_message_json(const struct catalogue *cat, const char *key,
 	json_t *msg = json_object();
 
 	for (int l = 0; msg != NULL && l < LANG_COUNT; l++) {
-		char *doc = document ? catalogue_document_names(cat, document,
-		    (enum lang)l) : NULL;
+		char *doc = document ?
+		    catalogue_document_names(cat, document, (enum lang)l) :
+		    NULL;
 		char *t = catalogue_render(cat, key, (enum lang)l, file, doc,
 		    detail);
 		json_t *s = t ? json_string(t) : NULL;
 
 		/* text from a file name that is not UTF-8: the key, at least */
-		json_object_set_new(msg, lang_code[l], s ? s :
-		    json_string(key));
+		json_object_set_new(msg, lang_code[l],
+		    s ? s : json_string(key));
 		free(t);
 		free(doc);
 	}

@@ -43,9 +43,9 @@ cfg_read(config_t *cfg, const char *path, struct qerr *err)
 	fclose(fp);
 	if (ok)
 		return 0;
-	qerr_set(err, -EINVAL, "%s:%d: %s", config_error_file(cfg) ?
-	    config_error_file(cfg) : path, config_error_line(cfg),
-	    config_error_text(cfg));
+	qerr_set(err, -EINVAL, "%s:%d: %s",
+	    config_error_file(cfg) ? config_error_file(cfg) : path,
+	    config_error_line(cfg), config_error_text(cfg));
 	if (err != NULL)
 		err->line = config_error_line(cfg);
 	return -EINVAL;
@@ -105,7 +105,7 @@ cfg_get_int64(const char *path, const config_setting_t *s, long long *out,
 	*out = config_setting_get_int64(s);
 	if (config_setting_type(s) != CONFIG_TYPE_INT ||
 	    (line = read_line(file ? file : path,
-	    config_setting_source_line(s))) == NULL)
+		 config_setting_source_line(s))) == NULL)
 		return 0;
 	if ((lit = find_literal(line, config_setting_name(s))) != NULL) {
 		sign = lit[0] == '-' || lit[0] == '+';
@@ -113,8 +113,10 @@ cfg_get_int64(const char *path, const config_setting_t *s, long long *out,
 		errno = 0;
 		v = strtoll(lit, &end, hex ? 16 : 10);
 		if (errno == ERANGE) {
-			cfg_fault(err, path, s, "'%s' is %.*s, which does not "
-			    "fit in 64 bits", config_setting_name(s),
+			cfg_fault(err, path, s,
+			    "'%s' is %.*s, which does not "
+			    "fit in 64 bits",
+			    config_setting_name(s),
 			    (int)strcspn(lit, " \t;,}\n"), lit);
 			free(line);
 			return -EINVAL;

@@ -20,7 +20,7 @@
 static void
 check_done(struct bundle *b)
 {
-	(void)b;	/* the loop ends when the last worker is gone */
+	(void)b; /* the loop ends when the last worker is gone */
 }
 
 static enum lang
@@ -43,19 +43,20 @@ print_human(struct bundle *b, enum lang lang)
 		    (long long)b->bytes_out,
 		    (long long)b->conf->max_bundle_bytes);
 	} else {
-		printf("rejected: %zu reasons\n", json_array_size(
-		    json_object_get(ref, "reasons")));
+		printf("rejected: %zu reasons\n",
+		    json_array_size(json_object_get(ref, "reasons")));
 		json_array_foreach(json_object_get(ref, "reasons"), i, e)
-			printf("  %s: %s\n", json_string_value(json_object_get(e,
-			    "code")), json_string_value(json_object_get(
-			    json_object_get(e, "message"), lang_code[lang])));
+		    printf("  %s: %s\n",
+			json_string_value(json_object_get(e, "code")),
+			json_string_value(
+			    json_object_get(json_object_get(e, "message"),
+				lang_code[lang])));
 	}
-	json_array_foreach(b->warnings, i, w)
-		printf("  warning: %s '%s'\n", json_string_value(
-		    json_object_get(w, "code")), json_string_value(
-		    json_object_get(w, "document")));
+	json_array_foreach(b->warnings, i, w) printf("  warning: %s '%s'\n",
+	    json_string_value(json_object_get(w, "code")),
+	    json_string_value(json_object_get(w, "document")));
 	printf("  (the one-application-per-child rule is checked by qujatd "
-	    "only)\n");
+	       "only)\n");
 	json_decref(ref);
 }
 
@@ -63,7 +64,7 @@ static void
 print_json(struct bundle *b)
 {
 	json_t *o = b->decision == DECIDE_REJECT ? bundle_refusal_json(b) :
-	    bundle_report_json(b);
+						   bundle_report_json(b);
 
 	json_dumpf(o, stdout, JSON_INDENT(2));
 	putchar('\n');
@@ -86,7 +87,7 @@ enter_parent(const char *dir, char *name, size_t len)
 		return -errno;
 	slash = strrchr(path, '/');
 	if (slash[1] == '\0')
-		return -EINVAL;		/* "/" itself */
+		return -EINVAL; /* "/" itself */
 	snprintf(name, len, "%s", slash + 1);
 	*slash = '\0';
 	return chdir(slash == path ? "/" : path) < 0 ? -errno : 0;
@@ -104,8 +105,10 @@ cli_check(const struct cli_opts *o)
 	int rc;
 
 	if (o->nargs != 1)
-		return fprintf(stderr, "usage: qujat check DIR [--json] "
-		    "[--lang kk|ru|en] [-c FILE]\n"), 2;
+		return fprintf(stderr,
+			   "usage: qujat check DIR [--json] "
+			   "[--lang kk|ru|en] [-c FILE]\n"),
+		       2;
 	/* the configuration's relative paths stay right after the chdir */
 	if (realpath(o->conf, conf) == NULL)
 		snprintf(conf, sizeof(conf), "%s", o->conf);
@@ -114,16 +117,18 @@ cli_check(const struct cli_opts *o)
 	if ((rc = enter_parent(o->args[0], name, sizeof(name))) < 0) {
 		fprintf(stderr, "qujat: cannot check '%s': %s\n", o->args[0],
 		    rc == -ENOTDIR ? "not a folder (a bundle is a folder named "
-		    "by its application id)" : rc == -EINVAL ? "not a bundle" :
-		    strerror(-rc));
+				     "by its application id)" :
+			rc == -EINVAL ? "not a bundle" :
+					strerror(-rc));
 		conf_unref(c);
 		return 1;
 	}
 	b = bundle_new(c, NULL, NULL, name, FROM_FOLDER);
 	if (!b || bundle_prepare(b) < 0) {
 		fprintf(stderr, "qujat: cannot check '%s': %s\n", o->args[0],
-		    !b ? "out of memory" : b->errmsg[0] ? b->errmsg :
-		    strerror(-b->error));
+		    !b		     ? "out of memory" :
+			b->errmsg[0] ? b->errmsg :
+				       strerror(-b->error));
 		bundle_free(b);
 		conf_unref(c);
 		return 1;

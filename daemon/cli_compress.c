@@ -21,7 +21,7 @@
 static void
 compress_done(struct bundle *b)
 {
-	(void)b;	/* the loop ends when the last worker is gone */
+	(void)b; /* the loop ends when the last worker is gone */
 }
 
 /* Renames each output to its published name; removes the rest. */
@@ -34,7 +34,7 @@ publish_outputs(struct bundle *b)
 		struct bfile *f = &b->files[i];
 		if (f->processed && f->out_name && b->reasons.n == 0 &&
 		    renameat2(b->workfd, f->tmpname, b->workfd, f->out_name,
-		    RENAME_NOREPLACE) == 0)
+			RENAME_NOREPLACE) == 0)
 			continue;
 		if (f->processed && f->out_name && b->reasons.n == 0) {
 			fprintf(stderr, "qujat: cannot write '%s': %s\n",
@@ -67,7 +67,7 @@ print_table(const struct bundle *b)
 		    (long long)r->dpi, r->color ? "yes" : "no",
 		    f->variant ? f->variant : "keep", (long long)r->bytes_in,
 		    (long long)r->bytes_out, (long long)r->ms);
-		if (r->transform[0])	/* what was done, under its row */
+		if (r->transform[0]) /* what was done, under its row */
 			printf("  %s\n", r->transform);
 	}
 	printf("total %lld -> %lld bytes (budget %lld)\n",
@@ -81,7 +81,8 @@ print_reasons(const struct bundle *b)
 	for (size_t i = 0; i < b->reasons.n; i++) {
 		const struct reason *r = &b->reasons.v[i];
 		char *doc = r->document ? catalogue_document_names(b->conf->cat,
-		    r->document, LANG_EN) : NULL;
+					      r->document, LANG_EN) :
+					  NULL;
 		char *t = catalogue_render(b->conf->cat, r->msg_key, LANG_EN,
 		    r->file, doc, r->detail);
 		fprintf(stderr, "qujat: %s: %s\n", r->code, t ? t : "");
@@ -98,8 +99,9 @@ run(struct conf *c, const struct cli_opts *o, int outdir)
 	struct pool pool;
 	int rc;
 
-	if (!b || bundle_prepare_files(b, o->args, (size_t)o->nargs, outdir,
-	    o->photo) < 0) {
+	if (!b ||
+	    bundle_prepare_files(b, o->args, (size_t)o->nargs, outdir,
+		o->photo) < 0) {
 		fprintf(stderr, "qujat: %s\n", b ? b->errmsg : "out of memory");
 		rc = 1;
 		goto out;
@@ -139,9 +141,11 @@ cli_compress(const struct cli_opts *o)
 	int outdir, rc;
 
 	if (o->nargs < 1 || !o->outdir)
-		return fprintf(stderr, "usage: qujat compress FILE... -o DIR "
-		    "[--budget SIZE] [--photo] [--photo-pages flatten|keep] "
-		    "[--json]\n"), 2;
+		return fprintf(stderr,
+			   "usage: qujat compress FILE... -o DIR "
+			   "[--budget SIZE] [--photo] [--photo-pages flatten|keep] "
+			   "[--json]\n"),
+		       2;
 	if (conf_load(o->conf, NULL, &c, &err) < 0)
 		return fprintf(stderr, "qujat: %s\n", err.msg), 1;
 	if (o->budget > 0)

@@ -25,7 +25,8 @@ cli_release(const struct cli_opts *o)
 	int r;
 
 	if (id == NULL || !manifest_id_valid(id)) {
-		fprintf(stderr, "usage: qujat release APPLICATION_ID "
+		fprintf(stderr,
+		    "usage: qujat release APPLICATION_ID "
 		    "[--spool DIR] [-c FILE]\n");
 		return 2;
 	}

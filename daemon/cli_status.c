@@ -67,10 +67,12 @@ cli_spool_open(struct spool *sp, const char *root, const char *conf,
 			e = ENOTDIR;
 		else
 			continue;
-		return qerr_set(err, -e, "no spool at '%s': '%s' %s; qujatd makes "
+		return qerr_set(err, -e,
+		    "no spool at '%s': '%s' %s; qujatd makes "
 		    "the spool when it starts: is --spool (or 'spool' in '%s') "
-		    "right?", root, path, e == ENOENT ? "does not exist" :
-		    strerror(e), conf);
+		    "right?",
+		    root, path, e == ENOENT ? "does not exist" : strerror(e),
+		    conf);
 	}
 	return spool_open(sp, root, err);
 }

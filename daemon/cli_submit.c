@@ -29,7 +29,7 @@ static void
 give_group(int fd, unsigned mode)
 {
 	if (submit_gid != (gid_t)-1 && fchown(fd, (uid_t)-1, submit_gid) < 0)
-		return;	/* not a member: the setgid folder did it, or not */
+		return; /* not a member: the setgid folder did it, or not */
 	fchmod(fd, mode);
 }
 
@@ -86,12 +86,15 @@ copy_files(const char *dir, int src, int dst, json_t *docs)
 		char hex[SHA256_HEX];
 		size_t i;
 		json_t *e;
-		if (de->d_name[0] == '.' || !strcmp(de->d_name, "manifest.json"))
+		if (de->d_name[0] == '.' ||
+		    !strcmp(de->d_name, "manifest.json"))
 			continue;
 		if (fstatat(src, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode)) {
-			fprintf(stderr, "qujat: skipping '%s/%s': not a regular "
-			    "file\n", dir, de->d_name);
+			fprintf(stderr,
+			    "qujat: skipping '%s/%s': not a regular "
+			    "file\n",
+			    dir, de->d_name);
 			continue;
 		}
 		if ((r = copy_file(src, dst, de->d_name, &bytes, hex)) < 0) {
@@ -99,9 +102,12 @@ copy_files(const char *dir, int src, int dst, json_t *docs)
 			    de->d_name, strerror(-r));
 			break;
 		}
-		json_array_foreach(docs, i, e) {
-			const char *f = json_string_value(json_object_get(e, "file"));
-			if (!f || strcmp(f, de->d_name) != 0 || !json_is_object(e))
+		json_array_foreach(docs, i, e)
+		{
+			const char *f = json_string_value(
+			    json_object_get(e, "file"));
+			if (!f || strcmp(f, de->d_name) != 0 ||
+			    !json_is_object(e))
 				continue;
 			json_object_set_new(e, "bytes", json_integer(bytes));
 			json_object_set_new(e, "sha256", json_string(hex));
@@ -117,8 +123,8 @@ write_manifest(int dst, json_t *root)
 	char *text = json_dumps(root, JSON_INDENT(2));
 	int fd, r = 0;
 
-	fd = openat(dst, "manifest.json", O_WRONLY | O_CREAT | O_EXCL |
-	    O_CLOEXEC, 0640);
+	fd = openat(dst, "manifest.json",
+	    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 	if (fd >= 0)
 		give_group(fd, 0640);
 	if (!text || fd < 0)
@@ -146,8 +152,8 @@ enqueue(struct spool *sp, const char *dir, json_t *root, const char *id)
 		return -EACCES;
 	}
 	if (mkdirat(sp->dfd[SP_INCOMING], tmp, 0770) < 0 ||
-	    (dst = openat(sp->dfd[SP_INCOMING], tmp, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) < 0) {
+	    (dst = openat(sp->dfd[SP_INCOMING], tmp,
+		 O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		close(src);
 		return -errno;
 	}
@@ -162,7 +168,7 @@ enqueue(struct spool *sp, const char *dir, json_t *root, const char *id)
 		r = spool_move(sp, SP_INCOMING, tmp, SP_INCOMING, id);
 	close(src);
 	close(dst);
-	if (r < 0)	/* leave nothing half-made behind */
+	if (r < 0) /* leave nothing half-made behind */
 		remove_flat_dir(sp->dfd[SP_INCOMING], tmp);
 	return r;
 }
@@ -178,9 +184,11 @@ load_manifest(const char *path, json_error_t *jerr)
 
 	memset(jerr, 0, sizeof(*jerr));
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(jerr->text, sizeof(jerr->text), "%s", fd < 0 &&
-		    errno != ELOOP ? strerror(errno) : "not a regular file "
-		    "(a symbolic link is not followed)");
+		snprintf(jerr->text, sizeof(jerr->text), "%s",
+		    fd < 0 && errno != ELOOP ?
+			strerror(errno) :
+			"not a regular file "
+			"(a symbolic link is not followed)");
 		if (fd >= 0)
 			close(fd);
 		return NULL;
@@ -203,17 +211,23 @@ cli_submit(const struct cli_opts *o)
 	int r;
 
 	if (o->nargs != 1)
-		return fprintf(stderr, "usage: qujat submit DIR [--spool DIR]\n"), 2;
+		return fprintf(stderr,
+			   "usage: qujat submit DIR [--spool DIR]\n"),
+		       2;
 	snprintf(path, sizeof(path), "%s/manifest.json", o->args[0]);
 	if (!(root = load_manifest(path, &jerr))) {
-		fprintf(stderr, "qujat: cannot read '%s': %s (line %d); write a "
-		    "valid manifest.json first\n", path, jerr.text, jerr.line);
+		fprintf(stderr,
+		    "qujat: cannot read '%s': %s (line %d); write a "
+		    "valid manifest.json first\n",
+		    path, jerr.text, jerr.line);
 		return 1;
 	}
 	id = json_string_value(json_object_get(root, "application_id"));
 	if (!id || !manifest_id_valid(id)) {
-		fprintf(stderr, "qujat: '%s': application_id is missing or not a "
-		    "valid id (letters, digits, '.', '_', '-')\n", path);
+		fprintf(stderr,
+		    "qujat: '%s': application_id is missing or not a "
+		    "valid id (letters, digits, '.', '_', '-')\n",
+		    path);
 		json_decref(root);
 		return 1;
 	}
@@ -226,8 +240,9 @@ cli_submit(const struct cli_opts *o)
 	}
 	r = enqueue(&sp, o->args[0], root, id);
 	if (r == -EEXIST)
-		fprintf(stderr, "qujat: '%s' is already waiting in '%s/incoming'\n",
-		    id, sp.root);
+		fprintf(stderr,
+		    "qujat: '%s' is already waiting in '%s/incoming'\n", id,
+		    sp.root);
 	else if (r < 0)
 		fprintf(stderr, "qujat: cannot submit '%s': %s\n", o->args[0],
 		    strerror(-r));

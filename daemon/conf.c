@@ -26,7 +26,7 @@ enum ckind { C_STR, C_INT, C_LEVEL, C_LIMITS };
 struct ckey {
 	const char *name;
 	enum ckind kind;
-	size_t off;		/* into struct conf (or struct limits) */
+	size_t off; /* into struct conf (or struct limits) */
 	int64_t min, max;
 };
 
@@ -34,8 +34,7 @@ struct ckey {
 #define LO(m) offsetof(struct limits, m)
 #define GIB (INT64_C(1) << 30)
 
-static const struct ckey top_keys[] = {
-	{ "spool", C_STR, CO(spool), 0, 0 },
+static const struct ckey top_keys[] = { { "spool", C_STR, CO(spool), 0, 0 },
 	{ "state_dir", C_STR, CO(state_dir), 0, 0 },
 	{ "filter", C_STR, CO(filter), 0, 0 },
 	{ "services_file", C_STR, CO(services_file), 0, 0 },
@@ -67,19 +66,16 @@ static const struct ckey top_keys[] = {
 	{ "metrics_file", C_STR, CO(metrics_file), 0, 0 },
 	{ "submit_group", C_STR, CO(submit_group), 0, 0 },
 	{ "receive_group", C_STR, CO(receive_group), 0, 0 },
-	{ "limits", C_LIMITS, CO(limits), 0, 0 },
-	{ NULL, 0, 0, 0, 0 }
-};
+	{ "limits", C_LIMITS, CO(limits), 0, 0 }, { NULL, 0, 0, 0, 0 } };
 
-static const struct ckey limit_keys[] = {
-	{ "max_files", C_INT, LO(max_files), 1, 100000 },
+static const struct ckey limit_keys[] = { { "max_files", C_INT, LO(max_files),
+					      1, 100000 },
 	{ "max_file_bytes", C_INT, LO(max_file_bytes), 1024, 1024 * GIB },
 	{ "max_pixels", C_INT, LO(max_pixels), 1, INT64_C(1) << 40 },
 	{ "max_pages", C_INT, LO(max_pages), 1, 1000000 },
 	{ "max_pdf_objects", C_INT, LO(max_pdf_objects), 1, 1000000000 },
 	{ "max_stream_bytes", C_INT, LO(max_stream_bytes), 1024, 1024 * GIB },
-	{ "max_manifest_bytes", C_INT, LO(max_manifest_bytes), 1024,
-	    64 << 20 },
+	{ "max_manifest_bytes", C_INT, LO(max_manifest_bytes), 1024, 64 << 20 },
 	/* 3 is the depth of a manifest itself; jansson stops at 2048 */
 	{ "max_manifest_depth", C_INT, LO(max_manifest_depth), 3, 1000 },
 	{ "worker_cpu_seconds", C_INT, LO(worker_cpu_seconds), 1, 86400 },
@@ -87,15 +83,17 @@ static const struct ckey limit_keys[] = {
 	{ "file_timeout_ms", C_INT, LO(file_timeout_ms), 100, 86400000 },
 	{ "bundle_timeout_ms", C_INT, LO(bundle_timeout_ms), 100,
 	    7 * INT64_C(86400000) },
-	{ NULL, 0, 0, 0, 0 }
-};
+	{ NULL, 0, 0, 0, 0 } };
 
 static const struct {
 	const char *name;
 	int level;
 } levels[] = {
-	{ "error", LOG_ERR }, { "warning", LOG_WARNING },
-	{ "notice", LOG_NOTICE }, { "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	{ "error", LOG_ERR },
+	{ "warning", LOG_WARNING },
+	{ "notice", LOG_NOTICE },
+	{ "info", LOG_INFO },
+	{ "debug", LOG_DEBUG },
 };
 
 static const struct limits default_limits = {
@@ -157,8 +155,10 @@ set_int(const struct ckey *k, const config_setting_t *s, void *base,
 	if (cfg_get_int64(path, s, &v, err) < 0)
 		return -EINVAL;
 	if (v < k->min || v > k->max)
-		return cfg_fault(err, path, s, "'%s' is %lld, must be %lld to "
-		    "%lld", k->name, v, (long long)k->min, (long long)k->max);
+		return cfg_fault(err, path, s,
+		    "'%s' is %lld, must be %lld to "
+		    "%lld",
+		    k->name, v, (long long)k->min, (long long)k->max);
 	*(int64_t *)(void *)((char *)base + k->off) = v;
 	return 0;
 }
@@ -171,8 +171,8 @@ set_str(const struct ckey *k, const config_setting_t *s, void *base,
 	char **dst = (char **)(void *)((char *)base + k->off);
 
 	if (config_setting_type(s) != CONFIG_TYPE_STRING || v[0] == '\0')
-		return cfg_fault(err, path, s, "'%s' must be a non-empty string",
-		    k->name);
+		return cfg_fault(err, path, s,
+		    "'%s' must be a non-empty string", k->name);
 	free(*dst);
 	if ((*dst = strdup(v)) == NULL)
 		return qerr_set(err, -ENOMEM, "out of memory");
@@ -191,7 +191,8 @@ set_level(const config_setting_t *s, struct conf *c, const char *path,
 			c->log_level = levels[i].level;
 			return 0;
 		}
-	return cfg_fault(err, path, s, "'log_level' must be error, warning, "
+	return cfg_fault(err, path, s,
+	    "'log_level' must be error, warning, "
 	    "notice, info or debug");
 }
 
@@ -211,8 +212,8 @@ set_one(const struct ckey *k, const config_setting_t *s, void *base,
 		return set_level(s, c, c->path, err);
 	case C_LIMITS:
 		if (!config_setting_is_group(s))
-			return cfg_fault(err, c->path, s, "'%s' must be a group",
-			    k->name);
+			return cfg_fault(err, c->path, s,
+			    "'%s' must be a group", k->name);
 		return set_group(s, limit_keys, &c->limits, c, err);
 	}
 	return -EINVAL;
@@ -247,7 +248,7 @@ beside(const char *conf_path, const char *name)
 	if (name[0] == '/' || slash == NULL)
 		return strdup(name);
 	if (asprintf(&out, "%.*s/%s", (int)(slash - conf_path), conf_path,
-	    name) < 0)
+		name) < 0)
 		return NULL;
 	return out;
 }
@@ -263,7 +264,7 @@ default_filter(void)
 		exe[n] = '\0';
 		if ((slash = strrchr(exe, '/')) != NULL &&
 		    asprintf(&out, "%.*s/qujat-filter", (int)(slash - exe),
-		    exe) >= 0) {
+			exe) >= 0) {
 			if (access(out, X_OK) == 0)
 				return out;
 			free(out);
@@ -295,17 +296,24 @@ finish_handoff(struct conf *c, struct qerr *err)
 
 	if (c->handoff != NULL && strcmp(c->handoff, "outbox") != 0 &&
 	    strcmp(c->handoff, "http") != 0)
-		return qerr_set(err, -EINVAL, "%s: 'handoff' must be \"outbox\" "
-		    "or \"http\", not '%s'", c->path, c->handoff);
+		return qerr_set(err, -EINVAL,
+		    "%s: 'handoff' must be \"outbox\" "
+		    "or \"http\", not '%s'",
+		    c->path, c->handoff);
 	c->handoff_http = c->handoff != NULL && !strcmp(c->handoff, "http");
-	if (c->handoff_http && (u == NULL || (strncmp(u, "http://", 7) != 0 &&
-	    strncmp(u, "https://", 8) != 0)))
-		return qerr_set(err, -EINVAL, "%s: handoff = \"http\" needs "
+	if (c->handoff_http &&
+	    (u == NULL ||
+		(strncmp(u, "http://", 7) != 0 &&
+		    strncmp(u, "https://", 8) != 0)))
+		return qerr_set(err, -EINVAL,
+		    "%s: handoff = \"http\" needs "
 		    "'handoff_url' = \"http://...\" or \"https://...\"",
 		    c->path);
 	if ((c->handoff_client_key != NULL) != (c->handoff_client_cert != NULL))
-		return qerr_set(err, -EINVAL, "%s: 'handoff_client_cert' and "
-		    "'handoff_client_key' go together", c->path);
+		return qerr_set(err, -EINVAL,
+		    "%s: 'handoff_client_cert' and "
+		    "'handoff_client_key' go together",
+		    c->path);
 	if (resolve(c->path, &c->handoff_ca_file) < 0 ||
 	    resolve(c->path, &c->handoff_client_cert) < 0 ||
 	    resolve(c->path, &c->handoff_client_key) < 0)
@@ -324,7 +332,8 @@ check_store(const struct conf *c, struct qerr *err)
 	    strncmp(s, "postgresql://", 13) == 0 ||
 	    strncmp(s, "postgres://", 11) == 0 || strchr(s, '=') != NULL)
 		return 0;
-	return qerr_set(err, -EINVAL, "%s: 'store' must be \"sqlite\", a "
+	return qerr_set(err, -EINVAL,
+	    "%s: 'store' must be \"sqlite\", a "
 	    "\"postgresql://...\" URI or libpq \"key=value\" words, not '%s'",
 	    c->path, s);
 }
@@ -354,12 +363,13 @@ finish(struct conf *c, const char *spool, struct qerr *err)
 	if ((r = check_store(c, err)) < 0)
 		return r;
 	if (c->low_dpi > c->min_dpi || c->min_dpi > c->max_dpi)
-		return qerr_set(err, -EINVAL, "%s: the dpi settings must hold "
+		return qerr_set(err, -EINVAL,
+		    "%s: the dpi settings must hold "
 		    "low_dpi <= min_dpi <= max_dpi (now %lld, %lld, %lld)",
 		    c->path, (long long)c->low_dpi, (long long)c->min_dpi,
 		    (long long)c->max_dpi);
-	if (c->state_dir == NULL && asprintf(&c->state_dir, "%s/state",
-	    c->spool) < 0)
+	if (c->state_dir == NULL &&
+	    asprintf(&c->state_dir, "%s/state", c->spool) < 0)
 		c->state_dir = NULL;
 	if (c->filter == NULL)
 		c->filter = default_filter();
@@ -368,17 +378,19 @@ finish(struct conf *c, const char *spool, struct qerr *err)
 	c->metrics_set = c->metrics_file != NULL;
 	if (c->photo_pages != NULL && strcmp(c->photo_pages, "flatten") != 0 &&
 	    strcmp(c->photo_pages, "keep") != 0)
-		return qerr_set(err, -EINVAL, "%s: 'photo_pages' must be "
-		    "\"flatten\" or \"keep\", not '%s'", c->path, c->photo_pages);
+		return qerr_set(err, -EINVAL,
+		    "%s: 'photo_pages' must be "
+		    "\"flatten\" or \"keep\", not '%s'",
+		    c->path, c->photo_pages);
 	c->flatten = c->photo_pages == NULL ||
 	    strcmp(c->photo_pages, "flatten") == 0;
 	if (c->metrics_file == NULL && c->state_dir != NULL &&
 	    asprintf(&c->metrics_file, "%s/qujat.prom", c->state_dir) < 0)
 		c->metrics_file = NULL;
-	s = beside(c->path, c->services_file ? c->services_file :
-	    "services.conf");
-	m = beside(c->path, c->messages_file ? c->messages_file :
-	    "messages.conf");
+	s = beside(c->path,
+	    c->services_file ? c->services_file : "services.conf");
+	m = beside(c->path,
+	    c->messages_file ? c->messages_file : "messages.conf");
 	free(c->services_file);
 	free(c->messages_file);
 	c->services_file = s;
@@ -440,13 +452,13 @@ conf_check_files(const struct conf *c, struct qerr *err)
 
 	if ((rc = check_path(c, "run", c->filter, "filter", X_OK, err)) < 0 ||
 	    (rc = check_path(c, "read", c->handoff_ca_file, "handoff_ca_file",
-	    R_OK, err)) < 0 ||
+		 R_OK, err)) < 0 ||
 	    (rc = check_path(c, "read", c->handoff_client_cert,
-	    "handoff_client_cert", R_OK, err)) < 0 ||
+		 "handoff_client_cert", R_OK, err)) < 0 ||
 	    (rc = check_path(c, "read", c->handoff_client_key,
-	    "handoff_client_key", R_OK, err)) < 0)
+		 "handoff_client_key", R_OK, err)) < 0)
 		return rc;
-	if (!c->metrics_set)	/* in state_dir, which the daemon makes */
+	if (!c->metrics_set) /* in state_dir, which the daemon makes */
 		return 0;
 	if ((dir = strdup(c->metrics_file)) == NULL)
 		return qerr_set(err, -ENOMEM, "out of memory");

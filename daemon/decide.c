@@ -16,9 +16,15 @@
 #include "spool.h"
 #include "store.h"
 
-static const struct { const char *ext, *alias; } ext_alias[] = {
-	{ "jpg", "jpg" }, { "jpg", "jpeg" }, { "jpg", "jpe" },
-	{ "png", "png" }, { "tif", "tif" }, { "tif", "tiff" },
+static const struct {
+	const char *ext, *alias;
+} ext_alias[] = {
+	{ "jpg", "jpg" },
+	{ "jpg", "jpeg" },
+	{ "jpg", "jpe" },
+	{ "png", "png" },
+	{ "tif", "tif" },
+	{ "tif", "tiff" },
 	{ "pdf", "pdf" },
 };
 
@@ -34,7 +40,8 @@ name_ext(const char *name)
 static bool
 ext_matches(const char *have, const char *real)
 {
-	for (size_t i = 0; have && i < sizeof(ext_alias) / sizeof(*ext_alias); i++)
+	for (size_t i = 0; have && i < sizeof(ext_alias) / sizeof(*ext_alias);
+	     i++)
 		if (!strcmp(ext_alias[i].ext, real) &&
 		    !strcasecmp(ext_alias[i].alias, have))
 			return true;
@@ -75,8 +82,8 @@ out_name(const struct bundle *b, size_t idx, const char *ext)
 		s = NULL;
 		if (n == 1 && asprintf(&s, "%.*s.%s", (int)stem, name, ext) < 0)
 			return NULL;
-		if (n > 1 && asprintf(&s, "%.*s-%d.%s", (int)stem, name, n,
-		    ext) < 0)
+		if (n > 1 &&
+		    asprintf(&s, "%.*s-%d.%s", (int)stem, name, n, ext) < 0)
 			return NULL;
 		if (!name_taken(b, s, idx))
 			return s;
@@ -90,7 +97,7 @@ static bool
 type_supported(const char *mime)
 {
 	static const char *const types[] = { "image/jpeg", "image/png",
-	    "image/tiff", "application/pdf" };
+		"image/tiff", "application/pdf" };
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++)
 		if (!strcmp(mime, types[i]))
@@ -135,16 +142,23 @@ judge_report(struct bundle *b, size_t idx)
 	case FS_UNSUPPORTED:
 		/* a JPEG, TIFF or PDF of a kind no decoder here reads (12-bit
 		 * samples, lossless JPEG): saying "not JPEG" would be untrue */
-		reasons_add(&b->reasons, "type_unsupported", type_supported(
-		    r->type) && catalogue_has_message(b->conf->cat,
-		    "type_unsupported_kind") ? "type_unsupported_kind" : NULL,
+		reasons_add(&b->reasons, "type_unsupported",
+		    type_supported(r->type) &&
+			    catalogue_has_message(b->conf->cat,
+				"type_unsupported_kind") ?
+			"type_unsupported_kind" :
+			NULL,
 		    d->file, d->type, r->type);
 		return;
 	case FS_CORRUPT:
 		/* cut short: say so, and that sending it again helps */
-		reasons_add(&b->reasons, "file_corrupt", r->incomplete &&
-		    catalogue_has_message(b->conf->cat, "file_incomplete") ?
-		    "file_incomplete" : NULL, d->file, d->type, NULL);
+		reasons_add(&b->reasons, "file_corrupt",
+		    r->incomplete &&
+			    catalogue_has_message(b->conf->cat,
+				"file_incomplete") ?
+			"file_incomplete" :
+			NULL,
+		    d->file, d->type, NULL);
 		return;
 	case FS_ENCRYPTED:
 		reasons_add(&b->reasons, "pdf_encrypted", NULL, d->file,
@@ -157,13 +171,13 @@ judge_report(struct bundle *b, size_t idx)
 	case FS_BLANK:
 		/* one uniform page among several: say which */
 		snprintf(page, sizeof(page), "%lld", (long long)r->page);
-		reasons_add(&b->reasons, "blank_page", r->page > 0 ?
-		    "blank_page_in_document" : NULL, d->file, d->type,
-		    r->page > 0 ? page : NULL);
+		reasons_add(&b->reasons, "blank_page",
+		    r->page > 0 ? "blank_page_in_document" : NULL, d->file,
+		    d->type, r->page > 0 ? page : NULL);
 		return;
 	case FS_LIMIT:
-		snprintf(key, sizeof(key), "limit_%s", strcmp(r->limit,
-		    "bytes") ? r->limit : "file_bytes");
+		snprintf(key, sizeof(key), "limit_%s",
+		    strcmp(r->limit, "bytes") ? r->limit : "file_bytes");
 		reasons_add(&b->reasons, "limit_exceeded",
 		    catalogue_has_message(b->conf->cat, key) ? key : NULL,
 		    d->file, d->type, limit_value(b->conf, r->limit));
@@ -190,11 +204,13 @@ warn_unlisted_types(struct bundle *b)
 		if (catalogue_service_lists(cat, b->m.service, t))
 			continue;
 		/* support staff read it to the parent: it has its text */
-		json_array_append_new(b->warnings, json_pack("{s:s, s:s, s:s, "
-		    "s:o}", "code", "document_not_in_checklist", "document", t,
-		    "file", b->m.docs[i].file, "message",
-		    catalogue_message_json(cat, "document_not_in_checklist",
-		    b->m.docs[i].file, t, NULL)));
+		json_array_append_new(b->warnings,
+		    json_pack("{s:s, s:s, s:s, "
+			      "s:o}",
+			"code", "document_not_in_checklist", "document", t,
+			"file", b->m.docs[i].file, "message",
+			catalogue_message_json(cat, "document_not_in_checklist",
+			    b->m.docs[i].file, t, NULL)));
 	}
 }
 
@@ -205,15 +221,15 @@ check_list(struct bundle *b)
 	struct missing miss[32];
 	int n;
 
-	if (!b->have_manifest || !catalogue_has_service(b->conf->cat,
-	    b->m.service))
+	if (!b->have_manifest ||
+	    !catalogue_has_service(b->conf->cat, b->m.service))
 		return;
 	if (!(types = calloc(b->m.ndocs + 1, sizeof(*types))))
 		return;
 	for (size_t i = 0; i < b->m.ndocs; i++)
 		types[i] = b->m.docs[i].type;
-	n = catalogue_check(b->conf->cat, b->m.service, types, b->m.ndocs,
-	    miss, 32);
+	n = catalogue_check(b->conf->cat, b->m.service, types, b->m.ndocs, miss,
+	    32);
 	for (int i = 0; i < n; i++)
 		reasons_add(&b->reasons, "document_missing", miss[i].msg_key,
 		    NULL, miss[i].document, NULL);
@@ -254,8 +270,9 @@ check_budget(struct bundle *b)
 	snprintf(s, sizeof(s), "%lld", (long long)b->conf->max_bundle_bytes);
 	f = largest_at_best(b);
 	/* a signed PDF cannot shrink at all: the parent must hear why */
-	reasons_add(&b->reasons, "too_large", f && f->job.report.signed_pdf ?
-	    "too_large_signed" : NULL, f ? f->doc->file : NULL, NULL, s);
+	reasons_add(&b->reasons, "too_large",
+	    f && f->job.report.signed_pdf ? "too_large_signed" : NULL,
+	    f ? f->doc->file : NULL, NULL, s);
 }
 
 /* The same application id accepted before, or the child already held. */
@@ -268,9 +285,10 @@ check_duplicate(struct bundle *b)
 	if (!b->have_manifest || !m->child_iin || !m->service ||
 	    !m->application_id)
 		return;
-	if (b->sp && (spool_exists(b->sp, SP_ORIGINALS, b->id) ||
-	    spool_exists(b->sp, SP_OUTBOX, b->id) ||
-	    spool_exists(b->sp, SP_SENT, b->id))) {
+	if (b->sp &&
+	    (spool_exists(b->sp, SP_ORIGINALS, b->id) ||
+		spool_exists(b->sp, SP_OUTBOX, b->id) ||
+		spool_exists(b->sp, SP_SENT, b->id))) {
 		reasons_add(&b->reasons, "duplicate_application", NULL, NULL,
 		    NULL, b->id);
 		return;
@@ -280,12 +298,13 @@ check_duplicate(struct bundle *b)
 	days = catalogue_hold_days(b->conf->cat, m->service);
 	if (b->reasons.n) {
 		if (store_held_by_other(b->store, m->service, m->child_iin,
-		    m->application_id, days))
+			m->application_id, days))
 			reasons_add(&b->reasons, "duplicate_application", NULL,
 			    NULL, NULL, NULL);
 		else if (store_release(b->store, m->service, m->child_iin,
-		    m->application_id) < 0)
-			log_msg(LOG_WARNING, b->id, "cannot release its hold "
+			     m->application_id) < 0)
+			log_msg(LOG_WARNING, b->id,
+			    "cannot release its hold "
 			    "in the store");
 		return;
 	}
@@ -311,18 +330,19 @@ judge_all(struct bundle *b)
 		if ((r = bfile_open(f, false)) < 0 ||
 		    (r = bfile_extract(f)) == -EIO) {
 			f->processed = false;
-			if (r == -EIO)	/* the worker's offsets lied */
+			if (r == -EIO) /* the worker's offsets lied */
 				reasons_add(&b->reasons, "processing_failed",
 				    NULL, f->doc->file, f->doc->type, NULL);
 		}
 		if (r == 0)
 			r = bfile_measure(f);
 		bfile_close(f);
-		if (r < 0 && r != -EIO) {	/* the machine's fault: retry */
+		if (r < 0 && r != -EIO) { /* the machine's fault: retry */
 			b->error = r;
-			snprintf(b->errmsg, sizeof(b->errmsg), "cannot measure "
-			    "the output of '%s': %s", f->doc->file,
-			    strerror(-r));
+			snprintf(b->errmsg, sizeof(b->errmsg),
+			    "cannot measure "
+			    "the output of '%s': %s",
+			    f->doc->file, strerror(-r));
 			return;
 		}
 		if (r == 0)
@@ -355,7 +375,7 @@ bundle_decide(struct bundle *b)
 		return;
 	}
 	check_list(b);
-	if (b->reasons.n == 0)	/* otherwise nothing was planned yet */
+	if (b->reasons.n == 0) /* otherwise nothing was planned yet */
 		check_budget(b);
 	check_duplicate(b);
 	if (b->error)

@@ -33,8 +33,8 @@ struct decisions {
 	uv_fs_event_t watch;
 	uv_timer_t timer;
 	uv_work_t work;
-	struct conf *conf;	/* the sweep's, one ref */
-	uint64_t pruned_ms;	/* uv_now of the last prune; 0: never */
+	struct conf *conf;  /* the sweep's, one ref */
+	uint64_t pruned_ms; /* uv_now of the last prune; 0: never */
 	bool prune, busy, again, closing;
 	int open_handles;
 };
@@ -52,8 +52,9 @@ decision_parse(const char *id, const char *buf, size_t len, char *outcome,
 
 	if (!json_is_object(j))
 		why = "not a JSON object";
-	else if (!(a = json_string_value(json_object_get(j, "application_id")))
-	    || strcmp(a, id) != 0)
+	else if (!(a = json_string_value(
+		       json_object_get(j, "application_id"))) ||
+	    strcmp(a, id) != 0)
 		why = "its application_id is not its file name's";
 	else if (!(o = json_string_value(json_object_get(j, "outcome"))))
 		why = "no outcome";
@@ -74,8 +75,8 @@ read_decision(int dfd, const char *name, char *buf, const char **why)
 {
 	struct stat st;
 	ssize_t n = -1;
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC | O_NOCTTY);
+	int fd = openat(dfd, name,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		*why = "not a regular file";
@@ -89,14 +90,15 @@ read_decision(int dfd, const char *name, char *buf, const char **why)
 }
 
 static void
-move_bad(int dfd, int badfd, const char *name, const char *id,
-    const char *why)
+move_bad(int dfd, int badfd, const char *name, const char *id, const char *why)
 {
 	int r = rename_durable_aside(dfd, name, badfd, name);
 
-	log_msg(LOG_WARNING, id, "decision '%s' %s: %s", name, r == 0 ?
-	    "moved to decisions/bad/" : "left in decisions/ (cannot move it "
-	    "aside)", why);
+	log_msg(LOG_WARNING, id, "decision '%s' %s: %s", name,
+	    r == 0 ? "moved to decisions/bad/" :
+		     "left in decisions/ (cannot move it "
+		     "aside)",
+	    why);
 }
 
 /* The application id of a decision file's name ("<id>.json"), or NULL. */
@@ -122,24 +124,28 @@ decide_one(int dfd, int badfd, const char *name, struct store *st)
 	int r;
 
 	if (id == NULL) {
-		move_bad(dfd, badfd, name, NULL, "not named "
+		move_bad(dfd, badfd, name, NULL,
+		    "not named "
 		    "<application_id>.json");
 		return 0;
 	}
 	if ((n = read_decision(dfd, name, buf, &why)) < 0 ||
 	    (why = decision_parse(id, buf, (size_t)n, outcome,
-	    sizeof(outcome))) != NULL) {
+		 sizeof(outcome))) != NULL) {
 		move_bad(dfd, badfd, name, id, why);
 		return 0;
 	}
 	if ((r = store_decide(st, id, outcome)) == -ENOENT) {
-		move_bad(dfd, badfd, name, id, "no such application holds a "
+		move_bad(dfd, badfd, name, id,
+		    "no such application holds a "
 		    "place (unknown id, or its hold expired)");
 		return 0;
 	}
 	if (r < 0) {
-		log_msg(LOG_ERR, id, "decision '%s': the store failed; "
-		    "retried at the next sweep", outcome);
+		log_msg(LOG_ERR, id,
+		    "decision '%s': the store failed; "
+		    "retried at the next sweep",
+		    outcome);
 		return 0;
 	}
 	/* said before the file goes, so that its absence means it was said */
@@ -182,11 +188,12 @@ prune_all(const struct conf *c, struct store *st)
 	int r;
 
 	for (size_t i = 0; (svc = catalogue_service_code(c->cat, i)); i++)
-		if ((r = store_prune(st, svc, catalogue_hold_days(c->cat,
-		    svc))) > 0)
-			log_msg(LOG_NOTICE, NULL, "store: %d holds of %s "
-			    "expired after %d days, removed", r, svc,
-			    catalogue_hold_days(c->cat, svc));
+		if ((r = store_prune(st, svc,
+			 catalogue_hold_days(c->cat, svc))) > 0)
+			log_msg(LOG_NOTICE, NULL,
+			    "store: %d holds of %s "
+			    "expired after %d days, removed",
+			    r, svc, catalogue_hold_days(c->cat, svc));
 }
 
 static void
@@ -248,8 +255,8 @@ kick(struct decisions *ds)
 	}
 	ds->busy = true;
 	ds->again = false;
-	ds->prune = ds->pruned_ms == 0 || now - ds->pruned_ms >=
-	    DECISIONS_PRUNE_MS;
+	ds->prune = ds->pruned_ms == 0 ||
+	    now - ds->pruned_ms >= DECISIONS_PRUNE_MS;
 	if (ds->prune)
 		ds->pruned_ms = now ? now : 1;
 	ds->conf = conf_ref(ds->d->conf);
@@ -283,8 +290,8 @@ open_folders(struct decisions *ds, const struct spool *sp, struct qerr *err)
 		goto fail;
 	what = "decisions/bad";
 	if ((mkdirat(ds->dfd, "bad", 0750) < 0 && errno != EEXIST) ||
-	    (ds->badfd = openat(ds->dfd, "bad", O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) < 0)
+	    (ds->badfd = openat(ds->dfd, "bad",
+		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -316,9 +323,10 @@ decisions_new(struct daemon *d, struct decisions **out, struct qerr *err)
 	ds->open_handles = 2;
 	snprintf(path, sizeof(path), "%s/decisions", d->spool.root);
 	if ((r = uv_fs_event_start(&ds->watch, watch_cb, path, 0)) < 0)
-		log_msg(LOG_WARNING, NULL, "cannot watch '%s' (%s): relying on "
-		    "the sweep every %lld ms", path, uv_strerror(r),
-		    (long long)d->conf->scan_interval_ms);
+		log_msg(LOG_WARNING, NULL,
+		    "cannot watch '%s' (%s): relying on "
+		    "the sweep every %lld ms",
+		    path, uv_strerror(r), (long long)d->conf->scan_interval_ms);
 	uv_timer_start(&ds->timer, tick, 0,
 	    (uint64_t)d->conf->scan_interval_ms);
 	*out = ds;

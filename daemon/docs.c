@@ -46,8 +46,9 @@ reason_json(const struct catalogue *cat, const struct reason *r)
 		json_object_set_new(o, "document", json_string(r->document));
 	if (r->file)
 		json_object_set_new(o, "file", json_name(r->file));
-	json_object_set_new(o, "message", catalogue_message_json(cat,
-	    r->msg_key, r->file, r->document, r->detail));
+	json_object_set_new(o, "message",
+	    catalogue_message_json(cat, r->msg_key, r->file, r->document,
+		r->detail));
 	return o;
 }
 
@@ -63,8 +64,8 @@ bundle_refusal_json(const struct bundle *b)
 	json_object_set_new(o, "application_id", json_name(b->id));
 	json_object_set_new(o, "decision", json_string("rejected"));
 	for (size_t i = 0; i < b->reasons.n; i++)
-		json_array_append_new(arr, reason_json(b->conf->cat,
-		    &b->reasons.v[i]));
+		json_array_append_new(arr,
+		    reason_json(b->conf->cat, &b->reasons.v[i]));
 	json_object_set_new(o, "reasons", arr);
 	if (json_array_size(b->warnings))
 		json_object_set(o, "warnings", b->warnings);
@@ -89,8 +90,8 @@ file_report(const struct bfile *f)
 	const struct filter_report *r = &f->job.report;
 	json_t *o = json_object();
 
-	json_object_set_new(o, "file", json_name(f->out_name ? f->out_name :
-	    f->doc->file));
+	json_object_set_new(o, "file",
+	    json_name(f->out_name ? f->out_name : f->doc->file));
 	json_object_set_new(o, "original_file", json_name(f->doc->file));
 	json_object_set_new(o, "document", json_string(f->doc->type));
 	json_object_set_new(o, "type", json_string(r->type));
@@ -101,8 +102,8 @@ file_report(const struct bfile *f)
 	json_object_set_new(o, "dpi", json_integer(r->dpi));
 	json_object_set_new(o, "color", json_boolean(r->color));
 	json_object_set_new(o, "action", json_string(action_of(f)));
-	json_object_set_new(o, "variant", json_string(f->variant ?
-	    f->variant : "keep"));
+	json_object_set_new(o, "variant",
+	    json_string(f->variant ? f->variant : "keep"));
 	json_object_set_new(o, "legibility", json_integer(f->rank));
 	if (r->transform[0])
 		json_object_set_new(o, "transform", json_string(r->transform));
@@ -120,9 +121,11 @@ bundle_report_json(const struct bundle *b)
 	uint64_t now = uv_hrtime() / 1000000;
 
 	json_object_set_new(o, "application_id", json_name(b->id));
-	json_object_set_new(o, "decision", json_string(
-	    b->decision == DECIDE_ACCEPT ? "accepted" : "rejected"));
-	json_object_set_new(o, "budget", json_integer(b->conf->max_bundle_bytes));
+	json_object_set_new(o, "decision",
+	    json_string(
+		b->decision == DECIDE_ACCEPT ? "accepted" : "rejected"));
+	json_object_set_new(o, "budget",
+	    json_integer(b->conf->max_bundle_bytes));
 	json_object_set_new(o, "bytes_in", json_integer(b->bytes_in));
 	json_object_set_new(o, "bytes_out", json_integer(b->bytes_out));
 	json_object_set_new(o, "ms", json_integer((json_int_t)(now - b->t0)));
@@ -154,11 +157,13 @@ bundle_outbox_manifest(const struct bundle *b)
 		const struct bfile *f = file_of(b, &b->m.docs[i]);
 		const struct filter_report *r = f ? &f->job.report : NULL;
 		json_t *e = json_array_get(docs, i);
-		if (!r || !e || !json_equal(json_object_get(e, "file"),
-		    json_object_get(b->m.docs[i].entry, "file")))
+		if (!r || !e ||
+		    !json_equal(json_object_get(e, "file"),
+			json_object_get(b->m.docs[i].entry, "file")))
 			continue;
 		json_object_set_new(e, "file", json_name(f->out_name));
-		json_object_set_new(e, "original_file", json_name(f->doc->file));
+		json_object_set_new(e, "original_file",
+		    json_name(f->doc->file));
 		json_object_set_new(e, "media_type", json_string(r->out_type));
 		json_object_set_new(e, "bytes", json_integer(r->bytes_out));
 		json_object_set_new(e, "sha256", json_string(r->sha256_out));

@@ -15,8 +15,11 @@ char **
 daemon_worker_env(void)
 {
 	static const char *const pass[] = {
-		"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
-		"QUJAT_REAL_FILTER", "MAGIC",
+		"ASAN_OPTIONS",
+		"UBSAN_OPTIONS",
+		"LSAN_OPTIONS",
+		"QUJAT_REAL_FILTER",
+		"MAGIC",
 	};
 	char **env = calloc(sizeof(pass) / sizeof(*pass) + 3, sizeof(char *));
 	size_t n = 0;

@@ -38,14 +38,16 @@ describe(char *out, size_t cap, const char *id, const char *ext)
 	char c;
 
 	if (sscanf(id, "d%dq%d%c", &dpi, &q, &c) == 3)
-		snprintf(out, cap, "%s%s q%d %ddpi %s", n && id[n - 1] == 'f' ?
-		    "page found, flattened, background evened, " : "", fmt, q,
-		    dpi, c == 'g' ? "gray" : "color");
+		snprintf(out, cap, "%s%s q%d %ddpi %s",
+		    n && id[n - 1] == 'f' ?
+			"page found, flattened, background evened, " :
+			"",
+		    fmt, q, dpi, c == 'g' ? "gray" : "color");
 	else if (sscanf(id, "p%dq%d", &dpi, &q) == 2)
 		snprintf(out, cap, "jpeg q%d %dpx photo", q, dpi);
 	else if (!strcmp(id, "lossless"))
-		snprintf(out, cap, "%s lossless rewrite", strcmp(ext, "jpg") ?
-		    ext : "jpeg");
+		snprintf(out, cap, "%s lossless rewrite",
+		    strcmp(ext, "jpg") ? ext : "jpeg");
 	else
 		snprintf(out, cap, "variant %s", id);
 }
@@ -102,8 +104,8 @@ bfile_measure(struct bfile *f)
 
 	if ((rc = bfile_open(f, f->doc->sha256 != NULL)) < 0)
 		return rc;
-	if (f->out_fd >= 0 && (rc = measure_fd(f->out_fd, &r->bytes_out,
-	    r->sha256_out)) < 0)
+	if (f->out_fd >= 0 &&
+	    (rc = measure_fd(f->out_fd, &r->bytes_out, r->sha256_out)) < 0)
 		return rc;
 	if (f->doc->sha256 && (rc = measure_fd(f->in_fd, &n, f->sha_in)) < 0)
 		return rc;
@@ -118,10 +120,12 @@ bfile_extract(struct bfile *f)
 	int rc;
 
 	if (f->state != CHOSEN)
-		return 0;	/* not published */
-	if (!v)		/* keep before a menu, or a --variant pass's alone */
+		return 0; /* not published */
+	if (!v)		  /* keep before a menu, or a --variant pass's alone */
 		return !f->variant && r->nvariants > 1 &&
-		    ftruncate(f->out_fd, r->bytes_out) < 0 ? -errno : 0;
+			ftruncate(f->out_fd, r->bytes_out) < 0 ?
+		    -errno :
+		    0;
 	/* bytes_out and sha256_out: bfile_measure, from the disk */
 	if ((rc = move_front(f->out_fd, v->offset, v->bytes)) < 0)
 		return rc;

@@ -33,20 +33,20 @@ enum istate { I_WAITING, I_POSTING, I_MOVING };
 struct item {
 	struct item *next;
 	struct handoff *h;
-	char *name;			/* folder in outbox/ */
-	char key[130];			/* the application id */
+	char *name;    /* folder in outbox/ */
+	char key[130]; /* the application id */
 	enum istate state;
-	bool seen;			/* in the last scan of outbox/ */
-	unsigned failures;		/* attempts failed in a row */
-	uint64_t due;			/* uv_now() of the next attempt */
-	uint64_t added;			/* uv_hrtime() when first known */
+	bool seen;	   /* in the last scan of outbox/ */
+	unsigned failures; /* attempts failed in a row */
+	uint64_t due;	   /* uv_now() of the next attempt */
+	uint64_t added;	   /* uv_hrtime() when first known */
 	uint64_t t0;
 	CURL *easy;
 	curl_mime *mime;
 	struct curl_slist *hdrs;
 	char errbuf[CURL_ERROR_SIZE];
-	uv_work_t work;			/* the move to sent/ */
-	int moved;			/* its result */
+	uv_work_t work; /* the move to sent/ */
+	int moved;	/* its result */
 };
 
 struct sock {
@@ -65,9 +65,9 @@ struct handoff {
 	uv_timer_t curl_timer, due_timer, scan_timer;
 	uv_fs_t scan_req;
 	bool scanning, closing;
-	uint64_t scan_t0;		/* uv_hrtime() of the scan's start */
+	uint64_t scan_t0; /* uv_hrtime() of the scan's start */
 	int posting;
-	int refs;			/* open handles, work and scans, owner */
+	int refs; /* open handles, work and scans, owner */
 	struct item *items;
 	struct sock *socks;
 	uint64_t rnd;
@@ -160,7 +160,8 @@ add_item(struct handoff *h, const char *name)
 		return NULL;
 	}
 	if (name_key(name, it->key, sizeof(it->key)) < 0) {
-		log_msg(LOG_ERR, name, "outbox/ holds a folder whose name is no "
+		log_msg(LOG_ERR, name,
+		    "outbox/ holds a folder whose name is no "
 		    "application id; not delivered");
 		free(it->name);
 		free(it);
@@ -190,7 +191,8 @@ drop_item(struct handoff *h, struct item *it)
 	free(it);
 }
 
-/* --- building a POST ------------------------------------------------------- */
+/* --- building a POST -------------------------------------------------------
+ */
 
 static size_t
 part_read(char *buf, size_t size, size_t n, void *arg)
@@ -204,7 +206,8 @@ static int
 part_seek(void *arg, curl_off_t off, int origin)
 {
 	return lseek((int)(intptr_t)arg, (off_t)off, origin) < 0 ?
-	    CURL_SEEKFUNC_FAIL : CURL_SEEKFUNC_OK;
+	    CURL_SEEKFUNC_FAIL :
+	    CURL_SEEKFUNC_OK;
 }
 
 static void
@@ -216,10 +219,15 @@ part_free(void *arg)
 static const char *
 media_type(const char *name)
 {
-	static const struct { const char *ext, *type; } types[] = {
-		{ ".json", "application/json" }, { ".pdf", "application/pdf" },
-		{ ".jpg", "image/jpeg" }, { ".jpeg", "image/jpeg" },
-		{ ".png", "image/png" }, { ".tif", "image/tiff" },
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+		{ ".json", "application/json" },
+		{ ".pdf", "application/pdf" },
+		{ ".jpg", "image/jpeg" },
+		{ ".jpeg", "image/jpeg" },
+		{ ".png", "image/png" },
+		{ ".tif", "image/tiff" },
 		{ ".tiff", "image/tiff" },
 	};
 	const char *dot = strrchr(name, '.');
@@ -235,10 +243,12 @@ static int
 part_order(const void *a, const void *b)
 {
 	const char *x = *(char *const *)a, *y = *(char *const *)b;
-	int rx = !strcmp(x, "manifest.json") ? 0 : !strcmp(x, "report.json") ?
-	    1 : 2;
-	int ry = !strcmp(y, "manifest.json") ? 0 : !strcmp(y, "report.json") ?
-	    1 : 2;
+	int rx = !strcmp(x, "manifest.json") ? 0 :
+	    !strcmp(x, "report.json")	     ? 1 :
+					       2;
+	int ry = !strcmp(y, "manifest.json") ? 0 :
+	    !strcmp(y, "report.json")	     ? 1 :
+					       2;
 
 	return rx != ry ? rx - ry : strcmp(x, y);
 }
@@ -259,7 +269,7 @@ add_part(curl_mime *mime, int dirfd, const char *name)
 	}
 	if ((p = curl_mime_addpart(mime)) == NULL ||
 	    curl_mime_data_cb(p, (curl_off_t)st.st_size, part_read, part_seek,
-	    part_free, (void *)(intptr_t)fd) != CURLE_OK) {
+		part_free, (void *)(intptr_t)fd) != CURLE_OK) {
 		close(fd);
 		return -ENOMEM;
 	}
@@ -299,9 +309,10 @@ build_mime(struct item *it, int bfd)
 	size_t n = 0;
 	int r = list_parts(bfd, names, &n);
 
-	if (r == 0 && (n < 2 || strcmp(names[0], "manifest.json") ||
-	    strcmp(names[1], "report.json")))
-		r = -ENODATA;	/* not (yet) a published bundle */
+	if (r == 0 &&
+	    (n < 2 || strcmp(names[0], "manifest.json") ||
+		strcmp(names[1], "report.json")))
+		r = -ENODATA; /* not (yet) a published bundle */
 	if (r == 0 && (it->mime = curl_mime_init(it->easy)) == NULL)
 		r = -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
@@ -357,7 +368,7 @@ static void
 free_post(struct item *it)
 {
 	curl_easy_cleanup(it->easy);
-	curl_mime_free(it->mime);	/* closes the parts' files */
+	curl_mime_free(it->mime); /* closes the parts' files */
 	curl_slist_free_all(it->hdrs);
 	it->easy = NULL;
 	it->mime = NULL;
@@ -371,8 +382,8 @@ start_post(struct handoff *h, struct item *it)
 {
 	int bfd, r;
 
-	bfd = openat(h->sp->dfd[SP_OUTBOX], it->name, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC);
+	bfd = openat(h->sp->dfd[SP_OUTBOX], it->name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (bfd < 0)
 		return -errno;
 	it->errbuf[0] = '\0';
@@ -393,7 +404,8 @@ start_post(struct handoff *h, struct item *it)
 	return 0;
 }
 
-/* --- results ---------------------------------------------------------------- */
+/* --- results ----------------------------------------------------------------
+ */
 
 static void
 retry_later(struct handoff *h, struct item *it, const char *why)
@@ -404,8 +416,10 @@ retry_later(struct handoff *h, struct item *it, const char *why)
 	wait = backoff_ms(h, it->failures);
 	it->due = uv_now(h->loop) + wait;
 	it->state = I_WAITING;
-	log_msg(LOG_WARNING, it->key, "delivery attempt %u failed: %s; next "
-	    "attempt in %llu ms", it->failures, why, (unsigned long long)wait);
+	log_msg(LOG_WARNING, it->key,
+	    "delivery attempt %u failed: %s; next "
+	    "attempt in %llu ms",
+	    it->failures, why, (unsigned long long)wait);
 }
 
 static void
@@ -418,8 +432,7 @@ move_work(uv_work_t *w)
 	 * writes the last metrics before move_after() runs (metrics.c reads
 	 * the counter atomically). */
 	__atomic_add_fetch(&it->h->st->delivered, 1, __ATOMIC_RELAXED);
-	it->moved = spool_move_replace(it->h->sp, SP_OUTBOX, it->name,
-	    SP_SENT);
+	it->moved = spool_move_replace(it->h->sp, SP_OUTBOX, it->name, SP_SENT);
 	if (it->moved != 0)
 		__atomic_sub_fetch(&it->h->st->delivered, 1, __ATOMIC_RELAXED);
 }
@@ -433,7 +446,8 @@ move_after(uv_work_t *w, int status)
 	(void)status;
 	if (it->moved == 0 || it->moved == -ENOENT) {
 		if (it->moved == -ENOENT)
-			log_msg(LOG_WARNING, it->key, "delivered, but gone from "
+			log_msg(LOG_WARNING, it->key,
+			    "delivered, but gone from "
 			    "outbox/ before the move to sent/");
 		drop_item(h, it);
 	} else {
@@ -462,8 +476,10 @@ post_done(struct handoff *h, struct item *it, CURLcode rc)
 	h->posting--;
 	h->st->attempts++;
 	if (rc == CURLE_OK && code >= 200 && code < 300) {
-		log_msg(LOG_INFO, it->key, "delivered: HTTP %ld, %lld bytes in "
-		    "%llu ms, attempt %u", code, (long long)up,
+		log_msg(LOG_INFO, it->key,
+		    "delivered: HTTP %ld, %lld bytes in "
+		    "%llu ms, attempt %u",
+		    code, (long long)up,
 		    (unsigned long long)(uv_now(h->loop) - it->t0),
 		    it->failures + 1);
 		h->st->bytes += (uint64_t)up;
@@ -475,8 +491,8 @@ post_done(struct handoff *h, struct item *it, CURLcode rc)
 	}
 	h->st->failures++;
 	if (rc != CURLE_OK)
-		snprintf(why, sizeof(why), "%s", it->errbuf[0] ? it->errbuf :
-		    curl_easy_strerror(rc));
+		snprintf(why, sizeof(why), "%s",
+		    it->errbuf[0] ? it->errbuf : curl_easy_strerror(rc));
 	else
 		snprintf(why, sizeof(why), "HTTP %ld", code);
 	retry_later(h, it, why);
@@ -499,7 +515,8 @@ check_done(struct handoff *h)
 		pump(h);
 }
 
-/* --- scheduling -------------------------------------------------------------- */
+/* --- scheduling --------------------------------------------------------------
+ */
 
 static void
 due_cb(uv_timer_t *t)
@@ -519,13 +536,14 @@ pump(struct handoff *h)
 		nx = it->next;
 		if (it->state != I_WAITING)
 			continue;
-		if (it->due > now || h->posting >= h->conf->handoff_concurrency) {
+		if (it->due > now ||
+		    h->posting >= h->conf->handoff_concurrency) {
 			if (it->due < next)
 				next = it->due;
 			continue;
 		}
 		if ((r = start_post(h, it)) == -ENOENT) {
-			drop_item(h, it);	/* taken out of outbox/ */
+			drop_item(h, it); /* taken out of outbox/ */
 		} else if (r < 0) {
 			h->st->attempts++;
 			h->st->failures++;
@@ -537,8 +555,8 @@ pump(struct handoff *h)
 	if (h->posting >= h->conf->handoff_concurrency || next == UINT64_MAX)
 		uv_timer_stop(&h->due_timer);
 	else
-		uv_timer_start(&h->due_timer, due_cb, next > now ? next - now : 0,
-		    0);
+		uv_timer_start(&h->due_timer, due_cb,
+		    next > now ? next - now : 0, 0);
 }
 
 static void
@@ -555,8 +573,8 @@ scan_cb(uv_fs_t *req)
 	for (it = h->items; it; it = it->next)
 		it->seen = false;
 	while (req->result >= 0 && uv_fs_scandir_next(req, &e) != UV_EOF) {
-		if (e.name[0] == '.' || (e.type != UV_DIRENT_DIR &&
-		    e.type != UV_DIRENT_UNKNOWN))
+		if (e.name[0] == '.' ||
+		    (e.type != UV_DIRENT_DIR && e.type != UV_DIRENT_UNKNOWN))
 			continue;
 		if ((it = add_item(h, e.name)) != NULL)
 			it->seen = true;
@@ -592,7 +610,8 @@ scan_start(uv_timer_t *t)
 	}
 }
 
-/* --- curl's callbacks: sockets and the timer --------------------------------- */
+/* --- curl's callbacks: sockets and the timer ---------------------------------
+ */
 
 static void
 sock_closed(uv_handle_t *hd)
@@ -706,7 +725,8 @@ timer_cb(CURLM *m, long ms, void *userp)
 	return 0;
 }
 
-/* --- life cycle ----------------------------------------------------------------- */
+/* --- life cycle
+ * ----------------------------------------------------------------- */
 
 int
 handoff_new(uv_loop_t *loop, struct conf *conf, struct spool *sp,
@@ -795,7 +815,8 @@ handoff_close(struct handoff *h)
 	uv_close((uv_handle_t *)&h->due_timer, handle_closed);
 	uv_close((uv_handle_t *)&h->scan_timer, handle_closed);
 	if (abandoned)
-		log_msg(LOG_NOTICE, NULL, "hand-off stopped: %d deliveries in "
+		log_msg(LOG_NOTICE, NULL,
+		    "hand-off stopped: %d deliveries in "
 		    "flight abandoned, left in outbox/ for the next start",
 		    abandoned);
 	unref(h);

@@ -24,7 +24,14 @@ static int log_level = LOG_INFO;
 static int to_journal = -1;
 
 static const char *const level_name[] = {
-	"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
+	"emerg",
+	"alert",
+	"crit",
+	"error",
+	"warning",
+	"notice",
+	"info",
+	"debug",
 };
 
 void
@@ -97,11 +104,11 @@ prefix(char *line, size_t cap, int prio)
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
 	n = strftime(line, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(line + n, cap - n, ".%03d", (int)(tv.tv_usec /
-	    1000));
+	n += (size_t)snprintf(line + n, cap - n, ".%03d",
+	    (int)(tv.tv_usec / 1000));
 	n += strftime(line + n, cap - n, "%z", &tm);
-	return (int)n + snprintf(line + n, cap - n, " %s: ",
-	    level_name[prio & 7]);
+	return (int)n +
+	    snprintf(line + n, cap - n, " %s: ", level_name[prio & 7]);
 }
 
 void
@@ -129,7 +136,7 @@ log_msg(int prio, const char *id, const char *fmt, ...)
 	n += (int)escape(line + n, sizeof(line) - (size_t)n - 2, raw);
 	line[n++] = '\n';
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
-		return;		/* nowhere left to report it */
+		return; /* nowhere left to report it */
 }
 
 const char *

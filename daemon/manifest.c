@@ -16,9 +16,8 @@
 
 #define DETAIL_MAX 64
 
-static const char *const reserved_names[] = {
-	"manifest.json", "report.json", "refusal.json", NULL
-};
+static const char *const reserved_names[] = { "manifest.json", "report.json",
+	"refusal.json", NULL };
 
 /* ASCII only, whatever the locale */
 static bool
@@ -36,8 +35,9 @@ manifest_id_valid(const char *id)
 	if (id == NULL || !ascii_alnum(id[0]))
 		return 0;
 	for (i = 1; id[i] != '\0'; i++)
-		if (i > 127 || !(ascii_alnum(id[i]) || id[i] == '.' ||
-		    id[i] == '_' || id[i] == '-'))
+		if (i > 127 ||
+		    !(ascii_alnum(id[i]) || id[i] == '.' || id[i] == '_' ||
+			id[i] == '-'))
 			return 0;
 	return 1;
 }
@@ -125,7 +125,8 @@ load(const unsigned char *buf, size_t len, const struct manifest_limits *lim,
 		bad(r, "manifest_unreadable", "depth", NULL);
 		return NULL;
 	}
-	root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES,
+	    &jerr);
 	if (root == NULL) {
 		bad(r, "manifest_unreadable", "json", NULL);
 		return NULL;
@@ -162,8 +163,9 @@ parse_header(struct manifest *m, const char *dir_id,
 	else if (!catalogue_has_service(cat, m->service))
 		reasons_add(r, "service_unknown", NULL, NULL, NULL, m->service);
 	s = get_str(m->root, "locale");
-	if (s != NULL && (strcmp(s, "kk") == 0 || strcmp(s, "ru") == 0 ||
-	    strcmp(s, "en") == 0))
+	if (s != NULL &&
+	    (strcmp(s, "kk") == 0 || strcmp(s, "ru") == 0 ||
+		strcmp(s, "en") == 0))
 		m->locale = s;
 	else
 		bad(r, "manifest_invalid", "locale", NULL);
@@ -203,7 +205,8 @@ parse_people(struct manifest *m, struct reasons *r)
 	json_t *inst = json_object_get(m->root, "institution");
 	const char *id = json_is_object(inst) ? get_str(inst, "id") : NULL;
 
-	m->child_iin = parse_iin(m->root, "child", true, "iin_invalid_child", r);
+	m->child_iin = parse_iin(m->root, "child", true, "iin_invalid_child",
+	    r);
 	m->applicant_iin = parse_iin(m->root, "applicant", false,
 	    "iin_invalid_applicant", r);
 	if (id == NULL || id[0] == '\0')
@@ -249,10 +252,11 @@ parse_sha(json_t *e, const char **out)
 	if (s == NULL || strlen(s) != 64)
 		return -1;
 	for (i = 0; i < 64; i++) {
-		if (!ascii_alnum(s[i]) || strchr("0123456789abcdefABCDEF",
-		    s[i]) == NULL)
+		if (!ascii_alnum(s[i]) ||
+		    strchr("0123456789abcdefABCDEF", s[i]) == NULL)
 			return -1;
-		low[i] = (s[i] >= 'A' && s[i] <= 'F') ? (char)(s[i] + 32) : s[i];
+		low[i] = (s[i] >= 'A' && s[i] <= 'F') ? (char)(s[i] + 32) :
+							s[i];
 	}
 	low[64] = '\0';
 	if (json_object_set_new(e, "sha256", json_string(low)) < 0)
@@ -305,24 +309,24 @@ doc_file(const struct manifest *m, json_t *e, size_t i, struct reasons *r)
 }
 
 static void
-parse_doc(struct manifest *m, json_t *e, size_t i,
-    const struct catalogue *cat, struct reasons *r)
+parse_doc(struct manifest *m, json_t *e, size_t i, const struct catalogue *cat,
+    struct reasons *r)
 {
 	struct document *d = &m->docs[m->ndocs];
 	char field[DETAIL_MAX];
 	bool bytes_ok;
 
 	if (!json_is_object(e)) {
-		bad(r, "manifest_invalid", doc_field(field, sizeof(field), i,
-		    NULL), NULL);
+		bad(r, "manifest_invalid",
+		    doc_field(field, sizeof(field), i, NULL), NULL);
 		return;
 	}
 	if ((d->file = doc_file(m, e, i, r)) == NULL)
 		return;
 	d->entry = e;
 	if ((d->type = get_str(e, "type")) == NULL) {
-		bad(r, "manifest_invalid", doc_field(field, sizeof(field), i,
-		    "type"), d->file);
+		bad(r, "manifest_invalid",
+		    doc_field(field, sizeof(field), i, "type"), d->file);
 		d->type = "";
 	} else if (!catalogue_has_document(cat, d->type)) {
 		reasons_add(r, "manifest_invalid", "document_type_unknown",
@@ -330,11 +334,11 @@ parse_doc(struct manifest *m, json_t *e, size_t i,
 	}
 	d->bytes = parse_bytes(e, &bytes_ok);
 	if (!bytes_ok)
-		bad(r, "manifest_invalid", doc_field(field, sizeof(field), i,
-		    "bytes"), d->file);
+		bad(r, "manifest_invalid",
+		    doc_field(field, sizeof(field), i, "bytes"), d->file);
 	if (parse_sha(e, &d->sha256) < 0)
-		bad(r, "manifest_invalid", doc_field(field, sizeof(field), i,
-		    "sha256"), d->file);
+		bad(r, "manifest_invalid",
+		    doc_field(field, sizeof(field), i, "sha256"), d->file);
 	m->ndocs++;
 }
 
@@ -359,7 +363,8 @@ parse_docs(struct manifest *m, const struct manifest_limits *lim,
 	}
 	if (n > lim->max_documents) {
 		snprintf(max, sizeof(max), "%zu", lim->max_documents);
-		reasons_add(r, "limit_exceeded", "limit_files", NULL, NULL, max);
+		reasons_add(r, "limit_exceeded", "limit_files", NULL, NULL,
+		    max);
 		if (n / 2 > lim->max_documents)
 			n = 2 * lim->max_documents;
 	}

@@ -20,11 +20,22 @@
 #include "metrics.h"
 
 const char *const metrics_codes[] = {
-	"manifest_invalid", "service_unknown", "iin_invalid", "file_missing",
-	"file_unlisted", "file_not_regular", "type_unsupported",
-	"file_corrupt", "pdf_encrypted", "limit_exceeded", "blank_page",
-	"resolution_too_low", "document_missing", "duplicate_application",
-	"too_large", "processing_failed",
+	"manifest_invalid",
+	"service_unknown",
+	"iin_invalid",
+	"file_missing",
+	"file_unlisted",
+	"file_not_regular",
+	"type_unsupported",
+	"file_corrupt",
+	"pdf_encrypted",
+	"limit_exceeded",
+	"blank_page",
+	"resolution_too_low",
+	"document_missing",
+	"duplicate_application",
+	"too_large",
+	"processing_failed",
 };
 const int metrics_ncodes = sizeof(metrics_codes) / sizeof(*metrics_codes);
 
@@ -36,7 +47,7 @@ struct snap {
 	int inflight;
 	bool http;
 	long start;
-	int dfd[SP_NDIRS];		/* borrowed from the daemon's spool */
+	int dfd[SP_NDIRS]; /* borrowed from the daemon's spool */
 	char path[4096];
 	int result;
 };
@@ -110,11 +121,14 @@ write_folders(FILE *f, const struct snap *s)
 	for (int i = 0; i < SP_NDIRS; i++)
 		fprintf(f, "qujat_bundles{folder=\"%s\"} %ld\n",
 		    spool_dir_name[i], n[i]);
-	metric(f, "qujat_oldest_bundle_age_seconds", "gauge", "Age of the "
+	metric(f, "qujat_oldest_bundle_age_seconds", "gauge",
+	    "Age of the "
 	    "oldest bundle in each spool folder (0 when empty).");
 	for (int i = 0; i < SP_NDIRS; i++)
-		fprintf(f, "qujat_oldest_bundle_age_seconds{folder=\"%s\"} "
-		    "%ld\n", spool_dir_name[i], age[i]);
+		fprintf(f,
+		    "qujat_oldest_bundle_age_seconds{folder=\"%s\"} "
+		    "%ld\n",
+		    spool_dir_name[i], age[i]);
 }
 
 static void
@@ -126,31 +140,50 @@ write_counters(FILE *f, const struct snap *s)
 	    n->accepted);
 	one(f, "qujat_bundles_rejected_total", "counter", "Bundles refused.",
 	    n->rejected);
-	metric(f, "qujat_refusal_reasons_total", "counter", "Reasons given "
+	metric(f, "qujat_refusal_reasons_total", "counter",
+	    "Reasons given "
 	    "in refusals, by code (a bundle may have several).");
 	for (int c = 0; c < metrics_ncodes; c++)
 		fprintf(f, "qujat_refusal_reasons_total{code=\"%s\"} %llu\n",
 		    metrics_codes[c], (unsigned long long)n->refused[c]);
-	one(f, "qujat_bundles_retried_total", "counter", "Bundles left in "
-	    "active/ for a retry after a local failure.", n->retried);
-	one(f, "qujat_bundles_in_progress", "gauge", "Bundles being "
-	    "processed.", (unsigned long long)s->inflight);
-	one(f, "qujat_bytes_in_total", "counter", "Bytes uploaded in "
-	    "decided bundles.", n->bytes_in);
-	one(f, "qujat_bytes_out_total", "counter", "Bytes of the documents "
-	    "of accepted bundles as handed off.", n->bytes_out);
-	metric(f, "qujat_compression_ratio", "gauge", "Bytes out over bytes "
+	one(f, "qujat_bundles_retried_total", "counter",
+	    "Bundles left in "
+	    "active/ for a retry after a local failure.",
+	    n->retried);
+	one(f, "qujat_bundles_in_progress", "gauge",
+	    "Bundles being "
+	    "processed.",
+	    (unsigned long long)s->inflight);
+	one(f, "qujat_bytes_in_total", "counter",
+	    "Bytes uploaded in "
+	    "decided bundles.",
+	    n->bytes_in);
+	one(f, "qujat_bytes_out_total", "counter",
+	    "Bytes of the documents "
+	    "of accepted bundles as handed off.",
+	    n->bytes_out);
+	metric(f, "qujat_compression_ratio", "gauge",
+	    "Bytes out over bytes "
 	    "in of the bundles accepted since start.");
-	fprintf(f, "qujat_compression_ratio %.4f\n", n->accepted_in ?
-	    (double)n->accepted_out / (double)n->accepted_in : 1.0);
-	one(f, "qujat_worker_failures_total", "counter", "Workers that "
-	    "crashed or failed.", s->worker_failures);
-	one(f, "qujat_worker_timeouts_total", "counter", "Workers killed at "
-	    "their deadline.", s->worker_timeouts);
-	one(f, "qujat_budget_bytes", "gauge", "The budget of one bundle "
-	    "(max_bundle_bytes).", (unsigned long long)s->budget);
-	one(f, "qujat_start_time_seconds", "gauge", "When qujatd started "
-	    "(Unix time).", (unsigned long long)s->start);
+	fprintf(f, "qujat_compression_ratio %.4f\n",
+	    n->accepted_in ? (double)n->accepted_out / (double)n->accepted_in :
+			     1.0);
+	one(f, "qujat_worker_failures_total", "counter",
+	    "Workers that "
+	    "crashed or failed.",
+	    s->worker_failures);
+	one(f, "qujat_worker_timeouts_total", "counter",
+	    "Workers killed at "
+	    "their deadline.",
+	    s->worker_timeouts);
+	one(f, "qujat_budget_bytes", "gauge",
+	    "The budget of one bundle "
+	    "(max_bundle_bytes).",
+	    (unsigned long long)s->budget);
+	one(f, "qujat_start_time_seconds", "gauge",
+	    "When qujatd started "
+	    "(Unix time).",
+	    (unsigned long long)s->start);
 }
 
 static void
@@ -158,16 +191,26 @@ write_handoff(FILE *f, const struct snap *s)
 {
 	const struct handoff_stats *h = &s->n.handoff;
 
-	one(f, "qujat_handoff_http", "gauge", "1 when bundles are POSTed "
-	    "(handoff = http), 0 for the outbox.", s->http);
-	one(f, "qujat_deliveries_attempted_total", "counter", "POSTs of "
-	    "bundles finished, whatever their result.", h->attempts);
-	one(f, "qujat_deliveries_failed_total", "counter", "POSTs that did "
-	    "not get a 2xx.", h->failures);
-	one(f, "qujat_deliveries_total", "counter", "Bundles delivered and "
-	    "moved to sent/.", h->delivered);
-	one(f, "qujat_delivered_bytes_total", "counter", "Bytes sent in "
-	    "delivered POSTs.", h->bytes);
+	one(f, "qujat_handoff_http", "gauge",
+	    "1 when bundles are POSTed "
+	    "(handoff = http), 0 for the outbox.",
+	    s->http);
+	one(f, "qujat_deliveries_attempted_total", "counter",
+	    "POSTs of "
+	    "bundles finished, whatever their result.",
+	    h->attempts);
+	one(f, "qujat_deliveries_failed_total", "counter",
+	    "POSTs that did "
+	    "not get a 2xx.",
+	    h->failures);
+	one(f, "qujat_deliveries_total", "counter",
+	    "Bundles delivered and "
+	    "moved to sent/.",
+	    h->delivered);
+	one(f, "qujat_delivered_bytes_total", "counter",
+	    "Bytes sent in "
+	    "delivered POSTs.",
+	    h->bytes);
 }
 
 /* Writes s to s->path atomically. 0 or -errno. */
@@ -181,7 +224,7 @@ write_file(struct snap *s)
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", s->path);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return -errno;
-	fchmod(fd, 0644);	/* node_exporter runs as another user */
+	fchmod(fd, 0644); /* node_exporter runs as another user */
 	if ((f = fdopen(fd, "w")) == NULL) {
 		close(fd);
 		unlink(tmp);
@@ -202,8 +245,8 @@ write_file(struct snap *s)
 	}
 	if ((slash = strrchr(tmp, '/')) != NULL) {
 		*slash = '\0';
-		if ((dfd = open(tmp[0] ? tmp : "/", O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) >= 0) {
+		if ((dfd = open(tmp[0] ? tmp : "/",
+			 O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 			r = fsync_dir(dfd);
 			close(dfd);
 		}

@@ -77,7 +77,7 @@ numtext_size(int64_t bytes, enum lang lang, char *buf, size_t len)
 		for (end = num + strlen(num) - 1; *end == '0'; end--)
 			*end = '\0';
 		if (end == dot)
-			dot = NULL;	/* a whole number: no fraction */
+			dot = NULL; /* a whole number: no fraction */
 	}
 	sscanf(num, "%" SCNu64, &ip);
 	o = put_grouped(ip, group_sep[lang], buf, len);

@@ -88,8 +88,8 @@ pick_up(const struct plan_file *f, size_t n, int64_t room)
 			continue;
 		r = f[i].v[f[i].chosen].rank;
 		br = best < 0 ? 0 : f[best].v[f[best].chosen].rank;
-		if (best < 0 || r < br || (r == br &&
-		    step_cost(&f[i]) < step_cost(&f[best])))
+		if (best < 0 || r < br ||
+		    (r == br && step_cost(&f[i]) < step_cost(&f[best])))
 			best = (int)i;
 	}
 	return best;
@@ -146,9 +146,9 @@ least_bytes(const struct plan_file *f, int rank)
 
 	if (!f->partial || f->v[k].rank == rank)
 		return f->v[k].bytes;
-	if (k == f->n - 1)	/* the last listed: smaller ones may follow */
+	if (k == f->n - 1) /* the last listed: smaller ones may follow */
 		return 0;
-	if (k == 0)		/* keep: more legible than the run's first */
+	if (k == 0) /* keep: more legible than the run's first */
 		return f->n > 2 ? f->v[1].bytes : f->v[0].bytes;
 	return f->v[k].bytes;
 }
@@ -176,8 +176,8 @@ plan_binding(struct plan_file *f, size_t n, int64_t budget, int rc)
 			f[i].binds = 0;
 		} else {
 			int64_t low = least_bytes(&f[i], worst + 1);
-			f[i].binds = low < f[i].v[at_least(&f[i],
-			    worst + 1)].bytes;
+			f[i].binds = low <
+			    f[i].v[at_least(&f[i], worst + 1)].bytes;
 			need += low;
 		}
 		nbind += f[i].binds;

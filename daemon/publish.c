@@ -30,8 +30,8 @@ write_json(int dirfd, const char *name, json_t *json)
 
 	if (!text)
 		return -ENOMEM;
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0640);
+	fd = openat(dirfd, name,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0) {
 		free(text);
 		return -errno;
@@ -105,8 +105,8 @@ publish_reject(struct bundle *b)
 	}
 	r = write_json(b->workfd, "refusal.json", ref);
 	json_decref(ref);
-	if (r == 0 && renameat(b->workfd, "refusal.json", b->dirfd,
-	    "refusal.json") < 0)
+	if (r == 0 &&
+	    renameat(b->workfd, "refusal.json", b->dirfd, "refusal.json") < 0)
 		r = -errno;
 	if (r == 0 && unlinkat(b->dirfd, BUNDLE_WORKDIR, AT_REMOVEDIR) < 0)
 		r = -errno;
@@ -117,7 +117,7 @@ publish_reject(struct bundle *b)
 		r = fsync_dir(b->dirfd);
 	if (r == 0)
 		r = spool_move_replace(b->sp, SP_ACTIVE, b->id, SP_REJECTED);
-	if (r == 0)	/* the daemon's record, no longer needed */
+	if (r == 0) /* the daemon's record, no longer needed */
 		unlinkat(b->dirfd, TAKE_LIST, 0);
 	return r;
 }
@@ -152,14 +152,16 @@ bundle_resume_published(struct spool *sp)
 		int bfd;
 		if (de->d_name[0] == '.')
 			continue;
-		bfd = openat(sp->dfd[SP_ORIGINALS], de->d_name, O_RDONLY |
-		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		bfd = openat(sp->dfd[SP_ORIGINALS], de->d_name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (bfd < 0)
 			continue;
-		if (faccessat(bfd, BUNDLE_WORKDIR, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    rename_durable_aside(bfd, BUNDLE_WORKDIR, sp->dfd[SP_OUTBOX],
-		    de->d_name) == 0) {
-			log_msg(LOG_NOTICE, de->d_name, "publication finished "
+		if (faccessat(bfd, BUNDLE_WORKDIR, F_OK, AT_SYMLINK_NOFOLLOW) ==
+			0 &&
+		    rename_durable_aside(bfd, BUNDLE_WORKDIR,
+			sp->dfd[SP_OUTBOX], de->d_name) == 0) {
+			log_msg(LOG_NOTICE, de->d_name,
+			    "publication finished "
 			    "after a restart");
 			n++;
 		}

@@ -22,7 +22,7 @@
 
 struct subcmd {
 	const char *name;
-	const char *opts;	/* the short options it takes */
+	const char *opts; /* the short options it takes */
 	int (*run)(const struct cli_opts *);
 	const char *help;
 };
@@ -39,22 +39,19 @@ static const struct subcmd subcmds[] = {
 	    "incoming/ as the portal does: a copy under a dot name, bytes and\n"
 	    "sha256 filled in, fsync, one rename.\n"
 	    "  -s, --spool DIR    the spool (default: the configuration's); it\n"
-	    "                     must exist: only qujatd makes a spool\n"
-	    CONF_HELP },
+	    "                     must exist: only qujatd makes a spool\n" CONF_HELP },
 	{ "check", "cjl", cli_check,
 	    "usage: qujat check DIR [--json] [--lang kk|ru|en] [-c FILE]\n"
 	    "What qujatd would decide on the bundle DIR, and why; writes nothing.\n"
 	    "DIR must be named by its application id, as in the spool.\n"
 	    "  -j, --json         the refusal.json or report.json qujatd writes\n"
 	    "  -l, --lang LANG    the language of the reasons: kk, ru or en\n"
-	    "                     (default en)\n"
-	    CONF_HELP },
+	    "                     (default en)\n" CONF_HELP },
 	{ "status", "cs", cli_status,
 	    "usage: qujat status [--spool DIR] [-c FILE]\n"
 	    "Bundles per spool folder and the age of the oldest, then the\n"
 	    "daemon's counters from its metrics file.\n"
-	    "  -s, --spool DIR    the spool (default: the configuration's)\n"
-	    CONF_HELP },
+	    "  -s, --spool DIR    the spool (default: the configuration's)\n" CONF_HELP },
 	{ "compress", "cobpjP", cli_compress,
 	    "usage: qujat compress FILE... -o DIR [--budget SIZE] [--photo] "
 	    "[--json] [-c FILE]\n"
@@ -69,22 +66,21 @@ static const struct subcmd subcmds[] = {
 	    "                     phone photos of pages squared and evened, or\n"
 	    "                     left as the frame (default: the\n"
 	    "                     configuration's photo_pages)\n"
-	    "  -j, --json         the report as JSON\n"
-	    CONF_HELP },
+	    "  -j, --json         the report as JSON\n" CONF_HELP },
 	{ "release", "cs", cli_release,
 	    "usage: qujat release APPLICATION_ID [--spool DIR] [-c FILE]\n"
 	    "Releases the application's hold on the child's place, as the case\n"
 	    "system's decision does; the outcome is recorded as \"released\".\n"
 	    "Needs the site key: run it as the daemon's user or root.\n"
-	    "  -s, --spool DIR    the spool (default: the configuration's)\n"
-	    CONF_HELP },
+	    "  -s, --spool DIR    the spool (default: the configuration's)\n" CONF_HELP },
 };
 #define NSUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: qujat submit DIR [--spool DIR] [-c FILE]\n"
+	fprintf(f,
+	    "usage: qujat submit DIR [--spool DIR] [-c FILE]\n"
 	    "       qujat check DIR [--json] [--lang kk|ru|en] [-c FILE]\n"
 	    "       qujat status [--spool DIR] [-c FILE]\n"
 	    "       qujat compress FILE... -o DIR [--budget SIZE] [--photo] "
@@ -100,11 +96,22 @@ cli_parse_size(const char *s, long long *out)
 		const char *unit;
 		double mult;
 	} units[] = {
-		{ "", 1 }, { "B", 1 }, { "k", 1e3 }, { "kB", 1e3 }, { "K", 1e3 },
-		{ "KB", 1e3 }, { "M", 1e6 }, { "MB", 1e6 }, { "G", 1e9 },
-		{ "GB", 1e9 }, { "Ki", 1024.0 }, { "KiB", 1024.0 },
-		{ "Mi", 1048576.0 }, { "MiB", 1048576.0 },
-		{ "Gi", 1073741824.0 }, { "GiB", 1073741824.0 },
+		{ "", 1 },
+		{ "B", 1 },
+		{ "k", 1e3 },
+		{ "kB", 1e3 },
+		{ "K", 1e3 },
+		{ "KB", 1e3 },
+		{ "M", 1e6 },
+		{ "MB", 1e6 },
+		{ "G", 1e9 },
+		{ "GB", 1e9 },
+		{ "Ki", 1024.0 },
+		{ "KiB", 1024.0 },
+		{ "Mi", 1048576.0 },
+		{ "MiB", 1048576.0 },
+		{ "Gi", 1073741824.0 },
+		{ "GiB", 1073741824.0 },
 	};
 	char *end;
 	double v;
@@ -165,28 +172,42 @@ static int
 set_option(struct cli_opts *o, const struct subcmd *cmd, int c)
 {
 	switch (c) {
-	case 'c': o->conf = optarg; break;
-	case 's': o->spool = optarg; break;
-	case 'j': o->json = 1; break;
-	case 'o': o->outdir = optarg; break;
-	case 'p': o->photo = 1; break;
+	case 'c':
+		o->conf = optarg;
+		break;
+	case 's':
+		o->spool = optarg;
+		break;
+	case 'j':
+		o->json = 1;
+		break;
+	case 'o':
+		o->outdir = optarg;
+		break;
+	case 'p':
+		o->photo = 1;
+		break;
 	case 'P':
-		if (!one_of(cmd, "photo-pages", photo_pages_words, "flatten or "
-		    "keep"))
+		if (!one_of(cmd, "photo-pages", photo_pages_words,
+			"flatten or "
+			"keep"))
 			return 2;
 		o->photo_pages = optarg;
 		break;
 	case 'l':
-		if (!one_of(cmd, "lang", lang_words, "the reasons are in kk, ru "
-		    "and en only"))
+		if (!one_of(cmd, "lang", lang_words,
+			"the reasons are in kk, ru "
+			"and en only"))
 			return 2;
 		o->lang = optarg;
 		break;
 	case 'b':
 		if (cli_parse_size(optarg, &o->budget) < 0) {
-			fprintf(stderr, "qujat %s: --budget '%s': not a size above "
+			fprintf(stderr,
+			    "qujat %s: --budget '%s': not a size above "
 			    "zero (bytes, or a number with kB, MB, GB, KiB, MiB or "
-			    "GiB)\n", cmd->name, optarg);
+			    "GiB)\n",
+			    cmd->name, optarg);
 			return 2;
 		}
 		break;
@@ -230,7 +251,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "c:s:jl:ho:b:pP:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:jl:ho:b:pP:", opts, NULL)) !=
+	    -1) {
 		if (c == 'h') {
 			fputs(cmd->help, stdout);
 			return 0;

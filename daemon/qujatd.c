@@ -25,7 +25,8 @@ usage(FILE *f)
 	    "                     TLS files and metrics folder it names exist)\n"
 	    "                     and exit\n"
 	    "  -V, --version      the version\n"
-	    "  -h, --help         this text\n", SYSCONFDIR);
+	    "  -h, --help         this text\n",
+	    SYSCONFDIR);
 }
 
 static int
@@ -41,8 +42,8 @@ test_config(const char *path, const char *spool)
 		return 1;
 	}
 	printf("qujatd: configuration '%s' is valid (spool '%s', %d workers, "
-	    "budget %lld bytes)\n", path, c->spool, conf_workers(c),
-	    (long long)c->max_bundle_bytes);
+	       "budget %lld bytes)\n",
+	    path, c->spool, conf_workers(c), (long long)c->max_bundle_bytes);
 	conf_unref(c);
 	return 0;
 }
@@ -66,12 +67,25 @@ main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "c:s:thV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': free(conf); conf = strdup(optarg); break;
-		case 's': spool = optarg; break;
-		case 't': test = 1; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("qujatd %s\n", VERSION); return 0;
-		default: usage(stderr); return 2;
+		case 'c':
+			free(conf);
+			conf = strdup(optarg);
+			break;
+		case 's':
+			spool = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("qujatd %s\n", VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
@@ -86,7 +100,7 @@ main(int argc, char **argv)
 		return rc;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	daemon_stop_signals(SIG_BLOCK);	/* until the loop takes them */
+	daemon_stop_signals(SIG_BLOCK); /* until the loop takes them */
 	if (daemon_init(&d, conf, spool, &err) < 0) {
 		log_msg(LOG_CRIT, NULL, "%s", err.msg);
 		daemon_release(&d);

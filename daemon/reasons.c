@@ -45,7 +45,8 @@ reasons_listed(const struct reasons *r, const struct reason *x)
 
 	for (i = 0; i < r->n; i++) {
 		const struct reason *y = &r->v[i];
-		if (str_eq(x->code, y->code) && str_eq(x->msg_key, y->msg_key) &&
+		if (str_eq(x->code, y->code) &&
+		    str_eq(x->msg_key, y->msg_key) &&
 		    str_eq(x->file, y->file) &&
 		    str_eq(x->document, y->document) &&
 		    str_eq(x->detail, y->detail))

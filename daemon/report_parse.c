@@ -12,9 +12,8 @@
 
 #include "report.h"
 
-static const char *const limit_names[] = {
-	"bytes", "pixels", "pages", "objects", "stream", NULL
-};
+static const char *const limit_names[] = { "bytes", "pixels", "pages",
+	"objects", "stream", NULL };
 static const char *const ext_names[] = { "jpg", "png", "tif", "pdf", NULL };
 
 const char *
@@ -66,7 +65,8 @@ sha_valid(const char *v, size_t len)
 	if (len != 64)
 		return false;
 	for (i = 0; i < len; i++)
-		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+		if (!((v[i] >= '0' && v[i] <= '9') ||
+			(v[i] >= 'a' && v[i] <= 'f')))
 			return false;
 	return true;
 }
@@ -91,8 +91,9 @@ id_valid(const char *v, size_t len)
 	if (len == 0 || len >= sizeof(((struct report_variant *)0)->id))
 		return false;
 	for (size_t i = 0; i < len; i++)
-		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' &&
-		    v[i] <= '9') || v[i] == '.' || v[i] == '_' || v[i] == '-'))
+		if (!((v[i] >= 'a' && v[i] <= 'z') ||
+			(v[i] >= '0' && v[i] <= '9') || v[i] == '.' ||
+			v[i] == '_' || v[i] == '-'))
 			return false;
 	return true;
 }
@@ -111,7 +112,7 @@ split(const char *v, size_t len, const char **f, size_t *fl, int max)
 		fl[n++] = i - start;
 		start = i + 1;
 	}
-	return start <= len ? -1 : n;	/* -1: more fields than max */
+	return start <= len ? -1 : n; /* -1: more fields than max */
 }
 
 /* "ID BYTES RANK [OFFSET EXT]": one more entry of the menu. */
@@ -131,8 +132,9 @@ parse_variant(const char *v, size_t len, struct filter_report *out)
 		return -1;
 	var->offset = -1;
 	var->ext[0] = '\0';
-	if (n == 5 && (parse_num(f[3], fl[3], INT64_C(1) << 50,
-	    &var->offset) < 0 || !in_list(f[4], fl[4], ext_names)))
+	if (n == 5 &&
+	    (parse_num(f[3], fl[3], INT64_C(1) << 50, &var->offset) < 0 ||
+		!in_list(f[4], fl[4], ext_names)))
 		return -1;
 	if (n == 5) {
 		memcpy(var->ext, f[4], fl[4]);
@@ -169,7 +171,7 @@ store_value(const struct report_key *k, const char *v, size_t len,
 		break;
 	case R_TEXT:
 		if (len >= k->size)
-			len = k->size - 1;	/* for the log only */
+			len = k->size - 1; /* for the log only */
 		break;
 	}
 	memcpy(dst, v, len);
@@ -191,19 +193,21 @@ find_key(const char *key, size_t len)
 
 /* One "key value" line; seen[] guards against a key given twice. */
 static int
-parse_line(const char *line, size_t len, bool *seen,
-    struct filter_report *out, struct qerr *err)
+parse_line(const char *line, size_t len, bool *seen, struct filter_report *out,
+    struct qerr *err)
 {
 	const char *sp = memchr(line, ' ', len);
 	size_t klen;
 	int k;
 
 	if (sp == NULL || sp == line)
-		return qerr_set(err, -EPROTO, "report line '%.*s' is not "
-		    "'key value'", (int)(len > 40 ? 40 : len), line);
+		return qerr_set(err, -EPROTO,
+		    "report line '%.*s' is not "
+		    "'key value'",
+		    (int)(len > 40 ? 40 : len), line);
 	klen = (size_t)(sp - line);
 	if ((k = find_key(line, klen)) < 0)
-		return 0;	/* a newer worker's key */
+		return 0; /* a newer worker's key */
 	if (seen[k] && k != RK_VARIANT)
 		return qerr_set(err, -EPROTO, "report key '%s' given twice",
 		    report_keys[k].name);
@@ -222,12 +226,16 @@ check_bytes(const char *buf, size_t len, struct qerr *err)
 	if (len == 0)
 		return qerr_set(err, -EPROTO, "empty report");
 	if (len > REPORT_MAX)
-		return qerr_set(err, -EPROTO, "report too large: %zu bytes, "
-		    "at most %d", len, REPORT_MAX);
+		return qerr_set(err, -EPROTO,
+		    "report too large: %zu bytes, "
+		    "at most %d",
+		    len, REPORT_MAX);
 	for (i = 0; i < len; i++)
 		if (buf[i] != '\n' && (buf[i] < 0x20 || buf[i] > 0x7e))
-			return qerr_set(err, -EPROTO, "report byte %zu is not "
-			    "printable ascii", i);
+			return qerr_set(err, -EPROTO,
+			    "report byte %zu is not "
+			    "printable ascii",
+			    i);
 	return 0;
 }
 
@@ -236,38 +244,47 @@ check_required(const bool *seen, const struct filter_report *out,
     struct qerr *err)
 {
 	static const int ok_keys[] = { RK_EXT, RK_WIDTH, RK_HEIGHT, RK_PAGES,
-	    RK_BYTES_IN, RK_SHA_IN };
+		RK_BYTES_IN, RK_SHA_IN };
 	size_t i;
 
 	if (!seen[RK_STATUS] || !seen[RK_TYPE])
 		return qerr_set(err, -EPROTO, "report lacks '%s'",
 		    seen[RK_STATUS] ? "type" : "status");
-	if (out->status == FS_LIMIT && (!seen[RK_LIMIT] ||
-	    !in_list(out->limit, strlen(out->limit), limit_names)))
-		return qerr_set(err, -EPROTO, "report status limit lacks a "
+	if (out->status == FS_LIMIT &&
+	    (!seen[RK_LIMIT] ||
+		!in_list(out->limit, strlen(out->limit), limit_names)))
+		return qerr_set(err, -EPROTO,
+		    "report status limit lacks a "
 		    "valid 'limit'");
 	if (seen[RK_BYTES_OUT] != seen[RK_SHA_OUT])
-		return qerr_set(err, -EPROTO, "report has only one of "
+		return qerr_set(err, -EPROTO,
+		    "report has only one of "
 		    "'bytes_out' and 'sha256_out'");
 	if (out->status != FS_OK)
 		return 0;
 	for (i = 0; i < sizeof(ok_keys) / sizeof(ok_keys[0]); i++)
 		if (!seen[ok_keys[i]])
-			return qerr_set(err, -EPROTO, "report status ok lacks "
-			    "'%s'", report_keys[ok_keys[i]].name);
+			return qerr_set(err, -EPROTO,
+			    "report status ok lacks "
+			    "'%s'",
+			    report_keys[ok_keys[i]].name);
 	if (!in_list(out->ext, strlen(out->ext), ext_names))
 		return qerr_set(err, -EPROTO, "report ext '%s' is unknown",
 		    out->ext);
 	if (seen[RK_OUT_EXT] && !seen[RK_OUT_TYPE])
-		return qerr_set(err, -EPROTO, "report has out_ext without "
+		return qerr_set(err, -EPROTO,
+		    "report has out_ext without "
 		    "out_type");
-	if (seen[RK_OUT_EXT] && !in_list(out->out_ext,
-	    strlen(out->out_ext), ext_names))
-		return qerr_set(err, -EPROTO, "report out_ext '%s' is unknown "
-		    "or lacks out_type", out->out_ext);
+	if (seen[RK_OUT_EXT] &&
+	    !in_list(out->out_ext, strlen(out->out_ext), ext_names))
+		return qerr_set(err, -EPROTO,
+		    "report out_ext '%s' is unknown "
+		    "or lacks out_type",
+		    out->out_ext);
 	for (int v = 1; v < out->nvariants; v++)
 		if (out->variants[v].rank >= out->variants[v - 1].rank)
-			return qerr_set(err, -EPROTO, "report variants are not "
+			return qerr_set(err, -EPROTO,
+			    "report variants are not "
 			    "listed from best to smallest");
 	return 0;
 }
@@ -286,7 +303,7 @@ report_parse(const char *buf, size_t len, struct filter_report *out,
 	if (len < mlen + 1 || memcmp(buf, REPORT_MAGIC "\n", mlen + 1) != 0)
 		return qerr_set(err, -EPROTO, "report does not start with '%s'",
 		    REPORT_MAGIC);
-	for (pos = mlen + 1; pos < len && !ended; ) {
+	for (pos = mlen + 1; pos < len && !ended;) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t l = nl ? (size_t)(nl - (buf + pos)) : len - pos;
 
@@ -297,11 +314,13 @@ report_parse(const char *buf, size_t len, struct filter_report *out,
 		pos += l + 1;
 	}
 	if (!ended || pos < len)
-		return qerr_set(err, -EPROTO, ended ? "report has data after "
-		    "'end'" : "report is truncated: no 'end' line");
+		return qerr_set(err, -EPROTO,
+		    ended ? "report has data after "
+			    "'end'" :
+			    "report is truncated: no 'end' line");
 	if ((rc = check_required(seen, out, err)) < 0)
 		return rc;
-	if (out->status == FS_OK && !seen[RK_OUT_EXT]) {	/* pass-through */
+	if (out->status == FS_OK && !seen[RK_OUT_EXT]) { /* pass-through */
 		memcpy(out->out_ext, out->ext, sizeof(out->out_ext));
 		memcpy(out->out_type, out->type, sizeof(out->out_type));
 	}

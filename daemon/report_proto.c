@@ -9,9 +9,13 @@
 #include "report.h"
 
 const char *const report_status_names[REPORT_NSTATUS] = {
-	[FS_OK] = "ok", [FS_UNSUPPORTED] = "unsupported",
-	[FS_CORRUPT] = "corrupt", [FS_ENCRYPTED] = "encrypted",
-	[FS_LIMIT] = "limit", [FS_BLANK] = "blank", [FS_LOWRES] = "lowres",
+	[FS_OK] = "ok",
+	[FS_UNSUPPORTED] = "unsupported",
+	[FS_CORRUPT] = "corrupt",
+	[FS_ENCRYPTED] = "encrypted",
+	[FS_LIMIT] = "limit",
+	[FS_BLANK] = "blank",
+	[FS_LOWRES] = "lowres",
 };
 
 #define F(m) offsetof(struct filter_report, m)
@@ -43,8 +47,7 @@ const struct report_key report_keys[RK_COUNT] = {
 	[RK_DPI] = { "dpi", R_NUM, F(dpi), 0, 1000000, RW_ALWAYS },
 	[RK_COLOR] = { "color", R_NUM, F(color), 0, 1, RW_ALWAYS },
 	[RK_VARIANT] = { "variant", R_VARIANT, 0, 0, 0, RW_SET },
-	[RK_PARTIAL] = { "menu_partial", R_NUM, F(menu_partial), 0, 1,
-	    RW_SET },
+	[RK_PARTIAL] = { "menu_partial", R_NUM, F(menu_partial), 0, 1, RW_SET },
 	[RK_SIGNED] = { "signed", R_NUM, F(signed_pdf), 0, 1, RW_SET },
 	[RK_PAGE] = { "page", R_NUM, F(page), 0, INT32_MAX, RW_SET },
 	[RK_INCOMPLETE] = { "incomplete", R_NUM, F(incomplete), 0, 1, RW_SET },

@@ -25,7 +25,7 @@ struct retention {
 	struct daemon *d;
 	uv_timer_t timer;
 	uv_work_t work;
-	struct conf *conf;		/* the sweep's, one ref */
+	struct conf *conf; /* the sweep's, one ref */
 	bool busy, closing;
 };
 
@@ -50,19 +50,22 @@ retention_sweep(int dfd, const char *folder, time_t cutoff, int keepfd)
 		    fstatat(dfd, id, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISDIR(st.st_mode) || st.st_mtime >= cutoff)
 			continue;
-		if (keepfd >= 0 && faccessat(keepfd, id, F_OK,
-		    AT_SYMLINK_NOFOLLOW) == 0)
-			continue;	/* its accepted bundle is still there */
+		if (keepfd >= 0 &&
+		    faccessat(keepfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			continue; /* its accepted bundle is still there */
 		snprintf(sub, sizeof(sub), "%s/%s", id, BUNDLE_WORKDIR);
-		if (keepfd >= 0 && faccessat(dfd, sub, F_OK,
-		    AT_SYMLINK_NOFOLLOW) == 0)
-			continue;	/* a publication not finished */
+		if (keepfd >= 0 &&
+		    faccessat(dfd, sub, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			continue; /* a publication not finished */
 		if ((r = remove_tree_fd(dfd, id)) < 0)
-			log_msg(LOG_ERR, id, "retention: cannot remove %s/%s: %s",
-			    folder, id, strerror(-r));
+			log_msg(LOG_ERR, id,
+			    "retention: cannot remove %s/%s: %s", folder, id,
+			    strerror(-r));
 		else {
-			log_msg(LOG_INFO, id, "retention: removed from %s/ "
-			    "after %lld days", folder,
+			log_msg(LOG_INFO, id,
+			    "retention: removed from %s/ "
+			    "after %lld days",
+			    folder,
 			    (long long)(time(NULL) - st.st_mtime) / 86400);
 			n++;
 		}

@@ -165,7 +165,7 @@ file_reported(struct bfile *f)
 	const struct filter_report *r = &f->job.report;
 
 	if (f->state == CHOSEN)
-		merge_variant(f);	/* out holds the variant alone */
+		merge_variant(f); /* out holds the variant alone */
 	else if (f->target < 0)
 		f->state = FILE_PROBED;
 	else
@@ -177,11 +177,15 @@ file_reported(struct bfile *f)
 		log_msg(LOG_DEBUG, f->b->id, "'%s': pass %d: keep, %lld bytes",
 		    f->doc->file, f->tries, (long long)r->bytes_out);
 	else
-		log_msg(LOG_DEBUG, f->b->id, "'%s': pass %d: %s menu of %d, "
-		    "keep %lld bytes, the last %lld", f->doc->file, f->tries,
+		log_msg(LOG_DEBUG, f->b->id,
+		    "'%s': pass %d: %s menu of %d, "
+		    "keep %lld bytes, the last %lld",
+		    f->doc->file, f->tries,
 		    f->state == MENU_CUT ? "a cut" : "the whole", r->nvariants,
-		    (long long)r->bytes_out, (long long)(r->nvariants ?
-		    r->variants[r->nvariants - 1].bytes : r->bytes_out));
+		    (long long)r->bytes_out,
+		    (long long)(r->nvariants ?
+			    r->variants[r->nvariants - 1].bytes :
+			    r->bytes_out));
 }
 
 static void
@@ -201,10 +205,14 @@ bfile_done(struct job *j)
 		snprintf(b->errmsg, sizeof(b->errmsg), "%s", j->why);
 		b->error = -ENOEXEC;
 	} else if (j->result == JOB_FAILED && disk_short(f)) {
-		log_msg(LOG_ERR, b->id, "worker for '%s' %s: the spool's "
-		    "filesystem is full", f->doc->file, j->why);
-		snprintf(b->errmsg, sizeof(b->errmsg), "no room for the output "
-		    "of '%s': the spool's filesystem is full", f->doc->file);
+		log_msg(LOG_ERR, b->id,
+		    "worker for '%s' %s: the spool's "
+		    "filesystem is full",
+		    f->doc->file, j->why);
+		snprintf(b->errmsg, sizeof(b->errmsg),
+		    "no room for the output "
+		    "of '%s': the spool's filesystem is full",
+		    f->doc->file);
 		b->error = -ENOSPC;
 	} else if (f->retries < retries) {
 		log_msg(LOG_WARNING, b->id, "worker for '%s' %s; trying again",
@@ -216,11 +224,14 @@ bfile_done(struct job *j)
 		/* the bundle's own time ran out: one reason for the bundle */
 		bool late = uv_hrtime() / 1000000 >= b->deadline;
 		log_msg(LOG_ERR, b->id, "worker for '%s' %s after %d tries%s",
-		    f->doc->file, j->why, f->retries + 1, late ? " (the "
-		    "bundle's time is up)" : "");
-		reasons_add(&b->reasons, "processing_failed", late ?
-		    "processing_failed_bundle" : NULL, late ? NULL :
-		    f->doc->file, late ? NULL : f->doc->type, NULL);
+		    f->doc->file, j->why, f->retries + 1,
+		    late ? " (the "
+			   "bundle's time is up)" :
+			   "");
+		reasons_add(&b->reasons, "processing_failed",
+		    late ? "processing_failed_bundle" : NULL,
+		    late ? NULL : f->doc->file, late ? NULL : f->doc->type,
+		    NULL);
 	}
 	bfile_close(f);
 	bundle_step_done(b);
@@ -237,7 +248,7 @@ bfile_submit(struct bfile *f)
 	f->tries++;
 	f->job.timeout_ms = left < per ? left : per;
 	if (f->job.timeout_ms == 0)
-		f->job.timeout_ms = 1;	/* out of time: fails at once */
+		f->job.timeout_ms = 1; /* out of time: fails at once */
 	pool_submit(b->pool, &f->job);
 }
 
@@ -247,7 +258,7 @@ static void
 submit_file(struct bundle *b, struct bfile *f)
 {
 	b->pending++;
-	if (bfile_open(f, true) < 0) {	/* out of fds: the bundle waits */
+	if (bfile_open(f, true) < 0) { /* out of fds: the bundle waits */
 		log_msg(LOG_ERR, b->id, "'%s': %s", f->doc->file, b->errmsg);
 		bfile_close(f);
 		bundle_step_done(b);
@@ -281,8 +292,8 @@ file_ask(struct bundle *b, struct bfile *f, int64_t target)
 static void
 file_reask(struct bundle *b, struct bfile *f, int64_t target)
 {
-	assert(f->state == FILE_PROBED || (f->state == MENU_CUT &&
-	    target == 0));
+	assert(
+	    f->state == FILE_PROBED || (f->state == MENU_CUT && target == 0));
 	f->target = target;
 	submit_file(b, f);
 }
@@ -333,11 +344,15 @@ ask_binding(struct bundle *b, const struct plan_file *pf)
 		if (!pf[i].binds)
 			continue;
 		log_msg(LOG_DEBUG, b->id, "plan: '%s': %s", f->doc->file,
-		    f->state == MENU_CUT ? "its menu was cut above the plan's "
-		    "least legible rank: asked for the whole of it" : "keep "
-		    "alone was asked for: asked for its menu");
-		file_reask(b, f, f->state == MENU_CUT ? 0 : menu_target(b,
-		    f->job.report.bytes_out, keeps));
+		    f->state == MENU_CUT ?
+			"its menu was cut above the plan's "
+			"least legible rank: asked for the whole of it" :
+			"keep "
+			"alone was asked for: asked for its menu");
+		file_reask(b, f,
+		    f->state == MENU_CUT ?
+			0 :
+			menu_target(b, f->job.report.bytes_out, keeps));
 	}
 }
 
@@ -355,20 +370,27 @@ log_plan(const struct bundle *b, const struct plan_file *pf)
 {
 	int worst = plan_worst(pf, b->nfiles);
 
-	log_msg(LOG_DEBUG, b->id, "plan: %lld of %lld bytes, the least "
+	log_msg(LOG_DEBUG, b->id,
+	    "plan: %lld of %lld bytes, the least "
 	    "legible file at rank %d, the most any plan that fits allows",
 	    (long long)plan_total(pf, b->nfiles),
 	    (long long)b->conf->max_bundle_bytes, worst);
 	for (size_t i = 0; i < b->nfiles; i++) {
 		const struct report_variant *v = &pf[i].v[pf[i].chosen];
-		log_msg(LOG_DEBUG, b->id, "plan: '%s': %s, %lld bytes, rank %d "
-		    "(variant %d of %d): %s", b->files[i].doc->file,
-		    pf[i].chosen ? v->id : "keep", (long long)v->bytes, v->rank,
-		    pf[i].chosen + 1, pf[i].n, pf[i].chosen == 0 ? "as uploaded, "
-		    "the total fits with it" : v->rank == worst ? "the least "
-		    "legible file: its most legible variant that lets the total "
-		    "fit" : "above the least legible: stepped back up while the "
-		    "total fits");
+		log_msg(LOG_DEBUG, b->id,
+		    "plan: '%s': %s, %lld bytes, rank %d "
+		    "(variant %d of %d): %s",
+		    b->files[i].doc->file, pf[i].chosen ? v->id : "keep",
+		    (long long)v->bytes, v->rank, pf[i].chosen + 1, pf[i].n,
+		    pf[i].chosen == 0 ?
+			"as uploaded, "
+			"the total fits with it" :
+			v->rank == worst ?
+			"the least "
+			"legible file: its most legible variant that lets the total "
+			"fit" :
+			"above the least legible: stepped back up while the "
+			"total fits");
 	}
 }
 
@@ -377,8 +399,8 @@ log_plan(const struct bundle *b, const struct plan_file *pf)
 static bool
 menu_open(const struct bfile *f)
 {
-	return f->state == MENU_CUT || (f->state == FILE_PROBED &&
-	    !f->job.report.signed_pdf);
+	return f->state == MENU_CUT ||
+	    (f->state == FILE_PROBED && !f->job.report.signed_pdf);
 }
 
 /* Whether a worker refused a file (corrupt, unsupported, ...): its
@@ -415,9 +437,10 @@ bundle_plan(struct bundle *b)
 		goto out;
 	}
 	if (total <= budget || !pf || !keep) {
-		log_msg(LOG_DEBUG, b->id, "plan: every file as uploaded: %lld "
-		    "of %lld bytes fit the budget", (long long)total,
-		    (long long)budget);
+		log_msg(LOG_DEBUG, b->id,
+		    "plan: every file as uploaded: %lld "
+		    "of %lld bytes fit the budget",
+		    (long long)total, (long long)budget);
 		for (size_t i = 0; i < b->nfiles; i++)
 			file_keep(&b->files[i]);
 		goto out;
@@ -434,10 +457,11 @@ bundle_plan(struct bundle *b)
 	if (plan_binding(pf, b->nfiles, budget, rc) > 0)
 		ask_binding(b, pf);
 	else if (rc < 0) {
-		log_msg(LOG_DEBUG, b->id, "plan: the smallest variant of every "
+		log_msg(LOG_DEBUG, b->id,
+		    "plan: the smallest variant of every "
 		    "file, %lld bytes, does not fit the %lld-byte budget",
 		    (long long)plan_total(pf, b->nfiles), (long long)budget);
-		for (size_t i = 0; i < b->nfiles; i++)	/* too_large */
+		for (size_t i = 0; i < b->nfiles; i++) /* too_large */
 			file_keep(&b->files[i]);
 	} else {
 		log_plan(b, pf);
@@ -458,8 +482,9 @@ next_largest(struct bundle *b, const struct bfile *prev)
 
 	for (size_t i = 0; i < b->nfiles; i++) {
 		struct bfile *f = &b->files[i];
-		if (prev && (f->size > prev->size || (f->size == prev->size &&
-		    f <= prev)))
+		if (prev &&
+		    (f->size > prev->size ||
+			(f->size == prev->size && f <= prev)))
 			continue;
 		if (!best || f->size > best->size)
 			best = f;
@@ -476,10 +501,11 @@ bundle_run(struct bundle *b, struct pool *pool, const char *filter)
 
 	b->pool = pool;
 	b->filter = filter;
-	b->pending = 1;		/* until all are queued */
-	for (struct bfile *f = next_largest(b, NULL); f;
-	    f = next_largest(b, f))
-		file_ask(b, f, !menus ? -1 : whole ? 0 : menu_target(b,
-		    f->size, b->bytes_in));
+	b->pending = 1; /* until all are queued */
+	for (struct bfile *f = next_largest(b, NULL); f; f = next_largest(b, f))
+		file_ask(b, f,
+		    !menus    ? -1 :
+			whole ? 0 :
+				menu_target(b, f->size, b->bytes_in));
 	bundle_step_done(b);
 }

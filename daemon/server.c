@@ -28,7 +28,7 @@
 #include "store.h"
 #include "take.h"
 
-#define RETRY_MS 10000	/* a bundle that could not be finished waits this */
+#define RETRY_MS 10000 /* a bundle that could not be finished waits this */
 
 static void scan_start(struct daemon *d);
 static void bundle_start(struct daemon *d, const char *name,
@@ -45,13 +45,13 @@ take_paused(const struct daemon *d)
 static void
 daemon_status(struct daemon *d)
 {
-	sd_notifyf(0, "STATUS=%s%s%s%s%d in progress, %d waiting in incoming; "
+	sd_notifyf(0,
+	    "STATUS=%s%s%s%s%d in progress, %d waiting in incoming; "
 	    "%llu accepted, %llu rejected since start",
 	    d->stopping ? "stopping: " : "",
 	    d->disk_full ? "spool filesystem full, not claiming: " : "",
 	    take_paused(d) ? d->take_error : "", take_paused(d) ? ": " : "",
-	    d->inflight, d->waiting,
-	    (unsigned long long)d->n.accepted,
+	    d->inflight, d->waiting, (unsigned long long)d->n.accepted,
 	    (unsigned long long)d->n.rejected);
 }
 
@@ -112,8 +112,8 @@ retry_later(struct daemon *d, struct bundle *b)
 
 	d->n.retried++;
 	if (d->stopping) {
-		log_msg(LOG_ERR, b->id, "%s; left in active/ for the next start",
-		    why);
+		log_msg(LOG_ERR, b->id,
+		    "%s; left in active/ for the next start", why);
 		return;
 	}
 	/* one timer retries them all: say when it really fires */
@@ -121,7 +121,7 @@ retry_later(struct daemon *d, struct bundle *b)
 		uv_timer_start(&d->retry_timer, retry_cb, RETRY_MS, 0);
 	log_msg(LOG_ERR, b->id, "%s; left in active/, retried in %llu s", why,
 	    (unsigned long long)(uv_timer_get_due_in(&d->retry_timer) + 999) /
-	    1000);
+		1000);
 }
 
 static void
@@ -153,7 +153,8 @@ publish_after(uv_work_t *w, int status)
 	} else if (b->decision == DECIDE_RETRY) {
 		retry_later(d, b);
 	} else {
-		log_msg(LOG_NOTICE, b->id, "left in active/ for the next start");
+		log_msg(LOG_NOTICE, b->id,
+		    "left in active/ for the next start");
 	}
 	unlink_bundle(d, b);
 }
@@ -190,8 +191,10 @@ ignore_entry(struct daemon *d, const char *name)
 
 	if (is_ignored(d, name))
 		return;
-	log_msg(LOG_WARNING, name, "'incoming/%s' is not a folder: ignored "
-	    "(a bundle is a folder; its producer may remove it)", name);
+	log_msg(LOG_WARNING, name,
+	    "'incoming/%s' is not a folder: ignored "
+	    "(a bundle is a folder; its producer may remove it)",
+	    name);
 	if ((v = realloc(d->ignored, (d->nignored + 1) * sizeof(*v)))) {
 		d->ignored = v;
 		if ((v[d->nignored] = strdup(name)))
@@ -204,10 +207,14 @@ ignore_entry(struct daemon *d, const char *name)
 static void
 take_later(struct daemon *d, struct bundle *b)
 {
-	log_msg(LOG_ERR, b->id, "%s; left in incoming/, taking bundles again "
-	    "in %d s", b->errmsg, RETRY_MS / 1000);
-	snprintf(d->take_error, sizeof(d->take_error), "cannot take bundles "
-	    "in (%s), retrying", strerror(-b->error));
+	log_msg(LOG_ERR, b->id,
+	    "%s; left in incoming/, taking bundles again "
+	    "in %d s",
+	    b->errmsg, RETRY_MS / 1000);
+	snprintf(d->take_error, sizeof(d->take_error),
+	    "cannot take bundles "
+	    "in (%s), retrying",
+	    strerror(-b->error));
 	d->take_paused = uv_now(d->loop) + RETRY_MS;
 	d->n.retried++;
 	if (!uv_is_active((uv_handle_t *)&d->retry_timer) && !d->stopping)
@@ -222,7 +229,7 @@ prepare_failed(struct daemon *d, struct bundle *b)
 		return false;
 	if (b->error == -ENOTDIR)
 		ignore_entry(d, b->id);
-	else if (b->error == -EPERM)	/* not ours: left alone, said once */
+	else if (b->error == -EPERM) /* not ours: left alone, said once */
 		log_msg(LOG_WARNING, b->id, "'active/%s' is %s: not resumed",
 		    b->id, b->errmsg);
 	else if (b->error != -ENOENT && b->error != -EEXIST &&
@@ -244,14 +251,16 @@ prepare_after(uv_work_t *w, int status)
 	(void)status;
 	if (prepare_failed(d, b))
 		return;
-	log_msg(LOG_INFO, b->id, "claimed: service=%s child=%s files=%zu%s"
+	log_msg(LOG_INFO, b->id,
+	    "claimed: service=%s child=%s files=%zu%s"
 	    " copied=%lld take_ms=%.1f",
 	    b->have_manifest && b->m.service ? b->m.service : "-",
 	    b->have_manifest ? log_iin(b->m.child_iin, iin, sizeof(iin)) : "-",
 	    b->nfiles, b->origin == FROM_ACTIVE ? " (resumed)" : "",
 	    (long long)b->take_bytes, (double)b->take_us / 1000.0);
-	if (d->stopping) {	/* not started: the next start resumes it */
-		log_msg(LOG_NOTICE, b->id, "left in active/ for the next start");
+	if (d->stopping) { /* not started: the next start resumes it */
+		log_msg(LOG_NOTICE, b->id,
+		    "left in active/ for the next start");
 		unlink_bundle(d, b);
 		return;
 	}
@@ -280,7 +289,8 @@ is_candidate(const uv_dirent_t *e)
 {
 	size_t n = strlen(e->name);
 
-	return e->name[0] != '.' && !(n > 4 && !strcmp(e->name + n - 4, ".tmp"));
+	return e->name[0] != '.' &&
+	    !(n > 4 && !strcmp(e->name + n - 4, ".tmp"));
 }
 
 /* For a filesystem that gives no entry types: one lstat. */
@@ -289,9 +299,9 @@ is_dir_at(const struct daemon *d, const char *name)
 {
 	struct stat st;
 
-	if (fstatat(d->spool.dfd[SP_INCOMING], name, &st,
-	    AT_SYMLINK_NOFOLLOW) < 0)
-		return true;	/* the take will say */
+	if (fstatat(d->spool.dfd[SP_INCOMING], name, &st, AT_SYMLINK_NOFOLLOW) <
+	    0)
+		return true; /* the take will say */
 	return S_ISDIR(st.st_mode);
 }
 
@@ -331,11 +341,13 @@ check_disk(struct daemon *d)
 	bool full = avail >= 0 && avail < SPOOL_RESERVE_BYTES;
 
 	if (full && !d->disk_full)
-		log_msg(LOG_ERR, NULL, "the spool's filesystem is full (%lld "
+		log_msg(LOG_ERR, NULL,
+		    "the spool's filesystem is full (%lld "
 		    "bytes free): not claiming bundles until space returns",
 		    (long long)avail);
 	else if (!full && d->disk_full)
-		log_msg(LOG_NOTICE, NULL, "the spool's filesystem has room "
+		log_msg(LOG_NOTICE, NULL,
+		    "the spool's filesystem has room "
 		    "again (%lld bytes free): claiming bundles",
 		    (long long)avail);
 	d->disk_full = full;
@@ -477,20 +489,23 @@ reload(struct daemon *d)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
 	    (unsigned long long)ts.tv_sec * 1000000ULL +
-	    (unsigned long long)ts.tv_nsec / 1000);
+		(unsigned long long)ts.tv_nsec / 1000);
 	if (conf_load(d->conf_path, d->spool_override, &nc, &err) == 0 &&
 	    (strcmp(nc->spool, d->conf->spool) != 0 ||
-	    strcmp(nc->state_dir, d->conf->state_dir) != 0 ||
-	    nc->handoff_http != d->conf->handoff_http ||
-	    !same_str(nc->store, d->conf->store)))
-		qerr_set(&err, -EINVAL, "%s: spool, state_dir, store and "
+		strcmp(nc->state_dir, d->conf->state_dir) != 0 ||
+		nc->handoff_http != d->conf->handoff_http ||
+		!same_str(nc->store, d->conf->store)))
+		qerr_set(&err, -EINVAL,
+		    "%s: spool, state_dir, store and "
 		    "handoff cannot change on reload; restart qujatd for that",
 		    d->conf_path);
 	if (nc != NULL && !err.msg[0])
 		conf_check_files(nc, &err);
 	if (err.msg[0]) {
-		log_msg(LOG_ERR, NULL, "reload refused, keeping the running "
-		    "configuration: %s", err.msg);
+		log_msg(LOG_ERR, NULL,
+		    "reload refused, keeping the running "
+		    "configuration: %s",
+		    err.msg);
 		sd_notifyf(0, "READY=1\nSTATUS=reload refused: %s", err.msg);
 		conf_unref(nc);
 		return;
@@ -514,8 +529,10 @@ abandon_all(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
 
-	log_msg(LOG_WARNING, NULL, "stop timeout: leaving %d bundles in "
-	    "active/ for the next start", d->inflight);
+	log_msg(LOG_WARNING, NULL,
+	    "stop timeout: leaving %d bundles in "
+	    "active/ for the next start",
+	    d->inflight);
 	for (struct bundle *b = d->bundles; b; b = b->next)
 		b->abandon = true;
 	pool_cancel(&d->pool, NULL);
@@ -557,10 +574,14 @@ static void
 daemon_close(struct daemon *d)
 {
 	uv_handle_t *hs[] = {
-		(uv_handle_t *)&d->watch, (uv_handle_t *)&d->scan_timer,
-		(uv_handle_t *)&d->watchdog, (uv_handle_t *)&d->stop_timer,
-		(uv_handle_t *)&d->retry_timer, (uv_handle_t *)&d->sig_hup,
-		(uv_handle_t *)&d->sig_term, (uv_handle_t *)&d->sig_int,
+		(uv_handle_t *)&d->watch,
+		(uv_handle_t *)&d->scan_timer,
+		(uv_handle_t *)&d->watchdog,
+		(uv_handle_t *)&d->stop_timer,
+		(uv_handle_t *)&d->retry_timer,
+		(uv_handle_t *)&d->sig_hup,
+		(uv_handle_t *)&d->sig_term,
+		(uv_handle_t *)&d->sig_int,
 	};
 
 	if (d->closing)
@@ -589,9 +610,10 @@ start_handles(struct daemon *d)
 	uv_signal_start(&d->sig_int, signal_cb, SIGINT);
 	snprintf(path, sizeof(path), "%s/incoming", d->spool.root);
 	if ((r = uv_fs_event_start(&d->watch, watch_cb, path, 0)) < 0)
-		log_msg(LOG_WARNING, NULL, "cannot watch '%s' (%s): relying on "
-		    "the rescan every %lld ms", path, uv_strerror(r),
-		    (long long)d->conf->scan_interval_ms);
+		log_msg(LOG_WARNING, NULL,
+		    "cannot watch '%s' (%s): relying on "
+		    "the rescan every %lld ms",
+		    path, uv_strerror(r), (long long)d->conf->scan_interval_ms);
 	uv_timer_start(&d->scan_timer, scan_timer_cb,
 	    (uint64_t)d->conf->scan_interval_ms,
 	    (uint64_t)d->conf->scan_interval_ms);
@@ -626,8 +648,10 @@ raise_nofile(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			log_msg(LOG_WARNING, NULL, "cannot raise the open files "
-			    "limit: %s", strerror(errno));
+			log_msg(LOG_WARNING, NULL,
+			    "cannot raise the open files "
+			    "limit: %s",
+			    strerror(errno));
 	}
 }
 
@@ -643,8 +667,10 @@ party_gid(const char *name, const char *dflt)
 	if (name)
 		log_msg(LOG_WARNING, NULL, "group '%s' does not exist", name);
 	else
-		log_msg(LOG_NOTICE, NULL, "no group '%s': its folders get the "
-		    "daemon's own group", dflt);
+		log_msg(LOG_NOTICE, NULL,
+		    "no group '%s': its folders get the "
+		    "daemon's own group",
+		    dflt);
 	return -1;
 }
 
@@ -654,8 +680,7 @@ spool_rights(struct daemon *d, struct qerr *err)
 	int gid[PARTY_N] = { -1, -1, -1 };
 
 	gid[PARTY_SUBMIT] = party_gid(d->conf->submit_group, "qujat-submit");
-	gid[PARTY_RECEIVE] = party_gid(d->conf->receive_group,
-	    "qujat-receive");
+	gid[PARTY_RECEIVE] = party_gid(d->conf->receive_group, "qujat-receive");
 	return spool_set_rights(&d->spool, gid, err);
 }
 
@@ -696,10 +721,11 @@ daemon_init(struct daemon *d, const char *conf_path, const char *spool,
 		    d->spool.root, strerror(-r));
 	list_active(d);
 	if (d->nresume)
-		log_msg(LOG_NOTICE, NULL, "resuming %zu bundles left in active/",
-		    d->nresume);
-	if (d->conf->handoff_http && (r = handoff_new(d->loop, d->conf,
-	    &d->spool, &d->n.handoff, &d->handoff, err)) < 0)
+		log_msg(LOG_NOTICE, NULL,
+		    "resuming %zu bundles left in active/", d->nresume);
+	if (d->conf->handoff_http &&
+	    (r = handoff_new(d->loop, d->conf, &d->spool, &d->n.handoff,
+		 &d->handoff, err)) < 0)
 		return r;
 	d->metrics = metrics_new(d);
 	d->retention = retention_new(d);

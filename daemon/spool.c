@@ -19,13 +19,20 @@
 #include "spool.h"
 
 const char *const spool_dir_name[SP_NDIRS] = {
-	"incoming", "active", "outbox", "rejected", "sent", "originals",
+	"incoming",
+	"active",
+	"outbox",
+	"rejected",
+	"sent",
+	"originals",
 	"decisions",
 };
 
 /* spool.h says why each has these. */
-static const struct { unsigned mode; enum spool_party party; }
-    spool_rights[SP_NDIRS] = {
+static const struct {
+	unsigned mode;
+	enum spool_party party;
+} spool_rights[SP_NDIRS] = {
 	[SP_INCOMING] = { 03770, PARTY_SUBMIT },
 	[SP_ACTIVE] = { 0700, PARTY_DAEMON },
 	[SP_OUTBOX] = { 0770, PARTY_RECEIVE },
@@ -97,8 +104,8 @@ spool_open(struct spool *sp, const char *root, struct qerr *err)
 		    strerror(-r));
 	sp->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sp->rootfd < 0)
-		return qerr_set(err, -errno, "cannot open spool '%s': %s",
-		    root, strerror(errno));
+		return qerr_set(err, -errno, "cannot open spool '%s': %s", root,
+		    strerror(errno));
 	for (i = 0; i < SP_NDIRS; i++) {
 		const char *n = spool_dir_name[i];
 		struct stat st;
@@ -108,7 +115,7 @@ spool_open(struct spool *sp, const char *root, struct qerr *err)
 		sp->dfd[i] = openat(sp->rootfd, n,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sp->dfd[i] < 0 && errno == EACCES)
-			continue;	/* another party's: -1 */
+			continue; /* another party's: -1 */
 		if (sp->dfd[i] < 0 || fstat(sp->dfd[i], &st) < 0)
 			goto fail;
 		sp->gid[i] = (unsigned)st.st_gid;
@@ -140,16 +147,21 @@ spool_set_rights(struct spool *sp, const int gid[PARTY_N], struct qerr *err)
 	int r = set_right(sp->rootfd, gid[PARTY_DAEMON], ROOT_MODE);
 
 	if (r < 0)
-		return qerr_set(err, r, "cannot set the rights of spool '%s': "
-		    "%s", sp->root, strerror(-r));
+		return qerr_set(err, r,
+		    "cannot set the rights of spool '%s': "
+		    "%s",
+		    sp->root, strerror(-r));
 	for (int i = 0; i < SP_NDIRS; i++) {
-		r = sp->dfd[i] < 0 ? -EACCES : set_right(sp->dfd[i],
-		    gid[spool_rights[i].party], spool_rights[i].mode);
+		r = sp->dfd[i] < 0 ?
+		    -EACCES :
+		    set_right(sp->dfd[i], gid[spool_rights[i].party],
+			spool_rights[i].mode);
 		if (r < 0)
-			return qerr_set(err, r, "cannot set the group and mode "
+			return qerr_set(err, r,
+			    "cannot set the group and mode "
 			    "of '%s/%s' (is the daemon's user a member of its "
-			    "group?): %s", sp->root, spool_dir_name[i],
-			    strerror(-r));
+			    "group?): %s",
+			    sp->root, spool_dir_name[i], strerror(-r));
 		sp->gid[i] = (unsigned)r;
 	}
 	return 0;
@@ -186,13 +198,13 @@ spool_give(const struct spool *sp, enum spool_dir d, int fd, unsigned dmode,
 	if ((dir = dir_list(fd)) == NULL)
 		return -errno;
 	while (r == 0 && (de = readdir(dir)) != NULL) {
-		if (de->d_name[0] == '.' ||	/* the daemon's own records */
+		if (de->d_name[0] == '.' || /* the daemon's own records */
 		    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
 		if (fchownat(fd, de->d_name, (uid_t)-1, g,
-		    AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(fd, de->d_name, fmode,
-		    0) < 0)
+			AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(fd, de->d_name, fmode, 0) < 0)
 			r = -errno;
 	}
 	closedir(dir);
@@ -225,17 +237,20 @@ spool_lock(struct spool *sp, struct qerr *err)
 	fd = openat(sp->rootfd, ".qujatd.lock",
 	    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0)
-		return qerr_set(err, -errno, "cannot open '%s/.qujatd.lock': %s",
-		    sp->root, strerror(errno));
+		return qerr_set(err, -errno,
+		    "cannot open '%s/.qujatd.lock': %s", sp->root,
+		    strerror(errno));
 	if (fcntl(fd, F_SETLK, &fl) < 0) {
 		int e = errno;
 		struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 		if (e == EAGAIN || e == EACCES) {
 			fcntl(fd, F_GETLK, &q);
 			close(fd);
-			return qerr_set(err, -EBUSY, "spool '%s' is in use by "
+			return qerr_set(err, -EBUSY,
+			    "spool '%s' is in use by "
 			    "another qujatd (pid %d); stop it first or choose "
-			    "another spool", sp->root, (int)q.l_pid);
+			    "another spool",
+			    sp->root, (int)q.l_pid);
 		}
 		close(fd);
 		return qerr_set(err, -e, "cannot lock '%s/.qujatd.lock': %s",
@@ -302,7 +317,7 @@ spool_move_replace(struct spool *sp, enum spool_dir from, const char *name,
 	/* the folder's mtime is when it reached `to`: retention counts its
 	 * age from it (retention.h); nothing is written in it after */
 	static const struct timespec now[2] = { { 0, UTIME_OMIT },
-	    { 0, UTIME_NOW } };
+		{ 0, UTIME_NOW } };
 
 	utimensat(sp->dfd[from], name, now, AT_SYMLINK_NOFOLLOW);
 	return rename_durable_aside(sp->dfd[from], name, sp->dfd[to], name);
@@ -323,8 +338,8 @@ remove_flat_dir(int dirfd, const char *name)
 	struct dirent *de;
 	int fd;
 
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	fd = openat(dirfd, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!(dir = fdopendir(fd))) {
@@ -368,8 +383,10 @@ empty_tree(int fd, int depth, dev_t dev)
 				r = -errno;
 			continue;
 		}
-		sub = depth > 0 && st.st_dev == dev ? openat(fd, de->d_name,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+		sub = depth > 0 && st.st_dev == dev ?
+		    openat(fd, de->d_name,
+			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) :
+		    -1;
 		if (sub >= 0) {
 			int e = empty_tree(sub, depth - 1, dev);
 			close(sub);
@@ -386,14 +403,15 @@ empty_tree(int fd, int depth, dev_t dev)
 int
 remove_tree_fd(int dirfd, const char *name)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC), r;
+	int fd = openat(dirfd, name,
+		O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
+	    r;
 	struct stat st;
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	r = fstat(fd, &st) < 0 ? -errno : empty_tree(fd, REMOVE_TREE_DEPTH,
-	    st.st_dev);
+	r = fstat(fd, &st) < 0 ? -errno :
+				 empty_tree(fd, REMOVE_TREE_DEPTH, st.st_dev);
 	close(fd);
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
 		return r < 0 ? r : -errno;

@@ -26,8 +26,10 @@ struct store {
 int
 store_is_pg(const char *spec)
 {
-	return spec != NULL && (strncmp(spec, "postgresql://", 13) == 0 ||
-	    strncmp(spec, "postgres://", 11) == 0 || strchr(spec, '=') != NULL);
+	return spec != NULL &&
+	    (strncmp(spec, "postgresql://", 13) == 0 ||
+		strncmp(spec, "postgres://", 11) == 0 ||
+		strchr(spec, '=') != NULL);
 }
 
 int
@@ -114,7 +116,7 @@ store_claim(struct store *st, const char *service, const char *child_iin,
 	    institution, now, cutoff_of(now, hold_days), &who);
 	if (r < 0 || who == NULL) {
 		free(who);
-		return -EIO;	/* inserted or held: never neither */
+		return -EIO; /* inserted or held: never neither */
 	}
 	/* Ours also when a resumed bundle claims again. */
 	if (strcmp(who, application_id) == 0) {
@@ -137,7 +139,7 @@ store_held_by_other(struct store *st, const char *service,
 
 	store_key_hmac(&st->key, child_iin, child);
 	if (st->ops->holder(st->impl, service, child, application_id,
-	    cutoff_of((int64_t)time(NULL), hold_days), &who) < 0)
+		cutoff_of((int64_t)time(NULL), hold_days), &who) < 0)
 		return 0;
 	held = who != NULL && strcmp(who, application_id) != 0;
 	free(who);
@@ -155,8 +157,7 @@ store_release(struct store *st, const char *service, const char *child_iin,
 }
 
 int
-store_decide(struct store *st, const char *application_id,
-    const char *outcome)
+store_decide(struct store *st, const char *application_id, const char *outcome)
 {
 	return st->ops->decide(st->impl, application_id, outcome,
 	    (int64_t)time(NULL));

@@ -37,8 +37,9 @@ static int
 write_new(const char *tmp, const char *text)
 {
 	size_t len = strlen(text);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0400), r = 0;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		0400),
+	    r = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -61,14 +62,15 @@ key_create(const char *path, struct qerr *err)
 	int r, dfd;
 
 	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k))
-		return qerr_set(err, -EIO, "cannot make the site key: no "
+		return qerr_set(err, -EIO,
+		    "cannot make the site key: no "
 		    "random bytes");
 	hex_encode(k, sizeof(k), hex);
 	strcat(hex, "\n");
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
 	    (int)sizeof(tmp))
 		return qerr_set(err, -ENAMETOOLONG, "site key path too long");
-	unlink(tmp);	/* a crashed start's, with this pid */
+	unlink(tmp); /* a crashed start's, with this pid */
 	r = write_new(tmp, hex);
 	if (r == 0 && link(tmp, path) < 0 && errno != EEXIST)
 		r = -errno;
@@ -76,7 +78,7 @@ key_create(const char *path, struct qerr *err)
 	if (r < 0)
 		return qerr_set(err, r, "cannot create the site key '%s': %s",
 		    path, strerror(-r));
-	snprintf(dir, sizeof(dir), "%s", path);	/* its folder */
+	snprintf(dir, sizeof(dir), "%s", path); /* its folder */
 	if ((slash = strrchr(dir, '/')) == NULL)
 		snprintf(dir, sizeof(dir), ".");
 	else
@@ -85,8 +87,11 @@ key_create(const char *path, struct qerr *err)
 		r = fsync_dir(dfd);
 		close(dfd);
 	}
-	return r < 0 ? qerr_set(err, r, "cannot make the site key '%s' "
-	    "durable: %s", path, strerror(-r)) : 0;
+	return r < 0 ? qerr_set(err, r,
+			   "cannot make the site key '%s' "
+			   "durable: %s",
+			   path, strerror(-r)) :
+		       0;
 }
 
 int
@@ -98,24 +103,29 @@ store_key_load(const char *path, bool create, struct store_key *key,
 	ssize_t n;
 	int fd, r;
 
-	if (create && access(path, F_OK) < 0 && (r = key_create(path,
-	    err)) < 0)
+	if (create && access(path, F_OK) < 0 && (r = key_create(path, err)) < 0)
 		return r;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return qerr_set(err, -errno, "cannot read the site key '%s': "
-		    "%s", path, strerror(errno));
+		return qerr_set(err, -errno,
+		    "cannot read the site key '%s': "
+		    "%s",
+		    path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    (st.st_mode & 077) != 0) {
 		close(fd);
-		return qerr_set(err, -EPERM, "the site key '%s' must be a file "
-		    "only its owner can read (chmod 0400)", path);
+		return qerr_set(err, -EPERM,
+		    "the site key '%s' must be a file "
+		    "only its owner can read (chmod 0400)",
+		    path);
 	}
 	n = read_full(fd, hex, sizeof(hex) - 1);
 	close(fd);
-	if (n < 2 * STORE_KEY_BYTES || from_hex(hex, key->k,
-	    STORE_KEY_BYTES) < 0)
-		return qerr_set(err, -EINVAL, "the site key '%s' is not %d "
-		    "hex digits", path, 2 * STORE_KEY_BYTES);
+	if (n < 2 * STORE_KEY_BYTES ||
+	    from_hex(hex, key->k, STORE_KEY_BYTES) < 0)
+		return qerr_set(err, -EINVAL,
+		    "the site key '%s' is not %d "
+		    "hex digits",
+		    path, 2 * STORE_KEY_BYTES);
 	return 0;
 }
 

@@ -22,35 +22,35 @@
 #include "store_backend.h"
 #include "store_key.h"
 
-#define PG_CONNECT_TIMEOUT "10"		/* seconds, unless conninfo says */
+#define PG_CONNECT_TIMEOUT "10" /* seconds, unless conninfo says */
 
 struct pg {
 	pthread_mutex_t mx;
 	PGconn *conn;
 	char *conninfo;
-	const struct store_key *key;	/* the store's, for the upgrade */
-	bool key_rejected;		/* the tables hold another key's */
+	const struct store_key *key; /* the store's, for the upgrade */
+	bool key_rejected;	     /* the tables hold another key's */
 };
 
 static const char pg_schema[] =
-	"SET statement_timeout = 30000;"
-	"CREATE TABLE IF NOT EXISTS qujat_hold ("
-	" service text NOT NULL,"
-	" child_hmac text NOT NULL,"
-	" application_id text NOT NULL,"
-	" institution text,"
-	" created bigint NOT NULL,"
-	" PRIMARY KEY (service, child_hmac));"
-	"CREATE INDEX IF NOT EXISTS qujat_hold_application"
-	" ON qujat_hold (application_id);"
-	"CREATE TABLE IF NOT EXISTS qujat_outcome ("
-	" application_id text PRIMARY KEY,"
-	" service text NOT NULL,"
-	" outcome text NOT NULL,"
-	" decided bigint NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS qujat_meta ("
-	" name text PRIMARY KEY,"
-	" value text NOT NULL)";
+    "SET statement_timeout = 30000;"
+    "CREATE TABLE IF NOT EXISTS qujat_hold ("
+    " service text NOT NULL,"
+    " child_hmac text NOT NULL,"
+    " application_id text NOT NULL,"
+    " institution text,"
+    " created bigint NOT NULL,"
+    " PRIMARY KEY (service, child_hmac));"
+    "CREATE INDEX IF NOT EXISTS qujat_hold_application"
+    " ON qujat_hold (application_id);"
+    "CREATE TABLE IF NOT EXISTS qujat_outcome ("
+    " application_id text PRIMARY KEY,"
+    " service text NOT NULL,"
+    " outcome text NOT NULL,"
+    " decided bigint NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS qujat_meta ("
+    " name text PRIMARY KEY,"
+    " value text NOT NULL)";
 
 /* PQerrorMessage without its trailing newline, into buf. */
 static const char *
@@ -131,12 +131,15 @@ migrate_rows(struct pg *p, PGresult *res)
 
 	for (i = 0; r == 0 && i < PQntuples(res); i++) {
 		const char *v[] = { PQgetvalue(res, i, 0), hmac,
-		    PQgetvalue(res, i, 2), PQgetisnull(res, i, 3) ? NULL :
-		    PQgetvalue(res, i, 3), PQgetvalue(res, i, 4) };
+			PQgetvalue(res, i, 2),
+			PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3),
+			PQgetvalue(res, i, 4) };
 		store_key_hmac(p->key, PQgetvalue(res, i, 1), hmac);
-		r = pq_ok(p->conn, "INSERT INTO qujat_hold (service, "
+		r = pq_ok(p->conn,
+		    "INSERT INTO qujat_hold (service, "
 		    "child_hmac, application_id, institution, created) VALUES "
-		    "($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", 5, v);
+		    "($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+		    5, v);
 	}
 	return r;
 }
@@ -151,24 +154,30 @@ migrate(struct pg *p)
 	char *legacy = NULL;
 	int r;
 
-	if (pq_text(p->conn, "SELECT to_regclass('qujat_holds')::text", 0,
-	    NULL, &legacy) < 0 || legacy == NULL || legacy[0] == '\0') {
+	if (pq_text(p->conn, "SELECT to_regclass('qujat_holds')::text", 0, NULL,
+		&legacy) < 0 ||
+	    legacy == NULL || legacy[0] == '\0') {
 		free(legacy);
 		return 0;
 	}
 	free(legacy);
-	if (!exec_ok(p->conn, "BEGIN") || !exec_ok(p->conn, "LOCK TABLE "
-	    "qujat_holds IN ACCESS EXCLUSIVE MODE"))
+	if (!exec_ok(p->conn, "BEGIN") ||
+	    !exec_ok(p->conn,
+		"LOCK TABLE "
+		"qujat_holds IN ACCESS EXCLUSIVE MODE"))
 		return end_tx(p->conn, -EIO);
-	res = PQexec(p->conn, "SELECT service, child_iin, application_id, "
+	res = PQexec(p->conn,
+	    "SELECT service, child_iin, application_id, "
 	    "institution, extract(epoch FROM created)::bigint FROM "
 	    "qujat_holds");
 	r = PQresultStatus(res) == PGRES_TUPLES_OK ? migrate_rows(p, res) :
-	    -EIO;
+						     -EIO;
 	if (r == 0)
-		log_msg(LOG_NOTICE, NULL, "store: PostgreSQL table qujat_holds "
+		log_msg(LOG_NOTICE, NULL,
+		    "store: PostgreSQL table qujat_holds "
 		    "upgraded: %d holds kept in qujat_hold, IINs replaced by "
-		    "their keyed hash", PQntuples(res));
+		    "their keyed hash",
+		    PQntuples(res));
 	PQclear(res);
 	if (r == 0 && !exec_ok(p->conn, "DROP TABLE qujat_holds"))
 		r = -EIO;
@@ -185,10 +194,15 @@ check_key(struct pg *p)
 	int r;
 
 	store_key_check(p->key, check);
-	if (pq_ok(p->conn, "INSERT INTO qujat_meta (name, value) VALUES "
-	    "('key_check', $1) ON CONFLICT DO NOTHING", 1, v) < 0 ||
-	    pq_text(p->conn, "SELECT value FROM qujat_meta WHERE name = "
-	    "'key_check'", 0, NULL, &have) < 0 || have == NULL)
+	if (pq_ok(p->conn,
+		"INSERT INTO qujat_meta (name, value) VALUES "
+		"('key_check', $1) ON CONFLICT DO NOTHING",
+		1, v) < 0 ||
+	    pq_text(p->conn,
+		"SELECT value FROM qujat_meta WHERE name = "
+		"'key_check'",
+		0, NULL, &have) < 0 ||
+	    have == NULL)
 		r = -EIO;
 	else
 		r = strcmp(have, check) == 0 ? 0 : -EKEYREJECTED;
@@ -228,17 +242,22 @@ pg_connect(struct pg *p, const char *id)
 	/* Two hosts creating the tables at once: one may fail; try again. */
 	if ((!exec_ok(p->conn, pg_schema) && !exec_ok(p->conn, pg_schema)) ||
 	    (migrate(p) < 0 && migrate(p) < 0)) {
-		log_msg(LOG_ERR, id, "store: cannot create or upgrade the "
-		    "tables: %s", pg_error(p->conn, msg, sizeof(msg)));
+		log_msg(LOG_ERR, id,
+		    "store: cannot create or upgrade the "
+		    "tables: %s",
+		    pg_error(p->conn, msg, sizeof(msg)));
 		PQfinish(p->conn);
 		p->conn = NULL;
 		return -EIO;
 	}
 	if (check_key(p) < 0) {
-		log_msg(LOG_ERR, id, "store: %s", p->key_rejected ? "the "
-		    "PostgreSQL tables were made with another site key than "
-		    "this host's: copy site.key from the state folder of the "
-		    "first host" : "cannot read qujat_meta");
+		log_msg(LOG_ERR, id, "store: %s",
+		    p->key_rejected ?
+			"the "
+			"PostgreSQL tables were made with another site key than "
+			"this host's: copy site.key from the state folder of the "
+			"first host" :
+			"cannot read qujat_meta");
 		PQfinish(p->conn);
 		p->conn = NULL;
 		return -EIO;
@@ -255,17 +274,23 @@ claim_tx(PGconn *c, const char *const *v, char **who)
 	*who = NULL;
 	if (!exec_ok(c, "BEGIN"))
 		return -EIO;
-	r = pq_ok(c, "DELETE FROM qujat_hold WHERE service = $1 AND "
-	    "created <= $2::bigint", 2, (const char *[]){ v[0], v[5] });
+	r = pq_ok(c,
+	    "DELETE FROM qujat_hold WHERE service = $1 AND "
+	    "created <= $2::bigint",
+	    2, (const char *[]){ v[0], v[5] });
 	if (r == 0)
-		r = pq_ok(c, "INSERT INTO qujat_hold (service, child_hmac, "
+		r = pq_ok(c,
+		    "INSERT INTO qujat_hold (service, child_hmac, "
 		    "application_id, institution, created) VALUES ($1, $2, $3, "
-		    "$4, $5::bigint) ON CONFLICT DO NOTHING", 5, v);
+		    "$4, $5::bigint) ON CONFLICT DO NOTHING",
+		    5, v);
 	if (r == 0)
-		r = pq_text(c, "SELECT application_id FROM qujat_hold WHERE "
-		    "service = $1 AND child_hmac = $2", 2, v, who);
+		r = pq_text(c,
+		    "SELECT application_id FROM qujat_hold WHERE "
+		    "service = $1 AND child_hmac = $2",
+		    2, v, who);
 	if (r == 0 && *who == NULL)
-		r = -EIO;	/* inserted or held: never neither */
+		r = -EIO; /* inserted or held: never neither */
 	if ((r = end_tx(c, r)) < 0) {
 		free(*who);
 		*who = NULL;
@@ -281,7 +306,7 @@ pg_claim(void *impl, const char *service, const char *child,
 	struct pg *p = impl;
 	char msg[300], nows[24], cuts[24];
 	const char *v[] = { service, child, application_id, institution, nows,
-	    cuts };
+		cuts };
 	int r = -EIO;
 
 	snprintf(nows, sizeof(nows), "%" PRId64, now);
@@ -294,10 +319,12 @@ pg_claim(void *impl, const char *service, const char *child,
 			break;
 		r = claim_tx(p->conn, v, who);
 		if (r < 0)
-			log_msg(LOG_ERR, application_id, "store: claim failed: "
-			    "%s", pg_error(p->conn, msg, sizeof(msg)));
+			log_msg(LOG_ERR, application_id,
+			    "store: claim failed: "
+			    "%s",
+			    pg_error(p->conn, msg, sizeof(msg)));
 		if (r < 0 && PQstatus(p->conn) == CONNECTION_OK)
-			break;	/* not the connection: do not insist */
+			break; /* not the connection: do not insist */
 	}
 	pthread_mutex_unlock(&p->mx);
 	return r;
@@ -316,9 +343,11 @@ pg_holder(void *impl, const char *service, const char *child,
 	*who = NULL;
 	pthread_mutex_lock(&p->mx);
 	if (pg_connect(p, application_id) == 0)
-		r = pq_text(p->conn, "SELECT application_id FROM qujat_hold "
+		r = pq_text(p->conn,
+		    "SELECT application_id FROM qujat_hold "
 		    "WHERE service = $1 AND child_hmac = $2 AND created > "
-		    "$3::bigint", 3, v, who);
+		    "$3::bigint",
+		    3, v, who);
 	pthread_mutex_unlock(&p->mx);
 	return r;
 }
@@ -333,8 +362,10 @@ pg_release(void *impl, const char *service, const char *child,
 
 	pthread_mutex_lock(&p->mx);
 	if (pg_connect(p, application_id) == 0)
-		r = pq_ok(p->conn, "DELETE FROM qujat_hold WHERE service = $1 "
-		    "AND child_hmac = $2 AND application_id = $3", 3, v);
+		r = pq_ok(p->conn,
+		    "DELETE FROM qujat_hold WHERE service = $1 "
+		    "AND child_hmac = $2 AND application_id = $3",
+		    3, v);
 	pthread_mutex_unlock(&p->mx);
 	return r;
 }
@@ -348,18 +379,23 @@ decide_tx(PGconn *c, const char *const *v)
 
 	if (!exec_ok(c, "BEGIN"))
 		return -EIO;
-	r = pq_text(c, "DELETE FROM qujat_hold WHERE application_id = $1 "
-	    "RETURNING service", 1, v, &service);
-	if (r == 0 && service == NULL) {	/* decided before? */
-		r = pq_text(c, "SELECT outcome FROM qujat_outcome WHERE "
-		    "application_id = $1", 1, v, &known);
+	r = pq_text(c,
+	    "DELETE FROM qujat_hold WHERE application_id = $1 "
+	    "RETURNING service",
+	    1, v, &service);
+	if (r == 0 && service == NULL) { /* decided before? */
+		r = pq_text(c,
+		    "SELECT outcome FROM qujat_outcome WHERE "
+		    "application_id = $1",
+		    1, v, &known);
 		r = r < 0 ? r : known ? 0 : -ENOENT;
 	} else if (r == 0) {
-		r = pq_ok(c, "INSERT INTO qujat_outcome (application_id, "
+		r = pq_ok(c,
+		    "INSERT INTO qujat_outcome (application_id, "
 		    "service, outcome, decided) VALUES ($1, $4, $2, $3::bigint) "
 		    "ON CONFLICT (application_id) DO UPDATE SET outcome = "
-		    "excluded.outcome, decided = excluded.decided", 4,
-		    (const char *[]){ v[0], v[1], v[2], service });
+		    "excluded.outcome, decided = excluded.decided",
+		    4, (const char *[]){ v[0], v[1], v[2], service });
 	}
 	free(service);
 	free(known);
@@ -395,8 +431,10 @@ pg_prune(void *impl, const char *service, int64_t cutoff)
 	snprintf(cuts, sizeof(cuts), "%" PRId64, cutoff);
 	pthread_mutex_lock(&p->mx);
 	if (pg_connect(p, NULL) == 0) {
-		res = pq(p->conn, "DELETE FROM qujat_hold WHERE service = $1 "
-		    "AND created <= $2::bigint", 2, v);
+		res = pq(p->conn,
+		    "DELETE FROM qujat_hold WHERE service = $1 "
+		    "AND created <= $2::bigint",
+		    2, v);
 		if (PQresultStatus(res) == PGRES_COMMAND_OK)
 			r = atoi(PQcmdTuples(res));
 		PQclear(res);
@@ -419,8 +457,8 @@ pg_close(void *impl)
 }
 
 int
-store_pg_open(const char *conninfo, const struct store_key *key,
-    void **out, struct qerr *err)
+store_pg_open(const char *conninfo, const struct store_key *key, void **out,
+    struct qerr *err)
 {
 	PQconninfoOption *opts;
 	struct pg *p;
@@ -428,8 +466,10 @@ store_pg_open(const char *conninfo, const struct store_key *key,
 
 	*out = NULL;
 	if ((opts = PQconninfoParse(conninfo, &perr)) == NULL) {
-		qerr_set(err, -EINVAL, "store: not a valid PostgreSQL "
-		    "connection string: %s", perr ? perr : "out of memory");
+		qerr_set(err, -EINVAL,
+		    "store: not a valid PostgreSQL "
+		    "connection string: %s",
+		    perr ? perr : "out of memory");
 		PQfreemem(perr);
 		return -EINVAL;
 	}
@@ -445,12 +485,14 @@ store_pg_open(const char *conninfo, const struct store_key *key,
 	 * Another host's key is: this host would break the rule. */
 	if (pg_connect(p, NULL) < 0 && p->key_rejected) {
 		pg_close(p);
-		return qerr_set(err, -EKEYREJECTED, "store: the PostgreSQL "
+		return qerr_set(err, -EKEYREJECTED,
+		    "store: the PostgreSQL "
 		    "tables were made with another site key than this host's "
 		    "(copy site.key from the state folder of the first host)");
 	}
 	if (p->conn == NULL)
-		log_msg(LOG_WARNING, NULL, "store: PostgreSQL unreachable at "
+		log_msg(LOG_WARNING, NULL,
+		    "store: PostgreSQL unreachable at "
 		    "start; bundles that need it wait in active/");
 	*out = p;
 	return 0;

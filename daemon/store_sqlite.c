@@ -19,27 +19,26 @@ struct sq {
 	sqlite3 *db;
 };
 
-static const char schema[] =
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA synchronous=FULL;"
-	"PRAGMA secure_delete=ON;"
-	"CREATE TABLE IF NOT EXISTS qujat_hold ("
-	" service TEXT NOT NULL,"
-	" child_hmac TEXT NOT NULL,"
-	" application_id TEXT NOT NULL,"
-	" institution TEXT,"
-	" created INTEGER NOT NULL,"
-	" PRIMARY KEY (service, child_hmac));"
-	"CREATE INDEX IF NOT EXISTS qujat_hold_application"
-	" ON qujat_hold (application_id);"
-	"CREATE TABLE IF NOT EXISTS qujat_outcome ("
-	" application_id TEXT PRIMARY KEY,"
-	" service TEXT NOT NULL,"
-	" outcome TEXT NOT NULL,"
-	" decided INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS qujat_meta ("
-	" name TEXT PRIMARY KEY,"
-	" value TEXT NOT NULL);";
+static const char schema[] = "PRAGMA journal_mode=WAL;"
+			     "PRAGMA synchronous=FULL;"
+			     "PRAGMA secure_delete=ON;"
+			     "CREATE TABLE IF NOT EXISTS qujat_hold ("
+			     " service TEXT NOT NULL,"
+			     " child_hmac TEXT NOT NULL,"
+			     " application_id TEXT NOT NULL,"
+			     " institution TEXT,"
+			     " created INTEGER NOT NULL,"
+			     " PRIMARY KEY (service, child_hmac));"
+			     "CREATE INDEX IF NOT EXISTS qujat_hold_application"
+			     " ON qujat_hold (application_id);"
+			     "CREATE TABLE IF NOT EXISTS qujat_outcome ("
+			     " application_id TEXT PRIMARY KEY,"
+			     " service TEXT NOT NULL,"
+			     " outcome TEXT NOT NULL,"
+			     " decided INTEGER NOT NULL);"
+			     "CREATE TABLE IF NOT EXISTS qujat_meta ("
+			     " name TEXT PRIMARY KEY,"
+			     " value TEXT NOT NULL);";
 
 static void sq_close(void *impl);
 
@@ -131,15 +130,21 @@ check_key(struct sq *st, const struct store_key *key, struct qerr *err)
 	int r;
 
 	store_key_check(key, check);
-	if (run(st, "INSERT INTO qujat_meta (name, value) VALUES "
-	    "('key_check', ?1) ON CONFLICT DO NOTHING", t, 1, NULL, 0) < 0 ||
-	    (have = first_text(st, "SELECT value FROM qujat_meta WHERE name = "
-	    "'key_check'", NULL, 0, NULL, 0)) == NULL)
+	if (run(st,
+		"INSERT INTO qujat_meta (name, value) VALUES "
+		"('key_check', ?1) ON CONFLICT DO NOTHING",
+		t, 1, NULL, 0) < 0 ||
+	    (have = first_text(st,
+		 "SELECT value FROM qujat_meta WHERE name = "
+		 "'key_check'",
+		 NULL, 0, NULL, 0)) == NULL)
 		return -EIO;
-	r = strcmp(have, check) == 0 ? 0 : qerr_set(err, -EKEYREJECTED,
-	    "the store was made with another site key than this one: its "
-	    "holds would not be recognised (restore the state folder's "
-	    "site.key)");
+	r = strcmp(have, check) == 0 ?
+	    0 :
+	    qerr_set(err, -EKEYREJECTED,
+		"the store was made with another site key than this one: its "
+		"holds would not be recognised (restore the state folder's "
+		"site.key)");
 	free(have);
 	return r;
 }
@@ -148,22 +153,25 @@ check_key(struct sq *st, const struct store_key *key, struct qerr *err)
 static int
 migrate_rows(struct sq *st, const struct store_key *key, int *n)
 {
-	sqlite3_stmt *q = prep(st, "SELECT service, child_iin, "
-	    "application_id, institution, created FROM holds", NULL, 0,
-	    NULL, 0);
+	sqlite3_stmt *q = prep(st,
+	    "SELECT service, child_iin, "
+	    "application_id, institution, created FROM holds",
+	    NULL, 0, NULL, 0);
 	char hmac[STORE_HMAC_HEX];
 	int r = q ? 0 : -EIO;
 
 	while (r == 0 && sqlite3_step(q) == SQLITE_ROW) {
 		const char *t[4] = { (const char *)sqlite3_column_text(q, 0),
-		    hmac, (const char *)sqlite3_column_text(q, 2),
-		    (const char *)sqlite3_column_text(q, 3) };
+			hmac, (const char *)sqlite3_column_text(q, 2),
+			(const char *)sqlite3_column_text(q, 3) };
 		int64_t created = sqlite3_column_int64(q, 4);
 		store_key_hmac(key, (const char *)sqlite3_column_text(q, 1),
 		    hmac);
-		r = run(st, "INSERT INTO qujat_hold (service, child_hmac, "
+		r = run(st,
+		    "INSERT INTO qujat_hold (service, child_hmac, "
 		    "application_id, institution, created) VALUES (?1, ?2, ?3, "
-		    "?4, ?5) ON CONFLICT DO NOTHING", t, 4, &created, 1);
+		    "?4, ?5) ON CONFLICT DO NOTHING",
+		    t, 4, &created, 1);
 		(*n)++;
 	}
 	sqlite3_finalize(q);
@@ -174,8 +182,10 @@ migrate_rows(struct sq *st, const struct store_key *key, int *n)
 static int
 migrate(struct sq *st, const struct store_key *key, const char *path)
 {
-	char *legacy = first_text(st, "SELECT name FROM sqlite_master WHERE "
-	    "type = 'table' AND name = 'holds'", NULL, 0, NULL, 0);
+	char *legacy = first_text(st,
+	    "SELECT name FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'holds'",
+	    NULL, 0, NULL, 0);
 	int n = 0, r;
 
 	if (legacy == NULL)
@@ -186,16 +196,18 @@ migrate(struct sq *st, const struct store_key *key, const char *path)
 		return r;
 	/* the pages and WAL frames that held the numbers, rewritten */
 	if (sqlite3_exec(st->db, "VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
-	    NULL, NULL, NULL) != SQLITE_OK)
+		NULL, NULL, NULL) != SQLITE_OK)
 		return -EIO;
-	log_msg(LOG_NOTICE, NULL, "store: '%s' upgraded: %d holds kept, IINs "
-	    "replaced by their keyed hash", path, n);
+	log_msg(LOG_NOTICE, NULL,
+	    "store: '%s' upgraded: %d holds kept, IINs "
+	    "replaced by their keyed hash",
+	    path, n);
 	return 0;
 }
 
 int
-store_sqlite_open(const char *path, const struct store_key *key,
-    int existing, void **out, struct qerr *err)
+store_sqlite_open(const char *path, const struct store_key *key, int existing,
+    void **out, struct qerr *err)
 {
 	struct sq *st = calloc(1, sizeof(*st));
 	char *msg = NULL;
@@ -203,16 +215,21 @@ store_sqlite_open(const char *path, const struct store_key *key,
 
 	if (!st)
 		return qerr_set(err, -ENOMEM, "out of memory");
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    (existing ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX, NULL);
+	rc = sqlite3_open_v2(path, &st->db,
+	    SQLITE_OPEN_READWRITE | (existing ? 0 : SQLITE_OPEN_CREATE) |
+		SQLITE_OPEN_FULLMUTEX,
+	    NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(st->db, 10000);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->db, schema, NULL, NULL, &msg);
 	if (rc == SQLITE_OK && (rc = check_key(st, key, err)) < 0) {
 		sq_close(st);
-		return rc == -EKEYREJECTED ? rc : qerr_set(err, rc, "cannot "
-		    "open store '%s'", path);
+		return rc == -EKEYREJECTED ? rc :
+					     qerr_set(err, rc,
+						 "cannot "
+						 "open store '%s'",
+						 path);
 	}
 	if (rc == SQLITE_OK && migrate(st, key, path) < 0)
 		rc = SQLITE_ERROR;
@@ -239,14 +256,14 @@ sq_close(void *impl)
 }
 
 static char *
-holder_of(struct sq *st, const char *service, const char *child,
-    int64_t cutoff)
+holder_of(struct sq *st, const char *service, const char *child, int64_t cutoff)
 {
 	const char *t[] = { service, child };
 
-	return first_text(st, "SELECT application_id FROM qujat_hold WHERE "
-	    "service = ?1 AND child_hmac = ?2 AND created > ?3", t, 2,
-	    &cutoff, 1);
+	return first_text(st,
+	    "SELECT application_id FROM qujat_hold WHERE "
+	    "service = ?1 AND child_hmac = ?2 AND created > ?3",
+	    t, 2, &cutoff, 1);
 }
 
 static int
@@ -257,13 +274,18 @@ claim_tx(struct sq *st, const char *service, const char *child,
 	const char *t[] = { service, child, application_id, institution };
 	int r;
 
-	if ((r = run(st, "DELETE FROM qujat_hold WHERE service = ?1 AND "
-	    "created <= ?2", t, 1, &cutoff, 1)) < 0 ||
-	    (r = run(st, "INSERT INTO qujat_hold (service, child_hmac, "
-	    "application_id, institution, created) VALUES (?1, ?2, ?3, ?4, "
-	    "?5) ON CONFLICT DO NOTHING", t, 4, &now, 1)) < 0)
+	if ((r = run(st,
+		 "DELETE FROM qujat_hold WHERE service = ?1 AND "
+		 "created <= ?2",
+		 t, 1, &cutoff, 1)) < 0 ||
+	    (r = run(st,
+		 "INSERT INTO qujat_hold (service, child_hmac, "
+		 "application_id, institution, created) VALUES (?1, ?2, ?3, ?4, "
+		 "?5) ON CONFLICT DO NOTHING",
+		 t, 4, &now, 1)) < 0)
 		return r;
-	*who = sqlite3_changes(st->db) == 1 ? strdup(application_id) :
+	*who = sqlite3_changes(st->db) == 1 ?
+	    strdup(application_id) :
 	    holder_of(st, service, child, cutoff);
 	return *who ? 0 : -EIO;
 }
@@ -279,8 +301,9 @@ sq_claim(void *impl, const char *service, const char *child,
 	*who = NULL;
 	/* sqlite3_changes() must see our own INSERT, not another thread's */
 	if ((r = tx_begin(st)) == 0)
-		r = tx_end(st, claim_tx(st, service, child, application_id,
-		    institution, now, cutoff, who));
+		r = tx_end(st,
+		    claim_tx(st, service, child, application_id, institution,
+			now, cutoff, who));
 	if (r < 0) {
 		free(*who);
 		*who = NULL;
@@ -304,8 +327,10 @@ sq_release(void *impl, const char *service, const char *child,
 {
 	const char *t[] = { service, child, application_id };
 
-	return run(impl, "DELETE FROM qujat_hold WHERE service = ?1 AND "
-	    "child_hmac = ?2 AND application_id = ?3", t, 3, NULL, 0);
+	return run(impl,
+	    "DELETE FROM qujat_hold WHERE service = ?1 AND "
+	    "child_hmac = ?2 AND application_id = ?3",
+	    t, 3, NULL, 0);
 }
 
 static int
@@ -313,22 +338,28 @@ decide_tx(struct sq *st, const char *application_id, const char *outcome,
     int64_t now)
 {
 	const char *t[] = { application_id, NULL, outcome };
-	char *service = first_text(st, "DELETE FROM qujat_hold WHERE "
-	    "application_id = ?1 RETURNING service", t, 1, NULL, 0);
+	char *service = first_text(st,
+	    "DELETE FROM qujat_hold WHERE "
+	    "application_id = ?1 RETURNING service",
+	    t, 1, NULL, 0);
 	char *known;
 	int r;
 
-	if (service == NULL) {	/* decided before, or never held */
-		known = first_text(st, "SELECT outcome FROM qujat_outcome "
-		    "WHERE application_id = ?1", t, 1, NULL, 0);
+	if (service == NULL) { /* decided before, or never held */
+		known = first_text(st,
+		    "SELECT outcome FROM qujat_outcome "
+		    "WHERE application_id = ?1",
+		    t, 1, NULL, 0);
 		free(known);
 		return known ? 0 : -ENOENT;
 	}
 	t[1] = service;
-	r = run(st, "INSERT INTO qujat_outcome (application_id, service, "
+	r = run(st,
+	    "INSERT INTO qujat_outcome (application_id, service, "
 	    "outcome, decided) VALUES (?1, ?2, ?3, ?4) ON CONFLICT "
 	    "(application_id) DO UPDATE SET outcome = excluded.outcome, "
-	    "decided = excluded.decided", t, 3, &now, 1);
+	    "decided = excluded.decided",
+	    t, 3, &now, 1);
 	free(service);
 	return r;
 }
@@ -353,8 +384,10 @@ sq_prune(void *impl, const char *service, int64_t cutoff)
 	int r;
 
 	sqlite3_mutex_enter(mx);
-	r = run(st, "DELETE FROM qujat_hold WHERE service = ?1 AND "
-	    "created <= ?2", &service, 1, &cutoff, 1);
+	r = run(st,
+	    "DELETE FROM qujat_hold WHERE service = ?1 AND "
+	    "created <= ?2",
+	    &service, 1, &cutoff, 1);
 	if (r == 0)
 		r = sqlite3_changes(st->db);
 	sqlite3_mutex_leave(mx);

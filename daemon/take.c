@@ -21,17 +21,17 @@
 #include "spool.h"
 #include "take.h"
 
-#define TMP_PREFIX ".take."		/* active/: a copy being made */
-#define HIDE_PREFIX ".qujat-taken."	/* incoming/: a folder taken */
+#define TMP_PREFIX ".take."	    /* active/: a copy being made */
+#define HIDE_PREFIX ".qujat-taken." /* incoming/: a folder taken */
 
 struct take {
 	struct spool *sp;
 	const char *name;
-	int src, dst;			/* the producer's folder, the copy */
+	int src, dst; /* the producer's folder, the copy */
 	struct stat src_st;
 	int64_t max_files;
 	int64_t copied;
-	char *list;			/* TAKE_LIST's records */
+	char *list; /* TAKE_LIST's records */
 	size_t len, cap;
 	char tmp[64];
 };
@@ -103,11 +103,12 @@ copy_data(int in, int out, int64_t size)
 	while (left > 0) {
 		n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
 		if (n == 0)
-			return 0;	/* the producer cut it: so much is ours */
+			return 0; /* the producer cut it: so much is ours */
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && left == size && (errno == EXDEV ||
-		    errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP))
+		if (n < 0 && left == size &&
+		    (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+			errno == EOPNOTSUPP))
 			return copy_rw(in, out, left);
 		if (n < 0)
 			return -errno;
@@ -122,18 +123,19 @@ take_file(struct take *t, const char *name, const struct stat *st0)
 	struct stat st;
 	int in, out, r;
 
-	in = openat(t->src, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC | O_NOCTTY);
+	in = openat(t->src, name,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (in < 0)
-		return errno == ENOENT ? 0 : entry_error(errno) ?
-		    list_add(t, TAKE_NOT_REGULAR, name) : -errno;
+		return errno == ENOENT ? 0 :
+		    entry_error(errno) ? list_add(t, TAKE_NOT_REGULAR, name) :
+					 -errno;
 	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_ino != st0->st_ino || st.st_nlink != 1) {
 		close(in);
 		return list_add(t, TAKE_NOT_REGULAR, name);
 	}
-	out = openat(t->dst, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-	    O_NOFOLLOW, 0640);
+	out = openat(t->dst, name,
+	    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (out < 0) {
 		r = -errno;
 		close(in);
@@ -158,11 +160,13 @@ take_entry(struct take *t, const char *name)
 	struct stat st;
 
 	if (fstatat(t->src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : entry_error(errno) ?
-		    list_add(t, TAKE_NOT_REGULAR, name) : -errno;
+		return errno == ENOENT ? 0 :
+		    entry_error(errno) ? list_add(t, TAKE_NOT_REGULAR, name) :
+					 -errno;
 	if (reserved(name))
-		return list_add(t, S_ISREG(st.st_mode) ? TAKE_UNLISTED :
-		    TAKE_NOT_REGULAR, name);
+		return list_add(t,
+		    S_ISREG(st.st_mode) ? TAKE_UNLISTED : TAKE_NOT_REGULAR,
+		    name);
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
 		return list_add(t, TAKE_NOT_REGULAR, name);
 	return take_file(t, name, &st);
@@ -182,13 +186,13 @@ take_entries(struct take *t)
 		return 0;
 	if ((dir = dir_list(t->src)) == NULL)
 		return entry_error(errno) ? 0 : -errno;
-	r = take_entry(t, "manifest.json");	/* first: the loop may stop */
+	r = take_entry(t, "manifest.json"); /* first: the loop may stop */
 	while (r == 0 && (de = readdir(dir)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    !strcmp(de->d_name, "manifest.json"))
 			continue;
 		if (++n > t->max_files + 1)
-			break;	/* enough for the refusal to say too many */
+			break; /* enough for the refusal to say too many */
 		r = take_entry(t, de->d_name);
 	}
 	closedir(dir);
@@ -204,8 +208,8 @@ write_list(struct take *t)
 	n = snprintf(id, sizeof(id), "i%c%llu:%llu", 0,
 	    (unsigned long long)t->src_st.st_dev,
 	    (unsigned long long)t->src_st.st_ino);
-	fd = openat(t->dst, TAKE_LIST, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-	    O_NOFOLLOW, 0600);
+	fd = openat(t->dst, TAKE_LIST,
+	    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	if ((r = write_all(fd, id, (size_t)n + 1)) == 0)
@@ -229,12 +233,13 @@ hide_source(struct spool *sp, const char *name, const struct stat *st)
 	if (fstatat(in, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (now.st_ino != st->st_ino || now.st_dev != st->st_dev)
-		return 0;	/* its producer moved it away itself */
+		return 0; /* its producer moved it away itself */
 	for (int i = 0; r == -EEXIST && i < 100; i++) {
 		snprintf(hidden, sizeof(hidden), HIDE_PREFIX "%llu.%d",
 		    (unsigned long long)st->st_ino, i);
 		r = renameat2(in, name, in, hidden, RENAME_NOREPLACE) < 0 ?
-		    -errno : 0;
+		    -errno :
+		    0;
 	}
 	if (r < 0)
 		return r;
@@ -247,9 +252,11 @@ hide_source(struct spool *sp, const char *name, const struct stat *st)
 		log_msg(LOG_WARNING, name, "taken; 'incoming/' not synced: %s",
 		    strerror(-r));
 	if ((r = remove_tree_fd(in, hidden)) < 0)
-		log_msg(LOG_NOTICE, name, "taken; its producer's folder, "
+		log_msg(LOG_NOTICE, name,
+		    "taken; its producer's folder, "
 		    "now 'incoming/%s', cannot be removed (%s): its producer "
-		    "may remove it", hidden, strerror(-r));
+		    "may remove it",
+		    hidden, strerror(-r));
 	return 0;
 }
 
@@ -274,8 +281,8 @@ open_source(struct take *t)
 		return -errno;
 	if (!S_ISDIR(t->src_st.st_mode))
 		return -ENOTDIR;
-	t->src = openat(in, t->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	t->src = openat(in, t->name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (t->src < 0 && !entry_error(errno))
 		return -errno;
 	return 0;
@@ -291,8 +298,8 @@ make_copy(struct take *t)
 	remove_tree_fd(act, t->tmp);
 	if (mkdirat(act, t->tmp, 0700) < 0)
 		return -errno;
-	t->dst = openat(act, t->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	t->dst = openat(act, t->tmp,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (t->dst < 0)
 		return -errno;
 	if ((r = take_entries(t)) < 0 || (r = write_list(t)) < 0)
@@ -304,8 +311,11 @@ int
 take_bundle(struct spool *sp, const char *name, int64_t max_files,
     int64_t *copied, char *errmsg, size_t cap)
 {
-	struct take t = { .sp = sp, .name = name, .src = -1, .dst = -1,
-	    .max_files = max_files };
+	struct take t = { .sp = sp,
+		.name = name,
+		.src = -1,
+		.dst = -1,
+		.max_files = max_files };
 	int act = sp->dfd[SP_ACTIVE], r;
 
 	if (spool_exists(sp, SP_ACTIVE, name))
@@ -317,7 +327,7 @@ take_bundle(struct spool *sp, const char *name, int64_t max_files,
 	r = make_copy(&t);
 	if (r == 0 && (r = hide_source(sp, name, &t.src_st)) < 0 &&
 	    renameat(act, name, act, t.tmp) < 0)
-		r = -EEXIST;	/* undone below, or taken twice: never lost */
+		r = -EEXIST; /* undone below, or taken twice: never lost */
 	if (r < 0 && r != -EEXIST)
 		snprintf(errmsg, cap, "cannot take it into active/: %s",
 		    strerror(-r));
@@ -334,7 +344,8 @@ take_list_each(int fd, void (*fn)(void *arg, int kind, const char *name),
 {
 	struct stat st;
 	char *buf;
-	int lfd = openat(fd, TAKE_LIST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), r = 0;
+	int lfd = openat(fd, TAKE_LIST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC),
+	    r = 0;
 
 	if (lfd < 0)
 		return -errno;
@@ -356,7 +367,9 @@ take_list_each(int fd, void (*fn)(void *arg, int kind, const char *name),
 	return r;
 }
 
-struct source { unsigned long long dev, ino; };
+struct source {
+	unsigned long long dev, ino;
+};
 
 static void
 find_source(void *arg, int kind, const char *name)
@@ -396,8 +409,10 @@ remove_prefixed(int fd, const char *prefix, const char *folder)
 	while ((de = readdir(dir)) != NULL)
 		if (!strncmp(de->d_name, prefix, strlen(prefix)) &&
 		    remove_tree_fd(fd, de->d_name) < 0)
-			log_msg(LOG_NOTICE, NULL, "cannot remove '%s/%s' (its "
-			    "producer may remove it)", folder, de->d_name);
+			log_msg(LOG_NOTICE, NULL,
+			    "cannot remove '%s/%s' (its "
+			    "producer may remove it)",
+			    folder, de->d_name);
 	closedir(dir);
 }
 
@@ -420,14 +435,16 @@ return_untaken(struct spool *sp)
 
 		if (de->d_name[0] == '.')
 			continue;
-		bfd = openat(act, de->d_name, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC);
+		bfd = openat(act, de->d_name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (bfd < 0)
 			continue;
 		if (fstatat(bfd, TAKE_LIST, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
-		    errno == ENOENT && rename_durable(act, de->d_name,
-		    sp->dfd[SP_INCOMING], de->d_name) == 0)
-			log_msg(LOG_NOTICE, de->d_name, "left in active/ by an "
+		    errno == ENOENT &&
+		    rename_durable(act, de->d_name, sp->dfd[SP_INCOMING],
+			de->d_name) == 0)
+			log_msg(LOG_NOTICE, de->d_name,
+			    "left in active/ by an "
 			    "earlier version: back in incoming/, to be taken");
 		close(bfd);
 	}

@@ -137,12 +137,14 @@ job_close(uv_handle_t *h)
 static void
 alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-	static char sink[4096];	/* read-only scratch for overflow; never parsed */
+	static char
+	    sink[4096]; /* read-only scratch for overflow; never parsed */
 	struct job *j = h->data;
 	(void)hint;
 
 	if ((uv_pipe_t *)h == &j->out && j->len < REPORT_MAX + 1)
-		*buf = uv_buf_init(j->buf + j->len, (unsigned)(REPORT_MAX + 1 - j->len));
+		*buf = uv_buf_init(j->buf + j->len,
+		    (unsigned)(REPORT_MAX + 1 - j->len));
 	else if ((uv_pipe_t *)h == &j->err && j->errlen < sizeof(j->errbuf) - 1)
 		*buf = uv_buf_init(j->errbuf + j->errlen,
 		    (unsigned)(sizeof(j->errbuf) - 1 - j->errlen));
@@ -247,8 +249,10 @@ job_start(struct job *j)
 	int r;
 
 	j->started = uv_hrtime();
-	if (lseek(j->in_fd, 0, SEEK_SET) < 0 || (j->out_fd >= 0 &&
-	    (ftruncate(j->out_fd, 0) < 0 || lseek(j->out_fd, 0, SEEK_SET) < 0))) {
+	if (lseek(j->in_fd, 0, SEEK_SET) < 0 ||
+	    (j->out_fd >= 0 &&
+		(ftruncate(j->out_fd, 0) < 0 ||
+		    lseek(j->out_fd, 0, SEEK_SET) < 0))) {
 		r = -errno;
 		goto fail;
 	}
@@ -286,9 +290,10 @@ pool_pump(struct pool *p)
 		p->head = j->next;
 		if (!p->head)
 			p->tail = NULL;
-		if (j->cancelled) {	/* kick_cb has not run yet */
+		if (j->cancelled) { /* kick_cb has not run yet */
 			j->result = JOB_CANCELLED;
-			snprintf(j->why, sizeof(j->why), "cancelled before it "
+			snprintf(j->why, sizeof(j->why),
+			    "cancelled before it "
 			    "started");
 			j->done(j);
 			continue;

@@ -23,10 +23,11 @@
 #define COLOUR_CHROMA 48
 #define COLOUR_SHARE 10000
 #define COLOUR_MIN 24
-#define BLANK_DARK 32		/* luma this far from the paper's */
-#define BLANK_SHARE 50000	/* at most 1 in this many such pixels */
+#define BLANK_DARK 32	  /* luma this far from the paper's */
+#define BLANK_SHARE 50000 /* at most 1 in this many such pixels */
 
-static int hist_median(const unsigned *h, size_t n)
+static int
+hist_median(const unsigned *h, size_t n)
 {
 	size_t acc = 0;
 	int v;
@@ -37,17 +38,20 @@ static int hist_median(const unsigned *h, size_t n)
 	return 255;
 }
 
-static unsigned char luma(const unsigned char *p, int ch)
+static unsigned char
+luma(const unsigned char *p, int ch)
 {
 	if (ch == 1)
 		return p[0];
 	return (unsigned char)((p[0] * 19595u + p[1] * 38470u + p[2] * 7471u +
-	    32768u) >> 16);
+				   32768u) >>
+	    16);
 }
 
 /* The paper's colour: the per-channel median, or white on dark pages.
  * A median needs no more than every other pixel of every other row. */
-static void paper_colour(const struct raster *r, int paper[3])
+static void
+paper_colour(const struct raster *r, int paper[3])
 {
 	static const int white[3] = { 255, 255, 255 };
 	unsigned h[3][256];
@@ -71,24 +75,26 @@ static void paper_colour(const struct raster *r, int paper[3])
 
 /* Balanced chroma of the 2x2 block at (x, y); scale[c] is 255 / (4 *
  * paper[c]) in 16.16 fixed point, so no division per pixel. */
-static int block_chroma(const struct raster *r, int x, int y,
-    const unsigned scale[3])
+static int
+block_chroma(const struct raster *r, int x, int y, const unsigned scale[3])
 {
-	const unsigned char *a = r->px + ((size_t)y * (size_t)r->w +
-	    (size_t)x) * 3;
+	const unsigned char *a = r->px +
+	    ((size_t)y * (size_t)r->w + (size_t)x) * 3;
 	const unsigned char *b = a + (size_t)r->w * 3;
 	int v, mx = 0, mn = 1 << 30;
 
 	for (int c = 0; c < 3; c++) {
 		v = (int)(((unsigned)(a[c] + a[c + 3] + b[c] + b[c + 3]) *
-		    scale[c]) >> 16);
+			      scale[c]) >>
+		    16);
 		mx = v > mx ? v : mx;
 		mn = v < mn ? v : mn;
 	}
 	return mx - mn;
 }
 
-static size_t count_coloured(const struct raster *r, size_t *blocks)
+static size_t
+count_coloured(const struct raster *r, size_t *blocks)
 {
 	int paper[3], x, y;
 	unsigned scale[3];
@@ -98,7 +104,7 @@ static size_t count_coloured(const struct raster *r, size_t *blocks)
 	if (r->ch != 3)
 		return 0;
 	paper_colour(r, paper);
-	for (int c = 0; c < 3; c++)	/* 1020 * scale stays below 2^32 */
+	for (int c = 0; c < 3; c++) /* 1020 * scale stays below 2^32 */
 		scale[c] = (255u << 16) / (4u * (unsigned)paper[c]);
 	for (y = 0; y + 1 < r->h; y += 2)
 		for (x = 0; x + 1 < r->w; x += 2, (*blocks)++)
@@ -110,7 +116,8 @@ static size_t count_coloured(const struct raster *r, size_t *blocks)
 /* Pixels far from the median luma, either way: darker than the paper,
  * or lighter than what covers most of a page (a page more than half dark
  * is not blank because its median is dark). */
-static size_t count_far(const struct raster *r)
+static size_t
+count_far(const struct raster *r)
 {
 	unsigned h[256] = { 0 };
 	size_t i, n = (size_t)r->w * (size_t)r->h, far = 0;
@@ -126,7 +133,8 @@ static size_t count_far(const struct raster *r)
 	return far;
 }
 
-void page_analyse(const struct raster *r, struct page_look *look)
+void
+page_analyse(const struct raster *r, struct page_look *look)
 {
 	size_t blocks, coloured = count_coloured(r, &blocks);
 	size_t n = (size_t)r->w * (size_t)r->h;
@@ -134,6 +142,5 @@ void page_analyse(const struct raster *r, struct page_look *look)
 	memset(look, 0, sizeof *look);
 	look->colour = coloured >= COLOUR_MIN &&
 	    coloured > blocks / COLOUR_SHARE;
-	look->blank = coloured < COLOUR_MIN &&
-	    count_far(r) <= n / BLANK_SHARE;
+	look->blank = coloured < COLOUR_MIN && count_far(r) <= n / BLANK_SHARE;
 }

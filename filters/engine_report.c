@@ -16,7 +16,8 @@
 #include "filter.h"
 #include "variants.h"
 
-void engine_note(struct engine *e, const char *what)
+void
+engine_note(struct engine *e, const char *what)
 {
 	char *t = e->rep->transform;
 	size_t l = strlen(t), tsz = sizeof e->rep->transform;
@@ -28,8 +29,8 @@ void engine_note(struct engine *e, const char *what)
 	snprintf(t + l, tsz - l, "%s%s", l ? ", " : "", clean);
 }
 
-int engine_emit_lossless(struct engine *e, struct buf *lossless,
-    const char *fmt)
+int
+engine_emit_lossless(struct engine *e, struct buf *lossless, const char *fmt)
 {
 	struct vspec s = { .id = "lossless", .lossless = 1 };
 
@@ -44,7 +45,8 @@ int engine_emit_lossless(struct engine *e, struct buf *lossless,
 	return 0;
 }
 
-void engine_blank(struct engine *e, int page, int npages)
+void
+engine_blank(struct engine *e, int page, int npages)
 {
 	if (npages > 1) {
 		filter_set_status(e->rep, FS_BLANK, "page %d: no content",
@@ -54,14 +56,16 @@ void engine_blank(struct engine *e, int page, int npages)
 		filter_set_status(e->rep, FS_BLANK, "no content");
 }
 
-void engine_out_type(struct engine *e, const char *mime, const char *ext)
+void
+engine_out_type(struct engine *e, const char *mime, const char *ext)
 {
 	snprintf(e->rep->out_type, sizeof e->rep->out_type, "%s", mime);
 	snprintf(e->rep->out_ext, sizeof e->rep->out_ext, "%s", ext);
 }
 
 /* What a variant did, for the manifest's transform. */
-void engine_describe(struct engine *e, const char *fmt, const struct vspec *s,
+void
+engine_describe(struct engine *e, const char *fmt, const struct vspec *s,
     int grey)
 {
 	char t[96];

@@ -19,51 +19,56 @@
 #define TAG_THUMB_LEN 0x0202
 
 struct tiffblk {
-	unsigned char *p;	/* the TIFF header, after "Exif\0\0" */
+	unsigned char *p; /* the TIFF header, after "Exif\0\0" */
 	size_t len;
-	int be;			/* "MM": big-endian */
+	int be; /* "MM": big-endian */
 };
 
 /* Tags removed wherever they appear: they identify the device or owner. */
 static const unsigned scrub_tags[] = {
-	0x927C,			/* MakerNote */
-	0xA420,			/* ImageUniqueID */
-	0xA430,			/* CameraOwnerName */
-	0xA431,			/* BodySerialNumber */
-	0xA435,			/* LensSerialNumber */
-	0xC62F,			/* CameraSerialNumber (DNG) */
+	0x927C, /* MakerNote */
+	0xA420, /* ImageUniqueID */
+	0xA430, /* CameraOwnerName */
+	0xA431, /* BodySerialNumber */
+	0xA435, /* LensSerialNumber */
+	0xC62F, /* CameraSerialNumber (DNG) */
 };
 
-static int in_bounds(const struct tiffblk *t, size_t off, size_t n)
+static int
+in_bounds(const struct tiffblk *t, size_t off, size_t n)
 {
 	return off <= t->len && n <= t->len - off;
 }
 
-static unsigned get16(const struct tiffblk *t, size_t off)
+static unsigned
+get16(const struct tiffblk *t, size_t off)
 {
 	const unsigned char *q = t->p + off;
 
 	return t->be ? (unsigned)(q[0] << 8 | q[1]) :
-	    (unsigned)(q[1] << 8 | q[0]);
+		       (unsigned)(q[1] << 8 | q[0]);
 }
 
-static size_t get32(const struct tiffblk *t, size_t off)
+static size_t
+get32(const struct tiffblk *t, size_t off)
 {
 	const unsigned char *q = t->p + off;
 
-	return t->be ? (size_t)q[0] << 24 | (size_t)q[1] << 16 |
-	    (size_t)q[2] << 8 | q[3] : (size_t)q[3] << 24 |
-	    (size_t)q[2] << 16 | (size_t)q[1] << 8 | q[0];
+	return t->be ?
+	    (size_t)q[0] << 24 | (size_t)q[1] << 16 | (size_t)q[2] << 8 | q[3] :
+	    (size_t)q[3] << 24 | (size_t)q[2] << 16 | (size_t)q[1] << 8 | q[0];
 }
 
-static void put16(struct tiffblk *t, size_t off, unsigned v)
+static void
+put16(struct tiffblk *t, size_t off, unsigned v)
 {
 	t->p[off + (t->be ? 0 : 1)] = (unsigned char)(v >> 8);
 	t->p[off + (t->be ? 1 : 0)] = (unsigned char)v;
 }
 
 /* The entry count of the IFD at off, or -1 when it does not fit. */
-static int ifd_count(const struct tiffblk *t, size_t off)
+static int
+ifd_count(const struct tiffblk *t, size_t off)
 {
 	unsigned n;
 
@@ -73,16 +78,18 @@ static int ifd_count(const struct tiffblk *t, size_t off)
 	return in_bounds(t, off + 2, (size_t)n * 12 + 4) ? (int)n : -1;
 }
 
-static size_t type_size(unsigned type)
+static size_t
+type_size(unsigned type)
 {
-	static const unsigned char sz[] = { 0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8,
-	    4, 8, 4 };
+	static const unsigned char sz[] = { 0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4,
+		8, 4 };
 
 	return type < sizeof sz ? sz[type] : 0;
 }
 
 /* Zeroes the out-of-line value of the entry at e, when it has one. */
-static void zero_value(struct tiffblk *t, size_t e)
+static void
+zero_value(struct tiffblk *t, size_t e)
 {
 	size_t n = type_size(get16(t, e + 2)), cnt = get32(t, e + 4), off;
 
@@ -95,7 +102,8 @@ static void zero_value(struct tiffblk *t, size_t e)
 
 /* Removes entry i of the IFD at off (count n): its value zeroed, the
  * entries after it and the next-IFD link moved up. */
-static void remove_entry(struct tiffblk *t, size_t off, int n, int i)
+static void
+remove_entry(struct tiffblk *t, size_t off, int n, int i)
 {
 	size_t e = off + 2 + (size_t)i * 12;
 	size_t tail = (size_t)(n - i - 1) * 12 + 4;
@@ -107,7 +115,8 @@ static void remove_entry(struct tiffblk *t, size_t off, int n, int i)
 }
 
 /* Zeroes a whole IFD: its values, entries, count and link. */
-static void zero_ifd(struct tiffblk *t, size_t off)
+static void
+zero_ifd(struct tiffblk *t, size_t off)
 {
 	int n = ifd_count(t, off);
 
@@ -118,7 +127,8 @@ static void zero_ifd(struct tiffblk *t, size_t off)
 	memset(t->p + off, 0, 2 + (size_t)n * 12 + 4);
 }
 
-static int is_scrub_tag(unsigned tag)
+static int
+is_scrub_tag(unsigned tag)
 {
 	for (size_t i = 0; i < sizeof scrub_tags / sizeof scrub_tags[0]; i++)
 		if (scrub_tags[i] == tag)
@@ -127,7 +137,8 @@ static int is_scrub_tag(unsigned tag)
 }
 
 /* Scrubs one IFD; returns the offsets of its Exif and GPS sub-IFDs. */
-static void scrub_ifd(struct tiffblk *t, size_t off, size_t *exif_ifd,
+static void
+scrub_ifd(struct tiffblk *t, size_t off, size_t *exif_ifd,
     struct exif_scrub *res)
 {
 	int n = ifd_count(t, off), i = 0;
@@ -153,7 +164,8 @@ static void scrub_ifd(struct tiffblk *t, size_t off, size_t *exif_ifd,
 	}
 }
 
-static void set_orientation_1(struct tiffblk *t, size_t ifd0)
+static void
+set_orientation_1(struct tiffblk *t, size_t ifd0)
 {
 	int n = ifd_count(t, ifd0);
 	size_t e;
@@ -166,7 +178,8 @@ static void set_orientation_1(struct tiffblk *t, size_t ifd0)
 }
 
 /* Cuts IFD1 (the thumbnail, which would stay sideways) and its JPEG. */
-static void cut_thumbnail(struct tiffblk *t, size_t ifd0)
+static void
+cut_thumbnail(struct tiffblk *t, size_t ifd0)
 {
 	int n = ifd_count(t, ifd0), m;
 	size_t link = ifd0 + 2 + (size_t)n * 12, ifd1, e, toff = 0, tlen = 0;
@@ -186,7 +199,8 @@ static void cut_thumbnail(struct tiffblk *t, size_t ifd0)
 	memset(t->p + link, 0, 4);
 }
 
-void exif_scrub(unsigned char *p, size_t len, int set_upright,
+void
+exif_scrub(unsigned char *p, size_t len, int set_upright,
     struct exif_scrub *res)
 {
 	struct tiffblk t;

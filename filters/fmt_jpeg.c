@@ -33,16 +33,16 @@
 
 struct jctx {
 	struct jpeg_decompress_struct d;
-	struct jerr err;	/* msg, and what the warnings said (watch) */
+	struct jerr err; /* msg, and what the warnings said (watch) */
 	struct jpeg_progress_mgr progress;
 	const struct filter_input *in;
 	struct uniform uni;
 };
 
-#define JCTX(c) ((struct jctx *)(void *)((char *)(c) - \
-	offsetof(struct jctx, d)))
+#define JCTX(c) ((struct jctx *)(void *)((char *)(c)-offsetof(struct jctx, d)))
 
-static void jctx_progress(j_common_ptr c)
+static void
+jctx_progress(j_common_ptr c)
 {
 	struct jctx *ctx = JCTX(c);
 
@@ -53,7 +53,8 @@ static void jctx_progress(j_common_ptr c)
 	}
 }
 
-static int jpeg_header(void *arg)
+static int
+jpeg_header(void *arg)
 {
 	struct jctx *ctx = arg;
 
@@ -61,7 +62,8 @@ static int jpeg_header(void *arg)
 	return jpeg_read_header(&ctx->d, TRUE) == JPEG_HEADER_OK ? 0 : -1;
 }
 
-static int jpeg_decode(void *arg)
+static int
+jpeg_decode(void *arg)
 {
 	struct jctx *ctx = arg;
 	JSAMPARRAY row;
@@ -80,13 +82,14 @@ static int jpeg_decode(void *arg)
 		uniform_row(&ctx->uni, row[0], rowlen);
 	}
 	if (jwatch_verdict(&ctx->err.watch, &ctx->d, ctx->err.msg,
-	    sizeof ctx->err.msg) < 0)
+		sizeof ctx->err.msg) < 0)
 		return -1;
 	jpeg_finish_decompress(&ctx->d);
 	return 0;
 }
 
-static void jctx_init(struct jctx *ctx, const struct filter_input *in)
+static void
+jctx_init(struct jctx *ctx, const struct filter_input *in)
 {
 	ctx->in = in;
 	ctx->d.err = jerr_init(&ctx->err);
@@ -100,25 +103,30 @@ static void jctx_init(struct jctx *ctx, const struct filter_input *in)
 /* A well-formed JPEG of a kind libjpeg-turbo 2.1 cannot decode (12-bit
  * samples, the lossless process), which djpeg cannot show either: not
  * damaged, unsupported. */
-static int jpeg_kind_unsupported(int code)
+static int
+jpeg_kind_unsupported(int code)
 {
 	return code == JERR_BAD_PRECISION || code == JERR_SOF_UNSUPPORTED;
 }
 
-static void jpeg_verdict(struct jctx *ctx, const struct filter_input *in,
+static void
+jpeg_verdict(struct jctx *ctx, const struct filter_input *in,
     struct filter_report *rep)
 {
 	rep->pages = 1;
 	if (jerr_guard(&ctx->err, jpeg_header, ctx) < 0)
 		filter_set_status(rep,
 		    jpeg_kind_unsupported(ctx->err.pub.msg_code) ?
-		    FS_UNSUPPORTED : FS_CORRUPT, "jpeg: %s", ctx->err.msg);
-	else if (filter_too_many_pixels(ctx->d.image_width,
-	    ctx->d.image_height, in->lim))
+			FS_UNSUPPORTED :
+			FS_CORRUPT,
+		    "jpeg: %s", ctx->err.msg);
+	else if (filter_too_many_pixels(ctx->d.image_width, ctx->d.image_height,
+		     in->lim))
 		filter_set_limit(rep, "pixels");
-	else if (!in->lim->probe_only && !pages_lowres(in->lim,
-	    (int)ctx->d.image_width, (int)ctx->d.image_height))
-		rep->status = FS_OK;	/* the engine's decode judges the rest */
+	else if (!in->lim->probe_only &&
+	    !pages_lowres(in->lim, (int)ctx->d.image_width,
+		(int)ctx->d.image_height))
+		rep->status = FS_OK; /* the engine's decode judges the rest */
 	else if (jerr_guard(&ctx->err, jpeg_decode, ctx) < 0) {
 		filter_set_status(rep, FS_CORRUPT, "jpeg: %s", ctx->err.msg);
 		rep->incomplete = ctx->err.watch.incomplete;
@@ -130,8 +138,8 @@ static void jpeg_verdict(struct jctx *ctx, const struct filter_input *in,
 	rep->height = ctx->d.image_height;
 }
 
-static int jpeg_probe(const struct filter_input *in,
-    struct filter_report *rep)
+static int
+jpeg_probe(const struct filter_input *in, struct filter_report *rep)
 {
 	struct jctx *ctx;
 
@@ -148,12 +156,12 @@ static int jpeg_probe(const struct filter_input *in,
  * upright pixels keep was re-encoded from (no second decode, and no
  * generation of loss). */
 struct jsrc {
-	struct image_src img;	/* pixels: keep's upright pixels when keep
-				 * was re-encoded from them; lossless: keep
-				 * rewritten progressive */
-	struct engine *e;	/* e->out: keep */
+	struct image_src img; /* pixels: keep's upright pixels when keep
+			       * was re-encoded from them; lossless: keep
+			       * rewritten progressive */
+	struct engine *e;     /* e->out: keep */
 	uint64_t memory_mb;
-	struct jpeg_head head;	/* keep's, as stored */
+	struct jpeg_head head; /* keep's, as stored */
 	/* an orientation keep still needs (1: none): left by jpeg_keep
 	 * when a flattened page may replace the frame (later), with the
 	 * lossless rewrite, for jsrc_settle */
@@ -170,24 +178,27 @@ struct jsrc {
 /* The lossless variant: keep's coefficients written progressive, when
  * --variant asks for it or keep is just over its share. Kept only when
  * smaller than keep. 0 or -ENOMEM. */
-static int jpeg_lossless(struct engine *e, int asked, struct buf *out)
+static int
+jpeg_lossless(struct engine *e, int asked, struct buf *out)
 {
 	const struct filter_limits *lim = e->in->lim;
 	uint64_t keep = e->out.len;
 	int rc;
 
-	if (!asked && !(lim->menu && lim->target && keep > lim->target &&
-	    keep * 100 <= lim->target * LOSSLESS_REACH))
+	if (!asked &&
+	    !(lim->menu && lim->target && keep > lim->target &&
+		keep * 100 <= lim->target * LOSSLESS_REACH))
 		return 0;
 	rc = jpeg_progressive(e->out.p, e->out.len, lim->memory_mb, out);
 	if (rc == -EINVAL || out->len >= keep) {
-		buf_release(out);	/* no lossless variant, no harm */
+		buf_release(out); /* no lossless variant, no harm */
 		rc = 0;
 	}
 	return rc;
 }
 
-static int jsrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
+static int
+jsrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
 {
 	struct jsrc *s = ctx;
 	int turn = s->up.orientation >= 5;
@@ -202,8 +213,9 @@ static int jsrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
 /* keep decoded to tw x th; while its orientation waits (s->up), decoded
  * as stored to the size that is tw x th once turned, then turned: a
  * small copy costs a small decode (DCT scaling), not an upright frame. */
-static int jsrc_decode(void *ctx, int page, int tw, int th,
-    struct raster *out, char *msg, size_t msgsz)
+static int
+jsrc_decode(void *ctx, int page, int tw, int th, struct raster *out, char *msg,
+    size_t msgsz)
 {
 	struct jsrc *s = ctx;
 	struct buf clean = { 0 };
@@ -220,11 +232,11 @@ static int jsrc_decode(void *ctx, int page, int tw, int th,
 		return rc;
 	/* junk between the scans no viewer shows: keep is rewritten (the
 	 * same coefficients) before anything is published */
-	if ((rc = jpeg_rewrite(s->e->out.p, s->e->out.len, s->memory_mb,
-	    &clean, &missing, msg, msgsz)) == 0) {
+	if ((rc = jpeg_rewrite(s->e->out.p, s->e->out.len, s->memory_mb, &clean,
+		 &missing, msg, msgsz)) == 0) {
 		buf_release(&s->e->out);
 		s->e->out = clean;
-		s->up.exif_seen = 0;	/* its offset was in the old keep */
+		s->up.exif_seen = 0; /* its offset was in the old keep */
 		engine_note(s->e, "junk in the scans removed");
 		return 0;
 	}
@@ -235,25 +247,27 @@ static int jsrc_decode(void *ctx, int page, int tw, int th,
 
 /* The frame is the page: keep turned upright now if jpeg_keep left it
  * (its transform noted), and its lossless rewrite. */
-static int jsrc_settle(void *ctx)
+static int
+jsrc_settle(void *ctx)
 {
 	struct jsrc *s = ctx;
 	char t[sizeof s->e->rep->transform], msg[160];
 	int rc = 0;
 
 	if (!s->later)
-		return 0;	/* keep is final already */
+		return 0; /* keep is final already */
 	if (s->up.orientation != 1) {
 		rc = jpeg_keep_upright(&s->up, &s->e->out, s->memory_mb, t,
 		    sizeof t, &s->img.pixels);
 		if (rc == 0)
-			rc = jpeg_read_head(s->e->out.p, s->e->out.len, &s->head,
-			    NULL, msg, sizeof msg);
+			rc = jpeg_read_head(s->e->out.p, s->e->out.len,
+			    &s->head, NULL, msg, sizeof msg);
 		if (rc == 0)
 			engine_note(s->e, t);
 	}
 	if (rc == -EINVAL) {
-		filter_set_status(s->e->rep, FS_CORRUPT, "jpeg: cannot rewrite");
+		filter_set_status(s->e->rep, FS_CORRUPT,
+		    "jpeg: cannot rewrite");
 		return 0;
 	}
 	return rc == 0 ? jpeg_lossless(s->e, 0, &s->img.lossless) : rc;
@@ -261,7 +275,8 @@ static int jsrc_settle(void *ctx)
 
 /* Whether a flattened page may replace the frame, so that turning the
  * frame upright can wait (jsrc_settle): the worker looks for a sheet. */
-static int may_flatten(const struct filter_limits *lim)
+static int
+may_flatten(const struct filter_limits *lim)
 {
 	struct vspec v;
 
@@ -272,13 +287,18 @@ static int may_flatten(const struct filter_limits *lim)
 	return lim->flatten;
 }
 
-static int jpeg_emit(struct engine *e)
+static int
+jpeg_emit(struct engine *e)
 {
-	struct jsrc s = { .e = e, .memory_mb = e->in->lim->memory_mb,
-	    .up = { .orientation = 1 } };
-	struct page_src src = { .npages = 1, .ctx = &s, .info = jsrc_info,
-	    .decode = jsrc_decode, .lossless_ext = "jpg",
-	    .settle = jsrc_settle };
+	struct jsrc s = { .e = e,
+		.memory_mb = e->in->lim->memory_mb,
+		.up = { .orientation = 1 } };
+	struct page_src src = { .npages = 1,
+		.ctx = &s,
+		.info = jsrc_info,
+		.decode = jsrc_decode,
+		.lossless_ext = "jpg",
+		.settle = jsrc_settle };
 	int asked = strcmp(e->in->lim->variant, "lossless") == 0;
 	char t[sizeof e->rep->transform], msg[160];
 	int orientation, rc;
@@ -297,7 +317,7 @@ static int jpeg_emit(struct engine *e)
 		return image_src_run(e, &s.img, &src, "jpeg");
 	}
 	image_src_release(&s.img);
-	if (rc == -ENODATA) {	/* cut short: more than its last rows */
+	if (rc == -ENODATA) { /* cut short: more than its last rows */
 		filter_set_status(e->rep, FS_CORRUPT, "jpeg: %s", t);
 		e->rep->incomplete = 1;
 	} else if (rc == -EINVAL)
@@ -306,6 +326,8 @@ static int jpeg_emit(struct engine *e)
 }
 
 const struct fmt_ops fmt_jpeg = {
-	.mime = "image/jpeg", .ext = "jpg", .probe = jpeg_probe,
+	.mime = "image/jpeg",
+	.ext = "jpg",
+	.probe = jpeg_probe,
 	.emit = jpeg_emit,
 };

@@ -32,10 +32,12 @@ struct lossless {
 };
 
 /* The message of the pending error (or of the first warning), or NULL. */
-static const char *pdf_problem(qpdf_data q, enum qpdf_error_code_e *code)
+static const char *
+pdf_problem(qpdf_data q, enum qpdf_error_code_e *code)
 {
 	qpdf_error e = qpdf_has_error(q) ? qpdf_get_error(q) :
-	    qpdf_more_warnings(q) ? qpdf_next_warning(q) : NULL;
+	    qpdf_more_warnings(q)	 ? qpdf_next_warning(q) :
+					   NULL;
 
 	if (e == NULL)
 		return NULL;
@@ -47,7 +49,8 @@ static const char *pdf_problem(qpdf_data q, enum qpdf_error_code_e *code)
 static void pdf_corrupt(qpdf_data q, struct filter_report *rep,
     const char *what);
 
-static long long pdf_int_key(qpdf_data q, qpdf_oh dict, const char *key)
+static long long
+pdf_int_key(qpdf_data q, qpdf_oh dict, const char *key)
 {
 	qpdf_oh v = qpdf_oh_get_key(q, dict, key);
 	long long n = 0;
@@ -60,7 +63,8 @@ static long long pdf_int_key(qpdf_data q, qpdf_oh dict, const char *key)
 
 /* Declared counts against the limits, before anything is decoded.
  * Returns 0, or -E2BIG with the status set (a limit). */
-static int pdf_check_counts(qpdf_data q, const struct filter_input *in,
+static int
+pdf_check_counts(qpdf_data q, const struct filter_input *in,
     struct filter_report *rep)
 {
 	qpdf_oh trailer = qpdf_get_trailer(q), root = qpdf_get_root(q);
@@ -85,7 +89,8 @@ static int pdf_check_counts(qpdf_data q, const struct filter_input *in,
  * stream: its stored length, and what the lossless filters QPDF's
  * writer decodes make of it (counted within the limit, pdf_stream.c).
  * Returns 0, -E2BIG with the status set (the stream limit), or -ENOMEM. */
-static int pdf_walk_objects(qpdf_data q, const struct filter_input *in,
+static int
+pdf_walk_objects(qpdf_data q, const struct filter_input *in,
     struct filter_report *rep)
 {
 	long long size = pdf_int_key(q, qpdf_get_trailer(q), "/Size"), len;
@@ -93,21 +98,21 @@ static int pdf_walk_objects(qpdf_data q, const struct filter_input *in,
 	qpdf_oh obj, dict;
 	int rc = 0, later;
 
-	for (long long i = 1; i < size && !qpdf_has_error(q) && rc == 0;
-	    i++) {
+	for (long long i = 1; i < size && !qpdf_has_error(q) && rc == 0; i++) {
 		obj = qpdf_get_object_by_id(q, (int)i, 0);
 		if (qpdf_oh_is_stream(q, obj)) {
 			dict = qpdf_oh_get_dict(q, obj);
 			len = pdf_int_key(q, dict, "/Length");
 			/* the engine decodes a drawn Flate image anyway, and
 			 * within the limit: inflated once, not twice */
-			later = !in->lim->probe_only && pdf_flate_image(q, dict);
+			later = !in->lim->probe_only &&
+			    pdf_flate_image(q, dict);
 			qpdf_oh_release(q, dict);
 			rc = len > 0 && (uint64_t)len > limit ? -E2BIG :
-			    later ? 0 : pdf_stream_decode(q, obj, limit, 1,
-			    NULL);
+			    later			      ? 0 :
+				    pdf_stream_decode(q, obj, limit, 1, NULL);
 			if (rc != -E2BIG && rc != -ENOMEM)
-				rc = 0;	/* unreadable: QPDF copies it */
+				rc = 0; /* unreadable: QPDF copies it */
 		}
 		qpdf_oh_release(q, obj);
 	}
@@ -119,8 +124,9 @@ static int pdf_walk_objects(qpdf_data q, const struct filter_input *in,
 /* Decodes every page's content streams within the limit. Returns 0;
  * -E2BIG (the stream limit) or -EINVAL (unreadable) with the status set;
  * or -ENOMEM. */
-static int pdf_decode_pages(qpdf_data q, int n,
-    const struct filter_input *in, struct filter_report *rep)
+static int
+pdf_decode_pages(qpdf_data q, int n, const struct filter_input *in,
+    struct filter_report *rep)
 {
 	struct buf data = { 0 };
 	qpdf_oh page;
@@ -142,17 +148,18 @@ static int pdf_decode_pages(qpdf_data q, int n,
 	return rc;
 }
 
-static void pdf_corrupt(qpdf_data q, struct filter_report *rep,
-    const char *what)
+static void
+pdf_corrupt(qpdf_data q, struct filter_report *rep, const char *what)
 {
 	const char *msg = pdf_problem(q, NULL);
 
-	filter_set_status(rep, FS_CORRUPT, "pdf: %s%s%s", what,
-	    msg ? ": " : "", msg ? msg : "");
+	filter_set_status(rep, FS_CORRUPT, "pdf: %s%s%s", what, msg ? ": " : "",
+	    msg ? msg : "");
 }
 
 /* 0 with the status set, or -ENOMEM. */
-static int pdf_verdict(qpdf_data q, const struct filter_input *in,
+static int
+pdf_verdict(qpdf_data q, const struct filter_input *in,
     struct filter_report *rep)
 {
 	int n, rc;
@@ -183,7 +190,8 @@ static int pdf_verdict(qpdf_data q, const struct filter_input *in,
 	return 0;
 }
 
-static void pdf_open_failed(qpdf_data q, struct filter_report *rep)
+static void
+pdf_open_failed(qpdf_data q, struct filter_report *rep)
 {
 	enum qpdf_error_code_e code = qpdf_e_success;
 	const char *msg = pdf_problem(q, &code);
@@ -198,7 +206,8 @@ static void pdf_open_failed(qpdf_data q, struct filter_report *rep)
 /* The document within the upload, into doc: from its header (viewers
  * look for it in the first 1024 bytes, detect.c) up to its last %%EOF.
  * Returns what was cut: 1 bytes before it, 2 bytes after, or both. */
-static int pdf_doc(const struct filter_input *in, struct filter_input *doc)
+static int
+pdf_doc(const struct filter_input *in, struct filter_input *doc)
 {
 	long at = pdf_header_at(in->buf, in->len);
 	size_t start = at > 0 ? (size_t)at : 0;
@@ -209,8 +218,8 @@ static int pdf_doc(const struct filter_input *in, struct filter_input *doc)
 	return (start > 0) | (doc->len < in->len - start) << 1;
 }
 
-static int pdf_probe(const struct filter_input *in,
-    struct filter_report *rep)
+static int
+pdf_probe(const struct filter_input *in, struct filter_report *rep)
 {
 	struct filter_input doc;
 	qpdf_data q;
@@ -230,7 +239,8 @@ static int pdf_probe(const struct filter_input *in,
 
 /* Resolution and blankness first: a scan below --low-dpi is refused
  * before anything is encoded. */
-static void pdf_judge(struct engine *e, const struct pdf_job *j)
+static void
+pdf_judge(struct engine *e, const struct pdf_job *j)
 {
 	const struct filter_limits *lim = e->in->lim;
 	struct filter_report *rep = e->rep;
@@ -241,7 +251,8 @@ static void pdf_judge(struct engine *e, const struct pdf_job *j)
 		    (int)rep->dpi, lim->low_dpi);
 }
 
-static int has_recompressible(const struct pdf_job *j)
+static int
+has_recompressible(const struct pdf_job *j)
 {
 	for (size_t i = 0; i < j->nimg; i++)
 		if (j->img[i].ok)
@@ -251,7 +262,8 @@ static int has_recompressible(const struct pdf_job *j)
 
 /* The specs to encode: the menu's, or the one --variant names. A signed
  * PDF has none. -EINVAL for an unknown variant. */
-static int pdf_plan(struct engine *e, struct pdf_job *j, int rewrite)
+static int
+pdf_plan(struct engine *e, struct pdf_job *j, int rewrite)
 {
 	const struct filter_limits *lim = e->in->lim;
 	const char *v = lim->variant;
@@ -269,14 +281,16 @@ static int pdf_plan(struct engine *e, struct pdf_job *j, int rewrite)
 	return 0;
 }
 
-static int menu_sink(void *ctx, const unsigned char *p, size_t len)
+static int
+menu_sink(void *ctx, const unsigned char *p, size_t len)
 {
 	return engine_menu_put(ctx, p, len);
 }
 
 /* Spec s's document after keep, as QPDF writes it (its size is known:
  * it was measured). */
-static int pdf_put_spec(struct engine *e, struct pdf_job *j, int s,
+static int
+pdf_put_spec(struct engine *e, struct pdf_job *j, int s,
     struct report_variant *v)
 {
 	struct pdf_sink sink = { menu_sink, e };
@@ -296,8 +310,9 @@ static int pdf_put_spec(struct engine *e, struct pdf_job *j, int s,
  * was dropped (pdf_job.dropped): then without an offset, and the
  * daemon asks for it with --variant (report.h). Returns 1 when
  * --target is met (stop), 0, or a negative errno. */
-static int pdf_offer(struct engine *e, struct pdf_job *j, int s,
-    struct report_variant *v, const struct lossless *lb)
+static int
+pdf_offer(struct engine *e, struct pdf_job *j, int s, struct report_variant *v,
+    const struct lossless *lb)
 {
 	struct filter_report *rep = e->rep;
 	uint64_t target = e->in->lim->target;
@@ -320,8 +335,8 @@ static int pdf_offer(struct engine *e, struct pdf_job *j, int s,
  * (measured before the images were encoded, lb), then each spec's document,
  * one at a time, measured first and written only when listed. With
  * --target it stops at the first variant that small. */
-static int pdf_menu(struct engine *e, struct pdf_job *j,
-    struct lossless *lb)
+static int
+pdf_menu(struct engine *e, struct pdf_job *j, struct lossless *lb)
 {
 	struct report_variant v;
 	struct vspec *sp;
@@ -330,7 +345,8 @@ static int pdf_menu(struct engine *e, struct pdf_job *j,
 
 	if (lb->size) {
 		v = (struct report_variant){ .id = "lossless",
-		    .bytes = (int64_t)lb->size, .rank = 99 };
+			.bytes = (int64_t)lb->size,
+			.rank = 99 };
 		rc = pdf_offer(e, j, -1, &v, lb);
 	}
 	buf_release(&lb->b);
@@ -344,11 +360,11 @@ static int pdf_menu(struct engine *e, struct pdf_job *j,
 				vspec_name(sp);
 			}
 			v = (struct report_variant){ .bytes = (int64_t)size,
-			    .rank = vspec_rank(e->in->lim, 0, j->res, sp) };
+				.rank = vspec_rank(e->in->lim, 0, j->res, sp) };
 			snprintf(v.id, sizeof v.id, "%s", sp->id);
 			rc = pdf_offer(e, j, s, &v, NULL);
 		} else if (rc != -ENOMEM)
-			rc = 0;	/* the lossless rewrite, or nothing */
+			rc = 0; /* the lossless rewrite, or nothing */
 		pdf_job_drop(j, s);
 	}
 	if ((rc == 1 && s < j->nspecs) || ladder_partial(&j->ladder))
@@ -356,7 +372,8 @@ static int pdf_menu(struct engine *e, struct pdf_job *j,
 	return rc < 0 ? rc : 0;
 }
 
-static int pdf_lossless(struct engine *e, int rewrite)
+static int
+pdf_lossless(struct engine *e, int rewrite)
 {
 	int rc;
 
@@ -371,7 +388,8 @@ static int pdf_lossless(struct engine *e, int rewrite)
 	return rc == -EINVAL ? 0 : rc;
 }
 
-static int pdf_lossy(struct engine *e, struct pdf_job *j)
+static int
+pdf_lossy(struct engine *e, struct pdf_job *j)
 {
 	struct pdf_sink sink = { pdf_sink_buf, &e->out };
 	char note[64];
@@ -382,8 +400,8 @@ static int pdf_lossy(struct engine *e, struct pdf_job *j)
 		filter_set_status(e->rep, FS_CORRUPT, "pdf: cannot rewrite");
 		return 0;
 	}
-	engine_describe(e, "pdf jpeg", &j->specs[0], j->specs[0].grey ||
-	    !j->colour);
+	engine_describe(e, "pdf jpeg", &j->specs[0],
+	    j->specs[0].grey || !j->colour);
 	snprintf(note, sizeof note, "%d of %zu images recompressed",
 	    j->replaced, j->nimg);
 	engine_note(e, note);
@@ -397,8 +415,8 @@ static int pdf_lossy(struct engine *e, struct pdf_job *j)
  * objects the document uses, so a payload hidden in an unreferenced
  * object goes too, and the offsets are right whatever the bytes before
  * the header did to them. */
-static int pdf_keep(struct engine *e, struct pdf_job *j,
-    struct lossless *lb, int cut)
+static int
+pdf_keep(struct engine *e, struct pdf_job *j, struct lossless *lb, int cut)
 {
 	if (cut & 1)
 		engine_note(e, "leading data removed");
@@ -408,13 +426,14 @@ static int pdf_keep(struct engine *e, struct pdf_job *j,
 		engine_note(e, "pdf lossless rewrite");
 		e->out = lb->b;
 		*lb = (struct lossless){ 0 };
-	} else {	/* the upload itself: not copied */
+	} else { /* the upload itself: not copied */
 		e->out = (struct buf){ .p = (unsigned char *)e->in->buf,
-		    .len = e->in->len };
+			.len = e->in->len };
 		e->out_borrowed = 1;
 	}
 	e->rep->variants[0] = (struct report_variant){ .id = "keep",
-	    .bytes = (int64_t)e->out.len, .rank = 100 };
+		.bytes = (int64_t)e->out.len,
+		.rank = 100 };
 	e->rep->nvariants = 1;
 	return e->in->lim->menu ? pdf_menu(e, j, lb) : 0;
 }
@@ -427,7 +446,8 @@ static int pdf_keep(struct engine *e, struct pdf_job *j,
  * (report.h), and one larger than the target fits less than those listed
  * (the planner may then keep the file as it is, but not step up to
  * its rewrite). */
-static int pdf_lossless_too_large(struct engine *e, const struct pdf_job *j)
+static int
+pdf_lossless_too_large(struct engine *e, const struct pdf_job *j)
 {
 	uint64_t target = e->in->lim->target, kept = 0;
 
@@ -439,8 +459,9 @@ static int pdf_lossless_too_large(struct engine *e, const struct pdf_job *j)
 
 /* The lossless rewrite measured into lb when the menu will list it, or
  * made when keep may be it (cut: a polyglot). */
-static int pdf_lossless_make(struct engine *e, struct pdf_job *j,
-    int rewrite, int cut, struct lossless *lb)
+static int
+pdf_lossless_make(struct engine *e, struct pdf_job *j, int rewrite, int cut,
+    struct lossless *lb)
 {
 	struct pdf_sink sink = { pdf_sink_buf, &lb->b };
 	const char *v = e->in->lim->variant;
@@ -461,15 +482,15 @@ static int pdf_lossless_make(struct engine *e, struct pdf_job *j,
 
 /* With --target, a lossless rewrite that small ends the menu there: the
  * images need no encoding (they are still decoded and judged). */
-static void pdf_target_lossless(struct engine *e, struct pdf_job *j,
+static void
+pdf_target_lossless(struct engine *e, struct pdf_job *j,
     const struct lossless *lb, int cut)
 {
 	uint64_t target = e->in->lim->target;
 
 	/* listed: smaller than keep, which a polyglot's rewrite is */
 	if (e->in->lim->menu && target && !cut && lb->size &&
-	    lb->size < e->in->len &&
-	    lb->size <= target && j->nspecs) {
+	    lb->size < e->in->len && lb->size <= target && j->nspecs) {
 		e->rep->menu_partial = 1;
 		j->nspecs = 0;
 	}
@@ -478,7 +499,8 @@ static void pdf_target_lossless(struct engine *e, struct pdf_job *j,
 /* With --target, each image's ladder stops at its share of what the
  * document's images may take: the target less the rest of the document
  * (as the lossless rewrite writes it, when made). */
-static void pdf_target_images(struct engine *e, struct pdf_job *j,
+static void
+pdf_target_images(struct engine *e, struct pdf_job *j,
     const struct lossless *lb)
 {
 	size_t rest = lb->size ? lb->size : e->in->len;
@@ -488,7 +510,7 @@ static void pdf_target_images(struct engine *e, struct pdf_job *j,
 	for (size_t i = 0; i < j->nimg; i++)
 		if (j->img[i].ok) {
 			rest -= rest > j->img[i].stored ? j->img[i].stored :
-			    rest;
+							  rest;
 			j->pixels += (double)j->img[i].w * j->img[i].h;
 		}
 	j->target = e->in->lim->target;
@@ -500,7 +522,8 @@ static void pdf_target_images(struct engine *e, struct pdf_job *j,
  * encrypted one, opened without a password, is rewritten with its
  * encryption). Everything works on the document from its header to its
  * last %%EOF. */
-static int pdf_emit(struct engine *e)
+static int
+pdf_emit(struct engine *e)
 {
 	const struct filter_input *orig = e->in;
 	struct filter_input doc;
@@ -523,8 +546,7 @@ static int pdf_emit(struct engine *e)
 			    "pdf: cannot read");
 		goto out;
 	}
-	rewrite = pdf_may_rewrite(doc.buf, doc.len) &&
-	    !pdf_has_signature(j.q);
+	rewrite = pdf_may_rewrite(doc.buf, doc.len) && !pdf_has_signature(j.q);
 	e->rep->signed_pdf = !rewrite;
 	pdf_judge(e, &j);
 	if (e->rep->status != FS_OK)
@@ -551,7 +573,7 @@ static int pdf_emit(struct engine *e)
 	else
 		rc = pdf_keep(e, &j, &lb, cut);
 	goto out;
-over:	/* a drawn Flate image past the limit (pdf_flate_image) */
+over: /* a drawn Flate image past the limit (pdf_flate_image) */
 	filter_set_limit(e->rep, "stream");
 	rc = 0;
 out:
@@ -562,6 +584,8 @@ out:
 }
 
 const struct fmt_ops fmt_pdf = {
-	.mime = "application/pdf", .ext = "pdf", .probe = pdf_probe,
+	.mime = "application/pdf",
+	.ext = "pdf",
+	.probe = pdf_probe,
 	.emit = pdf_emit,
 };

@@ -20,17 +20,17 @@
 #include "pngutil.h"
 #include "raster.h"
 
-
 struct pctx {
 	png_structp png;
 	png_infop info;
 	const struct filter_input *in;
-	struct pngsrc src;	/* in's bytes, libpng's message */
+	struct pngsrc src; /* in's bytes, libpng's message */
 	png_bytep row;
 	struct uniform uni;
 };
 
-static int png_header(void *arg)
+static int
+png_header(void *arg)
 {
 	struct pctx *ctx = arg;
 
@@ -38,7 +38,8 @@ static int png_header(void *arg)
 	return 0;
 }
 
-static int png_decode(void *arg)
+static int
+png_decode(void *arg)
 {
 	struct pctx *ctx = arg;
 	png_structp png = ctx->png;
@@ -46,7 +47,7 @@ static int png_decode(void *arg)
 	int pass, passes = png_set_interlace_handling(png);
 	size_t rowlen, pixel;
 
-	png_set_packing(png);	/* one byte per sample, for uniform_row */
+	png_set_packing(png); /* one byte per sample, for uniform_row */
 	png_read_update_info(png, ctx->info);
 	rowlen = png_get_rowbytes(png, ctx->info);
 	if ((ctx->row = calloc(1, rowlen)) == NULL)
@@ -63,7 +64,8 @@ static int png_decode(void *arg)
 	return 0;
 }
 
-static void png_verdict(struct pctx *ctx, struct filter_report *rep)
+static void
+png_verdict(struct pctx *ctx, struct filter_report *rep)
 {
 	rep->pages = 1;
 	if (png_guard(ctx->png, png_header, ctx) < 0) {
@@ -72,12 +74,12 @@ static void png_verdict(struct pctx *ctx, struct filter_report *rep)
 	}
 	rep->width = png_get_image_width(ctx->png, ctx->info);
 	rep->height = png_get_image_height(ctx->png, ctx->info);
-	if (filter_too_many_pixels((uint64_t)rep->width,
-	    (uint64_t)rep->height, ctx->in->lim))
+	if (filter_too_many_pixels((uint64_t)rep->width, (uint64_t)rep->height,
+		ctx->in->lim))
 		filter_set_limit(rep, "pixels");
-	else if (!ctx->in->lim->probe_only && !pages_lowres(ctx->in->lim,
-	    (int)rep->width, (int)rep->height))
-		rep->status = FS_OK;	/* the engine's decode judges the rest */
+	else if (!ctx->in->lim->probe_only &&
+	    !pages_lowres(ctx->in->lim, (int)rep->width, (int)rep->height))
+		rep->status = FS_OK; /* the engine's decode judges the rest */
 	else if (png_guard(ctx->png, png_decode, ctx) < 0)
 		filter_set_status(rep, FS_CORRUPT, "png: %s", ctx->src.msg);
 	else if (ctx->uni.blank)
@@ -86,11 +88,11 @@ static void png_verdict(struct pctx *ctx, struct filter_report *rep)
 		rep->status = FS_OK;
 }
 
-static int png_probe(const struct filter_input *in,
-    struct filter_report *rep)
+static int
+png_probe(const struct filter_input *in, struct filter_report *rep)
 {
 	struct pctx ctx = { .in = in,
-	    .src = { .buf = in->buf, .len = in->len } };
+		.src = { .buf = in->buf, .len = in->len } };
 	int rc;
 
 	if ((rc = png_reader_new(&ctx.src, &ctx.png, &ctx.info)) == 0)
@@ -103,12 +105,13 @@ static int png_probe(const struct filter_input *in,
 
 /* The page source of a PNG: its one image. */
 struct psrc {
-	struct image_src img;	/* pixels: decoded whole by png_lossless */
+	struct image_src img; /* pixels: decoded whole by png_lossless */
 	const struct filter_input *in;
 	int w, h;
 };
 
-static int psrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
+static int
+psrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
 {
 	struct psrc *s = ctx;
 
@@ -117,15 +120,16 @@ static int psrc_info(void *ctx, int page, int *w, int *h, int *bilevel)
 	return 0;
 }
 
-static int psrc_decode(void *ctx, int page, int tw, int th,
-    struct raster *out, char *msg, size_t msgsz)
+static int
+psrc_decode(void *ctx, int page, int tw, int th, struct raster *out, char *msg,
+    size_t msgsz)
 {
 	struct psrc *s = ctx;
 
 	(void)page;
-	if (s->img.pixels.px != NULL)	/* no second decode */
+	if (s->img.pixels.px != NULL) /* no second decode */
 		return image_src_resample(&s->img, tw, th, out, msg, msgsz);
-	buf_release(&s->img.icc);	/* a page decoded again reads it again */
+	buf_release(&s->img.icc); /* a page decoded again reads it again */
 	return png_decode_to(s->in->buf, s->in->len, tw, th, out, &s->img.icc,
 	    msg, msgsz);
 }
@@ -133,13 +137,14 @@ static int psrc_decode(void *ctx, int page, int tw, int th,
 /* A PNG whose eXIf orientation is not 1: keep becomes the upright pixels
  * (which the engine starts from) as a PNG, as a browser shows it. 0,
  * -EINVAL (corrupt) or -ENOMEM. */
-static int png_upright(struct engine *e, struct psrc *s, int orientation)
+static int
+png_upright(struct engine *e, struct psrc *s, int orientation)
 {
 	char msg[160];
 	int rc;
 
 	if ((rc = png_decode_to(e->in->buf, e->in->len, s->w, s->h,
-	    &s->img.pixels, &s->img.icc, msg, sizeof msg)) < 0)
+		 &s->img.pixels, &s->img.icc, msg, sizeof msg)) < 0)
 		return rc;
 	if ((rc = raster_orient(&s->img.pixels, orientation)) < 0)
 		return rc;
@@ -147,23 +152,29 @@ static int png_upright(struct engine *e, struct psrc *s, int orientation)
 	e->rep->width = s->w, e->rep->height = s->h;
 	buf_release(&e->out);
 	if ((rc = png_encode_like(e->in->buf, e->in->len, &s->img.pixels,
-	    &e->out)) == 0)
+		 &e->out)) == 0)
 		engine_note(e, "rotated upright");
 	return rc;
 }
 
-static int png_emit(struct engine *e)
+static int
+png_emit(struct engine *e)
 {
 	const struct filter_limits *lim = e->in->lim;
-	struct psrc s = { .in = e->in, .w = (int)e->rep->width,
-	    .h = (int)e->rep->height };
-	struct page_src src = { .npages = 1, .ctx = &s, .info = psrc_info,
-	    .decode = psrc_decode, .lossless_ext = "png" };
+	struct psrc s = { .in = e->in,
+		.w = (int)e->rep->width,
+		.h = (int)e->rep->height };
+	struct page_src src = { .npages = 1,
+		.ctx = &s,
+		.info = psrc_info,
+		.decode = psrc_decode,
+		.lossless_ext = "png" };
 	int dropped, trailing, rc;
 	int orientation = png_orientation(e->in->buf, e->in->len);
 
 	if ((rc = png_keep(e->in->buf, e->in->len, &e->out, &dropped,
-	    &trailing)) == 0 && orientation != 1)
+		 &trailing)) == 0 &&
+	    orientation != 1)
 		rc = png_upright(e, &s, orientation);
 	if (rc == -EINVAL) {
 		image_src_release(&s.img);
@@ -188,6 +199,8 @@ static int png_emit(struct engine *e)
 }
 
 const struct fmt_ops fmt_png = {
-	.mime = "image/png", .ext = "png", .probe = png_probe,
+	.mime = "image/png",
+	.ext = "png",
+	.probe = png_probe,
 	.emit = png_emit,
 };

@@ -17,8 +17,8 @@
 
 /* Every page's size against max_pixels, before any decoding. Returns 0;
  * or, with the status set, -EINVAL (unreadable) or -E2BIG (a limit). */
-static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
-    struct filter_report *rep)
+static int
+tiff_check_pages(TIFF *tif, struct tctx *ctx, struct filter_report *rep)
 {
 	tdir_t n = TIFFNumberOfDirectories(tif), d;
 	struct tiff_geo g;
@@ -36,7 +36,8 @@ static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
 	for (d = 0; d < n; d++) {
 		if (!TIFFSetDirectory(tif, d) || tiff_geometry(tif, &g) < 0) {
 			filter_set_status(rep, FS_CORRUPT, "tiff: page %u: %s",
-			    (unsigned)d + 1, ctx->msg[0] ? ctx->msg : "no size");
+			    (unsigned)d + 1,
+			    ctx->msg[0] ? ctx->msg : "no size");
 			return -EINVAL;
 		}
 		if (d == 0)
@@ -44,7 +45,7 @@ static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
 		/* as stored, and as shown (a fax's rows stretched) */
 		if (filter_too_many_pixels(g.w, g.h, ctx->in->lim) ||
 		    filter_too_many_pixels((uint64_t)g.sw, (uint64_t)g.sh,
-		    ctx->in->lim)) {
+			ctx->in->lim)) {
 			filter_set_limit(rep, "pixels");
 			return -E2BIG;
 		}
@@ -54,10 +55,12 @@ static int tiff_check_pages(TIFF *tif, struct tctx *ctx,
 
 /* Decodes every strip or tile of the current page: 0, -EINVAL (corrupt)
  * or -ENOTSUP (a kind of TIFF it does not read), with ctx->msg. */
-static int tiff_decode_page(TIFF *tif, struct tctx *ctx)
+static int
+tiff_decode_page(TIFF *tif, struct tctx *ctx)
 {
 	int tiled = TIFFIsTiled(tif);
-	uint32_t i, n = tiled ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
+	uint32_t i,
+	    n = tiled ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
 	tmsize_t sz = tiled ? TIFFTileSize(tif) : TIFFStripSize(tif);
 	struct tiff_plain plain;
 	const unsigned char *jp;
@@ -70,8 +73,9 @@ static int tiff_decode_page(TIFF *tif, struct tctx *ctx)
 	TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &comp);
 	if (comp == COMPRESSION_OJPEG) {
 		if (tiff_ojpeg_stream(tif, ctx->in, &jp, &jlen) == 0)
-			return 0;	/* the engine decodes it with libjpeg */
-		snprintf(ctx->msg, sizeof ctx->msg, "old-style jpeg "
+			return 0; /* the engine decodes it with libjpeg */
+		snprintf(ctx->msg, sizeof ctx->msg,
+		    "old-style jpeg "
 		    "(compression 6) without a whole jpeg stream");
 		return -ENOTSUP;
 	}
@@ -82,19 +86,19 @@ static int tiff_decode_page(TIFF *tif, struct tctx *ctx)
 		return -ENOTSUP;
 	}
 	if (!ctx->in->lim->probe_only)
-		return 0;	/* the engine decodes every page anyway */
+		return 0; /* the engine decodes every page anyway */
 	if (sz <= 0 || n == 0 || (buf = malloc((size_t)sz)) == NULL)
 		return -EINVAL;
 	for (i = 0; i < n && rc == 0 && !ctx->failed; i++)
 		if ((tiled ? TIFFReadEncodedTile(tif, i, buf, sz) :
-		    TIFFReadEncodedStrip(tif, i, buf, sz)) < 0)
+			     TIFFReadEncodedStrip(tif, i, buf, sz)) < 0)
 			rc = -EINVAL;
 	free(buf);
 	return rc == 0 && !ctx->failed ? 0 : -EINVAL;
 }
 
-static void tiff_verdict(TIFF *tif, struct tctx *ctx,
-    struct filter_report *rep)
+static void
+tiff_verdict(TIFF *tif, struct tctx *ctx, struct filter_report *rep)
 {
 	tdir_t d;
 	int rc = -EINVAL;
@@ -104,16 +108,17 @@ static void tiff_verdict(TIFF *tif, struct tctx *ctx,
 	for (d = 0; d < (tdir_t)rep->pages; d++)
 		if (!TIFFSetDirectory(tif, d) ||
 		    (rc = tiff_decode_page(tif, ctx)) < 0) {
-			filter_set_status(rep, rc == -ENOTSUP ? FS_UNSUPPORTED :
-			    FS_CORRUPT, "tiff: page %u: %s", (unsigned)d + 1,
+			filter_set_status(rep,
+			    rc == -ENOTSUP ? FS_UNSUPPORTED : FS_CORRUPT,
+			    "tiff: page %u: %s", (unsigned)d + 1,
 			    ctx->msg[0] ? ctx->msg : "cannot decode");
 			return;
 		}
 	rep->status = FS_OK;
 }
 
-static int tiff_probe(const struct filter_input *in,
-    struct filter_report *rep)
+static int
+tiff_probe(const struct filter_input *in, struct filter_report *rep)
 {
 	struct tctx ctx = { .in = in };
 	TIFF *tif;
@@ -128,12 +133,15 @@ static int tiff_probe(const struct filter_input *in,
 	return 0;
 }
 
-static int tiff_emit(struct engine *e)
+static int
+tiff_emit(struct engine *e)
 {
 	return tiff_pages(e);
 }
 
 const struct fmt_ops fmt_tiff = {
-	.mime = "image/tiff", .ext = "tif", .probe = tiff_probe,
+	.mime = "image/tiff",
+	.ext = "tif",
+	.probe = tiff_probe,
 	.emit = tiff_emit,
 };

@@ -10,7 +10,8 @@
 
 #define READ_CHUNK (1u << 20)
 
-static int grow(unsigned char **buf, size_t *cap, size_t need)
+static int
+grow(unsigned char **buf, size_t *cap, size_t need)
 {
 	size_t ncap = *cap ? *cap : READ_CHUNK;
 	unsigned char *nbuf;
@@ -26,7 +27,8 @@ static int grow(unsigned char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-int read_all(int fd, uint64_t max, unsigned char **out, size_t *outlen)
+int
+read_all(int fd, uint64_t max, unsigned char **out, size_t *outlen)
 {
 	unsigned char *buf = NULL;
 	size_t len = 0, cap = 0, want;
@@ -38,7 +40,7 @@ int read_all(int fd, uint64_t max, unsigned char **out, size_t *outlen)
 			break;
 		/* Never ask for more than one byte past the limit. */
 		want = max - len + 1 < READ_CHUNK ? (size_t)(max - len + 1) :
-		    READ_CHUNK;
+						    READ_CHUNK;
 		if ((n = read_full(fd, buf + len, want)) < 0) {
 			rc = (int)n;
 			break;
@@ -50,7 +52,7 @@ int read_all(int fd, uint64_t max, unsigned char **out, size_t *outlen)
 			break;
 		}
 		if ((size_t)n < want)
-			break;	/* the end of the upload */
+			break; /* the end of the upload */
 	}
 	if (rc < 0 && rc != -EFBIG) {
 		free(buf);

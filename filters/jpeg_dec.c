@@ -21,7 +21,7 @@
 #include "jpegcodec.h"
 #include "jpegutil.h"
 #include "raster.h"
-#include <jerror.h>		/* after jpeglib.h: its codes depend on it */
+#include <jerror.h> /* after jpeglib.h: its codes depend on it */
 
 /* A progressive JPEG may have thousands of tiny scans, each a full pass
  * over the coefficients (libjpeg-turbo's own advice is to cap them). */
@@ -34,17 +34,17 @@ struct jdec {
 	const unsigned char *buf;
 	size_t len;
 	int tw, th;
-	int raw_cmyk;		/* CMYK kept as 4 channels, as stored */
-	int junk;		/* libjpeg skipped bytes before a marker */
+	int raw_cmyk; /* CMYK kept as 4 channels, as stored */
+	int junk;     /* libjpeg skipped bytes before a marker */
 	struct raster *out;
 	struct resampler *rs;
 	unsigned char *row, *rgb;
 };
 
-#define JDEC(c) ((struct jdec *)(void *)((char *)(c) - \
-	offsetof(struct jdec, d)))
+#define JDEC(c) ((struct jdec *)(void *)((char *)(c)-offsetof(struct jdec, d)))
 
-static void jdec_progress(j_common_ptr c)
+static void
+jdec_progress(j_common_ptr c)
 {
 	struct jdec *j = JDEC(c);
 
@@ -55,7 +55,8 @@ static void jdec_progress(j_common_ptr c)
 	}
 }
 
-static int jdec_head(void *arg)
+static int
+jdec_head(void *arg)
 {
 	struct jdec *j = arg;
 
@@ -68,7 +69,8 @@ static int jdec_head(void *arg)
  * and 7/8 are plain C and cost more than a full-size decode (6/8 of a
  * 300 dpi page: 43 ms against 33 for 8/8, `djpeg -scale`), which the
  * resampler then takes down. */
-static void jdec_pick_scale(struct jdec *j)
+static void
+jdec_pick_scale(struct jdec *j)
 {
 	static const unsigned nums[] = { 1, 2, 4, 8 };
 
@@ -82,8 +84,8 @@ static void jdec_pick_scale(struct jdec *j)
 	}
 }
 
-static void cmyk_to_rgb(const unsigned char *s, unsigned char *d, int w,
-    int inverted)
+static void
+cmyk_to_rgb(const unsigned char *s, unsigned char *d, int w, int inverted)
 {
 	unsigned c, m, y, k;
 
@@ -98,28 +100,31 @@ static void cmyk_to_rgb(const unsigned char *s, unsigned char *d, int w,
 	}
 }
 
-static int jdec_setup(struct jdec *j)
+static int
+jdec_setup(struct jdec *j)
 {
 	int cmyk = j->d.jpeg_color_space == JCS_CMYK ||
 	    j->d.jpeg_color_space == JCS_YCCK;
 	int ch = j->d.num_components == 1 ? 1 : cmyk && j->raw_cmyk ? 4 : 3;
 
-	j->d.out_color_space = ch == 1 ? JCS_GRAYSCALE : cmyk ? JCS_CMYK :
-	    JCS_RGB;
+	j->d.out_color_space = ch == 1 ? JCS_GRAYSCALE :
+	    cmyk		       ? JCS_CMYK :
+					 JCS_RGB;
 	j->d.dct_method = JDCT_ISLOW;
 	jdec_pick_scale(j);
 	if ((int)j->d.output_width < j->tw || (int)j->d.output_height < j->th)
 		return -1;
 	if (raster_init(j->out, j->tw, j->th, ch) < 0 ||
 	    resampler_new(&j->rs, (int)j->d.output_width,
-	    (int)j->d.output_height, j->out) < 0)
+		(int)j->d.output_height, j->out) < 0)
 		return -1;
 	j->row = malloc((size_t)j->d.output_width * 4);
 	j->rgb = malloc((size_t)j->d.output_width * 3);
 	return j->row && j->rgb ? 0 : -1;
 }
 
-static int jdec_rows(void *arg)
+static int
+jdec_rows(void *arg)
 {
 	struct jdec *j = arg;
 	JSAMPROW rows[1];
@@ -143,13 +148,14 @@ static int jdec_rows(void *arg)
 	}
 	/* before finish_decompress frees the scans' progression state */
 	if (jwatch_verdict(&j->err.watch, &j->d, j->err.msg,
-	    sizeof j->err.msg) < 0)
+		sizeof j->err.msg) < 0)
 		return -1;
 	jpeg_finish_decompress(&j->d);
 	return 0;
 }
 
-static int jdec_head_icc(void *arg)
+static int
+jdec_head_icc(void *arg)
 {
 	struct jdec *j = arg;
 
@@ -157,8 +163,9 @@ static int jdec_head_icc(void *arg)
 	return jdec_head(arg);
 }
 
-int jpeg_read_head(const unsigned char *buf, size_t len,
-    struct jpeg_head *head, struct buf *icc, char *msg, size_t msgsz)
+int
+jpeg_read_head(const unsigned char *buf, size_t len, struct jpeg_head *head,
+    struct buf *icc, char *msg, size_t msgsz)
 {
 	struct jdec j = { .buf = buf, .len = len };
 	JOCTET *p = NULL;
@@ -187,8 +194,8 @@ int jpeg_read_head(const unsigned char *buf, size_t len,
 	return rc == 0 ? 0 : rc == -ENOMEM ? rc : -EINVAL;
 }
 
-static int decode_to(struct jdec *j, uint64_t memory_mb, char *msg,
-    size_t msgsz)
+static int
+decode_to(struct jdec *j, uint64_t memory_mb, char *msg, size_t msgsz)
 {
 	int rc;
 
@@ -213,7 +220,8 @@ static int decode_to(struct jdec *j, uint64_t memory_mb, char *msg,
 	return rc < 0 ? -EINVAL : 0;
 }
 
-int jpeg_decode_to(const unsigned char *buf, size_t len, int tw, int th,
+int
+jpeg_decode_to(const unsigned char *buf, size_t len, int tw, int th,
     uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz)
 {
 	int junk;
@@ -222,23 +230,31 @@ int jpeg_decode_to(const unsigned char *buf, size_t len, int tw, int th,
 	    msgsz);
 }
 
-int jpeg_decode_junk(const unsigned char *buf, size_t len, int tw, int th,
-    uint64_t memory_mb, struct raster *out, int *junk, char *msg,
-    size_t msgsz)
+int
+jpeg_decode_junk(const unsigned char *buf, size_t len, int tw, int th,
+    uint64_t memory_mb, struct raster *out, int *junk, char *msg, size_t msgsz)
 {
-	struct jdec j = { .buf = buf, .len = len, .tw = tw, .th = th,
-	    .out = out };
+	struct jdec j = { .buf = buf,
+		.len = len,
+		.tw = tw,
+		.th = th,
+		.out = out };
 	int rc = decode_to(&j, memory_mb, msg, msgsz);
 
 	*junk = j.junk;
 	return rc;
 }
 
-int jpeg_decode_raw_to(const unsigned char *buf, size_t len, int tw,
-    int th, uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz)
+int
+jpeg_decode_raw_to(const unsigned char *buf, size_t len, int tw, int th,
+    uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz)
 {
-	struct jdec j = { .buf = buf, .len = len, .tw = tw, .th = th,
-	    .out = out, .raw_cmyk = 1 };
+	struct jdec j = { .buf = buf,
+		.len = len,
+		.tw = tw,
+		.th = th,
+		.out = out,
+		.raw_cmyk = 1 };
 
 	return decode_to(&j, memory_mb, msg, msgsz);
 }

@@ -9,9 +9,10 @@
 #include <stddef.h>
 
 #include "jpegutil.h"
-#include <jerror.h>		/* after jpeglib.h: its codes depend on it */
+#include <jerror.h> /* after jpeglib.h: its codes depend on it */
 
-static void jerr_exit(j_common_ptr c)
+static void
+jerr_exit(j_common_ptr c)
 {
 	struct jerr *e = (struct jerr *)(void *)c->err;
 
@@ -19,22 +20,25 @@ static void jerr_exit(j_common_ptr c)
 	longjmp(e->jb, 1);
 }
 
-static void jerr_emit(j_common_ptr c, int level)
+static void
+jerr_emit(j_common_ptr c, int level)
 {
 	struct jerr *e = (struct jerr *)(void *)c->err;
 
-	if (level >= 0)		/* trace messages */
+	if (level >= 0) /* trace messages */
 		return;
 	c->err->num_warnings++;
 	jwatch_warning(&e->watch, c);
 }
 
-static void jerr_output(j_common_ptr c)
+static void
+jerr_output(j_common_ptr c)
 {
 	(void)c;
 }
 
-struct jpeg_error_mgr *jerr_init(struct jerr *err)
+struct jpeg_error_mgr *
+jerr_init(struct jerr *err)
 {
 	struct jpeg_error_mgr *p = jpeg_std_error(&err->pub);
 
@@ -46,7 +50,8 @@ struct jpeg_error_mgr *jerr_init(struct jerr *err)
 	return p;
 }
 
-int jerr_guard(struct jerr *err, int (*step)(void *), void *arg)
+int
+jerr_guard(struct jerr *err, int (*step)(void *), void *arg)
 {
 	if (setjmp(err->jb))
 		return -1;
@@ -54,14 +59,16 @@ int jerr_guard(struct jerr *err, int (*step)(void *), void *arg)
 }
 
 /* Warnings that mean image data was unreadable where it stood. */
-static int warning_damages(int code)
+static int
+warning_damages(int code)
 {
 	return code == JWRN_HUFF_BAD_CODE || code == JWRN_ARITH_BAD_CODE ||
 	    code == JWRN_MUST_RESYNC || code == JWRN_NOT_SEQUENTIAL ||
 	    code == JWRN_BOGUS_PROGRESSION || code == JWRN_HIT_MARKER;
 }
 
-static int in_scan(j_decompress_ptr d, int ci)
+static int
+in_scan(j_decompress_ptr d, int ci)
 {
 	for (int i = 0; i < d->comps_in_scan; i++)
 		if (d->cur_comp_info[i]->component_index == ci)
@@ -72,7 +79,8 @@ static int in_scan(j_decompress_ptr d, int ci)
 /* Whether a progressive JPEG's coefficients are all there to within
  * their last bit (libjpeg's own script ends with refinements from
  * there): with before, as they were before the current scan began. */
-static int legible(j_decompress_ptr d, int before)
+static int
+legible(j_decompress_ptr d, int before)
 {
 	int bits;
 
@@ -90,7 +98,8 @@ static int legible(j_decompress_ptr d, int before)
 
 /* The image rows past where the entropy data ran out (the current
  * iMCU row is not whole). */
-static long rows_past(j_decompress_ptr d, long done_rows)
+static long
+rows_past(j_decompress_ptr d, long done_rows)
 {
 	long h = (long)d->image_height;
 
@@ -100,13 +109,14 @@ static long rows_past(j_decompress_ptr d, long done_rows)
 		if (legible(d, 1))
 			return 0;
 	} else if (d->comps_in_scan < d->num_components)
-		return h;	/* one component of several: the rest never came */
+		return h; /* one component of several: the rest never came */
 	return done_rows < h ? h - done_rows : 0;
 }
 
 /* The entropy decoder needed bits past the data's end: the input ended
  * (libjpeg put an EOI there) or was cut short before a real EOI. */
-static void watch_cut(struct jwatch *w, j_decompress_ptr d)
+static void
+watch_cut(struct jwatch *w, j_decompress_ptr d)
 {
 	long mcu_h = (long)d->max_v_samp_factor * DCTSIZE;
 
@@ -116,14 +126,16 @@ static void watch_cut(struct jwatch *w, j_decompress_ptr d)
 
 /* The input ended: a progressive JPEG's scans so far may leave every row
  * short (a cut later in the current scan says more). */
-static void watch_end(struct jwatch *w, j_decompress_ptr d)
+static void
+watch_end(struct jwatch *w, j_decompress_ptr d)
 {
 	w->ended = 1;
 	if (d->progressive_mode && d->coef_bits != NULL && !legible(d, 0))
 		w->missing_rows = (long)d->image_height;
 }
 
-void jwatch_warning(struct jwatch *w, j_common_ptr c)
+void
+jwatch_warning(struct jwatch *w, j_common_ptr c)
 {
 	j_decompress_ptr d = (j_decompress_ptr)c;
 	int code = c->err->msg_code;
@@ -143,15 +155,16 @@ void jwatch_warning(struct jwatch *w, j_common_ptr c)
 	}
 }
 
-int jwatch_missing(const struct jwatch *w, j_decompress_ptr d)
+int
+jwatch_missing(const struct jwatch *w, j_decompress_ptr d)
 {
 	long h = (long)d->image_height;
 
 	return h > 0 ? (int)((w->missing_rows * 1000 + h - 1) / h) : 0;
 }
 
-int jwatch_verdict(struct jwatch *w, j_decompress_ptr d, char *msg,
-    size_t msgsz)
+int
+jwatch_verdict(struct jwatch *w, j_decompress_ptr d, char *msg, size_t msgsz)
 {
 	int m;
 

@@ -25,30 +25,42 @@
 
 #define KEEP_QUALITY 92
 
-enum { M_SOF0 = 0xC0, M_SOF2 = 0xC2, M_SOF9 = 0xC9, M_SOF10 = 0xCA,
+enum {
+	M_SOF0 = 0xC0,
+	M_SOF2 = 0xC2,
+	M_SOF9 = 0xC9,
+	M_SOF10 = 0xCA,
 	M_DQT = 0xDB,
-	M_SOI = 0xD8, M_EOI = 0xD9, M_SOS = 0xDA, M_APP0 = 0xE0,
-	M_APP1 = 0xE1, M_APP2 = 0xE2, M_APP14 = 0xEE, M_COM = 0xFE };
+	M_SOI = 0xD8,
+	M_EOI = 0xD9,
+	M_SOS = 0xDA,
+	M_APP0 = 0xE0,
+	M_APP1 = 0xE1,
+	M_APP2 = 0xE2,
+	M_APP14 = 0xEE,
+	M_COM = 0xFE
+};
 
 struct jwalk {
 	const unsigned char *b;
 	size_t len, pos;
 	struct buf *out;
 	int dropped;
-	int junk;		/* bytes between segments, not copied */
-	int arith;		/* arithmetic-coded: most browsers show nothing */
-	struct jpeg_upright up;	/* what an upright copy is made with */
+	int junk;  /* bytes between segments, not copied */
+	int arith; /* arithmetic-coded: most browsers show nothing */
+	struct jpeg_upright up; /* what an upright copy is made with */
 	struct exif_scrub ex;
 };
 
-static int seg_has(const unsigned char *p, size_t n, const char *id,
-    size_t idlen)
+static int
+seg_has(const unsigned char *p, size_t n, const char *id, size_t idlen)
 {
 	return n >= idlen && memcmp(p, id, idlen) == 0;
 }
 
 /* Whether an application or comment segment stays. */
-static int seg_keep(int m, const unsigned char *p, size_t n)
+static int
+seg_keep(int m, const unsigned char *p, size_t n)
 {
 	if (m == M_APP0)
 		return seg_has(p, n, "JFIF\0", 5);
@@ -60,7 +72,8 @@ static int seg_keep(int m, const unsigned char *p, size_t n)
 }
 
 /* An EXIF segment, scrubbed in a copy and appended. */
-static int seg_exif(struct jwalk *w, const unsigned char *seg, size_t n)
+static int
+seg_exif(struct jwalk *w, const unsigned char *seg, size_t n)
 {
 	unsigned char *cp;
 	int rc;
@@ -83,7 +96,8 @@ static int seg_exif(struct jwalk *w, const unsigned char *seg, size_t n)
 /* What a re-encode must match: the frame's chroma sampling and tables
  * (a SOF: precision, height, width, count, then id, HV, table per
  * component). */
-static void seg_frame(struct jwalk *w, const unsigned char *p, size_t n)
+static void
+seg_frame(struct jwalk *w, const unsigned char *p, size_t n)
 {
 	if (n < 6 || n < 6 + 3 * (size_t)p[5])
 		return;
@@ -98,7 +112,8 @@ static void seg_frame(struct jwalk *w, const unsigned char *p, size_t n)
 
 /* A JFIF segment's square density in dots per inch (units 1), or per
  * cm (units 2), for a re-encode to keep the page's printed size. */
-static void seg_density(struct jwalk *w, const unsigned char *p, size_t n)
+static void
+seg_density(struct jwalk *w, const unsigned char *p, size_t n)
 {
 	int x, y;
 
@@ -109,7 +124,8 @@ static void seg_density(struct jwalk *w, const unsigned char *p, size_t n)
 		w->up.dpi = p[7] == 1 ? x : (int)(x * 2.54 + 0.5);
 }
 
-static int seg_copy(struct jwalk *w, int m, size_t n)
+static int
+seg_copy(struct jwalk *w, int m, size_t n)
 {
 	const unsigned char *p = w->b + w->pos + 4;
 
@@ -131,7 +147,8 @@ static int seg_copy(struct jwalk *w, int m, size_t n)
 }
 
 /* The header up to SOS; 0, or -EINVAL when malformed. */
-static int walk_header(struct jwalk *w)
+static int
+walk_header(struct jwalk *w)
 {
 	size_t n;
 	int m, rc;
@@ -149,7 +166,7 @@ static int walk_header(struct jwalk *w)
 			continue;
 		}
 		m = w->b[w->pos + 1];
-		if (m == 0xFF) {	/* fill byte */
+		if (m == 0xFF) { /* fill byte */
 			n = (size_t)-3;
 			continue;
 		}
@@ -166,7 +183,8 @@ static int walk_header(struct jwalk *w)
 }
 
 /* The end of the image: just past the EOI that ends the scans. */
-static size_t find_eoi(const unsigned char *b, size_t len, size_t pos)
+static size_t
+find_eoi(const unsigned char *b, size_t len, size_t pos)
 {
 	size_t n;
 	int m;
@@ -194,7 +212,8 @@ static size_t find_eoi(const unsigned char *b, size_t len, size_t pos)
 	return 0;
 }
 
-static void note(char *t, size_t tsz, const char *what)
+static void
+note(char *t, size_t tsz, const char *what)
 {
 	size_t l = strlen(t);
 
@@ -205,10 +224,12 @@ static void note(char *t, size_t tsz, const char *what)
  * transposed when the rotation swaps the axes, so that every frequency
  * is quantised as before; else its luma table's quality (a CMYK source,
  * whose tables are not luma and chroma), at most KEEP_QUALITY. */
-static void keep_quant(struct jpeg_upright *w, struct jpeg_enc_opts *o)
+static void
+keep_quant(struct jpeg_upright *w, struct jpeg_enc_opts *o)
 {
 	int q = w->qt.have >> w->tq[0] & 1 ?
-	    jpeg_qtable_quality(w->qt.t[w->tq[0]]) : KEEP_QUALITY;
+	    jpeg_qtable_quality(w->qt.t[w->tq[0]]) :
+	    KEEP_QUALITY;
 
 	o->quality = q < KEEP_QUALITY ? q : KEEP_QUALITY;
 	if ((w->ncomp != 1 && w->ncomp != 3) || q > KEEP_QUALITY ||
@@ -224,24 +245,26 @@ static void keep_quant(struct jpeg_upright *w, struct jpeg_enc_opts *o)
 
 /* Re-encodes the cleaned JPEG upright, when no lossless way exists; the
  * upright pixels are left in r (the menu starts from them). */
-static int reencode_upright(struct jpeg_upright *w, const struct buf *clean,
+static int
+reencode_upright(struct jpeg_upright *w, const struct buf *clean,
     uint64_t memory_mb, struct buf *out, struct raster *r)
 {
 	struct jpeg_head h;
 	struct buf icc = { 0 };
 	/* standard Huffman tables, as every encode of the engine: optimised
 	 * ones cost 2.7 times the encode for 7% fewer bytes */
-	struct jpeg_enc_opts o = { .subsample = w->subsampled, .fast = 1,
-	    .dpi = w->dpi };
+	struct jpeg_enc_opts o = { .subsample = w->subsampled,
+		.fast = 1,
+		.dpi = w->dpi };
 	char msg[160];
 	int rc;
 
 	/* the whole profile (all its chunks); jpeg_encode leaves out one
 	 * that does not fit the pixels (CMYK) */
 	if ((rc = jpeg_read_head(clean->p, clean->len, &h, &icc, msg,
-	    sizeof msg)) == 0 &&
-	    (rc = jpeg_decode_to(clean->p, clean->len, h.w, h.h, memory_mb,
-	    r, msg, sizeof msg)) == 0 &&
+		 sizeof msg)) == 0 &&
+	    (rc = jpeg_decode_to(clean->p, clean->len, h.w, h.h, memory_mb, r,
+		 msg, sizeof msg)) == 0 &&
 	    (rc = raster_orient(r, w->orientation)) == 0) {
 		o.icc = icc.p, o.icclen = icc.len;
 		keep_quant(w, &o);
@@ -259,7 +282,8 @@ static int reencode_upright(struct jpeg_upright *w, const struct buf *clean,
 
 /* After a rewrite of clean into made that returned rc: made replaces
  * clean when rc is 0, else made is released. rc. */
-static int replace(struct buf *clean, struct buf *made, int rc)
+static int
+replace(struct buf *clean, struct buf *made, int rc)
 {
 	if (rc < 0) {
 		buf_release(made);
@@ -274,11 +298,11 @@ static int replace(struct buf *clean, struct buf *made, int rc)
 /* A JPEG whose data ends before its EOI, rewritten from what libjpeg
  * reads of it (jpeg_rewrite): the picture djpeg shows, in a whole file.
  * -ENODATA, with t saying why, when that is not the picture. */
-static int complete(struct buf *clean, uint64_t memory_mb, char *t,
-    size_t tsz)
+static int
+complete(struct buf *clean, uint64_t memory_mb, char *t, size_t tsz)
 {
 	struct buf fixed = { 0 };
-	char msg[200];		/* libjpeg's messages are shorter */
+	char msg[200]; /* libjpeg's messages are shorter */
 	int missing, rc;
 
 	rc = jpeg_rewrite(clean->p, clean->len, memory_mb, &fixed, &missing,
@@ -290,18 +314,21 @@ static int complete(struct buf *clean, uint64_t memory_mb, char *t,
 	}
 	if (missing < 0)
 		note(t, tsz, "end of file rebuilt");
-	else if (missing == 0)	/* a progressive JPEG's last refinements */
+	else if (missing == 0) /* a progressive JPEG's last refinements */
 		note(t, tsz, "file incomplete: last rows less sharp");
 	else {
-		snprintf(msg, sizeof msg, "file incomplete: last %d.%d%% of "
-		    "rows missing", missing / 10, missing % 10);
+		snprintf(msg, sizeof msg,
+		    "file incomplete: last %d.%d%% of "
+		    "rows missing",
+		    missing / 10, missing % 10);
 		note(t, tsz, msg);
 	}
 	return 0;
 }
 
-static int apply_orientation(struct jpeg_upright *w, struct buf *clean,
-    uint64_t memory_mb, char *t, size_t tsz, struct raster *upright)
+static int
+apply_orientation(struct jpeg_upright *w, struct buf *clean, uint64_t memory_mb,
+    char *t, size_t tsz, struct raster *upright)
 {
 	struct buf rot = { 0 };
 	int rc;
@@ -320,8 +347,8 @@ static int apply_orientation(struct jpeg_upright *w, struct buf *clean,
 /* An arithmetic-coded JPEG (which Chrome, Firefox and most case-system
  * viewers cannot show, though libjpeg-turbo can) as the same
  * coefficients with Huffman codes, progressive: every pixel as it was. */
-static int huffman_coded(struct buf *clean, uint64_t memory_mb, char *t,
-    size_t tsz)
+static int
+huffman_coded(struct buf *clean, uint64_t memory_mb, char *t, size_t tsz)
 {
 	struct buf h = { 0 };
 	int rc = jpeg_progressive(clean->p, clean->len, memory_mb, &h);
@@ -331,8 +358,9 @@ static int huffman_coded(struct buf *clean, uint64_t memory_mb, char *t,
 	return rc;
 }
 
-int jpeg_keep_upright(struct jpeg_upright *up, struct buf *keep,
-    uint64_t memory_mb, char *t, size_t tsz, struct raster *upright)
+int
+jpeg_keep_upright(struct jpeg_upright *up, struct buf *keep, uint64_t memory_mb,
+    char *t, size_t tsz, struct raster *upright)
 {
 	int rc = 0;
 
@@ -344,12 +372,15 @@ int jpeg_keep_upright(struct jpeg_upright *up, struct buf *keep,
 	return rc;
 }
 
-int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
+int
+jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
     struct buf *out, char *t, size_t tsz, int *orientation,
     struct raster *upright, struct jpeg_upright *later)
 {
-	struct jwalk w = { .b = buf, .len = len, .out = out,
-	    .ex = { .orientation = 1, .tag = -1 } };
+	struct jwalk w = { .b = buf,
+		.len = len,
+		.out = out,
+		.ex = { .orientation = 1, .tag = -1 } };
 	size_t end;
 	int rc, cut;
 
@@ -381,11 +412,11 @@ int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
 		return rc;
 	*orientation = w.ex.orientation;
 	w.up.orientation = w.ex.orientation;
-	if (w.ex.orientation != 1 && later) {	/* the caller may need none */
+	if (w.ex.orientation != 1 && later) { /* the caller may need none */
 		*later = w.up;
 		return 0;
 	}
-	if (w.ex.orientation != 1)	/* both ways write Huffman codes */
+	if (w.ex.orientation != 1) /* both ways write Huffman codes */
 		return apply_orientation(&w.up, out, memory_mb, t, tsz,
 		    upright);
 	if (w.arith && (rc = huffman_coded(out, memory_mb, t, tsz)) < 0)

@@ -28,50 +28,71 @@ struct jrot {
 	struct jerr derr, cerr;
 	const unsigned char *buf;
 	size_t len;
-	int o;			/* orientation 2..8; 1: progressive copy;
-				 * 0: a copy in the source's own mode */
+	int o; /* orientation 2..8; 1: progressive copy;
+		* 0: a copy in the source's own mode */
 	jvirt_barray_ptr *src, dst[MAX_COMPONENTS];
 	unsigned char *mem;
 	unsigned long memlen;
 	int imperfect;
-	int incomplete;		/* o 0: jwatch_verdict refused the rows
-				 * missing at its end */
-	int missing;		/* o 0: jwatch_missing, -1 when no scan
-				 * was cut short */
+	int incomplete; /* o 0: jwatch_verdict refused the rows
+			 * missing at its end */
+	int missing;	/* o 0: jwatch_missing, -1 when no scan
+			 * was cut short */
 };
 
 /* Where dst block (bx, by) comes from in a Wb x Hb source grid. */
-static void block_src(int o, JDIMENSION bx, JDIMENSION by, JDIMENSION Wb,
-    JDIMENSION Hb, JDIMENSION *sx, JDIMENSION *sy)
+static void
+block_src(int o, JDIMENSION bx, JDIMENSION by, JDIMENSION Wb, JDIMENSION Hb,
+    JDIMENSION *sx, JDIMENSION *sy)
 {
 	switch (o) {
-	case 2: *sx = Wb - 1 - bx, *sy = by; break;
-	case 3: *sx = Wb - 1 - bx, *sy = Hb - 1 - by; break;
-	case 4: *sx = bx, *sy = Hb - 1 - by; break;
-	case 5: *sx = by, *sy = bx; break;
-	case 6: *sx = by, *sy = Hb - 1 - bx; break;
-	case 7: *sx = Wb - 1 - by, *sy = Hb - 1 - bx; break;
-	default: *sx = Wb - 1 - by, *sy = bx; break;	/* 8 */
+	case 2:
+		*sx = Wb - 1 - bx, *sy = by;
+		break;
+	case 3:
+		*sx = Wb - 1 - bx, *sy = Hb - 1 - by;
+		break;
+	case 4:
+		*sx = bx, *sy = Hb - 1 - by;
+		break;
+	case 5:
+		*sx = by, *sy = bx;
+		break;
+	case 6:
+		*sx = by, *sy = Hb - 1 - bx;
+		break;
+	case 7:
+		*sx = Wb - 1 - by, *sy = Hb - 1 - bx;
+		break;
+	default:
+		*sx = Wb - 1 - by, *sy = bx;
+		break; /* 8 */
 	}
 }
 
 /* One block's coefficients: dst (row v, column u) from src. */
-static void block_move(int o, const JCOEF *s, JCOEF *d)
+static void
+block_move(int o, const JCOEF *s, JCOEF *d)
 {
 	int u, v, neg;
 	int t = o >= 5;
 
 	for (v = 0; v < DCTSIZE; v++)
 		for (u = 0; u < DCTSIZE; u++) {
-			neg = o == 2 ? u & 1 : o == 3 ? (u + v) & 1 :
-			    o == 4 ? v & 1 : o == 6 ? u & 1 : o == 7 ?
-			    (u + v) & 1 : o == 8 ? v & 1 : 0;
+			neg = o == 2 ? u & 1 :
+			    o == 3   ? (u + v) & 1 :
+			    o == 4   ? v & 1 :
+			    o == 6   ? u & 1 :
+			    o == 7   ? (u + v) & 1 :
+			    o == 8   ? v & 1 :
+				       0;
 			d[v * DCTSIZE + u] = (JCOEF)((neg ? -1 : 1) *
 			    s[t ? u * DCTSIZE + v : v * DCTSIZE + u]);
 		}
 }
 
-static void move_component(struct jrot *r, int ci)
+static void
+move_component(struct jrot *r, int ci)
 {
 	jpeg_component_info *sc = &r->d.comp_info[ci];
 	jpeg_component_info *dc = &r->c.comp_info[ci];
@@ -91,7 +112,8 @@ static void move_component(struct jrot *r, int ci)
 	}
 }
 
-static void transpose_params(struct jpeg_compress_struct *c)
+static void
+transpose_params(struct jpeg_compress_struct *c)
 {
 	JDIMENSION t = c->image_width;
 	JQUANT_TBL *q;
@@ -115,7 +137,8 @@ static void transpose_params(struct jpeg_compress_struct *c)
 				}
 }
 
-static int perfect(const struct jpeg_decompress_struct *d)
+static int
+perfect(const struct jpeg_decompress_struct *d)
 {
 	unsigned mw = (unsigned)d->max_h_samp_factor * DCTSIZE;
 	unsigned mh = (unsigned)d->max_v_samp_factor * DCTSIZE;
@@ -123,7 +146,8 @@ static int perfect(const struct jpeg_decompress_struct *d)
 	return d->image_width % mw == 0 && d->image_height % mh == 0;
 }
 
-static void request_dst(struct jrot *r)
+static void
+request_dst(struct jrot *r)
 {
 	jpeg_component_info *sc, *dc;
 	int t = r->o >= 5;
@@ -139,7 +163,8 @@ static void request_dst(struct jrot *r)
 	}
 }
 
-static void copy_markers(struct jrot *r)
+static void
+copy_markers(struct jrot *r)
 {
 	for (jpeg_saved_marker_ptr m = r->d.marker_list; m; m = m->next)
 		if (m->marker == JPEG_APP0 + 1 || m->marker == JPEG_APP0 + 2)
@@ -147,10 +172,11 @@ static void copy_markers(struct jrot *r)
 			    m->data_length);
 }
 
-static int jrot_run(void *arg)
+static int
+jrot_run(void *arg)
 {
 	struct jrot *r = arg;
-	int move = r->o > 1;	/* else the same blocks, progressive */
+	int move = r->o > 1; /* else the same blocks, progressive */
 
 	jpeg_mem_src(&r->d, r->buf, (unsigned long)r->len);
 	jpeg_save_markers(&r->d, JPEG_APP0 + 1, 0xFFFF);
@@ -161,13 +187,14 @@ static int jrot_run(void *arg)
 		return -1;
 	}
 	r->src = jpeg_read_coefficients(&r->d);
-	if (r->o == 0 && jwatch_verdict(&r->derr.watch, &r->d, r->derr.msg,
-	    sizeof r->derr.msg) < 0) {
+	if (r->o == 0 &&
+	    jwatch_verdict(&r->derr.watch, &r->d, r->derr.msg,
+		sizeof r->derr.msg) < 0) {
 		r->incomplete = r->derr.watch.incomplete;
 		return -1;
 	}
-	r->missing = r->derr.watch.cut ?
-	    jwatch_missing(&r->derr.watch, &r->d) : -1;
+	r->missing = r->derr.watch.cut ? jwatch_missing(&r->derr.watch, &r->d) :
+					 -1;
 	jpeg_copy_critical_parameters(&r->d, &r->c);
 	if (r->o >= 5)
 		transpose_params(&r->c);
@@ -190,14 +217,16 @@ static int jrot_run(void *arg)
 
 /* The compressor's guard inside the decompressor's (jrot_do): an error of
  * either ends the run with -1. */
-static int jrot_guarded(void *arg)
+static int
+jrot_guarded(void *arg)
 {
 	struct jrot *r = arg;
 
 	return jerr_guard(&r->cerr, jrot_run, r);
 }
 
-static int jrot_do(const unsigned char *buf, size_t len, int orientation,
+static int
+jrot_do(const unsigned char *buf, size_t len, int orientation,
     uint64_t memory_mb, struct buf *out, struct jrot **done)
 {
 	struct jrot *r;
@@ -216,8 +245,9 @@ static int jrot_do(const unsigned char *buf, size_t len, int orientation,
 	if (rc == 0)
 		rc = buf_add(out, r->mem, r->memlen);
 	else
-		rc = r->imperfect ? -ERANGE : r->incomplete ? -ENODATA :
-		    -EINVAL;
+		rc = r->imperfect ? -ERANGE :
+		    r->incomplete ? -ENODATA :
+				    -EINVAL;
 	jpeg_destroy_compress(&r->c);
 	jpeg_destroy_decompress(&r->d);
 	/* libjpeg's memory destination sets r->mem only when it starts and
@@ -233,21 +263,24 @@ static int jrot_do(const unsigned char *buf, size_t len, int orientation,
 	return rc;
 }
 
-int jpeg_rotate_lossless(const unsigned char *buf, size_t len,
-    int orientation, uint64_t memory_mb, struct buf *out)
+int
+jpeg_rotate_lossless(const unsigned char *buf, size_t len, int orientation,
+    uint64_t memory_mb, struct buf *out)
 {
 	if (orientation < 2 || orientation > 8)
 		return -EINVAL;
 	return jrot_do(buf, len, orientation, memory_mb, out, NULL);
 }
 
-int jpeg_progressive(const unsigned char *buf, size_t len,
-    uint64_t memory_mb, struct buf *out)
+int
+jpeg_progressive(const unsigned char *buf, size_t len, uint64_t memory_mb,
+    struct buf *out)
 {
 	return jrot_do(buf, len, 1, memory_mb, out, NULL);
 }
 
-int jpeg_rewrite(const unsigned char *buf, size_t len, uint64_t memory_mb,
+int
+jpeg_rewrite(const unsigned char *buf, size_t len, uint64_t memory_mb,
     struct buf *out, int *missing, char *msg, size_t msgsz)
 {
 	struct jrot *r = NULL;

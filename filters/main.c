@@ -27,8 +27,8 @@
 
 /* One line on fd 2, then exit nonzero. Not dprintf(): it fstat()s the
  * fd, which the sandbox forbids. */
-__attribute__((noreturn, format(printf, 1, 2)))
-static void fatal(const char *fmt, ...)
+__attribute__((noreturn, format(printf, 1, 2))) static void
+fatal(const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -65,7 +65,8 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static uint64_t parse_u64(const char *name, const char *s)
+static uint64_t
+parse_u64(const char *name, const char *s)
 {
 	unsigned long long v;
 	char *end;
@@ -77,34 +78,51 @@ static uint64_t parse_u64(const char *name, const char *s)
 	return v;
 }
 
-static uint64_t *limit_field(struct filter_limits *lim, int c)
+static uint64_t *
+limit_field(struct filter_limits *lim, int c)
 {
 	switch (c) {
-	case 'b': return &lim->max_bytes;
-	case 'x': return &lim->max_pixels;
-	case 'p': return &lim->max_pages;
-	case 'o': return &lim->max_objects;
-	case 's': return &lim->max_stream_bytes;
-	case 'c': return &lim->cpu_seconds;
-	case 'm': return &lim->memory_mb;
-	case 'T': return &lim->target;
-	default: return NULL;
+	case 'b':
+		return &lim->max_bytes;
+	case 'x':
+		return &lim->max_pixels;
+	case 'p':
+		return &lim->max_pages;
+	case 'o':
+		return &lim->max_objects;
+	case 's':
+		return &lim->max_stream_bytes;
+	case 'c':
+		return &lim->cpu_seconds;
+	case 'm':
+		return &lim->memory_mb;
+	case 'T':
+		return &lim->target;
+	default:
+		return NULL;
 	}
 }
 
-static int *policy_field(struct filter_limits *lim, int c)
+static int *
+policy_field(struct filter_limits *lim, int c)
 {
 	switch (c) {
-	case 'D': return &lim->max_dpi;
-	case 'd': return &lim->min_dpi;
-	case 'L': return &lim->low_dpi;
-	case 'Q': return &lim->quality_floor;
-	default: return NULL;
+	case 'D':
+		return &lim->max_dpi;
+	case 'd':
+		return &lim->min_dpi;
+	case 'L':
+		return &lim->low_dpi;
+	case 'Q':
+		return &lim->quality_floor;
+	default:
+		return NULL;
 	}
 }
 
 /* A dpi or a quality: 1..10000. */
-static int parse_policy(const char *name, const char *s)
+static int
+parse_policy(const char *name, const char *s)
 {
 	uint64_t v = parse_u64(name, s);
 
@@ -113,7 +131,8 @@ static int parse_policy(const char *name, const char *s)
 	return (int)v;
 }
 
-static void parse_variant(struct filter_limits *lim, const char *id)
+static void
+parse_variant(struct filter_limits *lim, const char *id)
 {
 	size_t n = strlen(id);
 
@@ -123,7 +142,8 @@ static void parse_variant(struct filter_limits *lim, const char *id)
 	memcpy(lim->variant, id, n + 1);
 }
 
-static void parse_options(int argc, char **argv, struct filter_limits *lim)
+static void
+parse_options(int argc, char **argv, struct filter_limits *lim)
 {
 	uint64_t *field;
 	int *pfield;
@@ -138,7 +158,8 @@ static void parse_options(int argc, char **argv, struct filter_limits *lim)
 		.max_stream_bytes = DEFAULT_MAX_STREAM_BYTES,
 		.cpu_seconds = DEFAULT_WORKER_CPU_SECONDS,
 		.memory_mb = DEFAULT_WORKER_MEMORY_MB,
-		.max_dpi = DEFAULT_MAX_DPI, .min_dpi = DEFAULT_MIN_DPI,
+		.max_dpi = DEFAULT_MAX_DPI,
+		.min_dpi = DEFAULT_MIN_DPI,
 		.low_dpi = DEFAULT_LOW_DPI,
 		.quality_floor = DEFAULT_QUALITY_FLOOR,
 	};
@@ -158,7 +179,8 @@ static void parse_options(int argc, char **argv, struct filter_limits *lim)
 		else if ((field = limit_field(lim, c)) != NULL)
 			*field = parse_u64(long_opts[idx].name, optarg);
 		else
-			fatal("usage: qujat-filter [--max-bytes N] "
+			fatal(
+			    "usage: qujat-filter [--max-bytes N] "
 			    "[--max-pixels N] [--max-pages N] [--max-objects N] "
 			    "[--max-stream-bytes N] [--cpu-seconds N] "
 			    "[--memory-mb N] [--probe-only] [--photo] [--flatten] "
@@ -174,7 +196,8 @@ static void parse_options(int argc, char **argv, struct filter_limits *lim)
 }
 
 /* Everything that needs open() happens here, then the wall goes up. */
-static struct magic_set *narrow(const struct filter_limits *lim)
+static struct magic_set *
+narrow(const struct filter_limits *lim)
 {
 	struct sandbox_limits sl = {
 		.cpu_seconds = lim->cpu_seconds,
@@ -205,7 +228,8 @@ static struct magic_set *narrow(const struct filter_limits *lim)
 	return ms;
 }
 
-static void probe(struct magic_set *ms, const struct filter_input *in,
+static void
+probe(struct magic_set *ms, const struct filter_input *in,
     struct filter_report *rep, struct engine *e)
 {
 	const struct fmt_ops *fmt;
@@ -227,7 +251,8 @@ static void probe(struct magic_set *ms, const struct filter_input *in,
 		fatal("cannot write the %s: %s", fmt->ext, strerror(-rc));
 }
 
-static void output(const struct filter_input *in, struct filter_report *rep,
+static void
+output(const struct filter_input *in, struct filter_report *rep,
     struct engine *e)
 {
 	int rc;
@@ -236,8 +261,9 @@ static void output(const struct filter_input *in, struct filter_report *rep,
 	if (rep->status != FS_OK || in->lim->probe_only)
 		return;
 	/* a streamed menu wrote keep and its variants already */
-	if (!e->streamed && ((rc = write_all(3, e->out.p, e->out.len)) < 0 ||
-	    (rc = write_all(3, e->menu.p, e->menu.len)) < 0))
+	if (!e->streamed &&
+	    ((rc = write_all(3, e->out.p, e->out.len)) < 0 ||
+		(rc = write_all(3, e->menu.p, e->menu.len)) < 0))
 		fatal("cannot write the output: %s", strerror(-rc));
 	/* keep's line says where it is too, when the variants follow it */
 	if (in->lim->menu && rep->nvariants > 0) {
@@ -254,7 +280,8 @@ static void output(const struct filter_input *in, struct filter_report *rep,
 		sha256_hex(e->out.p, e->out.len, rep->sha256_out);
 }
 
-static int64_t ms_since(const struct timespec *t0)
+static int64_t
+ms_since(const struct timespec *t0)
 {
 	struct timespec t1;
 
@@ -263,7 +290,8 @@ static int64_t ms_since(const struct timespec *t0)
 	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-static void report(struct filter_report *rep, const struct timespec *t0)
+static void
+report(struct filter_report *rep, const struct timespec *t0)
 {
 	char buf[REPORT_MAX];
 	int len;
@@ -275,7 +303,8 @@ static void report(struct filter_report *rep, const struct timespec *t0)
 		fatal("cannot write the report: %s", strerror(errno));
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	struct filter_limits lim;
 	struct filter_report rep = { .status = FS_OK };

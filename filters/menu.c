@@ -28,7 +28,7 @@
 #include "filter.h"
 #include "variants.h"
 
-#define PHOTO_SHORT 600		/* pixels: a 3x4 photo's short side */
+#define PHOTO_SHORT 600 /* pixels: a 3x4 photo's short side */
 #define SECOND_DPI 150
 /* With a second level, the top level goes no lower than this quality:
  * below it the second level at a higher quality ranks about the same
@@ -38,7 +38,8 @@
 
 static const int menu_qualities[] = { 85, 70, 55 };
 
-double page_dpi(int w, int h)
+double
+page_dpi(int w, int h)
 {
 	int s = w < h ? w : h, l = w < h ? h : w;
 	double a = s / A4_SHORT_IN, b = l / A4_LONG_IN;
@@ -46,12 +47,14 @@ double page_dpi(int w, int h)
 	return a < b ? a : b;
 }
 
-static int iround(double v)
+static int
+iround(double v)
 {
 	return v < 1.0 ? 1 : (int)(v + 0.5);
 }
 
-void level_dims(int w, int h, int photo, int level, int *tw, int *th)
+void
+level_dims(int w, int h, int photo, int level, int *tw, int *th)
 {
 	int s = w < h ? w : h, l = w < h ? h : w;
 	double k;
@@ -70,7 +73,8 @@ void level_dims(int w, int h, int photo, int level, int *tw, int *th)
 	*th = iround(h * k);
 }
 
-int menu_levels(const struct filter_limits *lim, int photo, double dpi,
+int
+menu_levels(const struct filter_limits *lim, int photo, double dpi,
     int levels[2])
 {
 	int second = lim->min_dpi > SECOND_DPI ? lim->min_dpi : SECOND_DPI;
@@ -87,7 +91,8 @@ int menu_levels(const struct filter_limits *lim, int photo, double dpi,
 	return 1;
 }
 
-int vspec_rank(const struct filter_limits *lim, int photo, double res,
+int
+vspec_rank(const struct filter_limits *lim, int photo, double res,
     const struct vspec *s)
 {
 	double want = photo ? PHOTO_SHORT : lim->max_dpi;
@@ -100,24 +105,27 @@ int vspec_rank(const struct filter_limits *lim, int photo, double res,
 	return v > 99 ? 99 : v < 0 ? 0 : (int)v;
 }
 
-void vspec_name(struct vspec *s)
+void
+vspec_name(struct vspec *s)
 {
 	if (s->lossless)
 		snprintf(s->id, sizeof s->id, "lossless");
 	else
-		snprintf(s->id, sizeof s->id, "%c%dq%d%c%s", s->photo ? 'p' :
-		    'd', s->level, s->quality, s->grey ? 'g' : 'c', s->flat ?
-		    (const char[]){ FLAT_SUFFIX, '\0' } : "");
+		snprintf(s->id, sizeof s->id, "%c%dq%d%c%s",
+		    s->photo ? 'p' : 'd', s->level, s->quality,
+		    s->grey ? 'g' : 'c',
+		    s->flat ? (const char[]){ FLAT_SUFFIX, '\0' } : "");
 }
 
-int menu_specs(const struct filter_limits *lim, int photo, double dpi,
-    int grey, struct vspec *out, int max)
+int
+menu_specs(const struct filter_limits *lim, int photo, double dpi, int grey,
+    struct vspec *out, int max)
 {
 	int levels[2], nl = menu_levels(lim, photo, dpi, levels), n = 0;
 	int qs[8], nq = 0;
 
 	for (size_t i = 0; i < sizeof menu_qualities / sizeof *menu_qualities;
-	    i++)
+	     i++)
 		if (menu_qualities[i] > lim->quality_floor)
 			qs[nq++] = menu_qualities[i];
 	qs[nq++] = lim->quality_floor;
@@ -126,13 +134,16 @@ int menu_specs(const struct filter_limits *lim, int photo, double dpi,
 			if (l == 0 && nl > 1 && qs[q] < TOP_LEVEL_MIN_Q)
 				continue;
 			out[n] = (struct vspec){ .level = levels[l],
-			    .quality = qs[q], .grey = grey, .photo = photo };
+				.quality = qs[q],
+				.grey = grey,
+				.photo = photo };
 			vspec_name(&out[n++]);
 		}
 	return n;
 }
 
-int vspec_parse(const char *id, struct vspec *out)
+int
+vspec_parse(const char *id, struct vspec *out)
 {
 	char kind, col, flat = '\0', tail;
 	int level, q, n;
@@ -143,20 +154,23 @@ int vspec_parse(const char *id, struct vspec *out)
 		vspec_name(out);
 		return 0;
 	}
-	n = sscanf(id, "%c%dq%d%c%c%c", &kind, &level, &q, &col, &flat,
-	    &tail);
+	n = sscanf(id, "%c%dq%d%c%c%c", &kind, &level, &q, &col, &flat, &tail);
 	if ((n != 4 && n != 5) || (n == 5 && flat != FLAT_SUFFIX) ||
 	    (kind != 'd' && kind != 'p') || (col != 'g' && col != 'c') ||
 	    level < 10 || level > 10000 || q < 1 || q > 100)
 		return -EINVAL;
-	*out = (struct vspec){ .level = level, .quality = q,
-	    .grey = col == 'g', .photo = kind == 'p', .flat = n == 5 };
+	*out = (struct vspec){ .level = level,
+		.quality = q,
+		.grey = col == 'g',
+		.photo = kind == 'p',
+		.flat = n == 5 };
 	vspec_name(out);
 	/* one spelling: "d0150q70c" or "d150q+70c" name no variant */
 	return strcmp(out->id, id) == 0 ? 0 : -EINVAL;
 }
 
-void menu_sort(const struct filter_limits *lim, int photo, double res,
+void
+menu_sort(const struct filter_limits *lim, int photo, double res,
     struct vspec *specs, int n)
 {
 	int rank[MENU_MAX_SPECS], r, k;
@@ -175,7 +189,8 @@ void menu_sort(const struct filter_limits *lim, int photo, double res,
 	}
 }
 
-int menu_all_grey(const struct vspec *specs, int n)
+int
+menu_all_grey(const struct vspec *specs, int n)
 {
 	for (int s = 0; s < n; s++)
 		if (!specs[s].grey)
@@ -186,10 +201,17 @@ int menu_all_grey(const struct vspec *specs, int n)
 /* A spec's size over its source's stored bytes, as a scan at q75 makes
  * it: the pixels kept, times what the quality costs per pixel (measured
  * on 300 dpi q75 scans: d200q85 0.78 of the upload, d150q70 0.36). */
-static double guess_size(const struct vspec *s, double res)
+static double
+guess_size(const struct vspec *s, double res)
 {
-	static const struct { int q; double per_px; } cost[] = {
-		{ 40, 1.08 }, { 55, 1.20 }, { 70, 1.28 }, { 85, 1.75 },
+	static const struct {
+		int q;
+		double per_px;
+	} cost[] = {
+		{ 40, 1.08 },
+		{ 55, 1.20 },
+		{ 70, 1.28 },
+		{ 85, 1.75 },
 		{ 100, 3.0 },
 	};
 	double k = res > 0 && s->level < res ? s->level / res : 1.0, c;
@@ -197,12 +219,15 @@ static double guess_size(const struct vspec *s, double res)
 
 	while (i + 1 < sizeof cost / sizeof *cost && s->quality > cost[i].q)
 		i++;
-	c = cost[i - 1].per_px + (cost[i].per_px - cost[i - 1].per_px) *
-	    (s->quality - cost[i - 1].q) / (double)(cost[i].q - cost[i - 1].q);
+	c = cost[i - 1].per_px +
+	    (cost[i].per_px - cost[i - 1].per_px) *
+		(s->quality - cost[i - 1].q) /
+		(double)(cost[i].q - cost[i - 1].q);
 	return k * k * (c > cost[0].per_px ? c : cost[0].per_px);
 }
 
-int menu_hint(const struct vspec *specs, int n)
+int
+menu_hint(const struct vspec *specs, int n)
 {
 	int s = n - 1;
 
@@ -211,7 +236,8 @@ int menu_hint(const struct vspec *specs, int n)
 	return s + 1 < n ? s + 1 : s < 0 ? 0 : s;
 }
 
-int menu_guess(const struct vspec *specs, int n, double res, double ratio)
+int
+menu_guess(const struct vspec *specs, int n, double res, double ratio)
 {
 	int s = 0;
 
@@ -220,12 +246,14 @@ int menu_guess(const struct vspec *specs, int n, double res, double ratio)
 	return s;
 }
 
-void ladder_init(struct ladder *l, int nspecs)
+void
+ladder_init(struct ladder *l, int nspecs)
 {
 	*l = (struct ladder){ .nspecs = nspecs, .nmade = nspecs };
 }
 
-uint64_t ladder_share(uint64_t target, double part, double whole)
+uint64_t
+ladder_share(uint64_t target, double part, double whole)
 {
 	uint64_t share;
 
@@ -240,11 +268,14 @@ uint64_t ladder_share(uint64_t target, double part, double whole)
  * fits; sizes fall with rank, so the stop is the one a walk from the top
  * would find, in fewer encodes. The specs every later image makes are
  * the stop and the one above it (the planner's room). */
-static int ladder_search(struct ladder *l, uint64_t share,
+static int
+ladder_search(struct ladder *l, uint64_t share,
     int (*encode)(void *ctx, int s, uint64_t *bytes), void *ctx)
 {
-	int s = l->hint < 0 ? 0 : l->hint >= l->nspecs ? l->nspecs - 1 :
-	    l->hint, stop, rc;
+	int s = l->hint < 0	 ? 0 :
+	    l->hint >= l->nspecs ? l->nspecs - 1 :
+				   l->hint,
+	    stop, rc;
 	unsigned made = 1u << s;
 	uint64_t bytes;
 
@@ -266,7 +297,7 @@ static int ladder_search(struct ladder *l, uint64_t share,
 			if (bytes <= share)
 				break;
 		}
-		if (stop == l->nspecs)	/* none fits: the two smallest */
+		if (stop == l->nspecs) /* none fits: the two smallest */
 			stop = l->nspecs - 1;
 	}
 	l->first = stop > 0 ? stop - 1 : 0;
@@ -279,7 +310,8 @@ static int ladder_search(struct ladder *l, uint64_t share,
 	return 0;
 }
 
-int ladder_run(struct ladder *l, uint64_t share,
+int
+ladder_run(struct ladder *l, uint64_t share,
     int (*encode)(void *ctx, int s, uint64_t *bytes), void *ctx)
 {
 	uint64_t bytes;
@@ -294,12 +326,14 @@ int ladder_run(struct ladder *l, uint64_t share,
 	return rc < 0 ? rc : 0;
 }
 
-int ladder_partial(const struct ladder *l)
+int
+ladder_partial(const struct ladder *l)
 {
 	return l->first > 0 || l->nmade < l->nspecs;
 }
 
-static int cmp_variant(const void *a, const void *b)
+static int
+cmp_variant(const void *a, const void *b)
 {
 	const struct report_variant *x = a, *y = b;
 
@@ -308,7 +342,8 @@ static int cmp_variant(const void *a, const void *b)
 	return x->bytes < y->bytes ? -1 : x->bytes > y->bytes;
 }
 
-int menu_takes(const struct filter_report *rep, const struct report_variant *v)
+int
+menu_takes(const struct filter_report *rep, const struct report_variant *v)
 {
 	const struct report_variant *last;
 
@@ -318,7 +353,8 @@ int menu_takes(const struct filter_report *rep, const struct report_variant *v)
 	return !last || (v->rank < last->rank && v->bytes < last->bytes);
 }
 
-void menu_publish(struct filter_report *rep, struct report_variant *v, int n)
+void
+menu_publish(struct filter_report *rep, struct report_variant *v, int n)
 {
 	qsort(v, (size_t)n, sizeof *v, cmp_variant);
 	for (int i = 0; i < n; i++)
@@ -326,8 +362,8 @@ void menu_publish(struct filter_report *rep, struct report_variant *v, int n)
 			rep->variants[rep->nvariants++] = v[i];
 }
 
-static int engine_write(struct engine *e, const unsigned char *p,
-    size_t len)
+static int
+engine_write(struct engine *e, const unsigned char *p, size_t len)
 {
 	int rc = write_all(e->fd, p, len);
 
@@ -336,27 +372,29 @@ static int engine_write(struct engine *e, const unsigned char *p,
 	return rc;
 }
 
-int engine_menu_open(struct engine *e, struct report_variant *v)
+int
+engine_menu_open(struct engine *e, struct report_variant *v)
 {
 	int rc = 0;
 
 	if (e->fd < 0)
 		v->offset = (int64_t)(e->out.len + e->menu.len);
 	else {
-		if (e->streamed == 0)	/* keep first, once complete */
+		if (e->streamed == 0) /* keep first, once complete */
 			rc = engine_write(e, e->out.p, e->out.len);
 		v->offset = (int64_t)e->streamed;
 	}
 	return rc;
 }
 
-int engine_menu_put(struct engine *e, const unsigned char *p, size_t len)
+int
+engine_menu_put(struct engine *e, const unsigned char *p, size_t len)
 {
-	return e->fd < 0 ? buf_add(&e->menu, p, len) :
-	    engine_write(e, p, len);
+	return e->fd < 0 ? buf_add(&e->menu, p, len) : engine_write(e, p, len);
 }
 
-int engine_menu_add(struct engine *e, struct report_variant *v,
+int
+engine_menu_add(struct engine *e, struct report_variant *v,
     const unsigned char *p, size_t len, const char *ext)
 {
 	int rc;

@@ -33,51 +33,57 @@
 #include "raster.h"
 
 #define MAX_SPECS MENU_MAX_SPECS
-#define KEEP_DPI 300		/* TIFF pages in the keep PDF, at most */
+#define KEEP_DPI 300 /* TIFF pages in the keep PDF, at most */
 #define KEEP_QUALITY 90
-#define PHOTO_LOW 300		/* a photo's short side below this: lowres */
+#define PHOTO_LOW 300 /* a photo's short side below this: lowres */
 
 struct pjob {
 	struct engine *e;
 	const struct page_src *src;
 	int single, photo;
-	struct vspec specs[MAX_SPECS + 1];	/* the last one: keep */
+	struct vspec specs[MAX_SPECS + 1]; /* the last one: keep */
 	int nspecs;
-	struct ladder ladder;	/* [first, nmade): the specs every page
-				 * has, fewer when --target stopped */
-	double pixels;		/* of every page, for each page's share */
-	int want;		/* the spec whose pages are written */
-	int menu;		/* --menu: every spec's pages are kept */
+	struct ladder ladder; /* [first, nmade): the specs every page
+			       * has, fewer when --target stopped */
+	double pixels;	      /* of every page, for each page's share */
+	int want;	      /* the spec whose pages are written */
+	int menu;	      /* --menu: every spec's pages are kept */
 	/* per spec, per page: the encoded image's size and shape, and its
 	 * data for spec `want` (and every spec with --menu) */
 	struct pdf_page_img *meta;
 	struct buf *data;
-	double worst;		/* dpi, or a photo's short side */
+	double worst; /* dpi, or a photo's short side */
 	int colour;
-	int blank_page;		/* the first uniform page (1-based), or 0 */
-	int flat, evened;	/* the sheet is flattened; its light evened */
+	int blank_page;	  /* the first uniform page (1-based), or 0 */
+	int flat, evened; /* the sheet is flattened; its light evened */
 	struct sheet sheet;
 };
 
-static double page_res(const struct pjob *j, int w, int h)
+static double
+page_res(const struct pjob *j, int w, int h)
 {
 	return j->photo ? (w < h ? w : h) : page_dpi(w, h);
 }
 
-static const struct buf *page_icc(const struct pjob *j, int page)
+static const struct buf *
+page_icc(const struct pjob *j, int page)
 {
 	return j->src->page_icc ? j->src->page_icc(j->src->ctx, page) : NULL;
 }
 
-static int record(struct pjob *j, int si, int page, struct buf *b, int w,
-    int h, int ch, double dpi)
+static int
+record(struct pjob *j, int si, int page, struct buf *b, int w, int h, int ch,
+    double dpi)
 {
 	size_t k = (size_t)si * (size_t)j->src->npages + (size_t)page;
 	struct pdf_page_img *m = &j->meta[k];
 	const struct buf *icc = !j->single && ch ? page_icc(j, page) : NULL;
 
-	*m = (struct pdf_page_img){ .len = b->len, .w = w, .h = h, .ch = ch,
-	    .dpi = dpi };
+	*m = (struct pdf_page_img){ .len = b->len,
+		.w = w,
+		.h = h,
+		.ch = ch,
+		.dpi = dpi };
 	if (icc && icc_fits(icc->p, icc->len, ch))
 		m->icc = icc->p, m->icclen = icc->len;
 	if (si != j->want && !(j->menu && si < j->nspecs)) {
@@ -91,14 +97,16 @@ static int record(struct pjob *j, int si, int page, struct buf *b, int w,
 }
 
 /* Encodes page i (native w x h) for spec si from its top raster. */
-static int encode_spec(struct pjob *j, int si, int i, int w, int h,
+static int
+encode_spec(struct pjob *j, int si, int i, int w, int h,
     const struct raster *top, struct raster *lv)
 {
 	const struct vspec *s = &j->specs[si];
 	/* Standard Huffman tables: a page's ladder is encoded in a third of
 	 * the time for 5-10% more bytes (the planner sees the real sizes). */
 	struct jpeg_enc_opts o = { .quality = s->quality,
-	    .subsample = j->photo, .fast = 1 };
+		.subsample = j->photo,
+		.fast = 1 };
 	const struct buf *icc = j->single ? page_icc(j, i) : NULL;
 	const struct raster *use;
 	struct buf b = { 0 };
@@ -120,11 +128,12 @@ static int encode_spec(struct pjob *j, int si, int i, int w, int h,
 /* Records b, page i's image img as the file holds it (src->source_img),
  * for spec si: the image fills the page of w x h (upright, square
  * pixels), whatever its pixels' aspect and orientation. */
-static int record_source(struct pjob *j, int si, int i, int w, int h,
-    struct buf *b, const struct pdf_page_img *img)
+static int
+record_source(struct pjob *j, int si, int i, int w, int h, struct buf *b,
+    const struct pdf_page_img *img)
 {
-	struct pdf_page_img *m = &j->meta[(size_t)si *
-	    (size_t)j->src->npages + (size_t)i];
+	struct pdf_page_img
+	    *m = &j->meta[(size_t)si * (size_t)j->src->npages + (size_t)i];
 	int uw = img->orient >= 5 ? img->h : img->w;
 	int uh = img->orient >= 5 ? img->w : img->h;
 	/* its resolution across and down the page, then along its rows */
@@ -136,7 +145,7 @@ static int record_source(struct pjob *j, int si, int i, int w, int h,
 	m->ncolours = img->ncolours, m->orient = img->orient;
 	if (img->palette)
 		m->icc = NULL, m->icclen = 0;
-	if ((double)uh * w != (double)h * uw)	/* a fax's coarse rows */
+	if ((double)uh * w != (double)h * uw) /* a fax's coarse rows */
 		m->ydpi = img->orient >= 5 ? across : down;
 	return rc;
 }
@@ -144,8 +153,9 @@ static int record_source(struct pjob *j, int si, int i, int w, int h,
 /* Page i's image as the file holds it into b and img, when there is one
  * of at most limit bytes; r: the page decoded, which it must show, or
  * NULL for a bilevel page. 0 or -ENOENT. */
-static int source_img(struct pjob *j, int i, const struct raster *r,
-    size_t limit, struct buf *b, struct pdf_page_img *img)
+static int
+source_img(struct pjob *j, int i, const struct raster *r, size_t limit,
+    struct buf *b, struct pdf_page_img *img)
 {
 	*img = (struct pdf_page_img){ 0 };
 	if (j->src->source_img == NULL ||
@@ -160,7 +170,8 @@ static int source_img(struct pjob *j, int i, const struct raster *r,
 /* A bilevel page of pw x ph (square pixels): its G4 image, whose pixels
  * may be coarser on one axis (a fax), fills the page; or its bits as
  * they are (Flate) when those are smaller (a dithered picture). */
-static int bilevel_page(struct pjob *j, int i, int pw, int ph)
+static int
+bilevel_page(struct pjob *j, int i, int pw, int ph)
 {
 	struct pdf_page_img img = { .ch = 0 }, flat;
 	struct buf b = { 0 }, f = { 0 };
@@ -191,7 +202,8 @@ static int bilevel_page(struct pjob *j, int i, int pw, int ph)
 
 /* Whether this run writes keep as a PDF of pages (not a single image,
  * whose keep the format wrote). */
-static int wants_keep_pdf(const struct pjob *j)
+static int
+wants_keep_pdf(const struct pjob *j)
 {
 	return !j->single && j->want == j->nspecs;
 }
@@ -199,8 +211,9 @@ static int wants_keep_pdf(const struct pjob *j)
 /* The keep page of a PDF from its decoded page r: native up to KEEP_DPI,
  * quality KEEP_QUALITY, standard Huffman tables like the menu's; or the
  * image the file holds, when that is not larger. */
-static int keep_page(struct pjob *j, int i, int w, int h,
-    const struct raster *r, const struct raster *full)
+static int
+keep_page(struct pjob *j, int i, int w, int h, const struct raster *r,
+    const struct raster *full)
 {
 	struct jpeg_enc_opts o = { .quality = KEEP_QUALITY, .fast = 1 };
 	struct buf b = { 0 };
@@ -222,7 +235,8 @@ static int keep_page(struct pjob *j, int i, int w, int h,
 }
 
 /* *dst is src when it is w x h already, else src resampled into own. */
-static int derive(const struct raster *src, int w, int h, struct raster *own,
+static int
+derive(const struct raster *src, int w, int h, struct raster *own,
     const struct raster **dst)
 {
 	*dst = src;
@@ -234,7 +248,8 @@ static int derive(const struct raster *src, int w, int h, struct raster *own,
 
 /* Decodes page i once into top (tw x th) and, when keep is a PDF of
  * pages, encodes keep's page from the same decode. */
-static int decode_page(struct pjob *j, int i, int w, int h, int tw, int th,
+static int
+decode_page(struct pjob *j, int i, int w, int h, int tw, int th,
     struct raster *top)
 {
 	struct raster full, kr = { 0 };
@@ -245,7 +260,7 @@ static int decode_page(struct pjob *j, int i, int w, int h, int tw, int th,
 	if (wants_keep_pdf(j))
 		level_dims(w, h, 0, j->specs[j->nspecs].level, &kw, &kh);
 	if ((rc = j->src->decode(j->src->ctx, i, kw > tw ? kw : tw,
-	    kh > th ? kh : th, &full, msg, sizeof msg)) < 0) {
+		 kh > th ? kh : th, &full, msg, sizeof msg)) < 0) {
 		filter_set_status(j->e->rep, FS_CORRUPT, "%s", msg);
 		return rc;
 	}
@@ -270,32 +285,36 @@ struct page_rung {
 	struct raster lv;
 };
 
-static int page_rung(void *arg, int s, uint64_t *bytes)
+static int
+page_rung(void *arg, int s, uint64_t *bytes)
 {
 	struct page_rung *r = arg;
 	int rc = encode_spec(r->j, s, r->i, r->w, r->h, r->top, &r->lv);
 
-	*bytes = r->j->meta[(size_t)s * (size_t)r->j->src->npages +
-	    (size_t)r->i].len;
+	*bytes =
+	    r->j->meta[(size_t)s * (size_t)r->j->src->npages + (size_t)r->i]
+		.len;
 	return rc;
 }
 
 /* Encodes page i's specs best first; with --menu and --target, up to its
  * share of the target by pixels (a variant is every page at one spec). */
-static int encode_specs(struct pjob *j, int i, int w, int h,
-    const struct raster *top)
+static int
+encode_specs(struct pjob *j, int i, int w, int h, const struct raster *top)
 {
 	struct page_rung r = { .j = j, .i = i, .w = w, .h = h, .top = top };
-	uint64_t share = j->menu ? ladder_share(j->e->in->lim->target,
-	    (double)w * h, j->pixels) : 0;
+	uint64_t share = j->menu ?
+	    ladder_share(j->e->in->lim->target, (double)w * h, j->pixels) :
+	    0;
 	/* this page's part of the upload's bytes */
 	double stored = (double)j->e->in->len * ((double)w * h / j->pixels);
 	int rc;
 
 	if (share && !j->ladder.searched)
-		j->ladder.hint = j->flat ? menu_hint(j->specs, j->nspecs) :
+		j->ladder.hint = j->flat ?
+		    menu_hint(j->specs, j->nspecs) :
 		    menu_guess(j->specs, j->nspecs, page_res(j, w, h),
-		    (double)share / stored);
+			(double)share / stored);
 	rc = ladder_run(&j->ladder, share, page_rung, &r);
 
 	raster_release(&r.lv);
@@ -305,7 +324,8 @@ static int encode_specs(struct pjob *j, int i, int w, int h,
 /* The found sheet of the frame (native w x h) squared into top: the
  * frame decoded at about the page's scale, then warped, and turned when
  * a landscape sheet's text runs down it (a page lying sideways). */
-static int flat_page(struct pjob *j, int w, int h, struct raster *top)
+static int
+flat_page(struct pjob *j, int w, int h, struct raster *top)
 {
 	/* a single image's source starts with its image_src (pages.h) */
 	struct image_src *is = j->src->ctx;
@@ -316,9 +336,9 @@ static int flat_page(struct pjob *j, int w, int h, struct raster *top)
 
 	sheet_decode_dims(w, h, &j->sheet, &tw, &th);
 	if (is->pixels.px && tw == is->pixels.w && th == is->pixels.h)
-		use = &is->pixels;	/* held upright already, at scale */
+		use = &is->pixels; /* held upright already, at scale */
 	else if ((rc = j->src->decode(j->src->ctx, 0, tw, th, &frame, msg,
-	    sizeof msg)) < 0) {
+		      sizeof msg)) < 0) {
 		filter_set_status(j->e->rep, FS_CORRUPT, "%s", msg);
 		return rc;
 	}
@@ -336,8 +356,8 @@ static int flat_page(struct pjob *j, int w, int h, struct raster *top)
 
 /* Decodes page i's top raster: the frame at the policy's top level, or
  * the flattened sheet, whose size then is the page's (*w x *h). */
-static int top_page(struct pjob *j, int i, int *w, int *h,
-    struct raster *top)
+static int
+top_page(struct pjob *j, int i, int *w, int *h, struct raster *top)
 {
 	int tw, th, rc, levels[2];
 
@@ -351,7 +371,8 @@ static int top_page(struct pjob *j, int i, int *w, int *h,
 	return decode_page(j, i, *w, *h, tw, th, top);
 }
 
-static int contone_page(struct pjob *j, int i, int w, int h)
+static int
+contone_page(struct pjob *j, int i, int w, int h)
 {
 	struct raster top;
 	struct page_look look;
@@ -365,8 +386,8 @@ static int contone_page(struct pjob *j, int i, int w, int h)
 	if (look.blank && j->blank_page == 0)
 		j->blank_page = i + 1;
 	/* grey once, before any resampling, for every spec of the page */
-	if (j->nspecs > 0 && (!look.colour ||
-	    menu_all_grey(j->specs, j->nspecs)))
+	if (j->nspecs > 0 &&
+	    (!look.colour || menu_all_grey(j->specs, j->nspecs)))
 		raster_to_grey(&top);
 	if (j->flat && (rc = flat_even(&top)) < 0 && rc != -ENODATA) {
 		raster_release(&top);
@@ -376,8 +397,9 @@ static int contone_page(struct pjob *j, int i, int w, int h)
 	rc = encode_specs(j, i, w, h, &top);
 	/* the spec written is made whatever the ladder made (a menu's
 	 * keep when it is the found sheet's top rung) */
-	if (rc == 0 && j->want < j->nspecs && j->meta[(size_t)j->want *
-	    (size_t)j->src->npages + (size_t)i].data == NULL) {
+	if (rc == 0 && j->want < j->nspecs &&
+	    j->meta[(size_t)j->want * (size_t)j->src->npages + (size_t)i]
+		    .data == NULL) {
 		struct raster lv = { 0 };
 
 		rc = encode_spec(j, j->want, i, w, h, &top, &lv);
@@ -387,7 +409,8 @@ static int contone_page(struct pjob *j, int i, int w, int h)
 	return rc;
 }
 
-static int run_pages(struct pjob *j)
+static int
+run_pages(struct pjob *j)
 {
 	int w, h, bilevel, rc = 0;
 
@@ -395,7 +418,7 @@ static int run_pages(struct pjob *j)
 		if ((rc = j->src->info(j->src->ctx, i, &w, &h, &bilevel)) < 0)
 			break;
 		if (bilevel && !j->single)
-			rc = bilevel_page(j, i, w, h);	/* not judged blank */
+			rc = bilevel_page(j, i, w, h); /* not judged blank */
 		else
 			rc = contone_page(j, i, w, h);
 	}
@@ -404,7 +427,8 @@ static int run_pages(struct pjob *j)
 
 /* The worst page's resolution, before anything is decoded: 0, or
  * -EINVAL when a page's header cannot be read. */
-static int scan_geometry(struct pjob *j)
+static int
+scan_geometry(struct pjob *j)
 {
 	int w, h, bilevel;
 	double r;
@@ -420,7 +444,8 @@ static int scan_geometry(struct pjob *j)
 	return 0;
 }
 
-static int plan(struct pjob *j)
+static int
+plan(struct pjob *j)
 {
 	const struct filter_limits *lim = j->e->in->lim;
 
@@ -435,9 +460,11 @@ static int plan(struct pjob *j)
 		j->nspecs = 1;
 		j->want = 0;
 	} else {
-		j->nspecs = lim->menu || j->flat ? menu_specs(lim, j->photo,
-		    j->worst, 0, j->specs, MAX_SPECS) : 0;
-		j->want = j->nspecs;	/* keep */
+		j->nspecs = lim->menu || j->flat ?
+		    menu_specs(lim, j->photo, j->worst, 0, j->specs,
+			MAX_SPECS) :
+		    0;
+		j->want = j->nspecs; /* keep */
 		j->menu = lim->menu;
 		menu_sort(lim, j->photo, j->worst, j->specs, j->nspecs);
 		/* a found sheet: its page at the top rung is keep, the output
@@ -448,8 +475,9 @@ static int plan(struct pjob *j)
 		}
 	}
 	ladder_init(&j->ladder, j->nspecs);
-	j->specs[j->nspecs] = (struct vspec){ .id = "keep", .level = KEEP_DPI,
-	    .quality = KEEP_QUALITY };
+	j->specs[j->nspecs] = (struct vspec){ .id = "keep",
+		.level = KEEP_DPI,
+		.quality = KEEP_QUALITY };
 	j->meta = calloc((size_t)j->src->npages * (size_t)(j->nspecs + 1),
 	    sizeof *j->meta);
 	j->data = calloc((size_t)j->src->npages * (size_t)(j->nspecs + 1),
@@ -459,27 +487,30 @@ static int plan(struct pjob *j)
 
 /* The transform of a flattened variant: what was done to the sheet, then
  * how it was encoded. */
-static void describe_flat(struct pjob *j)
+static void
+describe_flat(struct pjob *j)
 {
 	struct engine *e = j->e;
 	char t[sizeof e->rep->transform];
 
 	memcpy(t, e->rep->transform, sizeof t);
 	e->rep->transform[0] = '\0';
-	engine_note(e, j->evened ? "page found, flattened, background evened" :
-	    "page found, flattened");
+	engine_note(e,
+	    j->evened ? "page found, flattened, background evened" :
+			"page found, flattened");
 	engine_note(e, t);
 }
 
 /* The output: the wanted spec's pages as one JPEG or one PDF. */
-static int assemble(struct pjob *j)
+static int
+assemble(struct pjob *j)
 {
 	struct engine *e = j->e;
-	struct pdf_page_img *m = &j->meta[(size_t)j->want *
-	    (size_t)j->src->npages];
+	struct pdf_page_img
+	    *m = &j->meta[(size_t)j->want * (size_t)j->src->npages];
 
 	if (j->single && j->want == j->nspecs)
-		return 0;	/* keep: the format wrote it already */
+		return 0; /* keep: the format wrote it already */
 	buf_release(&e->out);
 	if (j->want != j->nspecs)
 		engine_describe(e, j->single ? "jpeg" : "pdf jpeg",
@@ -495,7 +526,8 @@ static int assemble(struct pjob *j)
 }
 
 /* Writes a published variant's bytes after keep (report.h). */
-static int write_variant(struct pjob *j, struct report_variant *v)
+static int
+write_variant(struct pjob *j, struct report_variant *v)
 {
 	struct pdf_page_img *m;
 	struct buf b = { 0 };
@@ -504,8 +536,8 @@ static int write_variant(struct pjob *j, struct report_variant *v)
 	if (strcmp(v->id, "lossless") == 0)
 		return engine_menu_add(j->e, v, j->src->lossless->p,
 		    j->src->lossless->len, j->src->lossless_ext);
-	for (s = j->ladder.first; s < j->ladder.nmade &&
-	    strcmp(j->specs[s].id, v->id); s++)
+	for (s = j->ladder.first;
+	     s < j->ladder.nmade && strcmp(j->specs[s].id, v->id); s++)
 		;
 	assert(s < j->ladder.nmade);
 	m = &j->meta[(size_t)s * (size_t)j->src->npages];
@@ -517,7 +549,8 @@ static int write_variant(struct pjob *j, struct report_variant *v)
 	return rc;
 }
 
-static int publish(struct pjob *j)
+static int
+publish(struct pjob *j)
 {
 	struct report_variant v[MAX_SPECS + 1];
 	struct filter_report *rep = j->e->rep;
@@ -527,9 +560,10 @@ static int publish(struct pjob *j)
 	int rc = 0, n = 0;
 
 	if (!j->menu)
-		return 0;	/* --variant, or one output */
+		return 0; /* --variant, or one output */
 	rep->variants[0] = (struct report_variant){ .id = "keep",
-	    .bytes = (int64_t)j->e->out.len, .rank = 100 };
+		.bytes = (int64_t)j->e->out.len,
+		.rank = 100 };
 	rep->nvariants = 1;
 	for (int s = j->ladder.first; s < j->ladder.nmade; s++) {
 		/* no page had colour: every one went grey */
@@ -541,13 +575,14 @@ static int publish(struct pjob *j)
 		if (!j->single)
 			pdf_write_pages(m, j->src->npages, NULL, &size);
 		v[n] = (struct report_variant){ .bytes = (int64_t)size,
-		    .rank = vspec_rank(j->e->in->lim, j->photo, j->worst,
-		    &j->specs[s]) };
+			.rank = vspec_rank(j->e->in->lim, j->photo, j->worst,
+			    &j->specs[s]) };
 		snprintf(v[n++].id, sizeof v[0].id, "%s", j->specs[s].id);
 	}
 	if (lb && lb->len && lb->len < j->e->out.len)
 		v[n++] = (struct report_variant){ .id = "lossless",
-		    .bytes = (int64_t)lb->len, .rank = 99 };
+			.bytes = (int64_t)lb->len,
+			.rank = 99 };
 	menu_publish(rep, v, n);
 	rep->menu_partial = ladder_partial(&j->ladder);
 	for (int k = 1; k < rep->nvariants && rc == 0; k++)
@@ -555,18 +590,21 @@ static int publish(struct pjob *j)
 	return rc;
 }
 
-static int too_low(const struct filter_limits *lim, int photo, double res)
+static int
+too_low(const struct filter_limits *lim, int photo, double res)
 {
 	return photo ? res < PHOTO_LOW : res < lim->low_dpi;
 }
 
-int pages_lowres(const struct filter_limits *lim, int w, int h)
+int
+pages_lowres(const struct filter_limits *lim, int w, int h)
 {
-	return too_low(lim, lim->photo, lim->photo ? (w < h ? w : h) :
-	    page_dpi(w, h));
+	return too_low(lim, lim->photo,
+	    lim->photo ? (w < h ? w : h) : page_dpi(w, h));
 }
 
-static void judge(struct pjob *j)
+static void
+judge(struct pjob *j)
 {
 	const struct filter_limits *lim = j->e->in->lim;
 	struct filter_report *rep = j->e->rep;
@@ -580,7 +618,8 @@ static void judge(struct pjob *j)
 /* Whether this run flattens a photographed page: with --flatten (its
  * menu, or with no menu its one output), a --variant when its ID says
  * so. Never a --photo, never a document of pages (TIFF scans). */
-static int wants_flat(const struct pjob *j)
+static int
+wants_flat(const struct pjob *j)
 {
 	const struct filter_limits *lim = j->e->in->lim;
 	size_t n = strlen(lim->variant);
@@ -596,7 +635,8 @@ static int wants_flat(const struct pjob *j)
 /* Whether a w x h frame has A4's proportions (within 1%): a scanner's or
  * an export's page, or a page a phone app already squared, never a photo
  * of a sheet on a table (cameras take 4:3, 3:2, 16:9). */
-static int a4_frame(int w, int h)
+static int
+a4_frame(int w, int h)
 {
 	double r = w < h ? (double)h / w : (double)w / h;
 
@@ -606,7 +646,8 @@ static int a4_frame(int w, int h)
 /* Looks for the sheet on a small copy of the frame; found, the page's
  * resolution, pixels and dpi are the sheet's. A sheet below low_dpi is
  * left alone: found, it would be refused where its frame is not. */
-static int find_sheet(struct pjob *j)
+static int
+find_sheet(struct pjob *j)
 {
 	const struct filter_limits *lim = j->e->in->lim;
 	struct raster s;
@@ -614,15 +655,17 @@ static int find_sheet(struct pjob *j)
 	int w, h, bilevel, tw, th, rc;
 	double k;
 
-	if (!wants_flat(j) || j->src->info(j->src->ctx, 0, &w, &h,
-	    &bilevel) < 0 || bilevel || a4_frame(w, h))
+	if (!wants_flat(j) ||
+	    j->src->info(j->src->ctx, 0, &w, &h, &bilevel) < 0 || bilevel ||
+	    a4_frame(w, h))
 		return 0;
 	flat_quiet();
 	k = (double)DETECT_LONG / (w > h ? w : h);
-	tw = k < 1 ? (int)(w * k + 0.5) : w, th = k < 1 ? (int)(h * k + 0.5) : h;
-	if ((rc = j->src->decode(j->src->ctx, 0, tw, th, &s, msg,
-	    sizeof msg)) < 0)
-		return rc == -ENOMEM ? rc : 0;	/* the page's decode says */
+	tw = k < 1 ? (int)(w * k + 0.5) : w,
+	th = k < 1 ? (int)(h * k + 0.5) : h;
+	if ((rc = j->src->decode(j->src->ctx, 0, tw, th, &s, msg, sizeof msg)) <
+	    0)
+		return rc == -ENOMEM ? rc : 0; /* the page's decode says */
 	rc = sheet_find(&s, w, h, lim->max_dpi, &j->sheet);
 	raster_release(&s);
 	if (rc == 0 && j->sheet.dpi >= lim->low_dpi) {
@@ -634,7 +677,8 @@ static int find_sheet(struct pjob *j)
 	return rc == -ENOENT ? 0 : rc;
 }
 
-static void pjob_release(struct pjob *j)
+static void
+pjob_release(struct pjob *j)
 {
 	for (int i = 0; j->data && i < j->src->npages * (j->nspecs + 1); i++)
 		buf_release(&j->data[i]);
@@ -642,10 +686,13 @@ static void pjob_release(struct pjob *j)
 	free(j->meta);
 }
 
-int pages_run(struct engine *e, const struct page_src *src, int single)
+int
+pages_run(struct engine *e, const struct page_src *src, int single)
 {
-	struct pjob j = { .e = e, .src = src, .single = single,
-	    .photo = e->in->lim->photo && single };
+	struct pjob j = { .e = e,
+		.src = src,
+		.single = single,
+		.photo = e->in->lim->photo && single };
 	int rc;
 
 	if (scan_geometry(&j) < 0) {
@@ -677,7 +724,8 @@ int pages_run(struct engine *e, const struct page_src *src, int single)
 	return rc == -EINVAL ? 0 : rc;
 }
 
-static const struct buf *image_src_icc(void *ctx, int page)
+static const struct buf *
+image_src_icc(void *ctx, int page)
 {
 	const struct image_src *s = ctx;
 
@@ -685,7 +733,8 @@ static const struct buf *image_src_icc(void *ctx, int page)
 	return s->icc.len ? &s->icc : NULL;
 }
 
-int image_src_resample(const struct image_src *s, int tw, int th,
+int
+image_src_resample(const struct image_src *s, int tw, int th,
     struct raster *out, char *msg, size_t msgsz)
 {
 	if (raster_resample(&s->pixels, tw, th, out) == 0)
@@ -694,15 +743,17 @@ int image_src_resample(const struct image_src *s, int tw, int th,
 	return -ENOMEM;
 }
 
-void image_src_release(struct image_src *s)
+void
+image_src_release(struct image_src *s)
 {
 	raster_release(&s->pixels);
 	buf_release(&s->icc);
 	buf_release(&s->lossless);
 }
 
-int image_src_run(struct engine *e, struct image_src *s,
-    struct page_src *src, const char *fmt)
+int
+image_src_run(struct engine *e, struct image_src *s, struct page_src *src,
+    const char *fmt)
 {
 	int rc;
 

@@ -8,13 +8,13 @@
  * for (from its placed size: DCT scaling does most of it), judged
  * (colour.c) at the lowest level and encoded as a JPEG per spec the
  * ladder makes (menu.c: with --target, the first image searches for its
- * stop, the rest make the stop and the spec above); CMYK only when stored as DCT with an Adobe marker (re-encoded
- * as CMYK the same way); anything else (other CMYK, bilevel, 16-bit,
- * JPX, JBIG2, CCITT, masked) is left exactly as it is. Then each spec's
- * document is written by QPDF with the smaller images swapped in.
- * SECURITY: decodes uploaded image streams. Pixel counts and decoded
- * sizes are checked against --max-pixels and --max-stream-bytes from the
- * dictionary before decoding, and the decoded length is checked against
+ * stop, the rest make the stop and the spec above); CMYK only when stored as
+ * DCT with an Adobe marker (re-encoded as CMYK the same way); anything else
+ * (other CMYK, bilevel, 16-bit, JPX, JBIG2, CCITT, masked) is left exactly as
+ * it is. Then each spec's document is written by QPDF with the smaller images
+ * swapped in. SECURITY: decodes uploaded image streams. Pixel counts and
+ * decoded sizes are checked against --max-pixels and --max-stream-bytes from
+ * the dictionary before decoding, and the decoded length is checked against
  * them after (a stream may lie); one image is held at a time.
  */
 #include <assert.h>
@@ -31,10 +31,11 @@
 #include "pdfimg.h"
 #include "raster.h"
 
-#define MIN_PLACED 36.0		/* points: smaller drawings are left alone */
-#define SCANNED_SHARE 0.5	/* of the MediaBox: the page is a scan */
+#define MIN_PLACED 36.0	  /* points: smaller drawings are left alone */
+#define SCANNED_SHARE 0.5 /* of the MediaBox: the page is a scan */
 
-static long long int_key(qpdf_data q, qpdf_oh dict, const char *key)
+static long long
+int_key(qpdf_data q, qpdf_oh dict, const char *key)
 {
 	qpdf_oh v = qpdf_oh_get_key(q, dict, key);
 	long long n = -1;
@@ -45,7 +46,8 @@ static long long int_key(qpdf_data q, qpdf_oh dict, const char *key)
 	return n;
 }
 
-static int has_key(qpdf_data q, qpdf_oh dict, const char *key)
+static int
+has_key(qpdf_data q, qpdf_oh dict, const char *key)
 {
 	qpdf_oh v = qpdf_oh_get_key(q, dict, key);
 	int r = !qpdf_oh_is_null(q, v);
@@ -55,7 +57,8 @@ static int has_key(qpdf_data q, qpdf_oh dict, const char *key)
 }
 
 /* Components of a colour space we re-encode: 1, 3 or 4, else 0. */
-static int cs_components(qpdf_data q, qpdf_oh cs)
+static int
+cs_components(qpdf_data q, qpdf_oh cs)
 {
 	qpdf_oh kind, icc, dict;
 	long long n = 0;
@@ -82,7 +85,8 @@ static int cs_components(qpdf_data q, qpdf_oh cs)
 
 /* An Indexed lookup table (a string, or a stream read within a small
  * limit) into im->lut: 0 when it holds hival + 1 colours of n bytes. */
-static int read_lut(struct pdf_job *j, struct pdf_img *im, qpdf_oh lookup)
+static int
+read_lut(struct pdf_job *j, struct pdf_img *im, qpdf_oh lookup)
 {
 	size_t need = (size_t)(im->hival + 1) * (size_t)im->n, len = 0;
 	struct buf b = { 0 };
@@ -106,7 +110,8 @@ static int read_lut(struct pdf_job *j, struct pdf_img *im, qpdf_oh lookup)
  * hival and lut; 0, -ENOTSUP for any other colour space, or -EINVAL for
  * a lookup table short of its colours (read_lut). The image's pixels are
  * then the base's colours, re-encoded in the base. */
-static int indexed(struct pdf_job *j, struct pdf_img *im, qpdf_oh cs)
+static int
+indexed(struct pdf_job *j, struct pdf_img *im, qpdf_oh cs)
 {
 	qpdf_data q = j->q;
 	qpdf_oh kind, base, hi, lookup;
@@ -122,7 +127,7 @@ static int indexed(struct pdf_job *j, struct pdf_img *im, qpdf_oh cs)
 	if (qpdf_oh_is_integer(q, hi))
 		qpdf_oh_get_value_as_longlong(q, hi, &hival);
 	if ((qpdf_oh_is_name_and_equals(q, kind, "/Indexed") ||
-	    qpdf_oh_is_name_and_equals(q, kind, "/I")) &&
+		qpdf_oh_is_name_and_equals(q, kind, "/I")) &&
 	    hival >= 0 && hival <= 255 &&
 	    ((im->n = cs_components(q, base)) == 1 || im->n == 3)) {
 		im->hival = (int)hival;
@@ -132,17 +137,18 @@ static int indexed(struct pdf_job *j, struct pdf_img *im, qpdf_oh cs)
 	qpdf_oh_release(q, hi);
 	qpdf_oh_release(q, base);
 	qpdf_oh_release(q, kind);
-	if (rc < 0)		/* not one we expand: left as it is */
+	if (rc < 0) /* not one we expand: left as it is */
 		im->n = 0, im->hival = -1;
 	return rc;
 }
 
 /* The filters: 1 for a lone DCTDecode, 0 for lossless filters QPDF
  * decodes, -1 for anything else. */
-static int filter_kind(qpdf_data q, qpdf_oh dict)
+static int
+filter_kind(qpdf_data q, qpdf_oh dict)
 {
 	static const char *const lossless[] = { "/FlateDecode", "/LZWDecode",
-	    "/ASCII85Decode", "/ASCIIHexDecode", "/RunLengthDecode" };
+		"/ASCII85Decode", "/ASCIIHexDecode", "/RunLengthDecode" };
 	qpdf_oh f = qpdf_oh_get_key(q, dict, "/Filter"), one;
 	int n = 1, kind = 0, known;
 
@@ -152,7 +158,7 @@ static int filter_kind(qpdf_data q, qpdf_oh dict)
 		n = 0;
 	for (int i = 0; i < n && kind >= 0; i++) {
 		one = qpdf_oh_is_array(q, f) ? qpdf_oh_get_array_item(q, f, i) :
-		    qpdf_oh_new_object(q, f);
+					       qpdf_oh_new_object(q, f);
 		known = 0;
 		for (size_t k = 0; k < sizeof lossless / sizeof *lossless; k++)
 			known |= qpdf_oh_is_name_and_equals(q, one,
@@ -168,7 +174,8 @@ static int filter_kind(qpdf_data q, qpdf_oh dict)
 }
 
 /* Whether DCT parameters ask for something libjpeg would not do. */
-static int dct_odd(qpdf_data q, qpdf_oh dict)
+static int
+dct_odd(qpdf_data q, qpdf_oh dict)
 {
 	qpdf_oh p = qpdf_oh_get_key(q, dict, "/DecodeParms");
 	int odd = qpdf_oh_is_array(q, p) ||
@@ -182,13 +189,14 @@ static int dct_odd(qpdf_data q, qpdf_oh dict)
  * /Length may lie or name a lost object (QPDF recovers the real length
  * from endstream), and an encoding is kept only when smaller than this.
  * 0 when unreadable. */
-static size_t stored_len(qpdf_data q, qpdf_oh obj)
+static size_t
+stored_len(qpdf_data q, qpdf_oh obj)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
 
-	if (qpdf_oh_get_stream_data(q, obj, qpdf_dl_none, NULL, &data,
-	    &len) & QPDF_ERRORS)
+	if (qpdf_oh_get_stream_data(q, obj, qpdf_dl_none, NULL, &data, &len) &
+	    QPDF_ERRORS)
 		len = 0;
 	free(data);
 	while (qpdf_has_error(q))
@@ -198,7 +206,8 @@ static size_t stored_len(qpdf_data q, qpdf_oh obj)
 
 /* Fills what the dictionary says and whether the image may be
  * re-encoded. */
-static void classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
+static void
+classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
 {
 	qpdf_data q = j->q;
 	const struct filter_limits *lim = j->in->lim;
@@ -224,27 +233,27 @@ static void classify(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj)
 	 * bit it is bilevel: crisp as it is, and small) */
 	if (im->n == 0 && kind == 0 && (bpc == 2 || bpc == 4 || bpc == 8) &&
 	    indexed(j, im, cs) == 0)
-		bpc = 8;	/* expanded to the base's 8-bit samples */
+		bpc = 8; /* expanded to the base's 8-bit samples */
 	/* CMYK only as a DCT stream, re-encoded as it is stored (see
 	 * decode_dct): raw CMYK would need a convention of our own. Its
 	 * samples are kept as they are, so a /Decode (Adobe's inverted CMYK
 	 * is often [1 0 1 0 1 0 1 0]) still applies to them unchanged. */
 	im->ok = im->w && im->h && im->n && bpc == 8 && kind >= 0 &&
-	    (im->n != 4 || im->dct) &&
-	    im->stored && !stencil &&
+	    (im->n != 4 || im->dct) && im->stored && !stencil &&
 	    !has_key(q, dict, "/SMask") && !has_key(q, dict, "/Mask") &&
 	    (im->n == 4 || !has_key(q, dict, "/Decode")) &&
 	    !has_key(q, dict, "/SMaskInData") &&
 	    !(im->dct && dct_odd(q, dict)) &&
 	    !filter_too_many_pixels((uint64_t)im->w, (uint64_t)im->h, lim) &&
 	    (uint64_t)im->w * (uint64_t)im->h * (uint64_t)im->n <=
-	    lim->max_stream_bytes;
+		lim->max_stream_bytes;
 	qpdf_oh_release(q, mask);
 	qpdf_oh_release(q, cs);
 	qpdf_oh_release(q, dict);
 }
 
-static int cmp_use(const void *a, const void *b)
+static int
+cmp_use(const void *a, const void *b)
 {
 	const struct pdf_use *x = a, *y = b;
 
@@ -255,7 +264,8 @@ static int cmp_use(const void *a, const void *b)
 	return x->page < y->page ? -1 : x->page > y->page;
 }
 
-static int cmp_img(const void *a, const void *b)
+static int
+cmp_img(const void *a, const void *b)
 {
 	const struct pdf_img *x = a, *y = b;
 
@@ -264,15 +274,18 @@ static int cmp_img(const void *a, const void *b)
 	return x->gen < y->gen ? -1 : x->gen > y->gen;
 }
 
-static struct pdf_img *find_img(struct pdf_job *j, int obj, int gen)
+static struct pdf_img *
+find_img(struct pdf_job *j, int obj, int gen)
 {
 	struct pdf_img key = { .obj = obj, .gen = gen };
 
-	return j->nimg ? bsearch(&key, j->img, j->nimg, sizeof *j->img,
-	    cmp_img) : NULL;
+	return j->nimg ?
+	    bsearch(&key, j->img, j->nimg, sizeof *j->img, cmp_img) :
+	    NULL;
 }
 
-static int covers_page(const struct pdf_job *j, const struct pdf_use *u)
+static int
+covers_page(const struct pdf_job *j, const struct pdf_use *u)
 {
 	const struct pdf_page_info *p = &j->pages[u->page];
 
@@ -282,7 +295,8 @@ static int covers_page(const struct pdf_job *j, const struct pdf_use *u)
 /* An image's resolution in one drawing. A drawing that covers its page
  * is a scanned page: when its page is larger than A4 the resolution is
  * taken as on A4 (a scan whose tool wrote 72 dpi is not a poster). */
-static double use_dpi(const struct pdf_job *j, const struct pdf_img *im,
+static double
+use_dpi(const struct pdf_job *j, const struct pdf_img *im,
     const struct pdf_use *u)
 {
 	double d = fmin(im->w * 72.0 / u->w, im->h * 72.0 / u->h);
@@ -293,7 +307,8 @@ static double use_dpi(const struct pdf_job *j, const struct pdf_img *im,
 /* Every drawn Flate image the engine will not decode, inflated within
  * the limit and not kept: the probe left them to us (pdf_flate_image).
  * 0, -E2BIG or -ENOMEM. */
-static int check_flate(struct pdf_job *j)
+static int
+check_flate(struct pdf_job *j)
 {
 	uint64_t limit = j->in->lim->max_stream_bytes;
 	qpdf_oh obj, dict;
@@ -302,8 +317,7 @@ static int check_flate(struct pdf_job *j)
 	for (size_t i = 0; i < j->nimg && rc == 0; i++) {
 		if (j->img[i].ok)
 			continue;
-		obj = qpdf_get_object_by_id(j->q, j->img[i].obj,
-		    j->img[i].gen);
+		obj = qpdf_get_object_by_id(j->q, j->img[i].obj, j->img[i].gen);
 		dict = qpdf_oh_get_dict(j->q, obj);
 		if (pdf_flate_image(j->q, dict))
 			rc = pdf_stream_decode(j->q, obj, limit, 1, NULL);
@@ -318,7 +332,8 @@ static int check_flate(struct pdf_job *j)
 
 /* One pdf_img per distinct image drawn; its resolution is that of its
  * largest drawing (the one that asks most pixels of it). */
-static int collect(struct pdf_job *j)
+static int
+collect(struct pdf_job *j)
 {
 	struct pdf_uses *u = &j->uses;
 	struct pdf_img *im = NULL;
@@ -326,7 +341,7 @@ static int collect(struct pdf_job *j)
 	double d;
 
 	if (u->n == 0)
-		return 0;	/* no image drawn (qsort of NULL is undefined) */
+		return 0; /* no image drawn (qsort of NULL is undefined) */
 	qsort(u->v, u->n, sizeof *u->v, cmp_use);
 	if (u->n && (j->img = calloc(u->n, sizeof *j->img)) == NULL)
 		return -ENOMEM;
@@ -345,7 +360,7 @@ static int collect(struct pdf_job *j)
 	}
 	for (size_t i = 0; i < j->nimg; i++)
 		if (j->img[i].dpi <= 0)
-			j->img[i].ok = 0;	/* only drawn tiny */
+			j->img[i].ok = 0; /* only drawn tiny */
 	return check_flate(j);
 }
 
@@ -358,7 +373,8 @@ static int collect(struct pdf_job *j)
  * invisible, so a scan under one is judged). j->dpi is the
  * worst scanned page's, 0 when none; j->res the one ranks use (the
  * worst drawing's when no page is a scan). */
-static int geometry(struct pdf_job *j)
+static int
+geometry(struct pdf_job *j)
 {
 	double *dpi = calloc((size_t)j->npages, sizeof *dpi), d, worst = 0;
 	struct pdf_img *im;
@@ -386,7 +402,8 @@ static int geometry(struct pdf_job *j)
 	return 0;
 }
 
-int pdf_job_open(struct pdf_job *j, const struct filter_input *in)
+int
+pdf_job_open(struct pdf_job *j, const struct filter_input *in)
 {
 	qpdf_oh page;
 	int rc = 0;
@@ -410,7 +427,8 @@ int pdf_job_open(struct pdf_job *j, const struct filter_input *in)
 }
 
 /* The pixel size of im at `level` dpi, never larger than stored. */
-static void img_dims(const struct pdf_img *im, int level, int *tw, int *th)
+static void
+img_dims(const struct pdf_img *im, int level, int *tw, int *th)
 {
 	double k = level / im->dpi;
 
@@ -429,8 +447,9 @@ static void img_dims(const struct pdf_img *im, int level, int *tw, int *th)
  * then carries the same marker and transform (CMYK or YCCK), so every
  * viewer reads it as it read the original, whatever it assumes about
  * Adobe's inverted CMYK. */
-static int decode_dct(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
-    int tw, int th, struct raster *top)
+static int
+decode_dct(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj, int tw, int th,
+    struct raster *top)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
@@ -439,7 +458,8 @@ static int decode_dct(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 	int rc = -EINVAL;
 
 	if (!(qpdf_oh_get_stream_data(j->q, obj, qpdf_dl_none, NULL, &data,
-	    &len) & QPDF_ERRORS) &&
+		  &len) &
+		QPDF_ERRORS) &&
 	    jpeg_read_head(data, len, &head, NULL, msg, sizeof msg) == 0 &&
 	    head.comps == im->n && head.w == im->w && head.h == im->h &&
 	    head.cmyk == (im->n == 4) && (!head.cmyk || head.adobe)) {
@@ -454,7 +474,8 @@ static int decode_dct(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 /* An Indexed image's rows of packed indexes (bpc bits, rows padded to a
  * byte) turned into the base's samples through the lookup table; an
  * index past hival takes hival's colour (PDF 1.7, 8.6.6.3). */
-static int expand_indexed(const struct pdf_img *im, const unsigned char *src,
+static int
+expand_indexed(const struct pdf_img *im, const unsigned char *src,
     struct raster *out)
 {
 	size_t stride = ((size_t)im->w * (size_t)im->bpc + 7) / 8;
@@ -468,11 +489,11 @@ static int expand_indexed(const struct pdf_img *im, const unsigned char *src,
 	for (int y = 0; y < im->h; y++, src += stride)
 		for (int x = 0; x < im->w; x++, d += im->n) {
 			size_t bit = (size_t)x * (size_t)im->bpc;
-			v = (unsigned)(src[bit / 8] >> (8 - im->bpc -
-			    (int)(bit % 8))) & mask;
+			v = (unsigned)(src[bit / 8] >>
+				(8 - im->bpc - (int)(bit % 8))) &
+			    mask;
 			v = v > (unsigned)im->hival ? (unsigned)im->hival : v;
-			memcpy(d, im->lut + v * (unsigned)im->n,
-			    (size_t)im->n);
+			memcpy(d, im->lut + v * (unsigned)im->n, (size_t)im->n);
 		}
 	return 0;
 }
@@ -480,19 +501,20 @@ static int expand_indexed(const struct pdf_img *im, const unsigned char *src,
 /* Lossless filters (predictors included), decoded within
  * --max-stream-bytes (pdf_stream.c); the data must hold every pixel the
  * dictionary claims. */
-static int decode_plain(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
-    int tw, int th, struct raster *top)
+static int
+decode_plain(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj, int tw, int th,
+    struct raster *top)
 {
-	size_t need = im->hival >= 0 ? ((size_t)im->w * (size_t)im->bpc +
-	    7) / 8 * (size_t)im->h : (size_t)im->w * (size_t)im->h *
-	    (size_t)im->n;
+	size_t need = im->hival >= 0 ?
+	    ((size_t)im->w * (size_t)im->bpc + 7) / 8 * (size_t)im->h :
+	    (size_t)im->w * (size_t)im->h * (size_t)im->n;
 	struct buf data = { 0 };
 	struct raster full;
 	int rc;
 
 	/* the rows, and a PNG predictor's byte a row */
-	rc = pdf_stream_decode_hint(j->q, obj, j->in->lim->max_stream_bytes,
-	    0, need + (size_t)im->h, &data);
+	rc = pdf_stream_decode_hint(j->q, obj, j->in->lim->max_stream_bytes, 0,
+	    need + (size_t)im->h, &data);
 	if (rc < 0 || data.len < need) {
 		buf_release(&data);
 		return rc == -ENOMEM || rc == -E2BIG ? rc : -EINVAL;
@@ -503,8 +525,10 @@ static int decode_plain(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 		if (rc < 0)
 			return rc;
 	} else
-		full = (struct raster){ .w = im->w, .h = im->h, .ch = im->n,
-		    .px = data.p };
+		full = (struct raster){ .w = im->w,
+			.h = im->h,
+			.ch = im->n,
+			.px = data.p };
 	if (tw == im->w && th == im->h) {
 		*top = full;
 		return 0;
@@ -516,7 +540,8 @@ static int decode_plain(struct pdf_job *j, struct pdf_img *im, qpdf_oh obj,
 
 /* Past j->hold_max, the best specs still held give their bytes up, one
  * whole spec at a time (their sizes stay: the menu measures them). */
-static void hold_trim(struct pdf_job *j)
+static void
+hold_trim(struct pdf_job *j)
 {
 	for (int s = 0; s < j->nspecs && j->held > j->hold_max; s++) {
 		if (j->dropped[s])
@@ -533,12 +558,15 @@ static void hold_trim(struct pdf_job *j)
  * stored; its size, or the stored size, in *bytes. 4:4:4 chroma, so thin
  * coloured strokes keep their colour; libjpeg's standard Huffman tables,
  * as for pages (pages.c): the ladder costs a third. */
-static int encode_spec(struct pdf_job *j, struct pdf_img *im,
-    const struct raster *top, struct raster *lv, int s, uint64_t *bytes)
+static int
+encode_spec(struct pdf_job *j, struct pdf_img *im, const struct raster *top,
+    struct raster *lv, int s, uint64_t *bytes)
 {
 	const struct vspec *sp = &j->specs[s];
-	struct jpeg_enc_opts o = { .quality = sp->quality, .subsample = 0,
-	    .fast = 1, .ycck = im->ycck };
+	struct jpeg_enc_opts o = { .quality = sp->quality,
+		.subsample = 0,
+		.fast = 1,
+		.ycck = im->ycck };
 	const struct raster *use;
 	struct buf b = { 0 };
 	int tw, th, rc;
@@ -549,8 +577,10 @@ static int encode_spec(struct pdf_job *j, struct pdf_img *im,
 		return rc;
 	if ((rc = jpeg_encode(use, &o, &b)) == 0 && b.len < im->stored) {
 		*bytes = b.len;
-		im->enc[s] = (struct pdf_enc){ .len = b.len, .w = use->w,
-		    .h = use->h, .ch = use->ch };
+		im->enc[s] = (struct pdf_enc){ .len = b.len,
+			.w = use->w,
+			.h = use->h,
+			.ch = use->ch };
 		if (!j->dropped[s]) {
 			im->enc[s].data = b;
 			j->held += b.len;
@@ -572,7 +602,7 @@ static int encode_spec(struct pdf_job *j, struct pdf_img *im,
 struct img_rung {
 	struct pdf_job *j;
 	struct pdf_img *im;
-	int level;		/* top's level, 0: not decoded */
+	int level; /* top's level, 0: not decoded */
 	struct raster top, lv;
 };
 
@@ -580,7 +610,8 @@ struct img_rung {
  * whatever spec is made: the same verdict in every run. CMYK is
  * not judged (its ink is not the colours colour.c reads): kept in
  * colour, never blank. */
-static void judge(struct pdf_job *j, struct pdf_img *im, struct raster *top)
+static void
+judge(struct pdf_job *j, struct pdf_img *im, struct raster *top)
 {
 	if (top->ch == 4)
 		im->look = (struct page_look){ .colour = 1 };
@@ -591,16 +622,18 @@ static void judge(struct pdf_job *j, struct pdf_img *im, struct raster *top)
 }
 
 /* Grey once, before any resampling, when no spec needs its colour. */
-static int grey_wanted(const struct pdf_job *j, const struct pdf_img *im,
+static int
+grey_wanted(const struct pdf_job *j, const struct pdf_img *im,
     const struct raster *top)
 {
-	return top->ch == 3 && (!im->look.colour ||
-	    menu_all_grey(j->specs, j->nspecs));
+	return top->ch == 3 &&
+	    (!im->look.colour || menu_all_grey(j->specs, j->nspecs));
 }
 
 /* top decoded at `level`; an image that does not decode is left as it
  * is (-ENOENT). */
-static int rung_top(struct img_rung *r, int level)
+static int
+rung_top(struct img_rung *r, int level)
 {
 	struct pdf_job *j = r->j;
 	struct pdf_img *im = r->im;
@@ -615,7 +648,7 @@ static int rung_top(struct img_rung *r, int level)
 	obj = qpdf_get_object_by_id(j->q, im->obj, im->gen);
 	img_dims(im, level, &tw, &th);
 	rc = im->dct ? decode_dct(j, im, obj, tw, th, &r->top) :
-	    decode_plain(j, im, obj, tw, th, &r->top);
+		       decode_plain(j, im, obj, tw, th, &r->top);
 	qpdf_oh_release(j->q, obj);
 	while (qpdf_has_error(j->q))
 		qpdf_get_error(j->q);
@@ -623,26 +656,27 @@ static int rung_top(struct img_rung *r, int level)
 		return rc == -ENOMEM || rc == -E2BIG ? rc : -ENOENT;
 	if (!im->analysed)
 		judge(j, im, &r->top);
-	if (grey_wanted(j, im, &r->top) &&
-	    (rc = raster_to_grey(&r->top)) < 0)
+	if (grey_wanted(j, im, &r->top) && (rc = raster_to_grey(&r->top)) < 0)
 		return rc;
 	r->level = level;
 	return 0;
 }
 
-static int img_rung(void *arg, int s, uint64_t *bytes)
+static int
+img_rung(void *arg, int s, uint64_t *bytes)
 {
 	struct img_rung *r = arg;
 	int rc = rung_top(r, r->im->dct ? r->j->specs[s].level : r->level);
 
-	return rc < 0 ? rc : encode_spec(r->j, r->im, &r->top, &r->lv, s,
-	    bytes);
+	return rc < 0 ? rc :
+			encode_spec(r->j, r->im, &r->top, &r->lv, s, bytes);
 }
 
 /* The level an image is judged at, in every run: a DCT image's at the
  * policy's lowest level (menu_levels), any other at the top one, the
  * decode every spec of it is resampled from. */
-static int judge_level(const struct pdf_job *j, const struct pdf_img *im)
+static int
+judge_level(const struct pdf_job *j, const struct pdf_img *im)
 {
 	int levels[2], n = menu_levels(j->in->lim, 0, j->res, levels);
 
@@ -651,7 +685,8 @@ static int judge_level(const struct pdf_job *j, const struct pdf_img *im)
 
 /* Drops the first image's encodings the search made outside the specs
  * every image has. */
-static void trim_search(struct pdf_job *j, struct pdf_img *im)
+static void
+trim_search(struct pdf_job *j, struct pdf_img *im)
 {
 	for (int s = 0; s < j->nspecs; s++)
 		if (s < j->ladder.first || s >= j->ladder.nmade) {
@@ -664,7 +699,8 @@ static void trim_search(struct pdf_job *j, struct pdf_img *im)
 /* Decodes im, judges it and encodes its specs; with --target up to its
  * share of what the images may take, by pixels among the images
  * re-encoded. An image that does not decode is left as it is. */
-static int process(struct pdf_job *j, struct pdf_img *im)
+static int
+process(struct pdf_job *j, struct pdf_img *im)
 {
 	struct img_rung r = { .j = j, .im = im };
 	int searching = !j->ladder.searched, rc;
@@ -674,8 +710,9 @@ static int process(struct pdf_job *j, struct pdf_img *im)
 		/* nothing left for the images: the ladder's smallest two */
 		if (j->target)
 			share = ladder_share(j->target > j->other ?
-			    j->target - j->other : 1, (double)im->w * im->h,
-			    j->pixels);
+				j->target - j->other :
+				1,
+			    (double)im->w * im->h, j->pixels);
 		if (share && !j->ladder.searched && im->stored)
 			j->ladder.hint = menu_guess(j->specs, j->nspecs,
 			    im->dpi, (double)share / (double)im->stored);
@@ -693,7 +730,8 @@ static int process(struct pdf_job *j, struct pdf_img *im)
 /* The first page (1-based) drawn by images alone, no text and no other
  * paint, each image judged blank; 0 when none. A page with an image not
  * judged (left as it is), or with nothing drawn, is not called blank. */
-static int first_blank_page(struct pdf_job *j)
+static int
+first_blank_page(struct pdf_job *j)
 {
 	struct pdf_img *im;
 	int *state = calloc((size_t)j->npages, sizeof *state), page = 0;
@@ -701,7 +739,7 @@ static int first_blank_page(struct pdf_job *j)
 
 	if (state == NULL)
 		return 0;
-	for (size_t i = 0; i < j->uses.n; i++) {	/* 1 blank, -1 not */
+	for (size_t i = 0; i < j->uses.n; i++) { /* 1 blank, -1 not */
 		u = &j->uses.v[i];
 		im = find_img(j, u->obj, u->gen);
 		if (!im || !im->analysed || !im->look.blank)
@@ -716,7 +754,8 @@ static int first_blank_page(struct pdf_job *j)
 	return page;
 }
 
-int pdf_job_encode(struct pdf_job *j)
+int
+pdf_job_encode(struct pdf_job *j)
 {
 	int rc = 0;
 
@@ -726,16 +765,18 @@ int pdf_job_encode(struct pdf_job *j)
 		if (j->img[i].ok)
 			rc = process(j, &j->img[i]);
 	j->blank_page = rc == 0 ? first_blank_page(j) : 0;
-	qpdf_cleanup(&j->q);	/* each write reads the upload again */
+	qpdf_cleanup(&j->q); /* each write reads the upload again */
 	return rc;
 }
 
-int pdf_sink_buf(void *ctx, const unsigned char *p, size_t len)
+int
+pdf_sink_buf(void *ctx, const unsigned char *p, size_t len)
 {
 	return buf_add(ctx, p, len);
 }
 
-int pdf_job_write(struct pdf_job *j, int s, const struct pdf_sink *out,
+int
+pdf_job_write(struct pdf_job *j, int s, const struct pdf_sink *out,
     size_t *size)
 {
 	struct pdf_swap *sw = calloc(j->nimg ? j->nimg : 1, sizeof *sw);
@@ -751,11 +792,14 @@ int pdf_job_write(struct pdf_job *j, int s, const struct pdf_sink *out,
 		if (im->enc[s].len == 0)
 			continue;
 		assert(out == NULL || im->enc[s].data.len == im->enc[s].len);
-		sw[k++] = (struct pdf_swap){ .obj = im->obj, .gen = im->gen,
-		    .w = im->enc[s].w, .h = im->enc[s].h,
-		    .grey = im->enc[s].ch != im->n,
-		    .base = im->enc[s].ch == im->n && im->hival >= 0,
-		    .data = im->enc[s].data.p, .len = im->enc[s].len };
+		sw[k++] = (struct pdf_swap){ .obj = im->obj,
+			.gen = im->gen,
+			.w = im->enc[s].w,
+			.h = im->enc[s].h,
+			.grey = im->enc[s].ch != im->n,
+			.base = im->enc[s].ch == im->n && im->hival >= 0,
+			.data = im->enc[s].data.p,
+			.len = im->enc[s].len };
 	}
 	j->replaced = (int)k;
 	rc = pdf_lazy_write(j->in->buf, j->in->len, sw, k, out, &n);
@@ -764,7 +808,8 @@ int pdf_job_write(struct pdf_job *j, int s, const struct pdf_sink *out,
 	return rc;
 }
 
-void pdf_job_drop(struct pdf_job *j, int s)
+void
+pdf_job_drop(struct pdf_job *j, int s)
 {
 	for (size_t i = 0; i < j->nimg; i++) {
 		j->held -= j->img[i].enc[s].data.len;
@@ -772,7 +817,8 @@ void pdf_job_drop(struct pdf_job *j, int s)
 	}
 }
 
-void pdf_job_release(struct pdf_job *j)
+void
+pdf_job_release(struct pdf_job *j)
 {
 	for (int s = 0; s < PDF_MAX_SPECS; s++)
 		pdf_job_drop(j, s);

@@ -9,7 +9,7 @@
  * SECURITY: parses uploaded bytes. No exception crosses into C: every
  * one becomes -EINVAL (or -ENOMEM, or the sink's own error).
  */
-#define POINTERHOLDER_TRANSITION 4	/* QPDF 11: std::shared_ptr only */
+#define POINTERHOLDER_TRANSITION 4 /* QPDF 11: std::shared_ptr only */
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -25,38 +25,50 @@ extern "C" {
 #include "pdfimg.h"
 }
 
-namespace {
+namespace
+{
 
 /* Thrown by the sink to stop the write with its error. */
 struct sink_error {
 	int rc;
 };
 
-class SinkPipe : public Pipeline {
-    public:
-	SinkPipe(const struct pdf_sink *s) : Pipeline("qujat sink", nullptr),
-	    sink(s) {}
-	void write(unsigned char const *p, size_t len) override
+class SinkPipe : public Pipeline
+{
+      public:
+	SinkPipe(const struct pdf_sink *s)
+	    : Pipeline("qujat sink", nullptr), sink(s)
+	{
+	}
+	void
+	write(unsigned char const *p, size_t len) override
 	{
 		int rc = sink && sink->write ? sink->write(sink->ctx, p, len) :
-		    0;
+					       0;
 
 		if (rc < 0)
 			throw sink_error{ rc };
 		size += len;
 	}
-	void finish() override {}
+	void
+	finish() override
+	{
+	}
 	uint64_t size = 0;
 
-    private:
+      private:
 	const struct pdf_sink *sink;
 };
 
 /* One replaced image's bytes: held by the caller, or zeros. */
-class SwapData : public QPDFObjectHandle::StreamDataProvider {
-    public:
-	SwapData(const struct pdf_swap *s) : sw(s) {}
-	void provideStreamData(QPDFObjGen const &, Pipeline *p) override
+class SwapData : public QPDFObjectHandle::StreamDataProvider
+{
+      public:
+	SwapData(const struct pdf_swap *s) : sw(s)
+	{
+	}
+	void
+	provideStreamData(QPDFObjGen const &, Pipeline *p) override
 	{
 		static const unsigned char zero[65536] = { 0 };
 		size_t left = sw->len, n;
@@ -71,11 +83,12 @@ class SwapData : public QPDFObjectHandle::StreamDataProvider {
 		}
 	}
 
-    private:
+      private:
 	const struct pdf_swap *sw;
 };
 
-void swap_in(QPDF &q, const struct pdf_swap *sw)
+void
+swap_in(QPDF &q, const struct pdf_swap *sw)
 {
 	QPDFObjectHandle obj = q.getObjectByID(sw->obj, sw->gen);
 	QPDFObjectHandle dict, cs;
@@ -103,7 +116,8 @@ void swap_in(QPDF &q, const struct pdf_swap *sw)
  * write that only measures takes QPDF's static /ID instead of the
  * deterministic one, an MD5 of the whole output: both are 16 bytes, so
  * the size is the same (an encrypted document keeps its own). */
-void setup(QPDF &q, QPDFWriter &w, bool measure)
+void
+setup(QPDF &q, QPDFWriter &w, bool measure)
 {
 	w.setObjectStreamMode(qpdf_o_generate);
 	w.setCompressStreams(true);
@@ -116,11 +130,11 @@ void setup(QPDF &q, QPDFWriter &w, bool measure)
 		w.setDeterministicID(true);
 }
 
-}	/* namespace */
+} /* namespace */
 
-extern "C" int pdf_lazy_write(const unsigned char *buf, size_t len,
-    const struct pdf_swap *sw, size_t n, const struct pdf_sink *out,
-    uint64_t *size)
+extern "C" int
+pdf_lazy_write(const unsigned char *buf, size_t len, const struct pdf_swap *sw,
+    size_t n, const struct pdf_sink *out, uint64_t *size)
 {
 	try {
 		QPDF q;

@@ -16,12 +16,12 @@
 #include "variants.h"
 #include "pdfimg.h"
 
-#define CTM_DEPTH 64		/* q nesting followed; deeper q is ignored */
-#define FORM_DEPTH 3		/* Form XObjects inside forms */
-#define FORM_VISITS 256		/* forms drawn per page, in all */
-#define MAX_USES 100000		/* image drawings recorded, in all */
+#define CTM_DEPTH 64	/* q nesting followed; deeper q is ignored */
+#define FORM_DEPTH 3	/* Form XObjects inside forms */
+#define FORM_VISITS 256 /* forms drawn per page, in all */
+#define MAX_USES 100000 /* image drawings recorded, in all */
 #define PARENT_DEPTH 32
-#define MAX_FIELDS 100000	/* form fields looked at for a signature */
+#define MAX_FIELDS 100000 /* form fields looked at for a signature */
 
 struct ctm {
 	double a, b, c, d, e, f;
@@ -33,8 +33,8 @@ struct walk {
 	struct pdf_uses *uses;
 	struct pdf_page_info *info;
 	int forms;
-	uint64_t limit;		/* --max-stream-bytes per content */
-	size_t over;		/* uses before this one have text over them */
+	uint64_t limit; /* --max-stream-bytes per content */
+	size_t over;	/* uses before this one have text over them */
 	int rc;
 };
 
@@ -58,17 +58,20 @@ struct token {
 	size_t len;
 };
 
-static int is_space(int c)
+static int
+is_space(int c)
 {
 	return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32;
 }
 
-static int is_delim(int c)
+static int
+is_delim(int c)
 {
 	return c && strchr("()<>[]{}/%", c) != NULL;
 }
 
-static void skip_space(struct lex *l)
+static void
+skip_space(struct lex *l)
 {
 	while (l->p < l->end) {
 		if (is_space(*l->p))
@@ -82,7 +85,8 @@ static void skip_space(struct lex *l)
 }
 
 /* A literal string: balanced parentheses, backslash escapes. */
-static void skip_string(struct lex *l)
+static void
+skip_string(struct lex *l)
 {
 	int depth = 0;
 
@@ -98,14 +102,16 @@ static void skip_string(struct lex *l)
 	}
 }
 
-static const unsigned char *skip_regular(struct lex *l)
+static const unsigned char *
+skip_regular(struct lex *l)
 {
 	while (l->p < l->end && !is_space(*l->p) && !is_delim(*l->p))
 		l->p++;
 	return l->p;
 }
 
-static void lex_word(struct lex *l, struct token *t)
+static void
+lex_word(struct lex *l, struct token *t)
 {
 	char tmp[32];
 
@@ -123,7 +129,8 @@ static void lex_word(struct lex *l, struct token *t)
 	t->num = strtod(tmp, NULL);
 }
 
-static void lex_next(struct lex *l, struct token *t)
+static void
+lex_next(struct lex *l, struct token *t)
 {
 	skip_space(l);
 	t->t = T_OTHER;
@@ -147,7 +154,12 @@ static void lex_next(struct lex *l, struct token *t)
 		t->len = (size_t)(skip_regular(l) - t->s);
 		t->t = T_NAME;
 		return;
-	case '>': case '[': case ']': case '{': case '}': case ')':
+	case '>':
+	case '[':
+	case ']':
+	case '{':
+	case '}':
+	case ')':
 		l->p++;
 		return;
 	}
@@ -156,23 +168,24 @@ static void lex_next(struct lex *l, struct token *t)
 
 /* An inline image: its dictionary up to ID, then data up to EI between
  * white space. */
-static void skip_inline(struct lex *l)
+static void
+skip_inline(struct lex *l)
 {
 	struct token t;
 	const unsigned char *e;
 
 	do
 		lex_next(l, &t);
-	while (t.t != T_END && !(t.t == T_OP && t.len == 2 &&
-	    memcmp(t.s, "ID", 2) == 0));
+	while (t.t != T_END &&
+	    !(t.t == T_OP && t.len == 2 && memcmp(t.s, "ID", 2) == 0));
 	if (l->p < l->end)
 		l->p++;
 	for (; l->p < l->end; l->p = e + 2) {
 		e = memmem(l->p, (size_t)(l->end - l->p), "EI", 2);
 		if (e == NULL)
 			break;
-		if (is_space(e[-1]) && (e + 2 == l->end || is_space(e[2]) ||
-		    is_delim(e[2]))) {
+		if (is_space(e[-1]) &&
+		    (e + 2 == l->end || is_space(e[2]) || is_delim(e[2]))) {
 			l->p = e + 2;
 			return;
 		}
@@ -181,25 +194,30 @@ static void skip_inline(struct lex *l)
 }
 
 /* m x ctm: what cm does, and what a form's /Matrix does. */
-static struct ctm ctm_mul(const double m[6], const struct ctm *t)
+static struct ctm
+ctm_mul(const double m[6], const struct ctm *t)
 {
 	return (struct ctm){
-		.a = m[0] * t->a + m[1] * t->c, .b = m[0] * t->b + m[1] * t->d,
-		.c = m[2] * t->a + m[3] * t->c, .d = m[2] * t->b + m[3] * t->d,
+		.a = m[0] * t->a + m[1] * t->c,
+		.b = m[0] * t->b + m[1] * t->d,
+		.c = m[2] * t->a + m[3] * t->c,
+		.d = m[2] * t->b + m[3] * t->d,
 		.e = m[4] * t->a + m[5] * t->c + t->e,
 		.f = m[4] * t->b + m[5] * t->d + t->f,
 	};
 }
 
-static int op_is(const struct token *t, const char *op)
+static int
+op_is(const struct token *t, const char *op)
 {
 	return t->len == strlen(op) && memcmp(t->s, op, t->len) == 0;
 }
 
-static int op_paints(const struct token *t)
+static int
+op_paints(const struct token *t)
 {
-	static const char *const ops[] = { "S", "s", "f", "F", "f*", "B",
-	    "B*", "b", "b*", "sh" };
+	static const char *const ops[] = { "S", "s", "f", "F", "f*", "B", "B*",
+		"b", "b*", "sh" };
 
 	for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
 		if (op_is(t, ops[i]))
@@ -207,8 +225,8 @@ static int op_paints(const struct token *t)
 	return 0;
 }
 
-static void add_use(struct walk *w, qpdf_oh img, double pw, double ph,
-    int guess)
+static void
+add_use(struct walk *w, qpdf_oh img, double pw, double ph, int guess)
 {
 	struct pdf_uses *u = w->uses;
 	struct pdf_use *nv;
@@ -225,15 +243,20 @@ static void add_use(struct walk *w, qpdf_oh img, double pw, double ph,
 		u->v = nv, u->cap = ncap;
 	}
 	u->v[u->n++] = (struct pdf_use){ .obj = qpdf_oh_get_object_id(w->q,
-	    img), .gen = qpdf_oh_get_generation(w->q, img), .page = w->page,
-	    .guess = guess, .w = pw, .h = ph };
+					     img),
+		.gen = qpdf_oh_get_generation(w->q, img),
+		.page = w->page,
+		.guess = guess,
+		.w = pw,
+		.h = ph };
 }
 
 static void walk_content(struct walk *w, const unsigned char *p, size_t len,
     qpdf_oh res, struct gstate gs, int depth);
 
 /* A form's /Matrix, identity when absent or malformed. */
-static void form_matrix(qpdf_data q, qpdf_oh dict, double m[6])
+static void
+form_matrix(qpdf_data q, qpdf_oh dict, double m[6])
 {
 	qpdf_oh arr = qpdf_oh_get_key(q, dict, "/Matrix"), v;
 	static const double id[6] = { 1, 0, 0, 1, 0, 0 };
@@ -243,14 +266,16 @@ static void form_matrix(qpdf_data q, qpdf_oh dict, double m[6])
 		for (int i = 0; i < 6; i++) {
 			v = qpdf_oh_get_array_item(q, arr, i);
 			m[i] = qpdf_oh_is_number(q, v) ?
-			    qpdf_oh_get_numeric_value(q, v) : id[i];
+			    qpdf_oh_get_numeric_value(q, v) :
+			    id[i];
 			qpdf_oh_release(q, v);
 		}
 	qpdf_oh_release(q, arr);
 }
 
-static void draw_form(struct walk *w, qpdf_oh form, qpdf_oh dict,
-    qpdf_oh res, const struct gstate *gs, int depth)
+static void
+draw_form(struct walk *w, qpdf_oh form, qpdf_oh dict, qpdf_oh res,
+    const struct gstate *gs, int depth)
 {
 	struct gstate in = *gs;
 	qpdf_oh fres = qpdf_oh_get_key(w->q, dict, "/Resources");
@@ -259,9 +284,9 @@ static void draw_form(struct walk *w, qpdf_oh form, qpdf_oh dict,
 	int rc;
 
 	if (depth >= FORM_DEPTH || ++w->forms > FORM_VISITS)
-		w->info->paint = 1;	/* unseen: assume it shows something */
-	else if ((rc = pdf_stream_decode(w->q, form, w->limit, 0,
-	    &data)) == 0) {
+		w->info->paint = 1; /* unseen: assume it shows something */
+	else if ((rc = pdf_stream_decode(w->q, form, w->limit, 0, &data)) ==
+	    0) {
 		form_matrix(w->q, dict, m);
 		in.ctm = ctm_mul(m, &gs->ctm);
 		walk_content(w, data.p, data.len,
@@ -276,7 +301,8 @@ static void draw_form(struct walk *w, qpdf_oh form, qpdf_oh dict,
 	qpdf_oh_release(w->q, fres);
 }
 
-static void draw(struct walk *w, const struct token *name, qpdf_oh res,
+static void
+draw(struct walk *w, const struct token *name, qpdf_oh res,
     const struct gstate *gs, int depth)
 {
 	const struct ctm *ctm = &gs->ctm;
@@ -310,7 +336,8 @@ struct operands {
 	struct token name;
 };
 
-static void operand(struct operands *o, const struct token *t)
+static void
+operand(struct operands *o, const struct token *t)
 {
 	if (t->t == T_NUM) {
 		memmove(o->num, o->num + 1, 5 * sizeof *o->num);
@@ -322,7 +349,8 @@ static void operand(struct operands *o, const struct token *t)
 		o->other = 1;
 }
 
-static int op_shows_text(const struct token *t)
+static int
+op_shows_text(const struct token *t)
 {
 	return op_is(t, "Tj") || op_is(t, "TJ") || op_is(t, "'") ||
 	    op_is(t, "\"");
@@ -331,7 +359,8 @@ static int op_shows_text(const struct token *t)
 /* Text shown where it can be seen: the images drawn before it on this
  * page are under it, backgrounds of a born-digital page, not its scan
  * (an OCR layer is invisible, mode 3). */
-static void text_over(struct walk *w, const struct gstate *gs)
+static void
+text_over(struct walk *w, const struct gstate *gs)
 {
 	if (gs->tr == 3 || gs->tr == 7)
 		return;
@@ -339,8 +368,9 @@ static void text_over(struct walk *w, const struct gstate *gs)
 		w->uses->v[w->over].under = 1;
 }
 
-static void walk_content(struct walk *w, const unsigned char *p, size_t len,
-    qpdf_oh res, struct gstate gs, int depth)
+static void
+walk_content(struct walk *w, const unsigned char *p, size_t len, qpdf_oh res,
+    struct gstate gs, int depth)
 {
 	struct lex l = { p, p };
 	struct gstate stack[CTM_DEPTH];
@@ -349,7 +379,7 @@ static void walk_content(struct walk *w, const unsigned char *p, size_t len,
 	int sp = 0, skipped = 0;
 
 	if (p == NULL || len == 0)
-		return;		/* empty content (NULL + 0 is undefined) */
+		return; /* empty content (NULL + 0 is undefined) */
 	l.end = p + len;
 
 	for (lex_next(&l, &t); t.t != T_END && !w->rc; lex_next(&l, &t)) {
@@ -370,8 +400,8 @@ static void walk_content(struct walk *w, const unsigned char *p, size_t len,
 		} else if (op_is(&t, "cm") && o.nnum >= 6 && !o.other)
 			gs.ctm = ctm_mul(o.num, &gs.ctm);
 		else if (op_is(&t, "Tr") && o.nnum >= 1)
-			gs.tr = o.num[5] >= 0 && o.num[5] <= 7 ?
-			    (int)o.num[5] : 0;
+			gs.tr = o.num[5] >= 0 && o.num[5] <= 7 ? (int)o.num[5] :
+								 0;
 		else if (op_shows_text(&t))
 			text_over(w, &gs);
 		else if (op_is(&t, "Do") && o.name.t == T_NAME)
@@ -387,7 +417,8 @@ static void walk_content(struct walk *w, const unsigned char *p, size_t len,
 	}
 }
 
-qpdf_oh pdf_page_attr(qpdf_data q, qpdf_oh page, const char *key)
+qpdf_oh
+pdf_page_attr(qpdf_data q, qpdf_oh page, const char *key)
 {
 	qpdf_oh node = qpdf_oh_new_object(q, page), v, up;
 
@@ -407,7 +438,8 @@ qpdf_oh pdf_page_attr(qpdf_data q, qpdf_oh page, const char *key)
 }
 
 /* The MediaBox's width and height in points (A4 when unreadable). */
-static void media_size(qpdf_data q, qpdf_oh page, double *mw, double *mh)
+static void
+media_size(qpdf_data q, qpdf_oh page, double *mw, double *mh)
 {
 	qpdf_oh box = pdf_page_attr(q, page, "/MediaBox"), v;
 	double c[4] = { 0, 0, 0, 0 };
@@ -428,8 +460,8 @@ static void media_size(qpdf_data q, qpdf_oh page, double *mw, double *mh)
 		*mw = fabs(c[2] - c[0]), *mh = fabs(c[3] - c[1]);
 }
 
-static int drawn_on_page(const struct pdf_uses *u, size_t from, int obj,
-    int gen)
+static int
+drawn_on_page(const struct pdf_uses *u, size_t from, int obj, int gen)
 {
 	for (size_t i = from; i < u->n; i++)
 		if (u->v[i].obj == obj && u->v[i].gen == gen)
@@ -443,7 +475,8 @@ static int drawn_on_page(const struct pdf_uses *u, size_t from, int obj,
  * encoding: shared resources name a logo on every page that page 1
  * draws, and an annotation's icons are drawn by its appearance, not the
  * page; taken as the page's scan they made text pages "2 dpi". */
-static void undrawn_images(struct walk *w, qpdf_oh res, size_t from)
+static void
+undrawn_images(struct walk *w, qpdf_oh res, size_t from)
 {
 	qpdf_data q = w->q;
 	qpdf_oh xo = qpdf_oh_get_key(q, res, "/XObject");
@@ -466,7 +499,7 @@ static void undrawn_images(struct walk *w, qpdf_oh res, size_t from)
 		if (qpdf_oh_is_stream(q, obj) &&
 		    qpdf_oh_is_name_and_equals(q, sub, "/Image") &&
 		    !drawn_on_page(w->uses, from, qpdf_oh_get_object_id(q, obj),
-		    qpdf_oh_get_generation(q, obj)))
+			qpdf_oh_get_generation(q, obj)))
 			add_use(w, obj, (iw > ih) == (mw > mh) ? mw : mh,
 			    (iw > ih) == (mw > mh) ? mh : mw, 1);
 		qpdf_oh_release(q, wo);
@@ -479,7 +512,8 @@ out:
 	qpdf_oh_release(q, xo);
 }
 
-static int pdf_has_annots(qpdf_data q, qpdf_oh page)
+static int
+pdf_has_annots(qpdf_data q, qpdf_oh page)
 {
 	qpdf_oh a = qpdf_oh_get_key(q, page, "/Annots");
 	int n = qpdf_oh_is_array(q, a) && qpdf_oh_get_array_n_items(q, a) > 0;
@@ -488,11 +522,16 @@ static int pdf_has_annots(qpdf_data q, qpdf_oh page)
 	return n;
 }
 
-int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
+int
+pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
     struct pdf_uses *uses, struct pdf_page_info *info)
 {
-	struct walk w = { .q = q, .page = pageno, .uses = uses, .info = info,
-	    .limit = limit, .over = uses->n };
+	struct walk w = { .q = q,
+		.page = pageno,
+		.uses = uses,
+		.info = info,
+		.limit = limit,
+		.over = uses->n };
 	qpdf_oh res = pdf_page_attr(q, page, "/Resources");
 	struct buf data = { 0 };
 	size_t from = uses->n;
@@ -504,12 +543,12 @@ int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
 	 * too: such a page is never judged blank by its images */
 	info->paint = pdf_has_annots(q, page);
 	if ((rc = pdf_page_content(q, page, limit, &data)) < 0) {
-		info->paint = info->text = 1;	/* unknown: not blank */
+		info->paint = info->text = 1; /* unknown: not blank */
 		if (rc == -ENOMEM)
 			w.rc = rc;
 	} else
-		walk_content(&w, data.p, data.len, res, (struct gstate){
-		    .ctm = { 1, 0, 0, 1, 0, 0 } }, 0);
+		walk_content(&w, data.p, data.len, res,
+		    (struct gstate){ .ctm = { 1, 0, 0, 1, 0, 0 } }, 0);
 	buf_release(&data);
 	undrawn_images(&w, res, from);
 	qpdf_oh_release(q, res);
@@ -520,16 +559,19 @@ int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
 
 /* A field, or its kids, of type /Sig with a value; *budget bounds the
  * fields visited (a shared kid is visited each time it is named). */
-static int sig_field(qpdf_data q, qpdf_oh f, int depth, int *budget)
+static int
+sig_field(qpdf_data q, qpdf_oh f, int depth, int *budget)
 {
-	qpdf_oh ft = qpdf_oh_get_key(q, f, "/FT"), v = qpdf_oh_get_key(q, f,
-	    "/V"), kids = qpdf_oh_get_key(q, f, "/Kids"), k;
+	qpdf_oh ft = qpdf_oh_get_key(q, f, "/FT"),
+		v = qpdf_oh_get_key(q, f, "/V"),
+		kids = qpdf_oh_get_key(q, f, "/Kids"), k;
 	int n = qpdf_oh_is_array(q, kids) ? qpdf_oh_get_array_n_items(q, kids) :
-	    0, found = qpdf_oh_is_name_and_equals(q, ft, "/Sig") &&
+					    0,
+	    found = qpdf_oh_is_name_and_equals(q, ft, "/Sig") &&
 	    !qpdf_oh_is_null(q, v);
 
-	for (int i = 0; i < n && !found && depth < PARENT_DEPTH &&
-	    --*budget > 0; i++) {
+	for (int i = 0;
+	     i < n && !found && depth < PARENT_DEPTH && --*budget > 0; i++) {
 		k = qpdf_oh_get_array_item(q, kids, i);
 		found = sig_field(q, k, depth + 1, budget);
 		qpdf_oh_release(q, k);
@@ -540,13 +582,16 @@ static int sig_field(qpdf_data q, qpdf_oh f, int depth, int *budget)
 	return found;
 }
 
-int pdf_has_signature(qpdf_data q)
+int
+pdf_has_signature(qpdf_data q)
 {
 	qpdf_oh root = qpdf_get_root(q);
 	qpdf_oh form = qpdf_oh_get_key(q, root, "/AcroForm");
 	qpdf_oh fields = qpdf_oh_get_key(q, form, "/Fields"), f;
 	int n = qpdf_oh_is_array(q, fields) ?
-	    qpdf_oh_get_array_n_items(q, fields) : 0, found = 0;
+	    qpdf_oh_get_array_n_items(q, fields) :
+	    0,
+	    found = 0;
 	int budget = MAX_FIELDS;
 
 	for (int i = 0; i < n && !found && --budget > 0; i++) {

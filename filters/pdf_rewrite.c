@@ -20,7 +20,8 @@
 
 /* The end of the last byte range of the /ByteRange at p ([a b c d ...],
  * the largest start + length); 0 when it is not a list of integers. */
-static uint64_t byte_range_end(const unsigned char *p, const unsigned char *end)
+static uint64_t
+byte_range_end(const unsigned char *p, const unsigned char *end)
 {
 	uint64_t v[2], max = 0;
 	int k = 0, digits;
@@ -35,8 +36,8 @@ static uint64_t byte_range_end(const unsigned char *p, const unsigned char *end)
 			p++;
 		if (p < end && *p == ']')
 			return k == 0 ? max : 0;
-		for (v[k] = 0, digits = 0; p < end && isdigit(*p) &&
-		    digits < 15; p++, digits++)
+		for (v[k] = 0, digits = 0;
+		     p < end && isdigit(*p) && digits < 15; p++, digits++)
 			v[k] = v[k] * 10 + (uint64_t)(*p - '0');
 		if (digits == 0 || (p < end && isdigit(*p)))
 			return 0;
@@ -47,7 +48,8 @@ static uint64_t byte_range_end(const unsigned char *p, const unsigned char *end)
 	}
 }
 
-size_t pdf_doc_len(const unsigned char *buf, size_t len)
+size_t
+pdf_doc_len(const unsigned char *buf, size_t len)
 {
 	const unsigned char *p, *br;
 	size_t end, i;
@@ -61,24 +63,27 @@ size_t pdf_doc_len(const unsigned char *buf, size_t len)
 	if (end < len && buf[end] == '\r')
 		end++;
 	if (end < len && buf[end] == '\n')
-		end++;		/* \r, \n or \r\n */
+		end++; /* \r, \n or \r\n */
 	if (end == len)
 		return len;
 	/* a signature's byte ranges are the bytes it signs: a cut inside
 	 * them would break it, so such a file stays whole */
 	for (p = buf; (br = memmem(p, end - (size_t)(p - buf), "/ByteRange",
-	    10)) != NULL; p = br + 10)
+			   10)) != NULL;
+	     p = br + 10)
 		if (byte_range_end(br, buf + end) > end)
 			return len;
 	return end;
 }
 
-int pdf_may_rewrite(const unsigned char *buf, size_t len)
+int
+pdf_may_rewrite(const unsigned char *buf, size_t len)
 {
 	return memmem(buf, len, "/ByteRange", 10) == NULL;
 }
 
-int pdf_open_memory(const unsigned char *buf, size_t len, qpdf_data *q)
+int
+pdf_open_memory(const unsigned char *buf, size_t len, qpdf_data *q)
 {
 	if ((*q = qpdf_init()) == NULL)
 		return -ENOMEM;
@@ -90,7 +95,8 @@ int pdf_open_memory(const unsigned char *buf, size_t len, qpdf_data *q)
 	return 0;
 }
 
-void pdf_write_setup(qpdf_data q)
+void
+pdf_write_setup(qpdf_data q)
 {
 	qpdf_set_object_stream_mode(q, qpdf_o_generate);
 	qpdf_set_compress_streams(q, QPDF_TRUE);
@@ -106,7 +112,8 @@ void pdf_write_setup(qpdf_data q)
 	qpdf_set_deterministic_ID(q, QPDF_TRUE);
 }
 
-int pdf_rewrite(const unsigned char *buf, size_t len, struct buf *out)
+int
+pdf_rewrite(const unsigned char *buf, size_t len, struct buf *out)
 {
 	qpdf_data q;
 	int rc;
@@ -115,8 +122,9 @@ int pdf_rewrite(const unsigned char *buf, size_t len, struct buf *out)
 		return rc;
 	if (rc == 0 && !(qpdf_init_write_memory(q) & QPDF_ERRORS)) {
 		pdf_write_setup(q);
-		rc = qpdf_write(q) & QPDF_ERRORS ? -EINVAL : buf_add(out,
-		    qpdf_get_buffer(q), qpdf_get_buffer_length(q));
+		rc = qpdf_write(q) & QPDF_ERRORS ?
+		    -EINVAL :
+		    buf_add(out, qpdf_get_buffer(q), qpdf_get_buffer_length(q));
 	} else
 		rc = -EINVAL;
 	qpdf_cleanup(&q);

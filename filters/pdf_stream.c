@@ -34,10 +34,11 @@ enum pfilter { PF_FLATE, PF_LZW, PF_RL, PF_AHX, PF_A85, PF_OTHER };
 struct sink {
 	struct buf *b;
 	uint64_t n, limit;
-	size_t hint;		/* the output's expected size, or 0 */
+	size_t hint; /* the output's expected size, or 0 */
 };
 
-static int sink_add(struct sink *s, const unsigned char *p, size_t n)
+static int
+sink_add(struct sink *s, const unsigned char *p, size_t n)
 {
 	if (n > s->limit - s->n)
 		return -E2BIG;
@@ -50,7 +51,8 @@ static int sink_add(struct sink *s, const unsigned char *p, size_t n)
  * is complete, sound and within the hint; -EAGAIN for anything else (cut
  * short, corrupt, larger), which inflate_stage's zlib then decodes as it
  * always did. */
-static int inflate_whole(const unsigned char *in, size_t len, struct sink *s)
+static int
+inflate_whole(const unsigned char *in, size_t len, struct sink *s)
 {
 	size_t cap = s->hint + s->hint / 64 + 4096, used, got;
 	struct libdeflate_decompressor *d;
@@ -78,7 +80,8 @@ static int inflate_whole(const unsigned char *in, size_t len, struct sink *s)
 
 /* A zlib stream. Data cut short ends the output where it stops; corrupt
  * data is an error, as in QPDF. */
-static int inflate_stage(const unsigned char *in, size_t len, struct sink *s)
+static int
+inflate_stage(const unsigned char *in, size_t len, struct sink *s)
 {
 	static unsigned char chunk[CHUNK];
 	z_stream z = { 0 };
@@ -91,7 +94,8 @@ static int inflate_stage(const unsigned char *in, size_t len, struct sink *s)
 	z.next_in = (unsigned char *)in;
 	while (rc == 0 && zr == Z_OK) {
 		z.avail_in = len - (size_t)(z.next_in - in) > UINT32_MAX ?
-		    UINT32_MAX : (uInt)(len - (size_t)(z.next_in - in));
+		    UINT32_MAX :
+		    (uInt)(len - (size_t)(z.next_in - in));
 		z.next_out = chunk;
 		z.avail_out = CHUNK;
 		zr = inflate(&z, Z_NO_FLUSH);
@@ -100,7 +104,7 @@ static int inflate_stage(const unsigned char *in, size_t len, struct sink *s)
 		else
 			rc = sink_add(s, chunk, CHUNK - z.avail_out);
 		if (zr == Z_BUF_ERROR && z.avail_out == CHUNK)
-			break;	/* no progress: the input ran out */
+			break; /* no progress: the input ran out */
 		if (zr == Z_BUF_ERROR)
 			zr = Z_OK;
 	}
@@ -112,8 +116,8 @@ static int inflate_stage(const unsigned char *in, size_t len, struct sink *s)
 
 /* PDF LZW (MSB first, 9 to 12 bits, 256 clear, 257 end), as QPDF's
  * Pl_LZWDecoder reads it. */
-static int lzw_stage(const unsigned char *in, size_t len, int early,
-    struct sink *s)
+static int
+lzw_stage(const unsigned char *in, size_t len, int early, struct sink *s)
 {
 	uint16_t *prefix = malloc(4096 * sizeof *prefix);
 	uint16_t *slen = malloc(4096 * sizeof *slen);
@@ -127,22 +131,23 @@ static int lzw_stage(const unsigned char *in, size_t len, int early,
 		goto out;
 	}
 	for (c = 0; c < 256; c++)
-		prefix[c] = 0, slen[c] = 1, last[c] = first[c] =
-		    (unsigned char)c;
+		prefix[c] = 0, slen[c] = 1,
+		last[c] = first[c] = (unsigned char)c;
 	while (rc == 0 && bitpos + size <= (uint64_t)len * 8) {
 		code = 0;
 		for (k = 0; k < size; k++, bitpos++)
-			code = code << 1 | ((in[bitpos >> 3] >> (7 - (bitpos &
-			    7))) & 1);
+			code = code << 1 |
+			    ((in[bitpos >> 3] >> (7 - (bitpos & 7))) & 1);
 		if (code == 256) {
 			next = 258, size = 9, prev = 256;
 			continue;
 		}
 		if (code == 257)
 			break;
-		if ((code > 257 && code > next) || (code == next &&
-		    prev == 256) || (prev != 256 && next >= 4096)) {
-			rc = -EINVAL;	/* a bad code, the table full */
+		if ((code > 257 && code > next) ||
+		    (code == next && prev == 256) ||
+		    (prev != 256 && next >= 4096)) {
+			rc = -EINVAL; /* a bad code, the table full */
 			break;
 		}
 		if (prev != 256) {
@@ -169,7 +174,8 @@ out:
 	return rc;
 }
 
-static int rl_stage(const unsigned char *in, size_t len, struct sink *s)
+static int
+rl_stage(const unsigned char *in, size_t len, struct sink *s)
 {
 	unsigned char run[128];
 	size_t i = 0;
@@ -193,19 +199,24 @@ static int rl_stage(const unsigned char *in, size_t len, struct sink *s)
 	return rc;
 }
 
-static int hexval(int c)
+static int
+hexval(int c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
-	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9' ? c - '0' :
+	    c >= 'a' && c <= 'f'    ? c - 'a' + 10 :
+	    c >= 'A' && c <= 'F'    ? c - 'A' + 10 :
+				      -1;
 }
 
-static int is_space(int c)
+static int
+is_space(int c)
 {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' ||
 	    c == 0;
 }
 
-static int ahx_stage(const unsigned char *in, size_t len, struct sink *s)
+static int
+ahx_stage(const unsigned char *in, size_t len, struct sink *s)
 {
 	unsigned char b[CHUNK];
 	size_t n = 0;
@@ -230,7 +241,8 @@ static int ahx_stage(const unsigned char *in, size_t len, struct sink *s)
 	return rc ? rc : sink_add(s, b, n);
 }
 
-static int a85_group(struct sink *s, const unsigned char *g, int k)
+static int
+a85_group(struct sink *s, const unsigned char *g, int k)
 {
 	uint64_t v = 0;
 	unsigned char o[4];
@@ -244,7 +256,8 @@ static int a85_group(struct sink *s, const unsigned char *g, int k)
 	return sink_add(s, o, (size_t)k - 1);
 }
 
-static int a85_stage(const unsigned char *in, size_t len, struct sink *s)
+static int
+a85_stage(const unsigned char *in, size_t len, struct sink *s)
 {
 	static const unsigned char zero[4];
 	unsigned char g[5];
@@ -267,14 +280,23 @@ static int a85_stage(const unsigned char *in, size_t len, struct sink *s)
 	return rc;
 }
 
-static enum pfilter filter_of(qpdf_data q, qpdf_oh name)
+static enum pfilter
+filter_of(qpdf_data q, qpdf_oh name)
 {
-	static const struct { const char *n; enum pfilter f; } names[] = {
-		{ "/FlateDecode", PF_FLATE }, { "/Fl", PF_FLATE },
-		{ "/LZWDecode", PF_LZW }, { "/LZW", PF_LZW },
-		{ "/RunLengthDecode", PF_RL }, { "/RL", PF_RL },
-		{ "/ASCIIHexDecode", PF_AHX }, { "/AHx", PF_AHX },
-		{ "/ASCII85Decode", PF_A85 }, { "/A85", PF_A85 },
+	static const struct {
+		const char *n;
+		enum pfilter f;
+	} names[] = {
+		{ "/FlateDecode", PF_FLATE },
+		{ "/Fl", PF_FLATE },
+		{ "/LZWDecode", PF_LZW },
+		{ "/LZW", PF_LZW },
+		{ "/RunLengthDecode", PF_RL },
+		{ "/RL", PF_RL },
+		{ "/ASCIIHexDecode", PF_AHX },
+		{ "/AHx", PF_AHX },
+		{ "/ASCII85Decode", PF_A85 },
+		{ "/A85", PF_A85 },
 	};
 
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
@@ -283,8 +305,8 @@ static enum pfilter filter_of(qpdf_data q, qpdf_oh name)
 	return PF_OTHER;
 }
 
-static long long parm_int(qpdf_data q, qpdf_oh parms, const char *key,
-    long long dflt)
+static long long
+parm_int(qpdf_data q, qpdf_oh parms, const char *key, long long dflt)
 {
 	qpdf_oh v;
 	long long n = dflt;
@@ -298,7 +320,8 @@ static long long parm_int(qpdf_data q, qpdf_oh parms, const char *key,
 	return n;
 }
 
-static inline int paeth(int a, int b, int c)
+static inline int
+paeth(int a, int b, int c)
 {
 	int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
 
@@ -306,23 +329,26 @@ static inline int paeth(int a, int b, int c)
 }
 
 #ifdef __SSE2__
-static inline __m128i abs16(__m128i v)
+static inline __m128i
+abs16(__m128i v)
 {
 	return _mm_max_epi16(v, _mm_sub_epi16(_mm_setzero_si128(), v));
 }
 
-static inline __m128i pick(__m128i mask, __m128i yes, __m128i no)
+static inline __m128i
+pick(__m128i mask, __m128i yes, __m128i no)
 {
-	return _mm_or_si128(_mm_and_si128(mask, yes), _mm_andnot_si128(mask,
-	    no));
+	return _mm_or_si128(_mm_and_si128(mask, yes),
+	    _mm_andnot_si128(mask, no));
 }
 
 /* Paeth on 3-byte pixels, a pixel's three bytes at once (as libpng's
  * SSE2 filter does): the pixels left are what it could not load 4 bytes
  * of (x is returned). Loads before it stores, so src may overlap dst as
  * png_row allows. */
-static size_t paeth3(const unsigned char *src, unsigned char *dst,
-    const unsigned char *prev, size_t n)
+static size_t
+paeth3(const unsigned char *src, unsigned char *dst, const unsigned char *prev,
+    size_t n)
 {
 	__m128i z = _mm_setzero_si128(), a = z, c = z, b, d, pa, pb, pc, m;
 	uint32_t v;
@@ -333,13 +359,13 @@ static size_t paeth3(const unsigned char *src, unsigned char *dst,
 		b = _mm_unpacklo_epi8(_mm_cvtsi32_si128((int)v), z);
 		memcpy(&v, src + x, 4);
 		d = _mm_unpacklo_epi8(_mm_cvtsi32_si128((int)v), z);
-		pa = _mm_sub_epi16(b, c);	/* |p - a| = |b - c| */
-		pb = _mm_sub_epi16(a, c);	/* |p - b| = |a - c| */
+		pa = _mm_sub_epi16(b, c); /* |p - a| = |b - c| */
+		pb = _mm_sub_epi16(a, c); /* |p - b| = |a - c| */
 		pc = abs16(_mm_add_epi16(pa, pb));
 		pa = abs16(pa), pb = abs16(pb);
 		m = _mm_min_epi16(pc, _mm_min_epi16(pa, pb));
-		m = pick(_mm_cmpeq_epi16(pa, m), a, pick(_mm_cmpeq_epi16(pb,
-		    m), b, c));
+		m = pick(_mm_cmpeq_epi16(pa, m), a,
+		    pick(_mm_cmpeq_epi16(pb, m), b, c));
 		d = _mm_and_si128(_mm_add_epi16(d, m), _mm_set1_epi16(0xff));
 		v = (uint32_t)_mm_cvtsi128_si32(_mm_packus_epi16(d, d));
 		memcpy(dst + x, &v, 3);
@@ -354,15 +380,16 @@ static size_t paeth3(const unsigned char *src, unsigned char *dst,
  * may overlap, src not before dst: each byte is read before any byte
  * after it is written. One loop per type: this runs on every byte of
  * a lossless scan. */
-static int png_row(const unsigned char *src, unsigned char *dst,
-    const unsigned char *prev, size_t n, size_t bpp)
+static int
+png_row(const unsigned char *src, unsigned char *dst, const unsigned char *prev,
+    size_t n, size_t bpp)
 {
 	int type = *src++;
 	size_t x;
 
 	if (prev == NULL && (type == 2 || type == 4))
-		type = type == 2 ? 0 : 1;	/* b = c = 0: Up is None,
-						 * Paeth is Sub */
+		type = type == 2 ? 0 : 1; /* b = c = 0: Up is None,
+					   * Paeth is Sub */
 	switch (type) {
 	case 0:
 		memmove(dst, src, n);
@@ -379,11 +406,11 @@ static int png_row(const unsigned char *src, unsigned char *dst,
 		return 0;
 	case 3:
 		for (x = 0; x < n && x < bpp; x++)
-			dst[x] = (unsigned char)(src[x] + (prev ? prev[x] : 0) /
-			    2);
+			dst[x] = (unsigned char)(src[x] +
+			    (prev ? prev[x] : 0) / 2);
 		for (; x < n; x++)
-			dst[x] = (unsigned char)(src[x] + (dst[x - bpp] +
-			    (prev ? prev[x] : 0)) / 2);
+			dst[x] = (unsigned char)(src[x] +
+			    (dst[x - bpp] + (prev ? prev[x] : 0)) / 2);
 		return 0;
 	case 4:
 		x = 0;
@@ -394,8 +421,8 @@ static int png_row(const unsigned char *src, unsigned char *dst,
 		for (; x < n && x < bpp; x++)
 			dst[x] = (unsigned char)(src[x] + prev[x]);
 		for (; x < n; x++)
-			dst[x] = (unsigned char)(src[x] + paeth(dst[x - bpp],
-			    prev[x], prev[x - bpp]));
+			dst[x] = (unsigned char)(src[x] +
+			    paeth(dst[x - bpp], prev[x], prev[x - bpp]));
 		return 0;
 	}
 	return -EINVAL;
@@ -405,7 +432,8 @@ static int png_row(const unsigned char *src, unsigned char *dst,
  * than by QPDF, which would inflate the whole stream a second time:
  * a Flate scan's pages are most of its CPU. Complete rows only, as
  * QPDF's Pl_PNGFilter gives them. 0 or -EINVAL. */
-static int png_unpredict(qpdf_data q, qpdf_oh parms, struct buf *b)
+static int
+png_unpredict(qpdf_data q, qpdf_oh parms, struct buf *b)
 {
 	long long colors = parm_int(q, parms, "/Colors", 1);
 	long long bpc = parm_int(q, parms, "/BitsPerComponent", 8);
@@ -413,8 +441,9 @@ static int png_unpredict(qpdf_data q, qpdf_oh parms, struct buf *b)
 	size_t row, bpp, rows;
 	int rc = 0;
 
-	if (colors < 1 || colors > 32 || (bpc != 1 && bpc != 2 && bpc != 4 &&
-	    bpc != 8 && bpc != 16) || cols < 1 || cols > 1 << 24)
+	if (colors < 1 || colors > 32 ||
+	    (bpc != 1 && bpc != 2 && bpc != 4 && bpc != 8 && bpc != 16) ||
+	    cols < 1 || cols > 1 << 24)
 		return -EINVAL;
 	row = ((size_t)(colors * bpc * cols) + 7) / 8;
 	bpp = (size_t)(colors * bpc + 7) / 8;
@@ -429,8 +458,9 @@ static int png_unpredict(qpdf_data q, qpdf_oh parms, struct buf *b)
 /* QPDF applies one stage's filter with its predictor, on data whose
  * decoded size is known to be within the limit: the result replaces
  * out. */
-static int qpdf_stage(qpdf_data q, const unsigned char *in, size_t len,
-    qpdf_oh name, qpdf_oh parms, struct buf *out)
+static int
+qpdf_stage(qpdf_data q, const unsigned char *in, size_t len, qpdf_oh name,
+    qpdf_oh parms, struct buf *out)
 {
 	qpdf_oh tmp = qpdf_oh_new_stream(q);
 	unsigned char *data = NULL;
@@ -440,7 +470,9 @@ static int qpdf_stage(qpdf_data q, const unsigned char *in, size_t len,
 
 	qpdf_oh_replace_stream_data(q, tmp, in, len, name, parms);
 	if (!(qpdf_oh_get_stream_data(q, tmp, qpdf_dl_generalized, &filtered,
-	    &data, &dlen) & QPDF_ERRORS) && filtered && dlen <= out->len) {
+		  &data, &dlen) &
+		QPDF_ERRORS) &&
+	    filtered && dlen <= out->len) {
 		out->len = 0;
 		rc = buf_add(out, data, dlen);
 	}
@@ -451,8 +483,9 @@ static int qpdf_stage(qpdf_data q, const unsigned char *in, size_t len,
 	return rc;
 }
 
-static int run_stage(qpdf_data q, enum pfilter f, qpdf_oh name,
-    qpdf_oh parms, const unsigned char *in, size_t len, struct sink *s)
+static int
+run_stage(qpdf_data q, enum pfilter f, qpdf_oh name, qpdf_oh parms,
+    const unsigned char *in, size_t len, struct sink *s)
 {
 	long long pred = parm_int(q, parms, "/Predictor", 1);
 	int rc;
@@ -462,8 +495,8 @@ static int run_stage(qpdf_data q, enum pfilter f, qpdf_oh name,
 		rc = inflate_stage(in, len, s);
 		break;
 	case PF_LZW:
-		rc = lzw_stage(in, len, parm_int(q, parms, "/EarlyChange", 1)
-		    != 0, s);
+		rc = lzw_stage(in, len,
+		    parm_int(q, parms, "/EarlyChange", 1) != 0, s);
 		break;
 	case PF_RL:
 		return rl_stage(in, len, s);
@@ -476,30 +509,32 @@ static int run_stage(qpdf_data q, enum pfilter f, qpdf_oh name,
 	}
 	if (rc == 0 && pred >= 10 && s->b)
 		rc = png_unpredict(q, parms, s->b);
-	else if (rc == 0 && pred > 1 && s->b)	/* TIFF's, and unknown */
+	else if (rc == 0 && pred > 1 && s->b) /* TIFF's, and unknown */
 		rc = qpdf_stage(q, in, len, name, parms, s->b);
 	return rc;
 }
 
 /* The filters and their parameters, at most MAX_FILTERS; -EINVAL when
  * they are not names. Handles are released by the caller. */
-static int filter_list(qpdf_data q, qpdf_oh dict, qpdf_oh *names,
-    qpdf_oh *parms, int *n)
+static int
+filter_list(qpdf_data q, qpdf_oh dict, qpdf_oh *names, qpdf_oh *parms, int *n)
 {
 	qpdf_oh f = qpdf_oh_get_key(q, dict, "/Filter");
 	qpdf_oh p = qpdf_oh_get_key(q, dict, "/DecodeParms");
 	int arr = qpdf_oh_is_array(q, f), rc = 0;
 
-	*n = arr ? qpdf_oh_get_array_n_items(q, f) :
-	    qpdf_oh_is_null(q, f) ? 0 : 1;
+	*n = arr		  ? qpdf_oh_get_array_n_items(q, f) :
+	    qpdf_oh_is_null(q, f) ? 0 :
+				    1;
 	if (*n > MAX_FILTERS)
 		*n = 0, rc = -ENOTSUP;
 	for (int i = 0; i < *n; i++) {
 		names[i] = arr ? qpdf_oh_get_array_item(q, f, i) :
-		    qpdf_oh_new_object(q, f);
+				 qpdf_oh_new_object(q, f);
 		parms[i] = qpdf_oh_is_array(q, p) ?
-		    qpdf_oh_get_array_item(q, p, i) : i == 0 && !arr ?
-		    qpdf_oh_new_object(q, p) : qpdf_oh_new_null(q);
+		    qpdf_oh_get_array_item(q, p, i) :
+		    i == 0 && !arr ? qpdf_oh_new_object(q, p) :
+				     qpdf_oh_new_null(q);
 		if (!qpdf_oh_is_name(q, names[i]))
 			rc = -EINVAL;
 	}
@@ -508,27 +543,30 @@ static int filter_list(qpdf_data q, qpdf_oh dict, qpdf_oh *names,
 	return rc;
 }
 
-int pdf_flate_image(qpdf_data q, qpdf_oh dict)
+int
+pdf_flate_image(qpdf_data q, qpdf_oh dict)
 {
 	qpdf_oh f = qpdf_oh_get_key(q, dict, "/Filter");
 	qpdf_oh t = qpdf_oh_get_key(q, dict, "/Subtype");
 	int yes = qpdf_oh_is_name_and_equals(q, t, "/Image") &&
 	    (qpdf_oh_is_name_and_equals(q, f, "/FlateDecode") ||
-	    qpdf_oh_is_name_and_equals(q, f, "/Fl"));
+		qpdf_oh_is_name_and_equals(q, f, "/Fl"));
 
 	qpdf_oh_release(q, f);
 	qpdf_oh_release(q, t);
 	return yes;
 }
 
-int pdf_stream_decode(qpdf_data q, qpdf_oh stream, uint64_t limit,
-    int check, struct buf *out)
+int
+pdf_stream_decode(qpdf_data q, qpdf_oh stream, uint64_t limit, int check,
+    struct buf *out)
 {
 	return pdf_stream_decode_hint(q, stream, limit, check, 0, out);
 }
 
-int pdf_stream_decode_hint(qpdf_data q, qpdf_oh stream, uint64_t limit,
-    int check, size_t hint, struct buf *out)
+int
+pdf_stream_decode_hint(qpdf_data q, qpdf_oh stream, uint64_t limit, int check,
+    size_t hint, struct buf *out)
 {
 	qpdf_oh dict, names[MAX_FILTERS], parms[MAX_FILTERS];
 	unsigned char *raw = NULL;
@@ -543,8 +581,10 @@ int pdf_stream_decode_hint(qpdf_data q, qpdf_oh stream, uint64_t limit,
 	dict = qpdf_oh_get_dict(q, stream);
 	rc = filter_list(q, dict, names, parms, &n);
 	qpdf_oh_release(q, dict);
-	if (rc == 0 && qpdf_oh_get_stream_data(q, stream, qpdf_dl_none, NULL,
-	    &raw, &rawlen) & QPDF_ERRORS)
+	if (rc == 0 &&
+	    qpdf_oh_get_stream_data(q, stream, qpdf_dl_none, NULL, &raw,
+		&rawlen) &
+		QPDF_ERRORS)
 		rc = -EINVAL;
 	while (qpdf_has_error(q))
 		qpdf_get_error(q);
@@ -565,7 +605,8 @@ int pdf_stream_decode_hint(qpdf_data q, qpdf_oh stream, uint64_t limit,
 		last = i + 1 == n || filter_of(q, names[i + 1]) == PF_OTHER;
 		nxt = (struct buf){ 0 };
 		s = (struct sink){ .b = check && last ? NULL : &nxt,
-		    .limit = limit, .hint = n == 1 ? hint : 0 };
+			.limit = limit,
+			.hint = n == 1 ? hint : 0 };
 		rc = run_stage(q, f, names[i], parms[i], cur.p, cur.len, &s);
 		buf_release(&cur);
 		cur = nxt;
@@ -575,7 +616,7 @@ int pdf_stream_decode_hint(qpdf_data q, qpdf_oh stream, uint64_t limit,
 		qpdf_oh_release(q, parms[i]);
 	}
 	if (rc == 0 && out && !check && out->p == NULL) {
-		*out = cur;	/* the decoded data itself, not a copy */
+		*out = cur; /* the decoded data itself, not a copy */
 		return 0;
 	}
 	if (rc == 0 && out && !check)
@@ -584,8 +625,8 @@ int pdf_stream_decode_hint(qpdf_data q, qpdf_oh stream, uint64_t limit,
 	return rc;
 }
 
-int pdf_page_content(qpdf_data q, qpdf_oh page, uint64_t limit,
-    struct buf *out)
+int
+pdf_page_content(qpdf_data q, qpdf_oh page, uint64_t limit, struct buf *out)
 {
 	qpdf_oh c = qpdf_oh_get_key(q, page, "/Contents"), one;
 	int arr = qpdf_oh_is_array(q, c), rc = 0;
@@ -594,11 +635,11 @@ int pdf_page_content(qpdf_data q, qpdf_oh page, uint64_t limit,
 
 	for (int i = 0; i < n && rc == 0; i++) {
 		one = arr ? qpdf_oh_get_array_item(q, c, i) :
-		    qpdf_oh_new_object(q, c);
+			    qpdf_oh_new_object(q, c);
 		used = out->len - from;
 		if (qpdf_oh_is_stream(q, one) &&
-		    (rc = pdf_stream_decode(q, one, used < limit ?
-		    limit - used : 0, 0, out)) == 0)
+		    (rc = pdf_stream_decode(q, one,
+			 used < limit ? limit - used : 0, 0, out)) == 0)
 			rc = buf_add(out, "\n", 1);
 		qpdf_oh_release(q, one);
 	}

@@ -2,10 +2,10 @@
  * png_engine.c: the PNG side of the engine. keep: the chunks up to IEND,
  * minus the ones that carry text and metadata (tEXt, zTXt, iTXt, eXIf);
  * nothing after IEND (png_orientation reads an eXIf's orientation first:
- * fmt_png.c then keeps the upright pixels instead). Pages: every PNG flavour (palette, grey, 16-bit,
- * alpha, interlaced) decoded to 8-bit grey or RGB, alpha flattened onto
- * white, straight through the area resampler to the target size.
- * SECURITY: parses uploaded bytes. Chunk lengths are checked against the
+ * fmt_png.c then keeps the upright pixels instead). Pages: every PNG flavour
+ * (palette, grey, 16-bit, alpha, interlaced) decoded to 8-bit grey or RGB,
+ * alpha flattened onto white, straight through the area resampler to the target
+ * size. SECURITY: parses uploaded bytes. Chunk lengths are checked against the
  * buffer; libpng errors longjmp to pngutil.h's guard; an interlaced image,
  * which must be held whole, is refused above PNG_INTERLACED_MAX bytes.
  */
@@ -25,7 +25,8 @@
 
 static const char *const png_dropped[] = { "tEXt", "zTXt", "iTXt", "eXIf" };
 
-static int chunk_dropped(const unsigned char *type)
+static int
+chunk_dropped(const unsigned char *type)
 {
 	for (size_t i = 0; i < sizeof png_dropped / sizeof *png_dropped; i++)
 		if (memcmp(type, png_dropped[i], 4) == 0)
@@ -33,7 +34,8 @@ static int chunk_dropped(const unsigned char *type)
 	return 0;
 }
 
-size_t png_chunk_len(const unsigned char *b, size_t len, size_t pos)
+size_t
+png_chunk_len(const unsigned char *b, size_t len, size_t pos)
 {
 	size_t n;
 
@@ -44,7 +46,8 @@ size_t png_chunk_len(const unsigned char *b, size_t len, size_t pos)
 	return n > len - pos - 12 ? SIZE_MAX : n;
 }
 
-int png_orientation(const unsigned char *b, size_t len)
+int
+png_orientation(const unsigned char *b, size_t len)
 {
 	struct exif_scrub ex = { .orientation = 1 };
 	unsigned char *cp;
@@ -67,8 +70,9 @@ int png_orientation(const unsigned char *b, size_t len)
 	return 1;
 }
 
-int png_keep(const unsigned char *b, size_t len, struct buf *out,
-    int *dropped, int *trailing)
+int
+png_keep(const unsigned char *b, size_t len, struct buf *out, int *dropped,
+    int *trailing)
 {
 	size_t pos = 8, n;
 	int rc;
@@ -93,45 +97,50 @@ int png_keep(const unsigned char *b, size_t len, struct buf *out,
 struct pdec {
 	png_structp png;
 	png_infop info;
-	struct pngsrc src;	/* the PNG, libpng's message */
-	int tw, th, ch, pch;	/* out channels; libpng's after transforms */
+	struct pngsrc src;   /* the PNG, libpng's message */
+	int tw, th, ch, pch; /* out channels; libpng's after transforms */
 	struct raster *out;
-	struct buf *icc;	/* the iCCP profile, or NULL: not wanted */
-	png_row_sink sink;	/* rows go here instead, when set */
+	struct buf *icc;   /* the iCCP profile, or NULL: not wanted */
+	png_row_sink sink; /* rows go here instead, when set */
 	void *sink_ctx;
 	struct resampler *rs;
 	png_bytep row, flat, whole;
-	int stopped;		/* by the sink */
+	int stopped; /* by the sink */
 };
 
 /* The iCCP chunk's profile (libpng inflated and checked it), if any. */
-static void pdec_icc(struct pdec *p)
+static void
+pdec_icc(struct pdec *p)
 {
 	png_charp name;
 	png_bytep prof;
 	png_uint_32 n;
 	int comp;
 
-	if (p->icc != NULL && png_get_iCCP(p->png, p->info, &name, &comp,
-	    &prof, &n) == PNG_INFO_iCCP && buf_add(p->icc, prof, n) < 0)
+	if (p->icc != NULL &&
+	    png_get_iCCP(p->png, p->info, &name, &comp, &prof, &n) ==
+		PNG_INFO_iCCP &&
+	    buf_add(p->icc, prof, n) < 0)
 		png_error(p->png, "no memory for the ICC profile");
 }
 
 /* One decoded row to out's channels: alpha over white. */
-static void flatten(const struct pdec *p, const png_byte *s, png_byte *d,
-    int w)
+static void
+flatten(const struct pdec *p, const png_byte *s, png_byte *d, int w)
 {
 	int a, c, grey = p->ch == 1, alpha = p->pch == 2 || p->pch == 4;
 
 	for (int x = 0; x < w; x++, s += p->pch, d += p->ch) {
 		a = alpha ? s[p->pch - 1] : 255;
 		for (c = 0; c < p->ch; c++)
-			d[c] = (png_byte)((s[grey ? 0 : c] * a + 255 *
-			    (255 - a) + 127) / 255);
+			d[c] = (png_byte)((s[grey ? 0 : c] * a +
+					      255 * (255 - a) + 127) /
+			    255);
 	}
 }
 
-static void pdec_transforms(struct pdec *p)
+static void
+pdec_transforms(struct pdec *p)
 {
 	png_structp png = p->png;
 	int ct;
@@ -143,13 +152,14 @@ static void pdec_transforms(struct pdec *p)
 	ct = png_get_color_type(png, p->info);
 	p->pch = png_get_channels(png, p->info);
 	p->ch = ct == PNG_COLOR_TYPE_GRAY || ct == PNG_COLOR_TYPE_GRAY_ALPHA ?
-	    1 : 3;
+	    1 :
+	    3;
 }
 
 /* Flattens source row y and passes it on: to the sink, or into the
  * resampler. */
-static void pdec_emit(struct pdec *p, const png_byte *row, int y, int w,
-    int h)
+static void
+pdec_emit(struct pdec *p, const png_byte *row, int y, int w, int h)
 {
 	flatten(p, row, p->flat, w);
 	if (p->sink == NULL)
@@ -161,7 +171,8 @@ static void pdec_emit(struct pdec *p, const png_byte *row, int y, int w,
 	}
 }
 
-static void pdec_rows(struct pdec *p, int w, int h)
+static void
+pdec_rows(struct pdec *p, int w, int h)
 {
 	size_t rb = png_get_rowbytes(p->png, p->info);
 
@@ -186,7 +197,8 @@ static void pdec_rows(struct pdec *p, int w, int h)
 }
 
 /* The decode, under png_guard: libpng's errors longjmp out of it. */
-static int pdec_run(void *arg)
+static int
+pdec_run(void *arg)
 {
 	struct pdec *p = arg;
 	int w, h;
@@ -196,19 +208,21 @@ static int pdec_run(void *arg)
 	pdec_transforms(p);
 	w = (int)png_get_image_width(p->png, p->info);
 	h = (int)png_get_image_height(p->png, p->info);
-	if (p->sink == NULL && (p->tw > w || p->th > h ||
-	    raster_init(p->out, p->tw, p->th, p->ch) < 0 ||
-	    resampler_new(&p->rs, w, h, p->out) < 0))
+	if (p->sink == NULL &&
+	    (p->tw > w || p->th > h ||
+		raster_init(p->out, p->tw, p->th, p->ch) < 0 ||
+		resampler_new(&p->rs, w, h, p->out) < 0))
 		png_error(p->png, "cannot allocate the page");
 	p->row = png_malloc(p->png, png_get_rowbytes(p->png, p->info));
 	p->flat = png_malloc(p->png, (size_t)w * 3);
 	pdec_rows(p, w, h);
-	png_read_end(p->png, NULL);	/* the chunks after, to IEND */
+	png_read_end(p->png, NULL); /* the chunks after, to IEND */
 	return 0;
 }
 
 /* Runs p (set up by a caller below) and frees libpng's side of it. */
-static int pdec_do(struct pdec *p)
+static int
+pdec_do(struct pdec *p)
 {
 	int rc = -1;
 
@@ -226,11 +240,15 @@ static int pdec_do(struct pdec *p)
 	return rc;
 }
 
-int png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
+int
+png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
     struct raster *out, struct buf *icc, char *msg, size_t msgsz)
 {
-	struct pdec p = { .src = { .buf = buf, .len = len }, .tw = tw,
-	    .th = th, .out = out, .icc = icc };
+	struct pdec p = { .src = { .buf = buf, .len = len },
+		.tw = tw,
+		.th = th,
+		.out = out,
+		.icc = icc };
 
 	*out = (struct raster){ 0 };
 	if (pdec_do(&p) == 0)
@@ -240,11 +258,14 @@ int png_decode_to(const unsigned char *buf, size_t len, int tw, int th,
 	return -EINVAL;
 }
 
-int png_rows(const unsigned char *buf, size_t len, struct buf *icc,
+int
+png_rows(const unsigned char *buf, size_t len, struct buf *icc,
     png_row_sink sink, void *ctx)
 {
-	struct pdec p = { .src = { .buf = buf, .len = len }, .icc = icc,
-	    .sink = sink, .sink_ctx = ctx };
+	struct pdec p = { .src = { .buf = buf, .len = len },
+		.icc = icc,
+		.sink = sink,
+		.sink_ctx = ctx };
 
 	if (pdec_do(&p) == 0)
 		return 0;

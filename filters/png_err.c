@@ -11,7 +11,8 @@
 
 #include "pngutil.h"
 
-static void png_hook_error(png_structp png, png_const_charp msg)
+static void
+png_hook_error(png_structp png, png_const_charp msg)
 {
 	struct pngsrc *src = png_get_error_ptr(png);
 
@@ -22,13 +23,15 @@ static void png_hook_error(png_structp png, png_const_charp msg)
 
 /* Benign, the decode decides; but libpng only warns about a chunk over
  * png_set_chunk_malloc_max, and then allocates it anyway. */
-static void png_hook_warning(png_structp png, png_const_charp msg)
+static void
+png_hook_warning(png_structp png, png_const_charp msg)
 {
 	if (msg != NULL && strstr(msg, "chunk data is too large") != NULL)
 		png_hook_error(png, msg);
 }
 
-static void png_read_mem(png_structp png, png_bytep out, size_t len)
+static void
+png_read_mem(png_structp png, png_bytep out, size_t len)
 {
 	struct pngsrc *src = png_get_io_ptr(png);
 
@@ -38,7 +41,8 @@ static void png_read_mem(png_structp png, png_bytep out, size_t len)
 	src->off += len;
 }
 
-int png_reader_new(struct pngsrc *src, png_structp *png, png_infop *info)
+int
+png_reader_new(struct pngsrc *src, png_structp *png, png_infop *info)
 {
 	*info = NULL;
 	*png = png_create_read_struct(PNG_LIBPNG_VER_STRING, src,
@@ -54,13 +58,15 @@ int png_reader_new(struct pngsrc *src, png_structp *png, png_infop *info)
 	return 0;
 }
 
-png_structp png_writer_new(void)
+png_structp
+png_writer_new(void)
 {
 	return png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
 	    png_hook_error, png_hook_warning);
 }
 
-int png_guard(png_structp png, int (*step)(void *), void *arg)
+int
+png_guard(png_structp png, int (*step)(void *), void *arg)
 {
 	if (setjmp(png_jmpbuf(png)))
 		return -1;

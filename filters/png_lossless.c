@@ -24,30 +24,32 @@
 #include "pngutil.h"
 #include "raster.h"
 
-#define MAX_COLOURS 256		/* a palette */
-#define FEW_COLOURS 4096	/* born-digital, not a photo or a scan */
-#define MAX_RUN_SHARE 4		/* runs per pixel: at most a quarter */
-#define SLOTS 16384		/* open addressing, a quarter full at most */
+#define MAX_COLOURS 256	 /* a palette */
+#define FEW_COLOURS 4096 /* born-digital, not a photo or a scan */
+#define MAX_RUN_SHARE 4	 /* runs per pixel: at most a quarter */
+#define SLOTS 16384	 /* open addressing, a quarter full at most */
 #define EMPTY UINT32_MAX
 
 /* The image's colours, in order of first use (up to FEW_COLOURS). */
 struct palette {
-	uint32_t slot[SLOTS];	/* colour, or EMPTY */
-	uint16_t at[SLOTS];	/* its index */
+	uint32_t slot[SLOTS]; /* colour, or EMPTY */
+	uint16_t at[SLOTS];   /* its index */
 	uint32_t colour[FEW_COLOURS];
 	int n;
 };
 
-static uint32_t rgb_at(const unsigned char *p, int ch)
+static uint32_t
+rgb_at(const unsigned char *p, int ch)
 {
 	return ch == 1 ? (uint32_t)p[0] * 0x010101u :
-	    (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+			 (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 }
 
 /* Index of colour c, added when new; -1 past FEW_COLOURS. */
-static int palette_index(struct palette *pl, uint32_t c)
+static int
+palette_index(struct palette *pl, uint32_t c)
 {
-	uint32_t h = (c * 2654435761u) >> 18;	/* 14 bits: SLOTS */
+	uint32_t h = (c * 2654435761u) >> 18; /* 14 bits: SLOTS */
 
 	while (pl->slot[h] != EMPTY && pl->slot[h] != c)
 		h = (h + 1) & (SLOTS - 1);
@@ -78,8 +80,8 @@ struct census {
  * pixel on a scan, 0.05 on a certificate made on a computer). A run
  * costs one comparison a pixel. 0, or -ECANCELED (stop: not made on a
  * computer) or -ENOMEM, either of which stops png_rows. */
-static int census_row(void *ctx, int y, int w, int h, int ch,
-    const unsigned char *row)
+static int
+census_row(void *ctx, int y, int w, int h, int ch, const unsigned char *row)
 {
 	struct census *c = ctx;
 	uint8_t *idx;
@@ -113,13 +115,15 @@ static int census_row(void *ctx, int y, int w, int h, int ch,
 	return 0;
 }
 
-static int bits_for(int colours)
+static int
+bits_for(int colours)
 {
 	return colours <= 2 ? 1 : colours <= 4 ? 2 : colours <= 16 ? 4 : 8;
 }
 
 /* Row y of idx packed at `bits` per pixel, most significant first. */
-static void pack_row(const uint8_t *idx, int w, int bits, png_byte *row)
+static void
+pack_row(const uint8_t *idx, int w, int bits, png_byte *row)
 {
 	int per = 8 / bits;
 
@@ -129,7 +133,8 @@ static void pack_row(const uint8_t *idx, int w, int bits, png_byte *row)
 	}
 	memset(row, 0, ((size_t)w * (size_t)bits + 7) / 8);
 	for (int x = 0; x < w; x++)
-		row[x / per] |= (png_byte)(idx[x] << (8 - bits * (x % per + 1)));
+		row[x / per] |= (png_byte)(idx[x]
+		    << (8 - bits * (x % per + 1)));
 }
 
 struct pwrite {
@@ -137,13 +142,14 @@ struct pwrite {
 	png_infop info;
 	struct buf *out;
 	int failed;
-	const struct raster *r;		/* the image: */
-	const struct palette *pl;	/* its palette and indexes, or NULL */
+	const struct raster *r;	  /* the image: */
+	const struct palette *pl; /* its palette and indexes, or NULL */
 	const uint8_t *idx;
-	png_byte *row;			/* a row of packed indexes */
+	png_byte *row; /* a row of packed indexes */
 };
 
-static void pw_write(png_structp png, png_bytep p, size_t n)
+static void
+pw_write(png_structp png, png_bytep p, size_t n)
 {
 	struct pwrite *w = png_get_io_ptr(png);
 
@@ -151,7 +157,8 @@ static void pw_write(png_structp png, png_bytep p, size_t n)
 		png_error(png, "no memory");
 }
 
-static void pw_flush(png_structp png)
+static void
+pw_flush(png_structp png)
 {
 	(void)png;
 }
@@ -159,7 +166,8 @@ static void pw_flush(png_structp png)
 /* Writes w's image (palette pl with indexes idx, or r's own grey or RGB
  * pixels when pl is NULL) as a PNG into out, under png_guard: libpng's
  * errors longjmp out of it. */
-static int pw_body(void *arg)
+static int
+pw_body(void *arg)
 {
 	struct pwrite *w = arg;
 	const struct raster *r = w->r;
@@ -172,15 +180,17 @@ static int pw_body(void *arg)
 	png_set_write_fn(w->png, w, pw_write, pw_flush);
 	png_set_compression_level(w->png, 6);
 	png_set_IHDR(w->png, w->info, (png_uint_32)r->w, (png_uint_32)r->h,
-	    bits, pl ? PNG_COLOR_TYPE_PALETTE : r->ch == 1 ?
-	    PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
+	    bits,
+	    pl		   ? PNG_COLOR_TYPE_PALETTE :
+		r->ch == 1 ? PNG_COLOR_TYPE_GRAY :
+			     PNG_COLOR_TYPE_RGB,
 	    PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
 	    PNG_FILTER_TYPE_DEFAULT);
 	if (pl) {
 		for (int i = 0; i < pl->n; i++)
 			pal[i] = (png_color){ .red = pl->colour[i] >> 16 & 255,
-			    .green = pl->colour[i] >> 8 & 255,
-			    .blue = pl->colour[i] & 255 };
+				.green = pl->colour[i] >> 8 & 255,
+				.blue = pl->colour[i] & 255 };
 		png_set_PLTE(w->png, w->info, pal, pl->n);
 		/* palette data compresses best unfiltered */
 		png_set_filter(w->png, 0, PNG_FILTER_NONE);
@@ -190,18 +200,23 @@ static int pw_body(void *arg)
 		if (pl)
 			pack_row(idx + (size_t)y * (size_t)r->w, r->w, bits,
 			    row);
-		png_write_row(w->png, pl ? row : r->px + (size_t)y *
-		    (size_t)r->w * (size_t)r->ch);
+		png_write_row(w->png,
+		    pl ? row :
+			 r->px + (size_t)y * (size_t)r->w * (size_t)r->ch);
 	}
 	png_write_end(w->png, NULL);
 	return 0;
 }
 
-static int png_write_mem(const struct raster *r, const struct palette *pl,
+static int
+png_write_mem(const struct raster *r, const struct palette *pl,
     const uint8_t *idx, struct buf *out)
 {
-	struct pwrite w = { .out = out, .r = r, .pl = pl, .idx = idx,
-	    .row = malloc((size_t)r->w) };
+	struct pwrite w = { .out = out,
+		.r = r,
+		.pl = pl,
+		.idx = idx,
+		.row = malloc((size_t)r->w) };
 	int rc = -ENOMEM;
 
 	w.png = png_writer_new();
@@ -214,10 +229,11 @@ static int png_write_mem(const struct raster *r, const struct palette *pl,
 }
 
 /* Copies the source's colour and resolution chunks after out's IHDR. */
-static int splice_chunks(const unsigned char *b, size_t len, struct buf *out)
+static int
+splice_chunks(const unsigned char *b, size_t len, struct buf *out)
 {
 	static const char *const kept[] = { "gAMA", "cHRM", "sRGB", "iCCP",
-	    "pHYs" };
+		"pHYs" };
 	struct buf o = { 0 };
 	size_t pos = 8, n, ihdr = 8 + 12 + 13;
 	int rc = buf_add(&o, out->p, ihdr);
@@ -236,8 +252,9 @@ static int splice_chunks(const unsigned char *b, size_t len, struct buf *out)
 	return rc;
 }
 
-int png_encode_like(const unsigned char *buf, size_t len,
-    const struct raster *r, struct buf *out)
+int
+png_encode_like(const unsigned char *buf, size_t len, const struct raster *r,
+    struct buf *out)
 {
 	int rc = png_write_mem(r, NULL, NULL, out);
 
@@ -248,7 +265,8 @@ int png_encode_like(const unsigned char *buf, size_t len,
 	return rc;
 }
 
-int png_lossless(const unsigned char *buf, size_t len, struct buf *out,
+int
+png_lossless(const unsigned char *buf, size_t len, struct buf *out,
     struct raster *pixels, struct buf *icc)
 {
 	struct census *c;
@@ -265,11 +283,12 @@ int png_lossless(const unsigned char *buf, size_t len, struct buf *out,
 	c->last = EMPTY;
 	/* stopped, or corrupt (the engine's own decode reports it): none */
 	rc = png_rows(buf, len, icc, census_row, c) == 0 ?
-	    png_write_mem(&c->r, c->pl.n <= MAX_COLOURS ? &c->pl : NULL,
-	    c->idx, out) : -ECANCELED;
+	    png_write_mem(&c->r, c->pl.n <= MAX_COLOURS ? &c->pl : NULL, c->idx,
+		out) :
+	    -ECANCELED;
 	if (rc == 0 && out->len)
 		rc = splice_chunks(buf, len, out);
-	if (rc == 0) {		/* decoded whole: the engine starts there */
+	if (rc == 0) { /* decoded whole: the engine starts there */
 		*pixels = c->r;
 		c->r = (struct raster){ 0 };
 	}

@@ -15,7 +15,8 @@
 #include "buf.h"
 #include "raster.h"
 
-int buf_add(struct buf *b, const void *p, size_t n)
+int
+buf_add(struct buf *b, const void *p, size_t n)
 {
 	size_t ncap = b->cap ? b->cap : 4096;
 	unsigned char *np;
@@ -36,7 +37,8 @@ int buf_add(struct buf *b, const void *p, size_t n)
 	return 0;
 }
 
-int buf_resize(struct buf *b, size_t n)
+int
+buf_resize(struct buf *b, size_t n)
 {
 	size_t old = b->len;
 	int rc;
@@ -50,7 +52,8 @@ int buf_resize(struct buf *b, size_t n)
 	return rc;
 }
 
-int buf_printf(struct buf *b, const char *fmt, ...)
+int
+buf_printf(struct buf *b, const char *fmt, ...)
 {
 	char tmp[512];
 	va_list ap;
@@ -64,13 +67,15 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	return buf_add(b, tmp, (size_t)n);
 }
 
-void buf_release(struct buf *b)
+void
+buf_release(struct buf *b)
 {
 	free(b->p);
 	*b = (struct buf){ 0 };
 }
 
-int raster_init(struct raster *r, int w, int h, int ch)
+int
+raster_init(struct raster *r, int w, int h, int ch)
 {
 	size_t n;
 
@@ -85,13 +90,15 @@ int raster_init(struct raster *r, int w, int h, int ch)
 	return 0;
 }
 
-void raster_release(struct raster *r)
+void
+raster_release(struct raster *r)
 {
 	free(r->px);
 	*r = (struct raster){ 0 };
 }
 
-int raster_to_grey(struct raster *r)
+int
+raster_to_grey(struct raster *r)
 {
 	size_t i, n = (size_t)r->w * (size_t)r->h;
 	const unsigned char *s = r->px;
@@ -101,36 +108,55 @@ int raster_to_grey(struct raster *r)
 	/* In place: pixel i is written at i, after it was read at 3i. */
 	for (i = 0; i < n; i++, s += 3)
 		r->px[i] = (unsigned char)((s[0] * 19595u + s[1] * 38470u +
-		    s[2] * 7471u + 32768u) >> 16);
+					       s[2] * 7471u + 32768u) >>
+		    16);
 	r->ch = 1;
 	return 0;
 }
 
 /* Where output pixel (x, y) of an oriented w x h picture comes from in the
  * stored sw x sh one. */
-static ptrdiff_t orient_src(int o, int x, int y, int sw, int sh)
+static ptrdiff_t
+orient_src(int o, int x, int y, int sw, int sh)
 {
 	int sx, sy;
 
 	switch (o) {
-	case 2: sx = sw - 1 - x, sy = y; break;
-	case 3: sx = sw - 1 - x, sy = sh - 1 - y; break;
-	case 4: sx = x, sy = sh - 1 - y; break;
-	case 5: sx = y, sy = x; break;
-	case 6: sx = y, sy = sh - 1 - x; break;
-	case 7: sx = sw - 1 - y, sy = sh - 1 - x; break;
-	case 8: sx = sw - 1 - y, sy = x; break;
-	default: sx = x, sy = y; break;
+	case 2:
+		sx = sw - 1 - x, sy = y;
+		break;
+	case 3:
+		sx = sw - 1 - x, sy = sh - 1 - y;
+		break;
+	case 4:
+		sx = x, sy = sh - 1 - y;
+		break;
+	case 5:
+		sx = y, sy = x;
+		break;
+	case 6:
+		sx = y, sy = sh - 1 - x;
+		break;
+	case 7:
+		sx = sw - 1 - y, sy = sh - 1 - x;
+		break;
+	case 8:
+		sx = sw - 1 - y, sy = x;
+		break;
+	default:
+		sx = x, sy = y;
+		break;
 	}
 	return (ptrdiff_t)sy * sw + sx;
 }
 
-#define ORIENT_TILE 64		/* pixels: a tile's rows stay in cache */
+#define ORIENT_TILE 64 /* pixels: a tile's rows stay in cache */
 
 /* Copies output tile (x0, y0) of t from r: the source pixel of (x, y) is
  * org + x * dx + y * dy (in pixels). */
-static void orient_tile(struct raster *t, const struct raster *r,
-    ptrdiff_t org, ptrdiff_t dx, ptrdiff_t dy, int x0, int y0)
+static void
+orient_tile(struct raster *t, const struct raster *r, ptrdiff_t org,
+    ptrdiff_t dx, ptrdiff_t dy, int x0, int y0)
 {
 	int x1 = x0 + ORIENT_TILE < t->w ? x0 + ORIENT_TILE : t->w;
 	int y1 = y0 + ORIENT_TILE < t->h ? y0 + ORIENT_TILE : t->h;
@@ -140,8 +166,9 @@ static void orient_tile(struct raster *t, const struct raster *r,
 
 	for (int y = y0; y < y1; y++) {
 		d = t->px + ((size_t)y * (size_t)t->w + (size_t)x0) * ch;
-		p = r->px + (org + (ptrdiff_t)x0 * dx + (ptrdiff_t)y * dy) *
-		    (ptrdiff_t)ch;
+		p = r->px +
+		    (org + (ptrdiff_t)x0 * dx + (ptrdiff_t)y * dy) *
+			(ptrdiff_t)ch;
 		if (ch == 1)
 			for (int x = x0; x < x1; x++, p += dx)
 				*d++ = *p;
@@ -149,13 +176,14 @@ static void orient_tile(struct raster *t, const struct raster *r,
 			for (int x = x0; x < x1; x++, p += dx * 3, d += 3)
 				d[0] = p[0], d[1] = p[1], d[2] = p[2];
 		else
-			for (int x = x0; x < x1; x++, p += dx * (ptrdiff_t)ch,
-			    d += ch)
+			for (int x = x0; x < x1;
+			     x++, p += dx * (ptrdiff_t)ch, d += ch)
 				memcpy(d, p, ch);
 	}
 }
 
-int raster_orient(struct raster *r, int o)
+int
+raster_orient(struct raster *r, int o)
 {
 	struct raster t;
 	ptrdiff_t org, dx, dy;
@@ -164,7 +192,7 @@ int raster_orient(struct raster *r, int o)
 	if (o < 2 || o > 8)
 		return 0;
 	if ((rc = raster_init(&t, o >= 5 ? r->h : r->w, o >= 5 ? r->w : r->h,
-	    r->ch)) < 0)
+		 r->ch)) < 0)
 		return rc;
 	/* the map is affine: an origin and a step per axis */
 	org = orient_src(o, 0, 0, r->w, r->h);
@@ -178,7 +206,8 @@ int raster_orient(struct raster *r, int o)
 	return 0;
 }
 
-int raster_level(const struct raster *top, int w, int h, struct raster *lv,
+int
+raster_level(const struct raster *top, int w, int h, struct raster *lv,
     const struct raster **use)
 {
 	int rc;
@@ -197,8 +226,8 @@ int raster_level(const struct raster *top, int w, int h, struct raster *lv,
 	return 0;
 }
 
-int raster_resample(const struct raster *src, int w, int h,
-    struct raster *dst)
+int
+raster_resample(const struct raster *src, int w, int h, struct raster *dst)
 {
 	struct resampler *rs;
 	size_t stride = (size_t)src->w * (size_t)src->ch;

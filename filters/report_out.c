@@ -12,7 +12,8 @@
 
 #include "filter.h"
 
-void filter_sanitize(char *dst, size_t dstsz, const char *src)
+void
+filter_sanitize(char *dst, size_t dstsz, const char *src)
 {
 	size_t i;
 
@@ -23,7 +24,8 @@ void filter_sanitize(char *dst, size_t dstsz, const char *src)
 	dst[i] = '\0';
 }
 
-void filter_set_status(struct filter_report *rep, enum filter_status st,
+void
+filter_set_status(struct filter_report *rep, enum filter_status st,
     const char *fmt, ...)
 {
 	char tmp[sizeof rep->detail];
@@ -36,22 +38,23 @@ void filter_set_status(struct filter_report *rep, enum filter_status st,
 	filter_sanitize(rep->detail, sizeof rep->detail, tmp);
 }
 
-void filter_set_limit(struct filter_report *rep, const char *what)
+void
+filter_set_limit(struct filter_report *rep, const char *what)
 {
 	filter_set_status(rep, FS_LIMIT, "over the %s limit", what);
 	snprintf(rep->limit, sizeof rep->limit, "%s", what);
 }
 
-int filter_too_many_pixels(uint64_t w, uint64_t h,
-    const struct filter_limits *lim)
+int
+filter_too_many_pixels(uint64_t w, uint64_t h, const struct filter_limits *lim)
 {
 	return h != 0 && w > lim->max_pixels / h;
 }
 
 /* Appends "key value\n" (or "key\n" when val is NULL) at off; returns
  * the new length, or -ENOSPC (also when off already is). */
-static int line(char *buf, size_t sz, int off, const char *key,
-    const char *val)
+static int
+line(char *buf, size_t sz, int off, const char *key, const char *val)
 {
 	int n;
 
@@ -62,7 +65,8 @@ static int line(char *buf, size_t sz, int off, const char *key,
 	return n < 0 || (size_t)n >= sz - (size_t)off ? -ENOSPC : off + n;
 }
 
-static int line_i(char *buf, size_t sz, int off, const char *key, int64_t v)
+static int
+line_i(char *buf, size_t sz, int off, const char *key, int64_t v)
 {
 	char num[24];
 
@@ -71,11 +75,13 @@ static int line_i(char *buf, size_t sz, int off, const char *key, int64_t v)
 }
 
 /* Whether rep has key k's value to report (report.h, report_when). */
-static int wanted(const struct filter_report *rep, const struct report_key *k)
+static int
+wanted(const struct filter_report *rep, const struct report_key *k)
 {
 	const char *p = (const char *)rep + k->off;
 	int set = k->kind == R_NUM ? *(const int64_t *)(const void *)p != 0 :
-	    k->kind == R_VARIANT ? rep->nvariants > 0 : p[0] != '\0';
+	    k->kind == R_VARIANT   ? rep->nvariants > 0 :
+				     p[0] != '\0';
 
 	switch (k->when) {
 	case RW_ALWAYS:
@@ -94,8 +100,8 @@ static int wanted(const struct filter_report *rep, const struct report_key *k)
 static int format_key(const struct filter_report *rep,
     const struct report_key *k, char *buf, size_t sz, int off);
 
-static int format_variants(const struct filter_report *rep, char *buf,
-    size_t sz, int off)
+static int
+format_variants(const struct filter_report *rep, char *buf, size_t sz, int off)
 {
 	char v[96];
 
@@ -105,8 +111,9 @@ static int format_variants(const struct filter_report *rep, char *buf,
 		r = &rep->variants[i];
 		/* OFFSET and EXT only for a variant whose bytes are in fd 3 */
 		if (r->ext[0])
-			snprintf(v, sizeof v, "%s %" PRId64 " %d %" PRId64 " %s",
-			    r->id, r->bytes, r->rank, r->offset, r->ext);
+			snprintf(v, sizeof v,
+			    "%s %" PRId64 " %d %" PRId64 " %s", r->id, r->bytes,
+			    r->rank, r->offset, r->ext);
 		else
 			snprintf(v, sizeof v, "%s %" PRId64 " %d", r->id,
 			    r->bytes, r->rank);
@@ -115,8 +122,9 @@ static int format_variants(const struct filter_report *rep, char *buf,
 	return off;
 }
 
-static int format_key(const struct filter_report *rep,
-    const struct report_key *k, char *buf, size_t sz, int off)
+static int
+format_key(const struct filter_report *rep, const struct report_key *k,
+    char *buf, size_t sz, int off)
 {
 	const char *p = (const char *)rep + k->off;
 
@@ -137,7 +145,8 @@ static int format_key(const struct filter_report *rep,
 	return line(buf, sz, off, k->name, p);
 }
 
-int report_format(const struct filter_report *rep, char *buf, size_t bufsz)
+int
+report_format(const struct filter_report *rep, char *buf, size_t bufsz)
 {
 	int off = 0;
 

@@ -47,19 +47,21 @@ struct resampler {
 	struct raster *dst;
 	struct axis y;
 	struct gather x;
-	uint32_t *acc0, *acc1;	/* output rows y_out and y_out + 1, at the
-				 * input's width (+ taps spare columns) */
+	uint32_t *acc0, *acc1; /* output rows y_out and y_out + 1, at the
+				* input's width (+ taps spare columns) */
 };
 
 /* Rounds a cumulative coverage c (of n units per output) to weight. */
-static uint32_t wround(int64_t c, int n)
+static uint32_t
+wround(int64_t c, int n)
 {
 	return (uint32_t)((c * WONE + n / 2) / n);
 }
 
 /* Input i spans [i*m, (i+1)*m), output j spans [j*n, (j+1)*n): the
  * overlaps, turned into weights that sum to WONE per output. */
-static int axis_init(struct axis *ax, int n, int m)
+static int
+axis_init(struct axis *ax, int n, int m)
 {
 	int64_t *cum = calloc((size_t)m + 1, sizeof *cum), lo, hi, edge;
 	int j;
@@ -77,10 +79,13 @@ static int axis_init(struct axis *ax, int n, int m)
 		edge = (int64_t)(j + 1) * n;
 		ax->a[i] = j;
 		ax->w0[i] = (uint16_t)(wround(cum[j] + (hi < edge ? hi : edge) -
-		    lo, n) - wround(cum[j], n));
+					       lo,
+					   n) -
+		    wround(cum[j], n));
 		cum[j] += (hi < edge ? hi : edge) - lo;
 		if (hi > edge && j + 1 < m) {
-			ax->w1[i] = (uint16_t)(wround(cum[j + 1] + hi - edge, n) -
+			ax->w1[i] = (uint16_t)(wround(cum[j + 1] + hi - edge,
+						   n) -
 			    wround(cum[j + 1], n));
 			cum[j + 1] += hi - edge;
 		}
@@ -89,14 +94,16 @@ static int axis_init(struct axis *ax, int n, int m)
 	return 0;
 }
 
-static void axis_release(struct axis *ax)
+static void
+axis_release(struct axis *ax)
 {
 	free(ax->a), free(ax->w0), free(ax->w1);
 }
 
 /* The axis of n inputs into m outputs, turned around: per output, its
  * first input and the weights of its inputs in order. */
-static int gather_init(struct gather *g, int n, int m)
+static int
+gather_init(struct gather *g, int n, int m)
 {
 	struct axis ax;
 	int rc, j, last;
@@ -139,7 +146,8 @@ static int gather_init(struct gather *g, int n, int m)
 	return 0;
 }
 
-int resampler_new(struct resampler **out, int sw, int sh, struct raster *dst)
+int
+resampler_new(struct resampler **out, int sw, int sh, struct raster *dst)
 {
 	struct resampler *rs;
 	size_t an;
@@ -149,8 +157,10 @@ int resampler_new(struct resampler **out, int sw, int sh, struct raster *dst)
 		return -EINVAL;
 	if ((rs = calloc(1, sizeof *rs)) == NULL)
 		return -ENOMEM;
-	*rs = (struct resampler){ .sw = sw, .sh = sh, .ch = dst->ch,
-	    .dst = dst };
+	*rs = (struct resampler){ .sw = sw,
+		.sh = sh,
+		.ch = dst->ch,
+		.dst = dst };
 	if (gather_init(&rs->x, sw, dst->w) < 0 ||
 	    axis_init(&rs->y, sh, dst->h) < 0) {
 		resampler_free(rs);
@@ -169,7 +179,8 @@ int resampler_new(struct resampler **out, int sw, int sh, struct raster *dst)
 	return 0;
 }
 
-void resampler_free(struct resampler *rs)
+void
+resampler_free(struct resampler *rs)
 {
 	if (rs == NULL)
 		return;
@@ -181,7 +192,8 @@ void resampler_free(struct resampler *rs)
 
 /* Each sum is at most 255 * WONE * WONE, which fits 32 bits with the
  * rounding. */
-static inline unsigned char px_out(uint32_t v)
+static inline unsigned char
+px_out(uint32_t v)
 {
 	return (unsigned char)((v + (1u << (2 * WBITS - 1))) >> (2 * WBITS));
 }
@@ -190,8 +202,8 @@ static inline unsigned char px_out(uint32_t v)
  * neighbours per output pixel. Always inlined, so that each call below
  * with a constant t and ch is its own loop, fully unrolled, with the sums
  * in registers. */
-static inline __attribute__((always_inline)) void across_n(
-    const struct resampler *rs, const uint32_t *acc, unsigned char *o,
+static inline __attribute__((always_inline)) void
+across_n(const struct resampler *rs, const uint32_t *acc, unsigned char *o,
     int t, int ch)
 {
 	const int *st = rs->x.start;
@@ -206,8 +218,8 @@ static inline __attribute__((always_inline)) void across_n(
 		for (c = 0; c < ch; c++) {
 #pragma GCC unroll 4
 			for (s[c] = 0, k = 0; k < t; k++)
-				s[c] += w[k] * p[(size_t)k * (size_t)ch +
-				    (size_t)c];
+				s[c] += w[k] *
+				    p[(size_t)k * (size_t)ch + (size_t)c];
 			*o++ = px_out(s[c]);
 		}
 	}
@@ -215,42 +227,54 @@ static inline __attribute__((always_inline)) void across_n(
 
 /* The common cases (grey or RGB, 2 to 4 taps: ratios up to 3) each get
  * their own loop; others take the general one. */
-static void resample_across(const struct resampler *rs, const uint32_t *acc,
+static void
+resample_across(const struct resampler *rs, const uint32_t *acc,
     unsigned char *o)
 {
 	int t = rs->x.taps, ch = rs->ch;
 
-#define ACROSS(T, C) if (t == (T) && ch == (C)) { \
-		across_n(rs, acc, o, T, C); \
-		return; \
-	}
-	ACROSS(2, 1) ACROSS(3, 1) ACROSS(4, 1)
-	ACROSS(2, 3) ACROSS(3, 3) ACROSS(4, 3)
+#define ACROSS(T, C) \
+	do { \
+		if (t == (T) && ch == (C)) { \
+			across_n(rs, acc, o, T, C); \
+			return; \
+		} \
+	} while (0)
+	ACROSS(2, 1);
+	ACROSS(3, 1);
+	ACROSS(4, 1);
+	ACROSS(2, 3);
+	ACROSS(3, 3);
+	ACROSS(4, 3);
 #undef ACROSS
 	across_n(rs, acc, o, t, ch);
 }
 
 /* Writes output row y_out from acc0 and moves acc1 up. */
-static void resample_emit(struct resampler *rs)
+static void
+resample_emit(struct resampler *rs)
 {
 	size_t n = (size_t)rs->sw * (size_t)rs->ch;
 	uint32_t *t;
 
-	resample_across(rs, rs->acc0, rs->dst->px + (size_t)rs->y_out *
-	    (size_t)rs->dst->w * (size_t)rs->ch);
+	resample_across(rs, rs->acc0,
+	    rs->dst->px +
+		(size_t)rs->y_out * (size_t)rs->dst->w * (size_t)rs->ch);
 	rs->y_out++;
 	t = rs->acc0, rs->acc0 = rs->acc1, rs->acc1 = t;
 	memset(rs->acc1, 0, n * sizeof *t);
 }
 
-static void resample_add(uint32_t *restrict acc,
-    const unsigned char *restrict row, size_t n, uint32_t w)
+static void
+resample_add(uint32_t *restrict acc, const unsigned char *restrict row,
+    size_t n, uint32_t w)
 {
 	for (size_t i = 0; i < n; i++)
 		acc[i] += w * row[i];
 }
 
-int resampler_row(struct resampler *rs, const unsigned char *row)
+int
+resampler_row(struct resampler *rs, const unsigned char *row)
 {
 	size_t n = (size_t)rs->sw * (size_t)rs->ch;
 	int y = rs->y_in, dh = rs->dst->h;
@@ -267,8 +291,8 @@ int resampler_row(struct resampler *rs, const unsigned char *row)
 		resample_add(rs->acc1, row, n, rs->y.w1[y]);
 	rs->y_in++;
 	/* Output y_out is complete once the input reaches its lower edge. */
-	while (rs->y_out < dh && (int64_t)rs->y_in * dh >=
-	    (int64_t)(rs->y_out + 1) * rs->sh)
+	while (rs->y_out < dh &&
+	    (int64_t)rs->y_in * dh >= (int64_t)(rs->y_out + 1) * rs->sh)
 		resample_emit(rs);
 	return 0;
 }

@@ -27,21 +27,23 @@
  * the allowlist rightly refuses; a worker's leaks die with it anyway.
  * Colour would ask isatty() (ioctl). ASAN_OPTIONS still overrides. */
 const char *__asan_default_options(void);
-__attribute__((used, visibility("default")))
-const char *__asan_default_options(void)
+__attribute__((used, visibility("default"))) const char *
+__asan_default_options(void)
 {
 	return "detect_leaks=0:color=never";
 }
 #endif
 
-static int set_rlimit(int res, uint64_t soft, uint64_t hard)
+static int
+set_rlimit(int res, uint64_t soft, uint64_t hard)
 {
 	struct rlimit rl = { .rlim_cur = soft, .rlim_max = hard };
 
 	return setrlimit(res, &rl) == -1 ? -errno : 0;
 }
 
-static int set_memory_limit(uint64_t bytes)
+static int
+set_memory_limit(uint64_t bytes)
 {
 #if defined(__SANITIZE_ADDRESS__)
 	/* ASan reserves terabytes of shadow address space. */
@@ -52,23 +54,24 @@ static int set_memory_limit(uint64_t bytes)
 #endif
 }
 
-int sandbox_limit(const struct sandbox_limits *lim)
+int
+sandbox_limit(const struct sandbox_limits *lim)
 {
 	int rc;
 
 	/* SIGXCPU at the soft limit, SIGKILL a second later. */
 	if (lim->cpu_seconds &&
 	    (rc = set_rlimit(RLIMIT_CPU, lim->cpu_seconds,
-	    lim->cpu_seconds + 1)) < 0)
+		 lim->cpu_seconds + 1)) < 0)
 		return rc;
 	if ((rc = set_memory_limit(lim->memory_bytes)) < 0)
 		return rc;
 	if (lim->output_bytes &&
 	    (rc = set_rlimit(RLIMIT_FSIZE, lim->output_bytes,
-	    lim->output_bytes)) < 0)
+		 lim->output_bytes)) < 0)
 		return rc;
-	if ((rc = set_rlimit(RLIMIT_NOFILE, SANDBOX_NOFILE,
-	    SANDBOX_NOFILE)) < 0 ||
+	if ((rc = set_rlimit(RLIMIT_NOFILE, SANDBOX_NOFILE, SANDBOX_NOFILE)) <
+		0 ||
 	    (rc = set_rlimit(RLIMIT_NPROC, 0, 0)) < 0 ||
 	    (rc = set_rlimit(RLIMIT_CORE, 0, 0)) < 0)
 		return rc;
@@ -87,73 +90,79 @@ static const int sandbox_plain[] = {
 	SCMP_SYS(madvise),	/* malloc trimming freed memory */
 	SCMP_SYS(exit),		/* thread exit */
 	SCMP_SYS(exit_group),	/* process exit */
-	SCMP_SYS(rt_sigreturn),	/* return from a signal handler */
+	SCMP_SYS(rt_sigreturn), /* return from a signal handler */
 	SCMP_SYS(rt_sigprocmask), /* abort() blocks signals first */
-	SCMP_SYS(futex),	/* libstdc++ (QPDF) once-init and locks */
-	SCMP_SYS(clock_gettime), /* ms in the report (vDSO fallback) */
-	SCMP_SYS(gettimeofday),	/* QPDF's timestamps (vDSO fallback) */
-	SCMP_SYS(getpid),	/* abort() signals its own process */
-	SCMP_SYS(gettid),	/* abort() signals its own thread */
-	SCMP_SYS(sysinfo),	/* glibc qsort() sizes its scratch memory
-				 * by the RAM size (libtiff sorts tags) */
-	SCMP_SYS(getrandom),	/* QPDF seeds its random source when it
-				 * opens an encrypted PDF */
+	SCMP_SYS(futex),	  /* libstdc++ (QPDF) once-init and locks */
+	SCMP_SYS(clock_gettime),  /* ms in the report (vDSO fallback) */
+	SCMP_SYS(gettimeofday),	  /* QPDF's timestamps (vDSO fallback) */
+	SCMP_SYS(getpid),	  /* abort() signals its own process */
+	SCMP_SYS(gettid),	  /* abort() signals its own thread */
+	SCMP_SYS(sysinfo),	  /* glibc qsort() sizes its scratch memory
+				   * by the RAM size (libtiff sorts tags) */
+	SCMP_SYS(getrandom),	  /* QPDF seeds its random source when it
+				   * opens an encrypted PDF */
 #if defined(__SANITIZE_ADDRESS__)
 	/* AddressSanitizer's report and exit: its own signal handling and
 	 * stacks, guard pages, PR_SET_DUMPABLE. Its memory map is read
 	 * before the wall goes up (sandbox_seccomp); still no open(). */
-	SCMP_SYS(rt_sigaction), SCMP_SYS(sigaltstack), SCMP_SYS(mprotect),
-	SCMP_SYS(sched_yield), SCMP_SYS(prctl),
+	SCMP_SYS(rt_sigaction),
+	SCMP_SYS(sigaltstack),
+	SCMP_SYS(mprotect),
+	SCMP_SYS(sched_yield),
+	SCMP_SYS(prctl),
 #endif
 };
 
-static int add_plain(scmp_filter_ctx ctx)
+static int
+add_plain(scmp_filter_ctx ctx)
 {
 	size_t i;
 	int rc;
 
 	for (i = 0; i < sizeof sandbox_plain / sizeof sandbox_plain[0]; i++)
 		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
-		    sandbox_plain[i], 0)) < 0)
+			 sandbox_plain[i], 0)) < 0)
 			return rc;
 	return 0;
 }
 
 /* Calls allowed only with certain arguments. */
-static int add_narrow(scmp_filter_ctx ctx)
+static int
+add_narrow(scmp_filter_ctx ctx)
 {
 	int rc;
 
 	/* The upload is fd 0; nothing else is ever read. */
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
-	    SCMP_A0(SCMP_CMP_EQ, 0))) < 0)
+		 SCMP_A0(SCMP_CMP_EQ, 0))) < 0)
 		return rc;
 	/* Report on 1, diagnostics on 2, output on 3. */
 	for (int fd = 1; fd <= 3; fd++)
-		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
-		    SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, fd))) < 0)
+		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write),
+			 1, SCMP_A0(SCMP_CMP_EQ, fd))) < 0)
 			return rc;
 	/* malloc() needs fresh anonymous memory, never executable. */
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0)
+		 SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0)
 		return rc;
 	/* abort() may signal only this very process. */
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))) < 0)
+		 SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))) < 0)
 		return rc;
 #if defined(__SANITIZE_ADDRESS__)
 	/* AddressSanitizer's report re-reads /proc/self/maps and falls back
 	 * to the copy cached before the wall when that fails: refuse open()
 	 * with EACCES here instead of killing, so the report gets out. */
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-	    SCMP_SYS(open), 0)) < 0)
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open),
+		 0)) < 0)
 		return rc;
 	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
 #endif
 	return rc;
 }
 
-int sandbox_seccomp(void)
+int
+sandbox_seccomp(void)
 {
 	scmp_filter_ctx ctx;
 	int rc;

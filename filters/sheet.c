@@ -22,36 +22,38 @@
 #include "variants.h"
 #include "raster.h"
 
-#define SAT_WEIGHT 2		/* saturation counts this much against paper */
-#define MIN_ETA 0.55		/* Otsu: between-class share of the variance */
-#define MIN_GAP 45		/* paper's score over the table's, at least */
-#define MORPH 5			/* brick size: text gaps, table specks */
-#define OUTLINE_BRIDGE 3	/* the gaps in an outline closed */
-#define OUTLINE_OPEN 9		/* what hangs on the outline removed */
-#define MIN_AREA 0.12		/* of the frame */
+#define SAT_WEIGHT 2	 /* saturation counts this much against paper */
+#define MIN_ETA 0.55	 /* Otsu: between-class share of the variance */
+#define MIN_GAP 45	 /* paper's score over the table's, at least */
+#define MORPH 5		 /* brick size: text gaps, table specks */
+#define OUTLINE_BRIDGE 3 /* the gaps in an outline closed */
+#define OUTLINE_OPEN 9	 /* what hangs on the outline removed */
+#define MIN_AREA 0.12	 /* of the frame */
 #define MAX_AREA 0.92
-#define SECOND_SHEET 0.25	/* a second region this large: two sheets */
-#define EDGE_RMS 1.6		/* pixels off the fitted line, at most */
-#define EDGE_INLIERS 0.85	/* share of an edge's samples on its line */
-#define MIN_ANGLE 60.0		/* a corner's angle, degrees, 60..120 */
-#define MIN_SIDES 0.6		/* shorter over longer of opposite sides */
-#define INK_MIN 0.001		/* of the sheet's pixels */
+#define SECOND_SHEET 0.25 /* a second region this large: two sheets */
+#define EDGE_RMS 1.6	  /* pixels off the fitted line, at most */
+#define EDGE_INLIERS 0.85 /* share of an edge's samples on its line */
+#define MIN_ANGLE 60.0	  /* a corner's angle, degrees, 60..120 */
+#define MIN_SIDES 0.6	  /* shorter over longer of opposite sides */
+#define INK_MIN 0.001	  /* of the sheet's pixels */
 #define INK_MAX 0.35
-#define INSET 0.008		/* the crop moved inside the edges */
-#define A4_SNAP 0.07		/* within this of 1:sqrt(2): A4 */
+#define INSET 0.008  /* the crop moved inside the edges */
+#define A4_SNAP 0.07 /* within this of 1:sqrt(2): A4 */
 
 struct line {
-	double a, b;		/* y = a x + b (top, bottom), x = a y + b */
+	double a, b; /* y = a x + b (top, bottom), x = a y + b */
 	double rms, inliers;
 };
 
-static int not_found(struct sheet *out, const char *why)
+static int
+not_found(struct sheet *out, const char *why)
 {
 	snprintf(out->why, sizeof out->why, "%s", why);
 	return -ENOENT;
 }
 
-static unsigned char score_of(const unsigned char *p, int ch)
+static unsigned char
+score_of(const unsigned char *p, int ch)
 {
 	int l, mx, mn, v;
 
@@ -68,7 +70,8 @@ static unsigned char score_of(const unsigned char *p, int ch)
 
 /* Otsu's threshold of h (n samples); *eta the separation, *gap the two
  * classes' mean difference. */
-static int otsu(const unsigned h[256], size_t n, double *eta, double *gap)
+static int
+otsu(const unsigned h[256], size_t n, double *eta, double *gap)
 {
 	double sum = 0, sumb = 0, wb = 0, best = -1, total = 0, mean;
 	int t = 128;
@@ -95,7 +98,8 @@ static int otsu(const unsigned h[256], size_t n, double *eta, double *gap)
 }
 
 /* The paper score of s as an 8 bpp Pix, and its histogram. */
-static PIX *score_pix(const struct raster *s, unsigned h[256])
+static PIX *
+score_pix(const struct raster *s, unsigned h[256])
 {
 	PIX *p = pixCreate(s->w, s->h, 8);
 
@@ -115,7 +119,8 @@ static PIX *score_pix(const struct raster *s, unsigned h[256])
 }
 
 /* m closed over text and opened over specks, then freed. */
-static PIX *tidy(PIX *m, int open)
+static PIX *
+tidy(PIX *m, int open)
 {
 	PIX *c = m ? pixCloseSafeBrick(NULL, m, MORPH, MORPH) : NULL;
 	PIX *o = c ? pixOpenBrick(NULL, c, open, open) : NULL;
@@ -128,8 +133,8 @@ static PIX *tidy(PIX *m, int open)
 /* The paper mask by one threshold over the frame (1 where the score is
  * above Otsu's); NULL when paper does not stand out that way (*why says
  * so) or on ENOMEM. */
-static PIX *paper_mask(PIX *sc, const unsigned h[256], size_t n,
-    const char **why)
+static PIX *
+paper_mask(PIX *sc, const unsigned h[256], size_t n, const char **why)
 {
 	double eta, gap;
 	int t = otsu(h, n, &eta, &gap);
@@ -153,7 +158,9 @@ struct outline {
 
 /* The tried outlines, the sharpest first: the fewest false edges. */
 static const struct outline outlines[] = {
-	{ 1, 16, 5 }, { 1, 8, 3 }, { 2, 8, 2 },
+	{ 1, 16, 5 },
+	{ 1, 8, 3 },
+	{ 2, 8, 2 },
 };
 
 /* The paper mask by the sheet's outline o (Canny's hysteresis, with
@@ -162,7 +169,8 @@ static const struct outline outlines[] = {
  * has no single threshold between paper and table, but the sheet's edge
  * is still a step all round, long and connected, where noise is specks,
  * a shadow's edge soft, and the text's strokes enclose nothing as large. */
-static PIX *outline_mask(PIX *sc, const struct outline *o)
+static PIX *
+outline_mask(PIX *sc, const struct outline *o)
 {
 	PIX *sm = pixBlockconv(sc, o->smooth, o->smooth), *e = NULL;
 	PIX *hi = NULL, *lo = NULL, *g = NULL, *c = NULL, *f = NULL;
@@ -170,11 +178,11 @@ static PIX *outline_mask(PIX *sc, const struct outline *o)
 	if (sm != NULL && (e = pixSobelEdgeFilter(sm, L_ALL_EDGES)) != NULL &&
 	    (hi = pixThresholdToBinary(e, o->strong)) != NULL &&
 	    (lo = pixThresholdToBinary(e, o->weak)) != NULL) {
-		pixInvert(hi, hi);	/* it set what is below */
+		pixInvert(hi, hi); /* it set what is below */
 		pixInvert(lo, lo);
 		if ((g = pixSeedfillBinary(NULL, hi, lo, 8)) != NULL &&
 		    (c = pixCloseSafeBrick(NULL, g, OUTLINE_BRIDGE,
-		    OUTLINE_BRIDGE)) != NULL)
+			 OUTLINE_BRIDGE)) != NULL)
 			f = pixFillClosedBorders(c, 4);
 	}
 	pixDestroy(&sm), pixDestroy(&e), pixDestroy(&hi), pixDestroy(&lo);
@@ -185,7 +193,8 @@ static PIX *outline_mask(PIX *sc, const struct outline *o)
 
 /* The largest connected region of m (8-connected), its box in *bx, and
  * whether a second one is large enough to be another sheet. */
-static PIX *largest_region(PIX *m, BOX **bx, int *second)
+static PIX *
+largest_region(PIX *m, BOX **bx, int *second)
 {
 	PIXA *pixa = NULL;
 	BOXA *boxa = pixConnComp(m, &pixa, 8);
@@ -212,14 +221,16 @@ static PIX *largest_region(PIX *m, BOX **bx, int *second)
 	return r;
 }
 
-static int bit(PIX *p, int x, int y)
+static int
+bit(PIX *p, int x, int y)
 {
 	return GET_DATA_BIT(pixGetData(p) + y * pixGetWpl(p), x);
 }
 
 /* The first set pixel along column (vertical) or row x, from the start
  * (dir 1) or the end (dir -1); -1 when there is none. */
-static int first_set(PIX *p, int vertical, int x, int dir)
+static int
+first_set(PIX *p, int vertical, int x, int dir)
 {
 	int n = vertical ? (int)pixGetHeight(p) : (int)pixGetWidth(p);
 
@@ -233,8 +244,8 @@ static int first_set(PIX *p, int vertical, int x, int dir)
 }
 
 /* Least squares of v = a u + b over the samples whose weight is set. */
-static void fit(const double *u, const double *v, const char *use, int n,
-    struct line *l)
+static void
+fit(const double *u, const double *v, const char *use, int n, struct line *l)
 {
 	double su = 0, sv = 0, suu = 0, suv = 0, k = 0, d, e = 0;
 
@@ -256,8 +267,8 @@ static void fit(const double *u, const double *v, const char *use, int n,
  * bottom) or row (left, right) between from and to, fitted twice, the
  * second time without the samples far off the first line (a finger, a
  * dog-ear). */
-static int fit_edge(PIX *p, int vertical, int dir, double from, double to,
-    struct line *l)
+static int
+fit_edge(PIX *p, int vertical, int dir, double from, double to, struct line *l)
 {
 	int lo = (int)ceil(from), hi = (int)floor(to), n = 0;
 	int cap = hi - lo + 1;
@@ -280,15 +291,16 @@ static int fit_edge(PIX *p, int vertical, int dir, double from, double to,
 	}
 	fit(u, v, use, n, l);
 	for (int i = 0; i < n; i++)
-		use[i] = use[i] && fabs(v[i] - l->a * u[i] - l->b) <
-		    fmax(2.0, 2.5 * l->rms);
+		use[i] = use[i] &&
+		    fabs(v[i] - l->a * u[i] - l->b) < fmax(2.0, 2.5 * l->rms);
 	fit(u, v, use, n, l);
 	free(u), free(v), free(use);
 	return 0;
 }
 
 /* The region's extreme points along the diagonals: its rough corners. */
-static void rough_corners(PIX *p, double cx[4], double cy[4])
+static void
+rough_corners(PIX *p, double cx[4], double cy[4])
 {
 	int w = (int)pixGetWidth(p), h = (int)pixGetHeight(p);
 	int best[4] = { 1 << 30, -(1 << 30), -(1 << 30), 1 << 30 };
@@ -314,8 +326,8 @@ static void rough_corners(PIX *p, double cx[4], double cy[4])
 }
 
 /* Where y = t.a x + t.b meets x = s.a y + s.b. */
-static void meet(const struct line *t, const struct line *s, double *x,
-    double *y)
+static void
+meet(const struct line *t, const struct line *s, double *x, double *y)
 {
 	double d = 1.0 - t->a * s->a;
 
@@ -323,7 +335,8 @@ static void meet(const struct line *t, const struct line *s, double *x,
 	*y = t->a * *x + t->b;
 }
 
-static int edges_straight(const struct line e[4])
+static int
+edges_straight(const struct line e[4])
 {
 	for (int i = 0; i < 4; i++)
 		if (e[i].rms > EDGE_RMS || e[i].inliers < EDGE_INLIERS)
@@ -333,10 +346,11 @@ static int edges_straight(const struct line e[4])
 
 /* The four edges fitted between the rough corners (their middle 80%),
  * then the corners where they meet. */
-static int fit_corners(PIX *p, double x[4], double y[4])
+static int
+fit_corners(PIX *p, double x[4], double y[4])
 {
 	double rx[4], ry[4], m;
-	struct line e[4];	/* top, right, bottom, left */
+	struct line e[4]; /* top, right, bottom, left */
 	int rc;
 
 	rough_corners(p, rx, ry);
@@ -361,14 +375,16 @@ static int fit_corners(PIX *p, double x[4], double y[4])
 	return 0;
 }
 
-static double side(const double x[4], const double y[4], int i)
+static double
+side(const double x[4], const double y[4], int i)
 {
 	int j = (i + 1) % 4;
 
 	return hypot(x[j] - x[i], y[j] - y[i]);
 }
 
-static double quad_area(const double x[4], const double y[4])
+static double
+quad_area(const double x[4], const double y[4])
 {
 	double a = 0;
 
@@ -379,27 +395,28 @@ static double quad_area(const double x[4], const double y[4])
 
 /* Convex, with every corner's angle between MIN_ANGLE and its
  * supplement, and opposite sides of comparable length. */
-static int quad_sane(const double x[4], const double y[4])
+static int
+quad_sane(const double x[4], const double y[4])
 {
 	for (int i = 0; i < 4; i++) {
 		int p = (i + 3) % 4, n = (i + 1) % 4;
 		double ax = x[p] - x[i], ay = y[p] - y[i];
 		double bx = x[n] - x[i], by = y[n] - y[i];
-		double c = (ax * bx + ay * by) / (hypot(ax, ay) *
-		    hypot(bx, by) + 1e-9);
+		double c = (ax * bx + ay * by) /
+		    (hypot(ax, ay) * hypot(bx, by) + 1e-9);
 		double cross = ax * by - ay * bx;
 
 		if (cross >= 0 || fabs(c) > cos(MIN_ANGLE * M_PI / 180))
-			return 0;	/* corners run clockwise in image space */
+			return 0; /* corners run clockwise in image space */
 	}
-	return fmin(side(x, y, 0), side(x, y, 2)) >= MIN_SIDES *
-	    fmax(side(x, y, 0), side(x, y, 2)) &&
-	    fmin(side(x, y, 1), side(x, y, 3)) >= MIN_SIDES *
-	    fmax(side(x, y, 1), side(x, y, 3));
+	return fmin(side(x, y, 0), side(x, y, 2)) >=
+	    MIN_SIDES * fmax(side(x, y, 0), side(x, y, 2)) &&
+	    fmin(side(x, y, 1), side(x, y, 3)) >=
+	    MIN_SIDES * fmax(side(x, y, 1), side(x, y, 3));
 }
 
-static int inside(const double x[4], const double y[4], double px,
-    double py)
+static int
+inside(const double x[4], const double y[4], double px, double py)
 {
 	for (int i = 0; i < 4; i++) {
 		int j = (i + 1) % 4;
@@ -413,8 +430,8 @@ static int inside(const double x[4], const double y[4], double px,
 
 /* The share of the sheet's pixels much darker than its paper (luma below
  * 3/4 of the median): text has some, a bare bright surface none. */
-static double ink_share(const struct raster *s, const double x[4],
-    const double y[4])
+static double
+ink_share(const struct raster *s, const double x[4], const double y[4])
 {
 	unsigned h[256] = { 0 };
 	size_t n = 0, dark = 0, acc = 0;
@@ -423,10 +440,11 @@ static double ink_share(const struct raster *s, const double x[4],
 	for (int pass = 0; pass < 2; pass++) {
 		for (int py = 0; py < s->h; py++)
 			for (int px = 0; px < s->w; px++) {
-				const unsigned char *p = s->px + ((size_t)py *
-				    s->w + px) * s->ch;
-				int l = s->ch == 1 ? p[0] : (p[0] * 77 +
-				    p[1] * 150 + p[2] * 29) >> 8;
+				const unsigned char *p = s->px +
+				    ((size_t)py * s->w + px) * s->ch;
+				int l = s->ch == 1 ?
+				    p[0] :
+				    (p[0] * 77 + p[1] * 150 + p[2] * 29) >> 8;
 
 				if (!inside(x, y, px + 0.5, py + 0.5))
 					continue;
@@ -437,14 +455,15 @@ static double ink_share(const struct raster *s, const double x[4],
 			}
 		if (pass == 0)
 			for (med = 0; med < 255 && (acc += h[med]) * 2 < n;
-			    med++)
+			     med++)
 				;
 	}
 	return n ? (double)dark / n : 0;
 }
 
 /* A4 when the measured proportions are within A4_SNAP of it. */
-static void size_page(struct sheet *sh, double sw, double shh, int max_dpi)
+static void
+size_page(struct sheet *sh, double sw, double shh, int max_dpi)
 {
 	double ratio = fmax(sw, shh) / fmin(sw, shh);
 	double a4 = A4_LONG_IN / A4_SHORT_IN, dpi, k;
@@ -465,7 +484,8 @@ static void size_page(struct sheet *sh, double sw, double shh, int max_dpi)
 
 /* The corners in frame pixels, moved INSET inside the sheet, and the
  * page's size. */
-static void to_frame(struct sheet *out, const double x[4], const double y[4],
+static void
+to_frame(struct sheet *out, const double x[4], const double y[4],
     const struct raster *s, int fw, int fh, int max_dpi)
 {
 	double kx = (double)fw / s->w, ky = (double)fh / s->h, cx = 0, cy = 0;
@@ -485,8 +505,9 @@ static void to_frame(struct sheet *out, const double x[4], const double y[4],
 
 /* The checks on a fitted quadrilateral x, y of region box (bx, by, bw,
  * bh) in an s->w x s->h frame; NULL when it is a page to trust. */
-static const char *judge_quad(const struct raster *s, double x[4],
-    double y[4], const l_int32 box[4])
+static const char *
+judge_quad(const struct raster *s, double x[4], double y[4],
+    const l_int32 box[4])
 {
 	double a = quad_area(x, y) / ((double)s->w * s->h), ink;
 
@@ -497,20 +518,20 @@ static const char *judge_quad(const struct raster *s, double x[4],
 		if (x[i] < 1 || y[i] < 1 || x[i] > s->w - 2 || y[i] > s->h - 2)
 			return "a corner is outside the frame";
 	if (a < MIN_AREA || a > MAX_AREA)
-		return a < MIN_AREA ? "sheet too small" : "sheet fills the frame";
+		return a < MIN_AREA ? "sheet too small" :
+				      "sheet fills the frame";
 	if (!quad_sane(x, y))
 		return "edges do not make a sheet";
 	ink = ink_share(s, x, y);
 	if (ink < INK_MIN || ink > INK_MAX)
-		return ink < INK_MIN ? "no ink on the sheet" :
-		    "not a document";
+		return ink < INK_MIN ? "no ink on the sheet" : "not a document";
 	return NULL;
 }
 
 /* The sheet in mask m (freed here): its largest region's four edges,
  * judged; NULL when it is a page to trust, else why not. */
-static const char *locate_in(const struct raster *s, PIX *m, double x[4],
-    double y[4])
+static const char *
+locate_in(const struct raster *s, PIX *m, double x[4], double y[4])
 {
 	const char *why = NULL;
 	PIX *r = NULL;
@@ -525,7 +546,8 @@ static const char *locate_in(const struct raster *s, PIX *m, double x[4],
 	else if (second)
 		why = "several sheets";
 	else if ((rc = fit_corners(r, x, y)) < 0)
-		why = rc == -ENOMEM ? "out of memory" : "edges are not straight";
+		why = rc == -ENOMEM ? "out of memory" :
+				      "edges are not straight";
 	else {
 		boxGetGeometry(bx, &box[0], &box[1], &box[2], &box[3]);
 		for (int i = 0; i < 4; i++)
@@ -542,8 +564,8 @@ static const char *locate_in(const struct raster *s, PIX *m, double x[4],
  * first that passes every test is trusted. When none does, why is the
  * threshold's reason (the last outline's when the threshold had no
  * contrast to work with). */
-static const char *locate(const struct raster *s, double x[4], double y[4],
-    int *nomem)
+static const char *
+locate(const struct raster *s, double x[4], double y[4], int *nomem)
 {
 	size_t n = sizeof outlines / sizeof *outlines;
 	unsigned h[256];
@@ -556,8 +578,9 @@ static const char *locate(const struct raster *s, double x[4], double y[4],
 		else if (strcmp(why, "out of memory") == 0)
 			first = why;
 	}
-	for (size_t i = 0; sc && why && (first == NULL ||
-	    strcmp(first, "out of memory") != 0) && i < n; i++)
+	for (size_t i = 0; sc && why &&
+	     (first == NULL || strcmp(first, "out of memory") != 0) && i < n;
+	     i++)
 		why = locate_in(s, outline_mask(sc, &outlines[i]), x, y);
 	if (why != NULL && first != NULL)
 		why = first;
@@ -566,7 +589,8 @@ static const char *locate(const struct raster *s, double x[4], double y[4],
 	return why;
 }
 
-int sheet_find(const struct raster *s, int fw, int fh, int max_dpi,
+int
+sheet_find(const struct raster *s, int fw, int fh, int max_dpi,
     struct sheet *out)
 {
 	double x[4], y[4];

@@ -31,15 +31,15 @@
 #include "tiffutil.h"
 
 #define TIFF_ROWS 64
-#define ICC_MAX (1u << 20)		/* one profile, bytes */
-#define ICC_TOTAL_MAX (4u << 20)	/* all of them */
-
+#define ICC_MAX (1u << 20)	 /* one profile, bytes */
+#define ICC_TOTAL_MAX (4u << 20) /* all of them */
 
 /* Page page's profile, shared with any earlier page that has the same.
  * A profile over ICC_MAX, or past TIFF_PROFILES or ICC_TOTAL_MAX in all
  * (a hostile file's hundreds of pages), is left out: the page is then
  * plain DeviceRGB or DeviceGray. */
-static void tsrc_read_icc(struct tsrc *s, int page)
+static void
+tsrc_read_icc(struct tsrc *s, int page)
 {
 	uint32_t n = 0;
 	void *p = NULL;
@@ -61,15 +61,18 @@ static void tsrc_read_icc(struct tsrc *s, int page)
 	s->page_prof[page] = k + 1;
 }
 
-static const struct buf *tsrc_icc(void *arg, int page)
+static const struct buf *
+tsrc_icc(void *arg, int page)
 {
 	struct tsrc *s = arg;
 
 	return s->page_prof && s->page_prof[page] ?
-	    &s->prof[s->page_prof[page] - 1] : NULL;
+	    &s->prof[s->page_prof[page] - 1] :
+	    NULL;
 }
 
-static int tsrc_info(void *arg, int page, int *w, int *h, int *bilevel)
+static int
+tsrc_info(void *arg, int page, int *w, int *h, int *bilevel)
 {
 	struct tsrc *s = arg;
 	struct tiff_geo g;
@@ -82,19 +85,22 @@ static int tsrc_info(void *arg, int page, int *w, int *h, int *bilevel)
 	TIFFGetField(s->tif, TIFFTAG_PHOTOMETRIC, &photo);
 	*w = g.uw, *h = g.uh;
 	*bilevel = bps == 1 && spp == 1 && !TIFFIsTiled(s->tif) &&
-	    (photo == PHOTOMETRIC_MINISWHITE || photo == PHOTOMETRIC_MINISBLACK);
+	    (photo == PHOTOMETRIC_MINISWHITE ||
+		photo == PHOTOMETRIC_MINISBLACK);
 	return 0;
 }
 
 /* ABGR words to grey or RGB bytes, alpha over white. */
-static void rgba_row(const uint32_t *s, unsigned char *d, int w, int ch)
+static void
+rgba_row(const uint32_t *s, unsigned char *d, int w, int ch)
 {
 	unsigned a, c[3];
 
 	for (int x = 0; x < w; x++, d += ch) {
 		a = TIFFGetA(s[x]);
-		c[0] = TIFFGetR(s[x]), c[1] = TIFFGetG(s[x]), c[2] = TIFFGetB(s[x]);
-		for (int k = 0; k < 3; k++)	/* libtiff premultiplies */
+		c[0] = TIFFGetR(s[x]), c[1] = TIFFGetG(s[x]),
+		c[2] = TIFFGetB(s[x]);
+		for (int k = 0; k < 3; k++) /* libtiff premultiplies */
 			c[k] = c[k] + 255 - a;
 		if (ch == 1)
 			d[0] = (unsigned char)(c[0] > 255 ? 255 : c[0]);
@@ -104,8 +110,8 @@ static void rgba_row(const uint32_t *s, unsigned char *d, int w, int ch)
 	}
 }
 
-static int rgba_rows(TIFFRGBAImage *img, struct resampler *rs, int w,
-    int h, int ch)
+static int
+rgba_rows(TIFFRGBAImage *img, struct resampler *rs, int w, int h, int ch)
 {
 	uint32_t *words = malloc((size_t)w * TIFF_ROWS * sizeof *words);
 	unsigned char *row = malloc((size_t)w * 3);
@@ -131,7 +137,8 @@ static int rgba_rows(TIFFRGBAImage *img, struct resampler *rs, int w,
 }
 
 /* Sample i of a row of 12-bit samples (packed high bits first), as 8. */
-static unsigned sample12(const unsigned char *row, int i)
+static unsigned
+sample12(const unsigned char *row, int i)
 {
 	const unsigned char *b = row + (size_t)i * 3 / 2;
 
@@ -140,8 +147,9 @@ static unsigned sample12(const unsigned char *row, int i)
 
 /* One row of a plain page as the resampler takes it (p->ch bytes a
  * pixel): src itself when it is that already, else converted into dst. */
-static const unsigned char *plain_row(const struct tiff_plain *p,
-    const unsigned char *src, unsigned char *dst, int w)
+static const unsigned char *
+plain_row(const struct tiff_plain *p, const unsigned char *src,
+    unsigned char *dst, int w)
 {
 	const uint16_t *s16 = (const uint16_t *)(const void *)src;
 	unsigned v[4], c, k;
@@ -149,10 +157,10 @@ static const unsigned char *plain_row(const struct tiff_plain *p,
 	if (p->bps == 8 && !p->cmyk)
 		return src;
 	for (int x = 0; x < w; x++) {
-		for (int i = 0; i < p->spp; i++)	/* libtiff made them native */
+		for (int i = 0; i < p->spp; i++) /* libtiff made them native */
 			v[i] = p->bps == 16 ? s16[x * p->spp + i] >> 8 :
-			    p->bps == 12 ? sample12(src, x * p->spp + i) :
-			    src[x * p->spp + i];
+			    p->bps == 12    ? sample12(src, x * p->spp + i) :
+					      src[x * p->spp + i];
 		if (!p->cmyk) {
 			for (int i = 0; i < p->spp; i++)
 				dst[x * p->ch + i] = (unsigned char)v[i];
@@ -168,8 +176,9 @@ static const unsigned char *plain_row(const struct tiff_plain *p,
 }
 
 /* The rows of a plain page, strip by strip, into the resampler. */
-static int plain_rows(struct tsrc *s, const struct tiff_plain *p,
-    struct resampler *rs, int w, int h)
+static int
+plain_rows(struct tsrc *s, const struct tiff_plain *p, struct resampler *rs,
+    int w, int h)
 {
 	tmsize_t ssz = TIFFStripSize(s->tif), got;
 	uint32_t rps = 0;
@@ -186,14 +195,15 @@ static int plain_rows(struct tsrc *s, const struct tiff_plain *p,
 	for (uint32_t k = 0; y < h && rc == 0; k++) {
 		got = TIFFReadEncodedStrip(s->tif, k, strip, ssz);
 		/* a short strip is damage, except the last one's end */
-		if (got < 0 || s->ctx.failed || ((size_t)got < rowb *
-		    (h - y < (int)rps ? (size_t)(h - y) : rps))) {
+		if (got < 0 || s->ctx.failed ||
+		    ((size_t)got <
+			rowb * (h - y < (int)rps ? (size_t)(h - y) : rps))) {
 			rc = -EINVAL;
 			break;
 		}
 		for (uint32_t r = 0; r < rps && y < h; r++, y++)
-			resampler_row(rs, plain_row(p, strip + (size_t)r * rowb,
-			    conv, w));
+			resampler_row(rs,
+			    plain_row(p, strip + (size_t)r * rowb, conv, w));
 	}
 	free(strip);
 	free(conv);
@@ -201,8 +211,9 @@ static int plain_rows(struct tsrc *s, const struct tiff_plain *p,
 }
 
 /* A plain page (tiff_plain_page) straight from its strips. */
-static int plain_decode(struct tsrc *s, int page, const struct tiff_plain *p,
-    int tw, int th, struct raster *out, char *msg, size_t msgsz)
+static int
+plain_decode(struct tsrc *s, int page, const struct tiff_plain *p, int tw,
+    int th, struct raster *out, char *msg, size_t msgsz)
 {
 	struct resampler *rs = NULL;
 	uint32_t w = 0, h = 0;
@@ -224,16 +235,17 @@ static int plain_decode(struct tsrc *s, int page, const struct tiff_plain *p,
 }
 
 /* An old-style JPEG page from its whole JPEG stream, to tw x th. */
-static int ojpeg_decode(struct tsrc *s, int page, int tw, int th,
-    struct raster *out, char *msg, size_t msgsz)
+static int
+ojpeg_decode(struct tsrc *s, int page, int tw, int th, struct raster *out,
+    char *msg, size_t msgsz)
 {
 	const unsigned char *p;
 	size_t len;
 	char jmsg[160] = "";
 
 	if (tiff_ojpeg_stream(s->tif, s->ctx.in, &p, &len) < 0 ||
-	    jpeg_decode_to(p, len, tw, th, s->ctx.in->lim->memory_mb, out,
-	    jmsg, sizeof jmsg) < 0) {
+	    jpeg_decode_to(p, len, tw, th, s->ctx.in->lim->memory_mb, out, jmsg,
+		sizeof jmsg) < 0) {
 		snprintf(msg, msgsz, "tiff: page %d: old-style jpeg: %s",
 		    page + 1, jmsg[0] ? jmsg : "no whole jpeg stream");
 		return -EINVAL;
@@ -243,8 +255,9 @@ static int ojpeg_decode(struct tsrc *s, int page, int tw, int th,
 
 /* The current page through libtiff's RGBA interface, as stored (the
  * caller applies the orientation), to exactly tw x th. */
-static int rgba_decode(struct tsrc *s, int page, int tw, int th,
-    struct raster *out, char *msg, size_t msgsz)
+static int
+rgba_decode(struct tsrc *s, int page, int tw, int th, struct raster *out,
+    char *msg, size_t msgsz)
 {
 	TIFFRGBAImage img;
 	struct resampler *rs = NULL;
@@ -255,10 +268,12 @@ static int rgba_decode(struct tsrc *s, int page, int tw, int th,
 		filter_sanitize(msg, msgsz, emsg[0] ? emsg : "unreadable page");
 		return -EINVAL;
 	}
-	img.req_orientation = img.orientation;	/* no flips: rows as stored */
-	grey = img.samplesperpixel == 1 && img.photometric != PHOTOMETRIC_PALETTE;
+	img.req_orientation = img.orientation; /* no flips: rows as stored */
+	grey = img.samplesperpixel == 1 &&
+	    img.photometric != PHOTOMETRIC_PALETTE;
 	if ((rc = raster_init(out, tw, th, grey ? 1 : 3)) == 0 &&
-	    (rc = resampler_new(&rs, (int)img.width, (int)img.height, out)) == 0)
+	    (rc = resampler_new(&rs, (int)img.width, (int)img.height, out)) ==
+		0)
 		rc = rgba_rows(&img, rs, (int)img.width, (int)img.height,
 		    out->ch);
 	TIFFRGBAImageEnd(&img);
@@ -274,7 +289,8 @@ static int rgba_decode(struct tsrc *s, int page, int tw, int th,
 
 /* Where source coordinate f (of n) falls: its pixel and the weight of the
  * next one, out of 256. */
-static void stretch_tap(double f, int n, int *i, int *frac)
+static void
+stretch_tap(double f, int n, int *i, int *frac)
 {
 	if (f < 0)
 		f = 0;
@@ -286,7 +302,8 @@ static void stretch_tap(double f, int n, int *i, int *frac)
 /* r enlarged to w x h (not smaller than it) by linear interpolation: the
  * coarse axis of a page whose pixels are not square, as a viewer shows
  * it. 0 or -ENOMEM. */
-static int raster_stretch(struct raster *r, int w, int h)
+static int
+raster_stretch(struct raster *r, int w, int h)
 {
 	struct raster t;
 	int *x0, *fx, rc, ch = r->ch;
@@ -315,11 +332,14 @@ static int raster_stretch(struct raster *r, int w, int h)
 			int i = x0[x] * ch, j = x0[x] + 1 < r->w ? i + ch : i;
 
 			for (int k = 0; k < ch; k++) {
-				int top = a[i + k] * (256 - fx[x]) + a[j + k] * fx[x];
-				int bot = b[i + k] * (256 - fx[x]) + b[j + k] * fx[x];
+				int top = a[i + k] * (256 - fx[x]) +
+				    a[j + k] * fx[x];
+				int bot = b[i + k] * (256 - fx[x]) +
+				    b[j + k] * fx[x];
 
-				*d++ = (unsigned char)((top * (256 - fy) + bot * fy +
-				    32768) >> 16);
+				*d++ = (unsigned char)((top * (256 - fy) +
+							   bot * fy + 32768) >>
+				    16);
 			}
 		}
 	}
@@ -330,8 +350,9 @@ static int raster_stretch(struct raster *r, int w, int h)
 	return 0;
 }
 
-static int tsrc_decode(void *arg, int page, int tw, int th,
-    struct raster *out, char *msg, size_t msgsz)
+static int
+tsrc_decode(void *arg, int page, int tw, int th, struct raster *out, char *msg,
+    size_t msgsz)
 {
 	struct tsrc *s = arg;
 	struct tiff_plain p;
@@ -356,8 +377,9 @@ static int tsrc_decode(void *arg, int page, int tw, int th,
 		rc = plain_decode(s, page, &p, tw, th, out, msg, msgsz);
 	else
 		rc = rgba_decode(s, page, tw, th, out, msg, msgsz);
-	if (rc == 0 && ((rc = raster_stretch(out, sw, sh)) < 0 ||
-	    (rc = raster_orient(out, g.orient)) < 0)) {
+	if (rc == 0 &&
+	    ((rc = raster_stretch(out, sw, sh)) < 0 ||
+		(rc = raster_orient(out, g.orient)) < 0)) {
 		snprintf(msg, msgsz, "out of memory");
 		raster_release(out);
 	}
@@ -371,7 +393,8 @@ struct wmem {
 	int failed;
 };
 
-static tmsize_t w_read(thandle_t h, void *p, tmsize_t n)
+static tmsize_t
+w_read(thandle_t h, void *p, tmsize_t n)
 {
 	struct wmem *m = h;
 
@@ -384,7 +407,8 @@ static tmsize_t w_read(thandle_t h, void *p, tmsize_t n)
 	return n;
 }
 
-static tmsize_t w_write(thandle_t h, void *p, tmsize_t n)
+static tmsize_t
+w_write(thandle_t h, void *p, tmsize_t n)
 {
 	struct wmem *m = h;
 	size_t end;
@@ -399,53 +423,61 @@ static tmsize_t w_write(thandle_t h, void *p, tmsize_t n)
 	return n;
 }
 
-static toff_t w_seek(thandle_t h, toff_t off, int whence)
+static toff_t
+w_seek(thandle_t h, toff_t off, int whence)
 {
 	struct wmem *m = h;
-	toff_t base = whence == SEEK_CUR ? m->pos : whence == SEEK_END ?
-	    (toff_t)m->b.len : 0;
+	toff_t base = whence == SEEK_CUR ? m->pos :
+	    whence == SEEK_END		 ? (toff_t)m->b.len :
+					   0;
 
 	return m->pos = base + off;
 }
 
-static int w_close(thandle_t h)
+static int
+w_close(thandle_t h)
 {
 	(void)h;
 	return 0;
 }
 
-static toff_t w_size(thandle_t h)
+static toff_t
+w_size(thandle_t h)
 {
 	return ((struct wmem *)h)->b.len;
 }
 
-static int w_map(thandle_t h, void **base, toff_t *size)
+static int
+w_map(thandle_t h, void **base, toff_t *size)
 {
 	(void)h, (void)base, (void)size;
 	return 0;
 }
 
-static void w_unmap(thandle_t h, void *base, toff_t size)
+static void
+w_unmap(thandle_t h, void *base, toff_t size)
 {
 	(void)h, (void)base, (void)size;
 }
 
-static int w_error(TIFF *tif, void *user, const char *module,
-    const char *fmt, va_list ap)
+static int
+w_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
 {
 	(void)tif, (void)module, (void)fmt, (void)ap;
 	((struct wmem *)user)->failed = 1;
 	return 1;
 }
 
-static int w_warning(TIFF *tif, void *user, const char *module,
-    const char *fmt, va_list ap)
+static int
+w_warning(TIFF *tif, void *user, const char *module, const char *fmt,
+    va_list ap)
 {
 	(void)tif, (void)user, (void)module, (void)fmt, (void)ap;
 	return 1;
 }
 
-static TIFF *g4_open(struct wmem *m)
+static TIFF *
+g4_open(struct wmem *m)
 {
 	TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
 	TIFF *t;
@@ -460,7 +492,8 @@ static TIFF *g4_open(struct wmem *m)
 	return t;
 }
 
-static void g4_fields(TIFF *t, uint32_t w, uint32_t h)
+static void
+g4_fields(TIFF *t, uint32_t w, uint32_t h)
 {
 	TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
 	TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
@@ -474,7 +507,8 @@ static void g4_fields(TIFF *t, uint32_t w, uint32_t h)
 }
 
 /* Copies the rows of the current page (1 = black) into t. */
-static int g4_rows(struct tsrc *s, TIFF *t, uint32_t h, int invert)
+static int
+g4_rows(struct tsrc *s, TIFF *t, uint32_t h, int invert)
 {
 	tmsize_t n = TIFFScanlineSize(s->tif);
 	unsigned char *row;
@@ -498,7 +532,8 @@ static int g4_rows(struct tsrc *s, TIFF *t, uint32_t h, int invert)
 }
 
 /* The strip libtiff wrote, copied out of the in-memory file. */
-static int g4_strip(TIFF *t, struct wmem *m, struct buf *out)
+static int
+g4_strip(TIFF *t, struct wmem *m, struct buf *out)
 {
 	uint64_t *off = NULL, *cnt = NULL;
 
@@ -512,8 +547,8 @@ static int g4_strip(TIFF *t, struct wmem *m, struct buf *out)
 
 /* The rows of the current page turned by its orientation (1 = black)
  * into t, which is the turned page's size. */
-static int g4_turned(struct tsrc *s, TIFF *t, const struct tiff_geo *g,
-    int invert)
+static int
+g4_turned(struct tsrc *s, TIFF *t, const struct tiff_geo *g, int invert)
 {
 	tmsize_t n = TIFFScanlineSize(s->tif);
 	size_t ow = g->orient >= 5 ? g->h : g->w;
@@ -522,8 +557,8 @@ static int g4_turned(struct tsrc *s, TIFF *t, const struct tiff_geo *g,
 	int rc;
 
 	if (n <= 0 || (size_t)n < (g->w + 7) / 8 ||
-	    (row = malloc((size_t)n > (ow + 7) / 8 ? (size_t)n :
-	    (ow + 7) / 8)) == NULL)
+	    (row = malloc(
+		 (size_t)n > (ow + 7) / 8 ? (size_t)n : (ow + 7) / 8)) == NULL)
 		return -ENOMEM;
 	if ((rc = raster_init(&r, (int)g->w, (int)g->h, 1)) < 0) {
 		free(row);
@@ -534,7 +569,8 @@ static int g4_turned(struct tsrc *s, TIFF *t, const struct tiff_geo *g,
 			rc = -EINVAL;
 		d = r.px + (size_t)y * g->w;
 		for (uint32_t x = 0; x < g->w && rc == 0; x++)
-			d[x] = (unsigned char)((row[x >> 3] >> (7 - (x & 7)) & 1) ^
+			d[x] = (unsigned char)((row[x >> 3] >> (7 - (x & 7)) &
+						   1) ^
 			    invert);
 	}
 	if (rc == 0)
@@ -554,7 +590,8 @@ static int g4_turned(struct tsrc *s, TIFF *t, const struct tiff_geo *g,
 
 /* A bilevel page as G4, turned upright; *w x *h is its pixels, whose
  * aspect may not be the page's (a fax page: pages.c sizes the page). */
-static int tsrc_g4(void *arg, int page, struct buf *out, int *w, int *h)
+static int
+tsrc_g4(void *arg, int page, struct buf *out, int *w, int *h)
 {
 	struct tsrc *s = arg;
 	struct wmem m = { 0 };
@@ -575,7 +612,7 @@ static int tsrc_g4(void *arg, int page, struct buf *out, int *w, int *h)
 	}
 	g4_fields(t, (uint32_t)*w, (uint32_t)*h);
 	rc = g.orient == 1 ? g4_rows(s, t, g.h, invert) :
-	    g4_turned(s, t, &g, invert);
+			     g4_turned(s, t, &g, invert);
 	if (rc == 0)
 		rc = g4_strip(t, &m, out);
 	TIFFClose(t);
@@ -583,12 +620,16 @@ static int tsrc_g4(void *arg, int page, struct buf *out, int *w, int *h)
 	return rc;
 }
 
-int tiff_pages(struct engine *e)
+int
+tiff_pages(struct engine *e)
 {
 	struct tsrc s = { .ctx = { .in = e->in } };
-	struct page_src src = { .ctx = &s, .info = tsrc_info,
-	    .decode = tsrc_decode, .g4 = tsrc_g4, .page_icc = tsrc_icc,
-	    .source_img = tsrc_source };
+	struct page_src src = { .ctx = &s,
+		.info = tsrc_info,
+		.decode = tsrc_decode,
+		.g4 = tsrc_g4,
+		.page_icc = tsrc_icc,
+		.source_img = tsrc_source };
 	int rc;
 
 	if ((s.tif = tiff_open(&s.ctx)) == NULL) {

@@ -20,8 +20,8 @@
 
 /* The current page's rows as stored, packed, every strip whole: 0,
  * -ENOENT (damage: the engine's decode reports it) or -ENOMEM. */
-static int stored_rows(struct tsrc *s, uint32_t h, size_t rowb,
-    struct buf *out)
+static int
+stored_rows(struct tsrc *s, uint32_t h, size_t rowb, struct buf *out)
 {
 	tmsize_t ssz = TIFFStripSize(s->tif), got;
 	uint32_t rps = 0, y = 0;
@@ -33,8 +33,8 @@ static int stored_rows(struct tsrc *s, uint32_t h, size_t rowb,
 	for (uint32_t k = 0; y < h; k++, y += rps) {
 		got = TIFFReadEncodedStrip(s->tif, k, out->p + (size_t)y * rowb,
 		    ssz);
-		if (got < 0 || s->ctx.failed || (size_t)got <
-		    rowb * (h - y < rps ? h - y : rps))
+		if (got < 0 || s->ctx.failed ||
+		    (size_t)got < rowb * (h - y < rps ? h - y : rps))
 			return -ENOENT;
 	}
 	out->len = rowb * h;
@@ -44,7 +44,8 @@ static int stored_rows(struct tsrc *s, uint32_t h, size_t rowb,
 /* Packed samples of bits each (1, 2, 4 or 8) turned by an orientation:
  * unpacked to a byte each, turned, packed again. *w, *h become the
  * turned size. 0 or -ENOMEM. */
-static int turn_packed(struct buf *b, int bits, int *w, int *h, int orient)
+static int
+turn_packed(struct buf *b, int bits, int *w, int *h, int orient)
 {
 	size_t rowb = ((size_t)*w * (size_t)bits + 7) / 8, nrowb;
 	unsigned mask = (1u << bits) - 1;
@@ -60,8 +61,8 @@ static int turn_packed(struct buf *b, int bits, int *w, int *h, int orient)
 			size_t bit = (size_t)x * (size_t)bits;
 			unsigned char v = b->p[(size_t)y * rowb + bit / 8];
 
-			r.px[(size_t)y * (size_t)*w + (size_t)x] = (unsigned char)
-			    (v >> (8 - bits - bit % 8) & mask);
+			r.px[(size_t)y * (size_t)*w + (size_t)x] =
+			    (unsigned char)(v >> (8 - bits - bit % 8) & mask);
 		}
 	if ((rc = raster_orient(&r, orient)) == 0) {
 		nrowb = ((size_t)r.w * (size_t)bits + 7) / 8;
@@ -71,9 +72,11 @@ static int turn_packed(struct buf *b, int bits, int *w, int *h, int orient)
 			for (int x = 0; x < r.w; x++) {
 				size_t bit = (size_t)x * (size_t)bits;
 
-				b->p[(size_t)y * nrowb + bit / 8] |= (unsigned char)
-				    (r.px[(size_t)y * (size_t)r.w + (size_t)x] <<
-				    (8 - bits - bit % 8));
+				b->p[(size_t)y * nrowb + bit / 8] |=
+				    (unsigned char)(r.px[(size_t)y *
+							    (size_t)r.w +
+							(size_t)x]
+					<< (8 - bits - bit % 8));
 			}
 		*w = r.w, *h = r.h;
 	}
@@ -82,7 +85,8 @@ static int turn_packed(struct buf *b, int bits, int *w, int *h, int orient)
 }
 
 /* src deflated into out. 0 or -ENOMEM. */
-static int deflate_buf(const struct buf *src, struct buf *out)
+static int
+deflate_buf(const struct buf *src, struct buf *out)
 {
 	uLongf n = compressBound((uLong)src->len);
 
@@ -95,7 +99,8 @@ static int deflate_buf(const struct buf *src, struct buf *out)
 
 /* A palette page as it is: its indexes deflated, its colour map (16-bit,
  * or 8-bit as some writers store it, as libtiff's RGBA reader guesses). */
-static int palette_img(struct tsrc *s, int page, const struct tiff_geo *g,
+static int
+palette_img(struct tsrc *s, int page, const struct tiff_geo *g,
     struct buf *data, struct pdf_page_img *img)
 {
 	uint16_t bps = 8, *cm[3];
@@ -113,15 +118,21 @@ static int palette_img(struct tsrc *s, int page, const struct tiff_geo *g,
 	for (int i = 0; i < n; i++)
 		for (int c = 0; c < 3; c++)
 			s->pal[page][3 * i + c] = (unsigned char)(wide ?
-			    cm[c][i] >> 8 : cm[c][i]);
+				cm[c][i] >> 8 :
+				cm[c][i]);
 	rc = stored_rows(s, g->h, ((size_t)w * bps + 7) / 8, &rows);
 	if (rc == 0)
 		rc = turn_packed(&rows, bps, &w, &h, g->orient);
 	if (rc == 0)
 		rc = deflate_buf(&rows, data);
 	buf_release(&rows);
-	*img = (struct pdf_page_img){ .w = w, .h = h, .ch = 1, .flate = 1,
-	    .bpc = bps, .palette = s->pal[page], .ncolours = n };
+	*img = (struct pdf_page_img){ .w = w,
+		.h = h,
+		.ch = 1,
+		.flate = 1,
+		.bpc = bps,
+		.palette = s->pal[page],
+		.ncolours = n };
 	return rc < 0 ? -ENOENT : 0;
 }
 
@@ -131,14 +142,16 @@ struct jstrip {
 	int rows, cols, comps, hmax, vmax;
 };
 
-static unsigned be16(const unsigned char *p)
+static unsigned
+be16(const unsigned char *p)
 {
 	return (unsigned)p[0] << 8 | p[1];
 }
 
 /* 0, or -ENOENT when b is not one baseline frame and scan ending in EOI
  * (its own restart interval included: that would not join). */
-static int jstrip_parse(const unsigned char *b, size_t n, struct jstrip *j)
+static int
+jstrip_parse(const unsigned char *b, size_t n, struct jstrip *j)
 {
 	size_t i = 2, len;
 	unsigned m;
@@ -167,14 +180,17 @@ static int jstrip_parse(const unsigned char *b, size_t n, struct jstrip *j)
 		if (m == 0xda) {
 			j->sos = i, j->soslen = 2 + len, j->data = i + 2 + len;
 			return j->sof && j->hmax && j->vmax &&
-			    j->data <= j->end ? 0 : -ENOENT;
+				j->data <= j->end ?
+			    0 :
+			    -ENOENT;
 		}
 	}
 	return -ENOENT;
 }
 
 /* Strip k's raw bytes into b. 0 or -ENOENT. */
-static int raw_strip(struct tsrc *s, uint32_t k, struct buf *b)
+static int
+raw_strip(struct tsrc *s, uint32_t k, struct buf *b)
 {
 	uint64_t *cnt = NULL;
 
@@ -183,7 +199,8 @@ static int raw_strip(struct tsrc *s, uint32_t k, struct buf *b)
 	    cnt[k] == 0 || cnt[k] > s->ctx.in->len ||
 	    buf_resize(b, (size_t)cnt[k]) < 0 ||
 	    TIFFReadRawStrip(s->tif, k, b->p, (tmsize_t)cnt[k]) !=
-	    (tmsize_t)cnt[k] || s->ctx.failed)
+		(tmsize_t)cnt[k] ||
+	    s->ctx.failed)
 		return -ENOENT;
 	return 0;
 }
@@ -192,9 +209,9 @@ static int raw_strip(struct tsrc *s, uint32_t k, struct buf *b)
  * tiff2pdf does: the first strip's frame (its height the page's) and
  * scan, then each next strip's entropy-coded data after a restart
  * marker, the restart interval being one strip's MCUs. */
-static int join_strip(struct tsrc *s, uint32_t k, uint32_t nk,
-    const struct tiff_geo *g, uint32_t rps, struct jstrip *first,
-    struct buf *b, struct buf *out)
+static int
+join_strip(struct tsrc *s, uint32_t k, uint32_t nk, const struct tiff_geo *g,
+    uint32_t rps, struct jstrip *first, struct buf *b, struct buf *out)
 {
 	struct jstrip j;
 	uint32_t rows = g->h - k * rps < rps ? g->h - k * rps : rps;
@@ -208,11 +225,12 @@ static int join_strip(struct tsrc *s, uint32_t k, uint32_t nk,
 		*first = j;
 		mcus = (size_t)(rps / (8u * (unsigned)j.vmax)) *
 		    (((size_t)g->w + 8u * (size_t)j.hmax - 1) /
-		    (8u * (size_t)j.hmax));
+			(8u * (size_t)j.hmax));
 		if (nk > 1 && (rps % (8u * (unsigned)j.vmax) || mcus > 65535))
 			return -ENOENT;
 		at = out->len + j.sof - 2;
-		dri[4] = (unsigned char)(mcus >> 8), dri[5] = (unsigned char)mcus;
+		dri[4] = (unsigned char)(mcus >> 8),
+		dri[5] = (unsigned char)mcus;
 		if (buf_add(out, b->p + 2, j.sos - 2) < 0 ||
 		    (nk > 1 && buf_add(out, dri, sizeof dri) < 0) ||
 		    buf_add(out, b->p + j.sos, j.end - j.sos) < 0)
@@ -229,15 +247,18 @@ static int join_strip(struct tsrc *s, uint32_t k, uint32_t nk,
 		return -ENOENT;
 	rst[1] = (unsigned char)(0xd0 + ((k - 1) & 7));
 	return buf_add(out, rst, 2) < 0 ||
-	    buf_add(out, b->p + j.data, j.end - j.data) < 0 ? -ENOENT : 0;
+		buf_add(out, b->p + j.data, j.end - j.data) < 0 ?
+	    -ENOENT :
+	    0;
 }
 
-#define DIFF_BAND 16	/* rows: a strip or an MCU row decoded wrong shows */
+#define DIFF_BAND 16 /* rows: a strip or an MCU row decoded wrong shows */
 
 /* The largest mean absolute difference of two rasters of one shape over
  * a band of DIFF_BAND rows (a whole-page mean would let one wrong strip
  * of fifty pass); 255 when they differ in shape. */
-static double raster_diff(const struct raster *a, const struct raster *b)
+static double
+raster_diff(const struct raster *a, const struct raster *b)
 {
 	size_t row = (size_t)a->w * (size_t)a->ch, n;
 	double worst = 0, d;
@@ -261,8 +282,9 @@ static double raster_diff(const struct raster *a, const struct raster *b)
  * its tables), drawn turned by the page when it has an orientation,
  * kept only when libjpeg-turbo decodes it to what libtiff decoded (r),
  * band by band. */
-static int dct_img(struct tsrc *s, const struct tiff_geo *g,
-    const struct raster *r, struct buf *data, struct pdf_page_img *img)
+static int
+dct_img(struct tsrc *s, const struct tiff_geo *g, const struct raster *r,
+    struct buf *data, struct pdf_page_img *img)
 {
 	uint16_t photo = 0, spp = 1, bps = 8;
 	uint32_t rps = 0, nk = TIFFNumberOfStrips(s->tif), tlen = 0;
@@ -280,12 +302,12 @@ static int dct_img(struct tsrc *s, const struct tiff_geo *g,
 	TIFFGetFieldDefaulted(s->tif, TIFFTAG_ROWSPERSTRIP, &rps);
 	if (bps != 8 || rps == 0 || nk == 0 ||
 	    !((photo == PHOTOMETRIC_YCBCR && spp == 3) ||
-	    (photo == PHOTOMETRIC_MINISBLACK && spp == 1)))
+		(photo == PHOTOMETRIC_MINISBLACK && spp == 1)))
 		return -ENOENT;
 	rps = rps > g->h ? g->h : rps;
 	if (TIFFGetField(s->tif, TIFFTAG_JPEGTABLES, &tlen, &tables) &&
 	    tables && tlen >= 4)
-		rc = buf_add(data, tables, tlen - 2);	/* SOI, tables */
+		rc = buf_add(data, tables, tlen - 2); /* SOI, tables */
 	else
 		rc = buf_add(data, "\xff\xd8", 2);
 	for (uint32_t k = 0; k < nk && rc == 0; k++)
@@ -295,21 +317,27 @@ static int dct_img(struct tsrc *s, const struct tiff_geo *g,
 	/* drawn turned by the PDF page (no pixel moves), so the check turns
 	 * libjpeg-turbo's decode */
 	tw = g->orient >= 5 ? r->h : r->w, th = g->orient >= 5 ? r->w : r->h;
-	if (rc == 0 && (jpeg_read_head(data->p, data->len, &head, NULL, msg,
-	    sizeof msg) < 0 || jpeg_decode_to(data->p, data->len, tw, th,
-	    s->ctx.in->lim->memory_mb, &chk, msg, sizeof msg) < 0 ||
-	    raster_orient(&chk, g->orient) < 0 || raster_diff(&chk, r) > 2.0))
+	if (rc == 0 &&
+	    (jpeg_read_head(data->p, data->len, &head, NULL, msg, sizeof msg) <
+		    0 ||
+		jpeg_decode_to(data->p, data->len, tw, th,
+		    s->ctx.in->lim->memory_mb, &chk, msg, sizeof msg) < 0 ||
+		raster_orient(&chk, g->orient) < 0 ||
+		raster_diff(&chk, r) > 2.0))
 		rc = -ENOENT;
-	*img = (struct pdf_page_img){ .w = head.w, .h = head.h,
-	    .ch = spp == 1 ? 1 : 3, .orient = g->orient };
+	*img = (struct pdf_page_img){ .w = head.w,
+		.h = head.h,
+		.ch = spp == 1 ? 1 : 3,
+		.orient = g->orient };
 	raster_release(&chk);
 	buf_release(&b);
 	return rc < 0 ? -ENOENT : 0;
 }
 
 /* A bilevel page's bits as they are, deflated, as two colours. */
-static int bilevel_img(struct tsrc *s, int page, const struct tiff_geo *g,
-    uint16_t photo, struct buf *data, struct pdf_page_img *img)
+static int
+bilevel_img(struct tsrc *s, int page, const struct tiff_geo *g, uint16_t photo,
+    struct buf *data, struct pdf_page_img *img)
 {
 	struct buf rows = { 0 };
 	int w = (int)g->w, h = (int)g->h, rc;
@@ -323,13 +351,19 @@ static int bilevel_img(struct tsrc *s, int page, const struct tiff_geo *g,
 	if (rc == 0)
 		rc = deflate_buf(&rows, data);
 	buf_release(&rows);
-	*img = (struct pdf_page_img){ .w = w, .h = h, .ch = 1, .flate = 1,
-	    .bpc = 1, .palette = s->pal[page], .ncolours = 2 };
+	*img = (struct pdf_page_img){ .w = w,
+		.h = h,
+		.ch = 1,
+		.flate = 1,
+		.bpc = 1,
+		.palette = s->pal[page],
+		.ncolours = 2 };
 	return rc < 0 ? -ENOENT : 0;
 }
 
-int tsrc_source(void *arg, int page, const struct raster *r,
-    struct buf *data, struct pdf_page_img *img)
+int
+tsrc_source(void *arg, int page, const struct raster *r, struct buf *data,
+    struct pdf_page_img *img)
 {
 	struct tsrc *s = arg;
 	struct tiff_geo g;
@@ -345,8 +379,10 @@ int tsrc_source(void *arg, int page, const struct raster *r,
 	/* a G3 or G4 page stays G4: the coding made for it */
 	if (r == NULL)
 		return comp == COMPRESSION_CCITTFAX3 ||
-		    comp == COMPRESSION_CCITTFAX4 || comp == COMPRESSION_CCITTRLE ||
-		    comp == COMPRESSION_CCITTRLEW ? -ENOENT :
+			comp == COMPRESSION_CCITTFAX4 ||
+			comp == COMPRESSION_CCITTRLE ||
+			comp == COMPRESSION_CCITTRLEW ?
+		    -ENOENT :
 		    bilevel_img(s, page, &g, photo, data, img);
 	if (photo == PHOTOMETRIC_PALETTE && spp == 1)
 		return palette_img(s, page, &g, data, img);
@@ -354,4 +390,3 @@ int tsrc_source(void *arg, int page, const struct raster *r,
 		return dct_img(s, &g, r, data, img);
 	return -ENOENT;
 }
-

@@ -18,7 +18,8 @@
 #include "jpegcodec.h"
 #include "tiffutil.h"
 
-static tmsize_t t_read(thandle_t h, void *out, tmsize_t n)
+static tmsize_t
+t_read(thandle_t h, void *out, tmsize_t n)
 {
 	struct tctx *ctx = h;
 	toff_t len = ctx->in->len;
@@ -32,47 +33,54 @@ static tmsize_t t_read(thandle_t h, void *out, tmsize_t n)
 	return n;
 }
 
-static tmsize_t t_write(thandle_t h, void *buf, tmsize_t n)
+static tmsize_t
+t_write(thandle_t h, void *buf, tmsize_t n)
 {
 	(void)h, (void)buf, (void)n;
-	return -1;		/* opened read-only */
+	return -1; /* opened read-only */
 }
 
-static toff_t t_seek(thandle_t h, toff_t off, int whence)
+static toff_t
+t_seek(thandle_t h, toff_t off, int whence)
 {
 	struct tctx *ctx = h;
 	toff_t base = whence == SEEK_CUR ? ctx->off :
-	    whence == SEEK_END ? (toff_t)ctx->in->len : 0;
+	    whence == SEEK_END		 ? (toff_t)ctx->in->len :
+					   0;
 
 	if (off > UINT64_MAX - base)
 		return (toff_t)-1;
 	return ctx->off = base + off;
 }
 
-static int t_close(thandle_t h)
+static int
+t_close(thandle_t h)
 {
 	(void)h;
 	return 0;
 }
 
-static toff_t t_size(thandle_t h)
+static toff_t
+t_size(thandle_t h)
 {
 	return ((struct tctx *)h)->in->len;
 }
 
-static int t_map(thandle_t h, void **base, toff_t *size)
+static int
+t_map(thandle_t h, void **base, toff_t *size)
 {
 	(void)h, (void)base, (void)size;
-	return 0;		/* no mapping: libtiff copies what it reads */
+	return 0; /* no mapping: libtiff copies what it reads */
 }
 
-static void t_unmap(thandle_t h, void *base, toff_t size)
+static void
+t_unmap(thandle_t h, void *base, toff_t size)
 {
 	(void)h, (void)base, (void)size;
 }
 
-static int t_error(TIFF *tif, void *user, const char *module,
-    const char *fmt, va_list ap)
+static int
+t_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
 {
 	struct tctx *ctx = user;
 
@@ -80,17 +88,19 @@ static int t_error(TIFF *tif, void *user, const char *module,
 	if (!ctx->failed)
 		vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
 	ctx->failed = 1;
-	return 1;		/* handled: nothing reaches stderr */
+	return 1; /* handled: nothing reaches stderr */
 }
 
-static int t_warning(TIFF *tif, void *user, const char *module,
-    const char *fmt, va_list ap)
+static int
+t_warning(TIFF *tif, void *user, const char *module, const char *fmt,
+    va_list ap)
 {
 	(void)tif, (void)user, (void)module, (void)fmt, (void)ap;
 	return 1;
 }
 
-TIFF *tiff_open(struct tctx *ctx)
+TIFF *
+tiff_open(struct tctx *ctx)
 {
 	TIFFOpenOptions *opts;
 	TIFF *tif;
@@ -108,14 +118,16 @@ TIFF *tiff_open(struct tctx *ctx)
 	return tif;
 }
 
-int tsrc_page(struct tsrc *s, int page)
+int
+tsrc_page(struct tsrc *s, int page)
 {
 	if (!TIFFSetDirectory(s->tif, (tdir_t)page) || s->ctx.failed)
 		return -EINVAL;
 	return 0;
 }
 
-int tiff_geometry(TIFF *tif, struct tiff_geo *g)
+int
+tiff_geometry(TIFF *tif, struct tiff_geo *g)
 {
 	uint16_t o = ORIENTATION_TOPLEFT;
 	float xr = 0, yr = 0;
@@ -130,7 +142,8 @@ int tiff_geometry(TIFF *tif, struct tiff_geo *g)
 	if (TIFFGetField(tif, TIFFTAG_XRESOLUTION, &xr) &&
 	    TIFFGetField(tif, TIFFTAG_YRESOLUTION, &yr) && xr > 0 && yr > 0)
 		r = (double)xr / yr;
-	if (r > TIFF_ASPECT_MAX || r < 1 / TIFF_ASPECT_MAX || fabs(r - 1) < 0.01)
+	if (r > TIFF_ASPECT_MAX || r < 1 / TIFF_ASPECT_MAX ||
+	    fabs(r - 1) < 0.01)
 		r = 1;
 	sw = r < 1 ? g->w / r : g->w;
 	sh = r > 1 ? g->h * r : g->h;
@@ -142,7 +155,8 @@ int tiff_geometry(TIFF *tif, struct tiff_geo *g)
 	return 0;
 }
 
-int tiff_plain_page(TIFF *tif, struct tiff_plain *p)
+int
+tiff_plain_page(TIFF *tif, struct tiff_plain *p)
 {
 	uint16_t bps = 1, spp = 1, photo = 0, planar = PLANARCONFIG_CONTIG;
 	uint16_t ink = INKSET_CMYK, extra = 0;
@@ -159,18 +173,22 @@ int tiff_plain_page(TIFF *tif, struct tiff_plain *p)
 	 * libjpeg-turbo's 8-bit build cannot decode 12-bit JPEG */
 	if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo) ||
 	    (bps != 8 && bps != 16 && bps != 12) ||
-	    (bps == 12 && (comp == COMPRESSION_JPEG ||
-	    comp == COMPRESSION_OJPEG)) || fmt != SAMPLEFORMAT_UINT ||
-	    planar != PLANARCONFIG_CONTIG || extra != 0 || TIFFIsTiled(tif))
+	    (bps == 12 &&
+		(comp == COMPRESSION_JPEG || comp == COMPRESSION_OJPEG)) ||
+	    fmt != SAMPLEFORMAT_UINT || planar != PLANARCONFIG_CONTIG ||
+	    extra != 0 || TIFFIsTiled(tif))
 		return 0;
-	*p = (struct tiff_plain){ .spp = spp, .bps = bps,
-	    .cmyk = photo == PHOTOMETRIC_SEPARATED, .ch = spp == 1 ? 1 : 3 };
+	*p = (struct tiff_plain){ .spp = spp,
+		.bps = bps,
+		.cmyk = photo == PHOTOMETRIC_SEPARATED,
+		.ch = spp == 1 ? 1 : 3 };
 	return (photo == PHOTOMETRIC_RGB && spp == 3) ||
 	    (photo == PHOTOMETRIC_MINISBLACK && spp == 1) ||
 	    (photo == PHOTOMETRIC_SEPARATED && spp == 4 && ink == INKSET_CMYK);
 }
 
-int tiff_ojpeg_stream(TIFF *tif, const struct filter_input *in,
+int
+tiff_ojpeg_stream(TIFF *tif, const struct filter_input *in,
     const unsigned char **p, size_t *len)
 {
 	uint64_t off = 0, n = 0;
@@ -184,7 +202,8 @@ int tiff_ojpeg_stream(TIFF *tif, const struct filter_input *in,
 	    !TIFFGetField(tif, TIFFTAG_JPEGIFBYTECOUNT, &n) || off == 0 ||
 	    n == 0 || off >= in->len || n > in->len - off ||
 	    jpeg_read_head(in->buf + off, (size_t)n, &head, NULL, msg,
-	    sizeof msg) < 0 || head.w != (int)w || head.h != (int)h)
+		sizeof msg) < 0 ||
+	    head.w != (int)w || head.h != (int)h)
 		return -ENOTSUP;
 	*p = in->buf + off, *len = (size_t)n;
 	return 0;

@@ -6,14 +6,16 @@
 
 #include "filter.h"
 
-void uniform_init(struct uniform *u, size_t pixel)
+void
+uniform_init(struct uniform *u, size_t pixel)
 {
 	memset(u, 0, sizeof *u);
 	u->pixel = pixel > 0 && pixel <= sizeof u->first ? pixel : 0;
 	u->blank = u->pixel != 0;
 }
 
-void uniform_row(struct uniform *u, const unsigned char *row, size_t len)
+void
+uniform_row(struct uniform *u, const unsigned char *row, size_t len)
 {
 	size_t i;
 

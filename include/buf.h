@@ -15,7 +15,7 @@ struct buf {
 	unsigned char *p;
 	size_t len, cap;
 };
-int buf_add(struct buf *b, const void *p, size_t n);	/* 0 or -ENOMEM */
+int buf_add(struct buf *b, const void *p, size_t n); /* 0 or -ENOMEM */
 /* Sets the length to n, new bytes zeroed; 0 or -ENOMEM. */
 int buf_resize(struct buf *b, size_t n);
 int buf_printf(struct buf *b, const char *fmt, ...)

@@ -25,8 +25,13 @@ struct store;
 #define BUNDLE_WORKDIR ".qujat-out"
 
 enum bundle_origin { FROM_INCOMING, FROM_ACTIVE, FROM_FOLDER };
-enum bundle_decision { DECIDE_NONE, DECIDE_ACCEPT, DECIDE_REJECT,
-	DECIDE_RETRY, DECIDE_GONE };
+enum bundle_decision {
+	DECIDE_NONE,
+	DECIDE_ACCEPT,
+	DECIDE_REJECT,
+	DECIDE_RETRY,
+	DECIDE_GONE
+};
 
 struct bundle;
 
@@ -51,59 +56,59 @@ struct bfile {
 	struct bundle *b;
 	const struct document *doc;
 	int in_fd, out_fd;
-	int64_t size;			/* of the input */
-	int tries;			/* worker runs, every pass and retry:
-					 * report.json's "tries" */
-	int retries;			/* of the current pass */
-	bool processed;		/* the worker gave a report */
-	char tmpname[24];	/* output's name inside the work folder */
-	char sha_in[65];	/* the input's, measured by the daemon */
-	char *out_name;		/* published name: extension of the real type */
+	int64_t size;	  /* of the input */
+	int tries;	  /* worker runs, every pass and retry:
+			   * report.json's "tries" */
+	int retries;	  /* of the current pass */
+	bool processed;	  /* the worker gave a report */
+	char tmpname[24]; /* output's name inside the work folder */
+	char sha_in[65];  /* the input's, measured by the daemon */
+	char *out_name;	  /* published name: extension of the real type */
 	struct job job;
 	enum file_state state;
-	int64_t target;			/* the pass asks --menu --target this,
-					 * 0: --menu alone, -1: no menu */
-	struct filter_report first;	/* the menu's report, during a
-					 * --variant pass */
-	const char *variant;		/* chosen, NULL for keep */
-	int rank;			/* its legibility, 100 for keep */
-	const struct report_variant *extract;	/* chosen, at its offset in
-						 * out (CHOSEN): cut out at
-						 * publication */
+	int64_t target;		    /* the pass asks --menu --target this,
+				     * 0: --menu alone, -1: no menu */
+	struct filter_report first; /* the menu's report, during a
+				     * --variant pass */
+	const char *variant;	    /* chosen, NULL for keep */
+	int rank;		    /* its legibility, 100 for keep */
+	const struct report_variant *extract; /* chosen, at its offset in
+					       * out (CHOSEN): cut out at
+					       * publication */
 #define ARGVS 40
 #define ARGBUFS 16
 	char *argv[ARGVS];
 	char argbuf[ARGBUFS][24];
-	int nargbuf;			/* argbufs used by build_argv */
+	int nargbuf; /* argbufs used by build_argv */
 	char tag[300];
 };
 
 struct bundle {
-	char *id;			/* folder name (maybe not a valid id) */
-	struct conf *conf;		/* one ref */
-	struct spool *sp;		/* NULL for FROM_FOLDER */
-	struct store *store;		/* NULL: the rule is not checked */
+	char *id;	     /* folder name (maybe not a valid id) */
+	struct conf *conf;   /* one ref */
+	struct spool *sp;    /* NULL for FROM_FOLDER */
+	struct store *store; /* NULL: the rule is not checked */
 	enum bundle_origin origin;
 	int dirfd, workfd;
 	bool have_manifest;
-	bool own_docs;			/* m.docs made by prepare_files */
+	bool own_docs; /* m.docs made by prepare_files */
 	struct manifest m;
 	struct reasons reasons;
 	struct bfile *files;
 	size_t nfiles;
-	struct pool *pool;		/* where its workers run */
-	const char *filter;		/* the worker program */
-	int pending;			/* jobs not yet done */
-	bool abandon;			/* shutting down: leave it in active/ */
-	uint64_t t0, deadline;		/* uv_hrtime() ms */
+	struct pool *pool;     /* where its workers run */
+	const char *filter;    /* the worker program */
+	int pending;	       /* jobs not yet done */
+	bool abandon;	       /* shutting down: leave it in active/ */
+	uint64_t t0, deadline; /* uv_hrtime() ms */
 	int64_t bytes_in, bytes_out;
-	int64_t take_bytes;		/* copied into the daemon's own copy */
-	uint64_t take_us;		/* and how long that took */
-	json_t *warnings;		/* array of {code, document, message} */
+	int64_t take_bytes; /* copied into the daemon's own copy */
+	uint64_t take_us;   /* and how long that took */
+	json_t *warnings;   /* array of {code, document, message} */
 	enum bundle_decision decision;
-	int error;			/* -errno of a failed blocking step */
+	int error; /* -errno of a failed blocking step */
 	char errmsg[256];
-	char *holder;			/* duplicate_application: who holds it */
+	char *holder; /* duplicate_application: who holds it */
 	/* for the caller */
 	uv_work_t work;
 	void (*done)(struct bundle *b);

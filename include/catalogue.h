@@ -14,7 +14,7 @@
 
 enum lang { LANG_KK, LANG_RU, LANG_EN, LANG_COUNT };
 
-extern const char *const lang_code[LANG_COUNT];	/* "kk", "ru", "en" */
+extern const char *const lang_code[LANG_COUNT]; /* "kk", "ru", "en" */
 
 struct catalogue;
 
@@ -35,8 +35,8 @@ bool catalogue_service_lists(const struct catalogue *cat, const char *service,
 /* One unmet requirement of a checklist. Both strings are borrowed from
  * the catalogue. */
 struct missing {
-	const char *msg_key;	/* "document_missing", or the group's key */
-	const char *document;	/* a type, "a|b" alternatives, or a group */
+	const char *msg_key;  /* "document_missing", or the group's key */
+	const char *document; /* a type, "a|b" alternatives, or a group */
 };
 
 /* Checks the checklist of service against the document types present.

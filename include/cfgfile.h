@@ -23,7 +23,7 @@ int cfg_fault(struct qerr *err, const char *path, const config_setting_t *s,
  * (4294968320 becomes 1024), so one it read as 32 bits is read again from
  * its line in the file (path, when libconfig does not know it). 0, or
  * -EINVAL with err naming the line when the number exceeds 64 bits. */
-int cfg_get_int64(const char *path, const config_setting_t *s,
-    long long *out, struct qerr *err);
+int cfg_get_int64(const char *path, const config_setting_t *s, long long *out,
+    struct qerr *err);
 
 #endif

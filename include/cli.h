@@ -10,11 +10,11 @@ struct cli_opts {
 	const char *spool;
 	const char *lang;
 	int json;
-	int photo;			/* compress: the files are photos */
-	const char *photo_pages;	/* compress: "flatten", "keep", NULL:
-					 * the conf's photo_pages */
-	const char *outdir;		/* compress: -o DIR */
-	long long budget;		/* compress: --budget, 0 = the conf's */
+	int photo;		 /* compress: the files are photos */
+	const char *photo_pages; /* compress: "flatten", "keep", NULL:
+				  * the conf's photo_pages */
+	const char *outdir;	 /* compress: -o DIR */
+	long long budget;	 /* compress: --budget, 0 = the conf's */
 	char **args;
 	int nargs;
 };

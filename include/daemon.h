@@ -26,23 +26,23 @@ struct decisions;
 /* Since start; the metrics file shows them (metrics.h). */
 struct counters {
 	uint64_t accepted, rejected, retried, worker_failures;
-	uint64_t refused[COUNTERS_NCODES];	/* reasons, by metrics_codes */
-	uint64_t bytes_in, bytes_out;		/* decided bundles */
-	uint64_t accepted_in, accepted_out;	/* accepted bundles */
-	struct handoff_stats handoff;		/* the HTTP hand-off's */
+	uint64_t refused[COUNTERS_NCODES];  /* reasons, by metrics_codes */
+	uint64_t bytes_in, bytes_out;	    /* decided bundles */
+	uint64_t accepted_in, accepted_out; /* accepted bundles */
+	struct handoff_stats handoff;	    /* the HTTP hand-off's */
 };
 
 struct daemon {
 	uv_loop_t *loop;
 	struct conf *conf;
 	const char *conf_path;
-	const char *spool_override;	/* --spool, kept for reloads */
+	const char *spool_override; /* --spool, kept for reloads */
 	struct spool spool;
 	struct store *store;
-	struct handoff *handoff;	/* NULL: hand-off is outbox/ */
+	struct handoff *handoff; /* NULL: hand-off is outbox/ */
 	struct metrics *metrics;
 	struct retention *retention;
-	struct decisions *decisions;	/* decisions/ from the case system */
+	struct decisions *decisions; /* decisions/ from the case system */
 	struct pool pool;
 	char **worker_env;
 
@@ -52,15 +52,15 @@ struct daemon {
 	uv_fs_t scan_req;
 
 	bool scanning, rescan, ready, stopping, closing;
-	bool disk_full;			/* the spool's filesystem: no claims */
+	bool disk_full; /* the spool's filesystem: no claims */
 	int inflight, max_inflight;
-	int waiting;			/* seen in incoming/, not yet claimed */
-	struct bundle *bundles;		/* in flight */
-	char **resume;			/* active/ names to resume */
-	char **ignored;			/* non-folders in incoming/, logged */
+	int waiting;		/* seen in incoming/, not yet claimed */
+	struct bundle *bundles; /* in flight */
+	char **resume;		/* active/ names to resume */
+	char **ignored;		/* non-folders in incoming/, logged */
 	size_t nignored;
-	uint64_t take_paused;		/* no take before (uv_now ms) */
-	char take_error[300];		/* why, for STATUS= */
+	uint64_t take_paused; /* no take before (uv_now ms) */
+	char take_error[300]; /* why, for STATUS= */
 	size_t nresume, iresume;
 	struct counters n;
 	int exit_code;

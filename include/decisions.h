@@ -25,8 +25,7 @@ struct store;
 /* Creates decisions/ (0770: the case system's group writes it) and
  * decisions/bad/ when missing, watches decisions/ and sweeps it at start
  * and every scan_interval_ms. 0 or -errno with err set. */
-int decisions_new(struct daemon *d, struct decisions **out,
-    struct qerr *err);
+int decisions_new(struct daemon *d, struct decisions **out, struct qerr *err);
 
 /* Stops; a sweep in progress finishes first. Freed in the last close
  * callback. NULL is ignored. */

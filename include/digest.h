@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <nettle/sha2.h>
 
-#define SHA256_HEX (2 * SHA256_DIGEST_SIZE + 1)	/* 64 digits and a NUL */
+#define SHA256_HEX (2 * SHA256_DIGEST_SIZE + 1) /* 64 digits and a NUL */
 
 /* The n bytes at b as 2n lowercase hex digits and a NUL, into out. */
 void hex_encode(const unsigned char *b, size_t n, char *out);

@@ -29,15 +29,15 @@ struct engine {
 	const struct filter_input *in;
 	struct filter_report *rep;
 	const struct fmt_ops *fmt;
-	struct buf out;		/* what goes to fd 3: keep, or --variant's */
-	struct buf menu;	/* with --menu, what follows it in fd 3 */
+	struct buf out;	 /* what goes to fd 3: keep, or --variant's */
+	struct buf menu; /* with --menu, what follows it in fd 3 */
 	/* fd 3 when the menu streams: keep, then each variant as it is
 	 * published, so no variant is held once written (a 50 MB PDF's
 	 * menu is several times its size); -1: all kept in e->menu */
 	int fd;
-	size_t streamed;	/* bytes already written to fd */
-	int out_borrowed;	/* out is e->in's bytes (keep is the upload):
-				 * not the engine's to free */
+	size_t streamed;  /* bytes already written to fd */
+	int out_borrowed; /* out is e->in's bytes (keep is the upload):
+			   * not the engine's to free */
 };
 /* With --menu, once keep is complete in e->out: sets v->offset (where
  * the variant's bytes start in fd 3) and v->ext, and writes them (after
@@ -63,7 +63,7 @@ int engine_emit_lossless(struct engine *e, struct buf *lossless,
  * report names the page when there are several. */
 void engine_blank(struct engine *e, int page, int npages);
 /* Replaces the transform by what variant s did ("jpeg q70 200dpi gray"). */
-void engine_describe(struct engine *e, const char *fmt,
-    const struct vspec *s, int grey);
+void engine_describe(struct engine *e, const char *fmt, const struct vspec *s,
+    int grey);
 
 #endif

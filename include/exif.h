@@ -11,9 +11,9 @@
 
 /* EXIF (exif.c), inside an APP1 payload that starts "Exif\0\0". */
 struct exif_scrub {
-	int orientation;	/* 1..8 as found; 1 when absent or invalid */
-	int tag;		/* the orientation tag's raw value, -1 if none */
-	int gps, serial;	/* what was removed */
+	int orientation; /* 1..8 as found; 1 when absent or invalid */
+	int tag;	 /* the orientation tag's raw value, -1 if none */
+	int gps, serial; /* what was removed */
 };
 /* Zeroes and unlinks GPS, serial numbers, unique ID and maker notes in
  * place; with set_upright, when the orientation tag is not 1, also sets

@@ -50,14 +50,14 @@ struct filter_limits {
 	uint64_t memory_mb;
 	int probe_only;
 	int photo;
-	int flatten;		/* --flatten: a photographed page's menu is
-				 * of its sheet, found, squared and evened
-				 * (flat.h) */
+	int flatten; /* --flatten: a photographed page's menu is
+		      * of its sheet, found, squared and evened
+		      * (flat.h) */
 	/* the legibility policy and what to write (report.h) */
 	int max_dpi, min_dpi, low_dpi, quality_floor;
 	int menu;
-	uint64_t target;	/* --target: stop the menu at this size; 0 */
-	char variant[32];	/* "" for keep */
+	uint64_t target;  /* --target: stop the menu at this size; 0 */
+	char variant[32]; /* "" for keep */
 };
 
 struct filter_input {
@@ -69,8 +69,8 @@ struct filter_input {
 struct engine;
 
 struct fmt_ops {
-	const char *mime;	/* libmagic's MAGIC_MIME_TYPE answer */
-	const char *ext;	/* the report's ext for this type */
+	const char *mime; /* libmagic's MAGIC_MIME_TYPE answer */
+	const char *ext;  /* the report's ext for this type */
 	int (*probe)(const struct filter_input *in, struct filter_report *rep);
 	/* After an ok probe: analyses the file and writes the keep variant,
 	 * the menu or one variant (engine.h). 0 with rep->status decided,
@@ -102,7 +102,7 @@ void filter_sanitize(char *dst, size_t dstsz, const char *src);
  * stays 1 while every pixel equals the first one seen. */
 struct uniform {
 	unsigned char first[16];
-	size_t pixel;		/* bytes per pixel, at most sizeof first */
+	size_t pixel; /* bytes per pixel, at most sizeof first */
 	int seen, blank;
 };
 void uniform_init(struct uniform *u, size_t pixel);

@@ -19,17 +19,17 @@
 
 #include "raster.h"
 
-#define DETECT_LONG 512		/* the detection copy's long side */
+#define DETECT_LONG 512 /* the detection copy's long side */
 
 /* A sheet found in a frame, in the frame's (upright) pixel coordinates. */
 struct sheet {
-	double x[4], y[4];	/* corners: top left, top right, bottom
-				 * right, bottom left */
-	double dpi;		/* the sheet's own resolution in the frame */
-	int w, h;		/* the flattened page: A4 or as measured, at
-				 * min(dpi, max_dpi) */
-	int a4;			/* w x h has A4's proportions */
-	char why[64];		/* when not found: why, for the report */
+	double x[4], y[4]; /* corners: top left, top right, bottom
+			    * right, bottom left */
+	double dpi;	   /* the sheet's own resolution in the frame */
+	int w, h;	   /* the flattened page: A4 or as measured, at
+			    * min(dpi, max_dpi) */
+	int a4;		   /* w x h has A4's proportions */
+	char why[64];	   /* when not found: why, for the report */
 };
 
 /* Finds the sheet in s, a small copy of a fw x fh frame (grey or RGB),
@@ -41,8 +41,8 @@ int sheet_find(const struct raster *s, int fw, int fh, int max_dpi,
 /* The sheet sh of src, a copy of its fw x fh frame scaled to src's size,
  * warped (projective, bilinear) to a new sh->w x sh->h raster out. 0 or
  * -ENOMEM. */
-int sheet_warp(const struct raster *src, int fw, int fh,
-    const struct sheet *sh, struct raster *out);
+int sheet_warp(const struct raster *src, int fw, int fh, const struct sheet *sh,
+    struct raster *out);
 
 /* The frame size (<= fw x fh) to decode for warping sh: the sheet then
  * has about as many pixels as its page (area-averaged to it: a bilinear

@@ -25,11 +25,11 @@ struct handoff;
 
 /* Counted since start; the caller owns them (metrics read them). */
 struct handoff_stats {
-	uint64_t attempts;	/* POSTs finished, whatever their result */
-	uint64_t failures;	/* ... that were not a 2xx */
-	uint64_t delivered;	/* bundles moved to sent/ */
-	uint64_t bytes;		/* bytes sent in delivered POSTs */
-	int pending;		/* bundles known in outbox/, not yet sent */
+	uint64_t attempts;  /* POSTs finished, whatever their result */
+	uint64_t failures;  /* ... that were not a 2xx */
+	uint64_t delivered; /* bundles moved to sent/ */
+	uint64_t bytes;	    /* bytes sent in delivered POSTs */
+	int pending;	    /* bundles known in outbox/, not yet sent */
 };
 
 /* Starts the hand-off on loop: takes a ref on conf (which must have

@@ -18,23 +18,23 @@
 /* JPEG encoding to memory (jpeg_enc.c). */
 struct jpeg_enc_opts {
 	int quality;
-	int subsample;		/* 1: 4:2:0 chroma, 0: 4:4:4 */
-	const unsigned char *icc;	/* the pixels' ICC profile, or NULL;
-					 * embedded only when it is one for
-					 * their channels (icc_fits) */
+	int subsample;		  /* 1: 4:2:0 chroma, 0: 4:4:4 */
+	const unsigned char *icc; /* the pixels' ICC profile, or NULL;
+				   * embedded only when it is one for
+				   * their channels (icc_fits) */
 	size_t icclen;
-	const unsigned char *exif;	/* an APP1 Exif payload, or NULL */
+	const unsigned char *exif; /* an APP1 Exif payload, or NULL */
 	size_t exiflen;
-	int fast;		/* libjpeg's standard Huffman tables: one pass,
-				 * 2.5-3x faster, 5-10% larger, same pixels */
-	int ycck;		/* CMYK pixels (ch 4) stored as YCCK, else as
-				 * CMYK; both with libjpeg's Adobe marker */
+	int fast; /* libjpeg's standard Huffman tables: one pass,
+		   * 2.5-3x faster, 5-10% larger, same pixels */
+	int ycck; /* CMYK pixels (ch 4) stored as YCCK, else as
+		   * CMYK; both with libjpeg's Adobe marker */
 	/* quantisation tables for luma and chroma (natural order) instead
 	 * of quality's scaling of the standard ones, or NULL */
 	const unsigned int *quant[2];
-	int dpi;		/* the JFIF density, dots per inch, so that a
-				 * viewer shows the page at its size; 0: none
-				 * (libjpeg's 1:1 aspect) */
+	int dpi; /* the JFIF density, dots per inch, so that a
+		  * viewer shows the page at its size; 0: none
+		  * (libjpeg's 1:1 aspect) */
 };
 /* Whether an ICC profile describes pixels of ch channels: its header's
  * signature and data colour space ('GRAY' for 1, 'RGB ' for 3, 'CMYK'
@@ -50,15 +50,15 @@ int jpeg_encode(const struct raster *r, const struct jpeg_enc_opts *o,
 /* JPEG decoding (jpeg_dec.c). */
 struct jpeg_head {
 	int w, h, comps;
-	int cmyk;		/* CMYK or YCCK: converted to RGB here */
-	int ycck;		/* stored as YCCK (Adobe transform 2) */
-	int adobe;		/* an Adobe marker says how it is stored */
+	int cmyk;  /* CMYK or YCCK: converted to RGB here */
+	int ycck;  /* stored as YCCK (Adobe transform 2) */
+	int adobe; /* an Adobe marker says how it is stored */
 };
 /* A JPEG's header and, unless icc is NULL, its ICC profile reassembled
  * from its APP2 chunks, appended to icc (nothing when there is none or
  * it is incomplete). 0, -EINVAL with msg (unreadable) or -ENOMEM. */
-int jpeg_read_head(const unsigned char *buf, size_t len,
-    struct jpeg_head *head, struct buf *icc, char *msg, size_t msgsz);
+int jpeg_read_head(const unsigned char *buf, size_t len, struct jpeg_head *head,
+    struct buf *icc, char *msg, size_t msgsz);
 /* Decodes buf to exactly tw x th pixels (<= the image), using the
  * smallest DCT-domain scale libjpeg-turbo does in SIMD (1/8, 2/8, 4/8,
  * 8/8) not below the target, then an area resample; grey images give
@@ -70,18 +70,17 @@ int jpeg_decode_to(const unsigned char *buf, size_t len, int tw, int th,
 /* The same, and *junk says whether libjpeg skipped bytes before a marker
  * (junk inside the scans, which only a rewrite drops: jpeg_rewrite). */
 int jpeg_decode_junk(const unsigned char *buf, size_t len, int tw, int th,
-    uint64_t memory_mb, struct raster *out, int *junk, char *msg,
-    size_t msgsz);
+    uint64_t memory_mb, struct raster *out, int *junk, char *msg, size_t msgsz);
 /* The same, but CMYK and YCCK come out as 4 channels of CMYK exactly as
  * stored (no inversion: what a PDF's DCTDecode filter gives), for a
  * re-encode with the same convention (jpeg_enc_opts.ycck). */
-int jpeg_decode_raw_to(const unsigned char *buf, size_t len, int tw,
-    int th, uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz);
+int jpeg_decode_raw_to(const unsigned char *buf, size_t len, int tw, int th,
+    uint64_t memory_mb, struct raster *out, char *msg, size_t msgsz);
 
 /* A JPEG's quantisation tables (jpeg_quality.c), in natural order. */
 struct jpeg_qtables {
 	unsigned int t[4][64];
-	unsigned have;		/* bit id: table id was defined */
+	unsigned have; /* bit id: table id was defined */
 };
 /* Reads the tables of a DQT segment's payload p[0..n) into qt. 0, or
  * -EINVAL when a table overruns the segment or its id or precision is
@@ -113,27 +112,26 @@ int jpeg_keep(const unsigned char *buf, size_t len, uint64_t memory_mb,
  * a phone photo whose page is flattened needs no upright frame. */
 struct jpeg_upright {
 	int orientation;
-	struct jpeg_qtables qt;	/* the source's quantisation tables */
+	struct jpeg_qtables qt; /* the source's quantisation tables */
 	int ncomp, tq[2];	/* components; luma's and chroma's table */
 	int subsampled;		/* chroma sampled less than luma */
 	int dpi;		/* the JFIF density, when square; else 0 */
 	int exif_seen;
-	size_t exif_off, exif_len;	/* the scrubbed EXIF, in keep */
+	size_t exif_off, exif_len; /* the scrubbed EXIF, in keep */
 };
 /* Turns keep upright as jpeg_keep would have (transform, upright as
  * there); up->orientation is 1 after. 0, -EINVAL or -ENOMEM. */
 int jpeg_keep_upright(struct jpeg_upright *up, struct buf *keep,
-    uint64_t memory_mb, char *transform, size_t tsz,
-    struct raster *upright);
+    uint64_t memory_mb, char *transform, size_t tsz, struct raster *upright);
 /* Lossless EXIF orientation transform of a whole JPEG (jpeg_rot.c):
  * 0, -ERANGE when the edges are not whole MCUs (the caller re-encodes),
  * -EINVAL when corrupt. markers is the list of APP segments to copy. */
-int jpeg_rotate_lossless(const unsigned char *buf, size_t len,
-    int orientation, uint64_t memory_mb, struct buf *out);
+int jpeg_rotate_lossless(const unsigned char *buf, size_t len, int orientation,
+    uint64_t memory_mb, struct buf *out);
 /* The same coefficients as a progressive JPEG (optimised tables): the
  * same pixels, smaller. 0, -EINVAL (corrupt) or -ENOMEM. */
-int jpeg_progressive(const unsigned char *buf, size_t len,
-    uint64_t memory_mb, struct buf *out);
+int jpeg_progressive(const unsigned char *buf, size_t len, uint64_t memory_mb,
+    struct buf *out);
 /* The coefficients libjpeg reads from a JPEG whose data ends early or
  * holds junk, written again in its own mode (baseline or progressive):
  * a whole file with exactly the picture djpeg shows of it. *missing gets

@@ -24,26 +24,26 @@
  * a marker (JWRN_EXTRANEOUS_DATA), a missing EOI and the notes about
  * JFIF, Adobe or ICC segments lose nothing: djpeg shows the picture. */
 struct jwatch {
-	int damaged;		/* data lost before its end: a bad Huffman
-				 * code, a lost restart interval */
-	int ended;		/* the input ended before its EOI */
-	int cut;		/* ... and the entropy data before the last
-				 * MCU: rows from there on are what libjpeg
-				 * makes of nothing (grey, or less detail) */
-	int junk;		/* bytes skipped before a marker */
-	int incomplete;		/* jwatch_verdict refused it for the rows
-				 * missing at its end */
-	long missing_rows;	/* image rows past the cut, or all of them
-				 * when a progressive JPEG's scans stopped
-				 * short of every coefficient's last bits */
-	char msg[JMSG_LENGTH_MAX];	/* the first damaging warning */
+	int damaged;		   /* data lost before its end: a bad Huffman
+				    * code, a lost restart interval */
+	int ended;		   /* the input ended before its EOI */
+	int cut;		   /* ... and the entropy data before the last
+				    * MCU: rows from there on are what libjpeg
+				    * makes of nothing (grey, or less detail) */
+	int junk;		   /* bytes skipped before a marker */
+	int incomplete;		   /* jwatch_verdict refused it for the rows
+				    * missing at its end */
+	long missing_rows;	   /* image rows past the cut, or all of them
+				    * when a progressive JPEG's scans stopped
+				    * short of every coefficient's last bits */
+	char msg[JMSG_LENGTH_MAX]; /* the first damaging warning */
 };
 
 struct jerr {
 	struct jpeg_error_mgr pub;
 	jmp_buf jb;
 	char msg[JMSG_LENGTH_MAX];
-	struct jwatch watch;	/* a decompressor's warnings */
+	struct jwatch watch; /* a decompressor's warnings */
 };
 
 /* Installs the handlers into err and returns &err->pub for cinfo->err. */

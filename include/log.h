@@ -19,7 +19,7 @@ void log_set_level(int prio);
  * text, is masked to its last four, so no IIN reaches the log, not even
  * in a file name. */
 void log_msg(int prio, const char *id, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Masks an IIN to its last four digits: "********0157". buf >= 13 bytes. */
 const char *log_iin(const char *iin, char *buf, size_t len);

@@ -16,20 +16,20 @@
 struct catalogue;
 
 struct document {
-	const char *file;	/* borrowed from root */
+	const char *file; /* borrowed from root */
 	const char *type;
-	int64_t bytes;		/* -1 when absent */
-	const char *sha256;	/* lowercase hex, or NULL when absent */
-	json_t *entry;		/* the object, to extend in the outbox copy */
+	int64_t bytes;	    /* -1 when absent */
+	const char *sha256; /* lowercase hex, or NULL when absent */
+	json_t *entry;	    /* the object, to extend in the outbox copy */
 };
 
 struct manifest {
-	json_t *root;		/* owns every string above */
+	json_t *root; /* owns every string above */
 	const char *application_id;
 	const char *service;
-	const char *locale;	/* "kk", "ru" or "en"; NULL when invalid */
+	const char *locale; /* "kk", "ru" or "en"; NULL when invalid */
 	const char *child_iin;
-	const char *applicant_iin;	/* NULL when absent */
+	const char *applicant_iin; /* NULL when absent */
 	const char *institution_id;
 	struct document *docs;
 	size_t ndocs;

@@ -24,8 +24,8 @@ struct page_src {
 	/* native size; bilevel pages are never turned into greys */
 	int (*info)(void *ctx, int page, int *w, int *h, int *bilevel);
 	/* decodes a page to exactly tw x th (<= native), upright */
-	int (*decode)(void *ctx, int page, int tw, int th,
-	    struct raster *out, char *msg, size_t msgsz);
+	int (*decode)(void *ctx, int page, int tw, int th, struct raster *out,
+	    char *msg, size_t msgsz);
 	/* a bilevel page as CCITT G4 (K -1, BlackIs1 false), its size */
 	int (*g4)(void *ctx, int page, struct buf *out, int *w, int *h);
 	/* a page's ICC profile once the page was decoded, or NULL; its
@@ -59,10 +59,10 @@ int pages_run(struct engine *e, const struct page_src *src, int single);
 /* What the page source of a single image (JPEG, PNG) holds besides its
  * decoder: the first member of its context. */
 struct image_src {
-	struct raster pixels;	/* decoded whole already (upright), or empty */
-	struct buf icc;		/* its ICC profile, for the variants */
-	struct buf lossless;	/* the same pixels, smaller than keep, or
-				 * empty */
+	struct raster pixels; /* decoded whole already (upright), or empty */
+	struct buf icc;	      /* its ICC profile, for the variants */
+	struct buf lossless;  /* the same pixels, smaller than keep, or
+			       * empty */
 };
 /* A decode served from s->pixels (which the caller checked is there):
  * 0, or -ENOMEM with msg. */
@@ -70,8 +70,8 @@ int image_src_resample(const struct image_src *s, int tw, int th,
     struct raster *out, char *msg, size_t msgsz);
 /* Runs src, whose ctx starts with s: --variant lossless's output (fmt
  * names it in the transform), else pages_run; then releases s. */
-int image_src_run(struct engine *e, struct image_src *s,
-    struct page_src *src, const char *fmt);
+int image_src_run(struct engine *e, struct image_src *s, struct page_src *src,
+    const char *fmt);
 void image_src_release(struct image_src *s);
 /* Whether a single w x h image is refused lowres by pages_run before it
  * decodes a pixel. */

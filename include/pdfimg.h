@@ -43,17 +43,17 @@ struct pdf_uses {
 
 /* What a page shows besides images, and its MediaBox size in points. */
 struct pdf_page_info {
-	int text;		/* text operators (BT) */
-	int paint;		/* paths, shadings, inline images or
-				 * annotations */
+	int text;  /* text operators (BT) */
+	int paint; /* paths, shadings, inline images or
+		    * annotations */
 	double mw, mh;
 };
 
 /* Scans page number `pageno` (handle page) of q: appends every image it
  * draws (nested Form XObjects included, a few levels deep) to uses, and
  * an image its /Resources name but its content never draws as a guess
- * covering the MediaBox. A content stream that does not decode within limit bytes
- * counts as painting. 0 or -ENOMEM. */
+ * covering the MediaBox. A content stream that does not decode within limit
+ * bytes counts as painting. 0 or -ENOMEM. */
 int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
     struct pdf_uses *uses, struct pdf_page_info *info);
 
@@ -65,8 +65,8 @@ int pdf_page_scan(qpdf_data q, qpdf_oh page, int pageno, uint64_t limit,
  * the last output counted, not kept (out may be NULL). 0; -E2BIG over
  * the limit; -ENOTSUP for a filter not decoded here (DCT, JPX, CCITT,
  * JBIG2, Crypt); -EINVAL when unreadable; -ENOMEM. */
-int pdf_stream_decode(qpdf_data q, qpdf_oh stream, uint64_t limit,
-    int check, struct buf *out);
+int pdf_stream_decode(qpdf_data q, qpdf_oh stream, uint64_t limit, int check,
+    struct buf *out);
 /* The same, when a stream of one filter is expected to decode to about
  * hint bytes (an image's rows): a complete, sound Flate stream of that
  * size is then inflated whole, at once (libdeflate); the result is the
@@ -123,8 +123,8 @@ struct pdf_sink {
 struct pdf_swap {
 	int obj, gen;
 	int w, h;
-	int grey;		/* the JPEG is grey, the image was not */
-	int base;		/* an Indexed image: its base colour space */
+	int grey; /* the JPEG is grey, the image was not */
+	int base; /* an Indexed image: its base colour space */
 	const unsigned char *data;
 	size_t len;
 };
@@ -146,18 +146,18 @@ struct pdf_enc {
 
 struct pdf_img {
 	int obj, gen;
-	int w, h, n;		/* pixels and components (dictionary; an
-				 * Indexed image's base colour space's) */
-	int ok;			/* can be re-encoded correctly */
-	int bpc;		/* bits per sample: 8, or 2, 4, 8 indexed */
-	int hival;		/* Indexed: the highest index, else -1 */
-	unsigned char lut[256 * 3];	/* Indexed: hival + 1 base colours */
-	int dct;		/* a plain DCTDecode stream */
-	int flate;		/* Flate alone: QPDF writes it as it is
-				 * (pdf_flate_image) */
-	int ycck;		/* CMYK stored as YCCK (decode_dct) */
-	size_t stored;		/* the stream's stored length */
-	double dpi;		/* pixels over the placed size */
+	int w, h, n;		    /* pixels and components (dictionary; an
+				     * Indexed image's base colour space's) */
+	int ok;			    /* can be re-encoded correctly */
+	int bpc;		    /* bits per sample: 8, or 2, 4, 8 indexed */
+	int hival;		    /* Indexed: the highest index, else -1 */
+	unsigned char lut[256 * 3]; /* Indexed: hival + 1 base colours */
+	int dct;		    /* a plain DCTDecode stream */
+	int flate;		    /* Flate alone: QPDF writes it as it is
+				     * (pdf_flate_image) */
+	int ycck;		    /* CMYK stored as YCCK (decode_dct) */
+	size_t stored;		    /* the stream's stored length */
+	double dpi;		    /* pixels over the placed size */
 	int analysed;
 	struct page_look look;
 	struct pdf_enc enc[PDF_MAX_SPECS];
@@ -173,26 +173,26 @@ struct pdf_job {
 	size_t nimg;
 	struct vspec specs[PDF_MAX_SPECS];
 	int nspecs;
-	double dpi;		/* worst scanned page, 0 when none */
-	double res;		/* resolution for ranks and levels */
+	double dpi; /* worst scanned page, 0 when none */
+	double res; /* resolution for ranks and levels */
 	int colour;
-	int blank_page;		/* the first page that is uniform images
-				 * alone (1-based), or 0 */
-	int replaced;		/* images the wanted spec replaced */
+	int blank_page; /* the first page that is uniform images
+			 * alone (1-based), or 0 */
+	int replaced;	/* images the wanted spec replaced */
 	/* --target: each image's ladder stops at its share of target less
 	 * `other` (the bytes that are not recompressible images), by pixel
 	 * count; 0 encodes every spec */
 	uint64_t target;
 	size_t other;
-	double pixels;		/* of the images to re-encode, for shares */
-	struct ladder ladder;	/* [first, nmade): the specs every image has */
+	double pixels;	      /* of the images to re-encode, for shares */
+	struct ladder ladder; /* [first, nmade): the specs every image has */
 	/* The encodings' bytes are held for a spec only while all the
 	 * held ones take at most hold_max bytes: past it the best spec
 	 * held (the largest) is dropped, its sizes kept. So the menu of a
 	 * 60-page scan holds what its small variants need, not every
 	 * page of every variant. */
 	size_t hold_max, held;
-	int dropped[PDF_MAX_SPECS];	/* bytes not held: size only */
+	int dropped[PDF_MAX_SPECS]; /* bytes not held: size only */
 };
 
 /* Opens the document, scans every page and classifies its images; a

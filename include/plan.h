@@ -12,7 +12,7 @@
 #include "report.h"
 
 struct plan_file {
-	const struct report_variant *v;	/* the menu, best first; v[0] keep */
+	const struct report_variant *v; /* the menu, best first; v[0] keep */
 	int n;				/* entries in v (>= 1) */
 	int chosen;			/* out: index into v */
 	int partial;			/* the menu was cut at the file's

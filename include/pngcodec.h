@@ -18,8 +18,8 @@
  * png_decode_to decodes to exactly tw x th (<= the image), grey or RGB,
  * alpha over white, and appends its iCCP profile to icc (unless NULL):
  * 0, or -EINVAL with msg. */
-int png_keep(const unsigned char *b, size_t len, struct buf *out,
-    int *dropped, int *trailing);
+int png_keep(const unsigned char *b, size_t len, struct buf *out, int *dropped,
+    int *trailing);
 /* The EXIF orientation (1..8) of an eXIf chunk before IDAT, which the
  * browsers apply (Chrome, Safari); 1 without one. An eXIf after IDAT
  * (ImageMagick 6 writes it there) and an orientation in a text chunk

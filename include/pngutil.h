@@ -16,13 +16,13 @@
 #include <png.h>
 
 #define PNG_CHUNK_CACHE_MAX 1000	/* ancillary chunks kept */
-#define PNG_CHUNK_MALLOC_MAX (8u << 20)	/* one ancillary chunk, bytes */
+#define PNG_CHUNK_MALLOC_MAX (8u << 20) /* one ancillary chunk, bytes */
 
 /* What a reader reads, and what libpng said when it failed. */
 struct pngsrc {
 	const unsigned char *buf;
 	size_t len, off;
-	char msg[160];		/* libpng's error, without a "png: " */
+	char msg[160]; /* libpng's error, without a "png: " */
 };
 
 /* A reader of src's bytes (*png, with its *info): libpng's errors go

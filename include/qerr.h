@@ -10,11 +10,11 @@
 
 struct qerr {
 	char msg[512];
-	int line;		/* config line at fault, 0 when not a config error */
+	int line; /* config line at fault, 0 when not a config error */
 };
 
 /* Formats a message into err (when not NULL) and returns code unchanged. */
 int qerr_set(struct qerr *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

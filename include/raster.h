@@ -25,8 +25,7 @@ int raster_level(const struct raster *top, int w, int h, struct raster *lv,
     const struct raster **use);
 /* Area-average resample of src into a new dst of w x h (w <= src->w,
  * h <= src->h); 0 or -ENOMEM. */
-int raster_resample(const struct raster *src, int w, int h,
-    struct raster *dst);
+int raster_resample(const struct raster *src, int w, int h, struct raster *dst);
 /* Replaces r's pixels by their luma (ch 1). 0 or -ENOMEM. */
 int raster_to_grey(struct raster *r);
 /* Applies an EXIF orientation (2..8) to the pixels so the picture is
@@ -36,16 +35,15 @@ int raster_orient(struct raster *r, int orientation);
 /* Streaming area resampler: rows of sw pixels of dst->ch bytes in, the
  * rows of dst (already allocated, smaller or equal) filled out. */
 struct resampler;
-int resampler_new(struct resampler **out, int sw, int sh,
-    struct raster *dst);
+int resampler_new(struct resampler **out, int sw, int sh, struct raster *dst);
 int resampler_row(struct resampler *rs, const unsigned char *row);
 void resampler_free(struct resampler *rs);
 
 /* What a page looks like (colour.c), judged on its top raster. */
 struct page_look {
-	int colour;		/* meaningful colour: a stamp, a signature */
-	int blank;		/* uniform but for scanner noise */
-	int photo;		/* continuous tone rather than text on paper */
+	int colour; /* meaningful colour: a stamp, a signature */
+	int blank;  /* uniform but for scanner noise */
+	int photo;  /* continuous tone rather than text on paper */
 };
 void page_analyse(const struct raster *r, struct page_look *look);
 

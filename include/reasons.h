@@ -10,11 +10,11 @@
 #include <stddef.h>
 
 struct reason {
-	char *code;		/* contract code, e.g. "file_corrupt" */
-	char *msg_key;		/* messages.conf key, e.g. "limit_pixels" */
-	char *file;		/* file name concerned, or NULL */
-	char *document;		/* document type code concerned, or NULL */
-	char *detail;		/* {detail}: the limit passed, the field at fault */
+	char *code;	/* contract code, e.g. "file_corrupt" */
+	char *msg_key;	/* messages.conf key, e.g. "limit_pixels" */
+	char *file;	/* file name concerned, or NULL */
+	char *document; /* document type code concerned, or NULL */
+	char *detail;	/* {detail}: the limit passed, the field at fault */
 };
 
 struct reasons {

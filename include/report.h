@@ -85,7 +85,12 @@
 #define REPORT_MAX_VARIANTS 16
 
 enum filter_status {
-	FS_OK, FS_UNSUPPORTED, FS_CORRUPT, FS_ENCRYPTED, FS_LIMIT, FS_BLANK,
+	FS_OK,
+	FS_UNSUPPORTED,
+	FS_CORRUPT,
+	FS_ENCRYPTED,
+	FS_LIMIT,
+	FS_BLANK,
 	FS_LOWRES
 };
 
@@ -93,8 +98,8 @@ struct report_variant {
 	char id[32];
 	int64_t bytes;
 	int rank;
-	int64_t offset;		/* in fd 3's output; -1 when not written */
-	char ext[8];		/* "" when not given */
+	int64_t offset; /* in fd 3's output; -1 when not written */
+	char ext[8];	/* "" when not given */
 };
 
 struct filter_report {
@@ -112,7 +117,7 @@ struct filter_report {
 	struct report_variant variants[REPORT_MAX_VARIANTS];
 	int nvariants;
 	int64_t menu_partial;
-	int64_t signed_pdf;	/* "signed" */
+	int64_t signed_pdf; /* "signed" */
 	int64_t page;
 	int64_t incomplete;
 	char transform[160];
@@ -127,10 +132,30 @@ struct filter_report {
  * tests/unit/test_report.c sends reports through both.
  */
 enum report_key_id {
-	RK_STATUS, RK_LIMIT, RK_TYPE, RK_EXT, RK_WIDTH, RK_HEIGHT, RK_PAGES,
-	RK_BYTES_IN, RK_SHA_IN, RK_BYTES_OUT, RK_SHA_OUT, RK_TRANSFORM,
-	RK_DETAIL, RK_MS, RK_OUT_TYPE, RK_OUT_EXT, RK_DPI, RK_COLOR,
-	RK_VARIANT, RK_PARTIAL, RK_SIGNED, RK_PAGE, RK_INCOMPLETE, RK_COUNT
+	RK_STATUS,
+	RK_LIMIT,
+	RK_TYPE,
+	RK_EXT,
+	RK_WIDTH,
+	RK_HEIGHT,
+	RK_PAGES,
+	RK_BYTES_IN,
+	RK_SHA_IN,
+	RK_BYTES_OUT,
+	RK_SHA_OUT,
+	RK_TRANSFORM,
+	RK_DETAIL,
+	RK_MS,
+	RK_OUT_TYPE,
+	RK_OUT_EXT,
+	RK_DPI,
+	RK_COLOR,
+	RK_VARIANT,
+	RK_PARTIAL,
+	RK_SIGNED,
+	RK_PAGE,
+	RK_INCOMPLETE,
+	RK_COUNT
 };
 
 /* What a key's value is; numbers hold [0, max]. */
@@ -138,18 +163,18 @@ enum report_kind { R_STATUS, R_WORD, R_TEXT, R_NUM, R_SHA, R_VARIANT };
 
 /* When the worker writes a key. */
 enum report_when {
-	RW_ALWAYS,	/* in every report */
-	RW_SET,		/* when not empty (text) or not 0 (a number) */
-	RW_OK_SET,	/* with status ok, when not empty */
-	RW_LIMIT,	/* with status limit */
+	RW_ALWAYS, /* in every report */
+	RW_SET,	   /* when not empty (text) or not 0 (a number) */
+	RW_OK_SET, /* with status ok, when not empty */
+	RW_LIMIT,  /* with status limit */
 };
 
 struct report_key {
 	const char *name;
 	enum report_kind kind;
-	size_t off;		/* into struct filter_report */
-	size_t size;		/* of the char field, or 0 */
-	int64_t max;		/* for numbers */
+	size_t off;  /* into struct filter_report */
+	size_t size; /* of the char field, or 0 */
+	int64_t max; /* for numbers */
 	enum report_when when;
 };
 

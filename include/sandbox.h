@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 struct sandbox_limits {
-	uint64_t cpu_seconds;	/* RLIMIT_CPU */
-	uint64_t memory_bytes;	/* RLIMIT_AS */
-	uint64_t output_bytes;	/* RLIMIT_FSIZE */
+	uint64_t cpu_seconds;  /* RLIMIT_CPU */
+	uint64_t memory_bytes; /* RLIMIT_AS */
+	uint64_t output_bytes; /* RLIMIT_FSIZE */
 };
 
 /* Sets RLIMIT_AS, RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NOFILE (no new fds

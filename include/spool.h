@@ -11,8 +11,14 @@
 #include "qerr.h"
 
 enum spool_dir {
-	SP_INCOMING, SP_ACTIVE, SP_OUTBOX, SP_REJECTED, SP_SENT, SP_ORIGINALS,
-	SP_DECISIONS, SP_NDIRS
+	SP_INCOMING,
+	SP_ACTIVE,
+	SP_OUTBOX,
+	SP_REJECTED,
+	SP_SENT,
+	SP_ORIGINALS,
+	SP_DECISIONS,
+	SP_NDIRS
 };
 
 extern const char *const spool_dir_name[SP_NDIRS];
@@ -41,7 +47,7 @@ struct spool {
 	char *root;
 	int rootfd;
 	int dfd[SP_NDIRS];
-	unsigned gid[SP_NDIRS];		/* each folder's group, once opened */
+	unsigned gid[SP_NDIRS]; /* each folder's group, once opened */
 	int lockfd;
 };
 
@@ -61,8 +67,8 @@ int spool_set_rights(struct spool *sp, const int gid[PARTY_N],
 /* Gives folder fd (a bundle about to be published into d) the group of d
  * and mode dmode, and each regular file in it the group and fmode. 0 or
  * -errno. */
-int spool_give(const struct spool *sp, enum spool_dir d, int fd,
-    unsigned dmode, unsigned fmode);
+int spool_give(const struct spool *sp, enum spool_dir d, int fd, unsigned dmode,
+    unsigned fmode);
 
 /* Takes the spool's lock (a POSIX lock on <root>/.qujatd.lock, holding our
  * pid) for the life of the process. -EBUSY when another process holds it;
@@ -75,14 +81,14 @@ int spool_move(struct spool *sp, enum spool_dir from, const char *name,
     enum spool_dir to, const char *newname);
 
 /* Like spool_move, but an existing target is first renamed aside to
- * "<name>@<unix time>[.<n>]" (name cut so that it fits NAME_MAX) so nothing is lost or overwritten; the
- * moved folder's mtime is set to now, the time it reached `to`. */
-int spool_move_replace(struct spool *sp, enum spool_dir from,
-    const char *name, enum spool_dir to);
+ * "<name>@<unix time>[.<n>]" (name cut so that it fits NAME_MAX) so nothing is
+ * lost or overwritten; the moved folder's mtime is set to now, the time it
+ * reached `to`. */
+int spool_move_replace(struct spool *sp, enum spool_dir from, const char *name,
+    enum spool_dir to);
 
 /* The same two moves between any two folders, by fd. */
-int rename_durable(int fromfd, const char *name, int tofd,
-    const char *newname);
+int rename_durable(int fromfd, const char *name, int tofd, const char *newname);
 int rename_durable_aside(int fromfd, const char *name, int tofd,
     const char *newname);
 

@@ -66,8 +66,8 @@ int store_held_by_other(struct store *st, const char *service,
 /* Gives up (service, child_iin) if application_id holds it: a refused
  * bundle holds nothing, also when an earlier try had claimed before its
  * publication failed. 0 (also when it held nothing) or -EIO. */
-int store_release(struct store *st, const char *service,
-    const char *child_iin, const char *application_id);
+int store_release(struct store *st, const char *service, const char *child_iin,
+    const char *application_id);
 
 /* The case system decided application_id (outcome "enrolled", "refused",
  * "withdrawn", or "released" by an operator): its hold is released and

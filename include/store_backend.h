@@ -11,9 +11,10 @@
  * child_hmac); qujat_outcome (application_id, service, outcome, decided),
  * primary key application_id; qujat_meta (name, value): key_check, the
  * site key's store_key_check(), set by the first opener and compared by
- * every other (a mismatch is refused with -EKEYREJECTED). An earlier version's table (`holds` in
- * SQLite, `qujat_holds` in PostgreSQL, with child_iin in clear) is moved
- * into qujat_hold, hashed, and dropped when the store is opened.
+ * every other (a mismatch is refused with -EKEYREJECTED). An earlier version's
+ * table (`holds` in SQLite, `qujat_holds` in PostgreSQL, with child_iin in
+ * clear) is moved into qujat_hold, hashed, and dropped when the store is
+ * opened.
  */
 #ifndef QUJAT_STORE_BACKEND_H
 #define QUJAT_STORE_BACKEND_H

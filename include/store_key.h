@@ -14,7 +14,7 @@
 #include "qerr.h"
 
 #define STORE_KEY_BYTES 32
-#define STORE_HMAC_HEX (2 * 32 + 1)	/* hex of an HMAC-SHA-256, NUL */
+#define STORE_HMAC_HEX (2 * 32 + 1) /* hex of an HMAC-SHA-256, NUL */
 
 struct store_key {
 	unsigned char k[STORE_KEY_BYTES];

@@ -25,8 +25,8 @@ struct spool;
 #define TAKE_LIST ".qujat-take"
 
 /* Kinds of TAKE_LIST records. */
-#define TAKE_UNLISTED 'u'	/* a regular file under a reserved name */
-#define TAKE_NOT_REGULAR 'n'	/* a link, folder, FIFO, device, or unreadable */
+#define TAKE_UNLISTED 'u'    /* a regular file under a reserved name */
+#define TAKE_NOT_REGULAR 'n' /* a link, folder, FIFO, device, or unreadable */
 
 /* Blocking: copies incoming/<name> into active/<name>. 0; -ENOENT when it
  * vanished; -EEXIST when active/<name> exists (the same name at work);

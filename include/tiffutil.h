@@ -35,7 +35,7 @@ TIFF *tiff_open(struct tctx *ctx);
  * interface reads the rest, but not 16-bit CMYK. */
 struct tiff_plain {
 	int spp, bps, cmyk;
-	int ch;			/* what the resampler gets: 1 or 3 */
+	int ch; /* what the resampler gets: 1 or 3 */
 };
 int tiff_plain_page(TIFF *tif, struct tiff_plain *p);
 
@@ -54,16 +54,16 @@ int tiff_ojpeg_stream(TIFF *tif, const struct filter_input *in,
  * resolution (ratios past TIFF_ASPECT_MAX are taken as square). */
 #define TIFF_ASPECT_MAX 4.0
 struct tiff_geo {
-	uint32_t w, h;		/* stored pixels */
+	uint32_t w, h; /* stored pixels */
 	int orient;
-	int sw, sh;		/* stored, in square pixels */
-	int uw, uh;		/* upright: sw x sh, swapped for orient >= 5 */
+	int sw, sh; /* stored, in square pixels */
+	int uw, uh; /* upright: sw x sh, swapped for orient >= 5 */
 };
 /* The current page's geometry; 0, or -EINVAL without a size. */
 int tiff_geometry(TIFF *tif, struct tiff_geo *g);
 
 /* The engine's page source over every page of a TIFF (tiff_engine.c). */
-#define TIFF_PROFILES 16		/* distinct ICC profiles kept */
+#define TIFF_PROFILES 16 /* distinct ICC profiles kept */
 struct tsrc {
 	struct tctx ctx;
 	TIFF *tif;
@@ -74,14 +74,14 @@ struct tsrc {
 	int nprof;
 	size_t profbytes;
 	int *page_prof;
-	unsigned char (*pal)[3 * 256];	/* each page's palette, 8-bit RGB */
+	unsigned char (*pal)[3 * 256]; /* each page's palette, 8-bit RGB */
 };
 /* Makes page the current directory: 0 or -EINVAL. */
 int tsrc_page(struct tsrc *s, int page);
 /* The page_src source_img hook (tiff_source.c): a page's JPEG strips
  * joined, its palette or its bilevel bits, as pages.h says. */
-int tsrc_source(void *arg, int page, const struct raster *r,
-    struct buf *data, struct pdf_page_img *img);
+int tsrc_source(void *arg, int page, const struct raster *r, struct buf *data,
+    struct pdf_page_img *img);
 
 /* TIFF (tiff_engine.c): every page into pages_run as one PDF. */
 int tiff_pages(struct engine *e);

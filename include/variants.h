@@ -9,25 +9,25 @@
  * Contract: a variant is named by an ID that says how to make it, so
  * `--variant ID` re-runs exactly the code the menu ran (engine.h).
  */
-#ifndef QUJAT_MENU_H
-#define QUJAT_MENU_H
+#ifndef QUJAT_VARIANTS_H
+#define QUJAT_VARIANTS_H
 
 #include <stdint.h>
 #include "filter.h"
 
 /* Variants (menu.c). */
-#define MENU_MAX_SPECS 15	/* lossy specs on a menu, at most */
+#define MENU_MAX_SPECS 15 /* lossy specs on a menu, at most */
 struct vspec {
-	char id[32];		/* vspec_name() of the fields below */
-	int level;		/* target dpi; for a photo the target short
-				 * side in pixels */
-	int quality;		/* JPEG quality */
+	char id[32]; /* vspec_name() of the fields below */
+	int level;   /* target dpi; for a photo the target short
+		      * side in pixels */
+	int quality; /* JPEG quality */
 	int grey;
-	int lossless;		/* a lossless rewrite (PDF, JPEG Huffman) */
-	int photo;		/* level is a photo's short side ('p') */
-	int flat;		/* of the found sheet (flat.h), FLAT_SUFFIX */
+	int lossless; /* a lossless rewrite (PDF, JPEG Huffman) */
+	int photo;    /* level is a photo's short side ('p') */
+	int flat;     /* of the found sheet (flat.h), FLAT_SUFFIX */
 };
-#define FLAT_SUFFIX 'f'		/* "d200q70gf": d200q70g of the found sheet */
+#define FLAT_SUFFIX 'f' /* "d200q70gf": d200q70g of the found sheet */
 #define A4_SHORT_IN 8.27
 #define A4_LONG_IN 11.69
 /* The effective dpi of a w x h page (A4 unless the pixels say landscape). */
@@ -40,8 +40,8 @@ int menu_levels(const struct filter_limits *lim, int photo, double dpi,
     int levels[2]);
 /* The lossy specs, at most max: each level at qualities 85, 70, 55 and
  * the floor, but the top of two levels only down to 70. */
-int menu_specs(const struct filter_limits *lim, int photo, double dpi,
-    int grey, struct vspec *out, int max);
+int menu_specs(const struct filter_limits *lim, int photo, double dpi, int grey,
+    struct vspec *out, int max);
 /* Parses a variant ID into its fields (vspec_name of them gives it back);
  * 0 or -EINVAL. */
 int vspec_parse(const char *id, struct vspec *out);
@@ -68,7 +68,7 @@ int menu_all_grey(const struct vspec *specs, int n);
  * no share every image makes every spec. */
 struct ladder {
 	int nspecs, hint, searched;
-	int first, nmade;	/* the specs every image has */
+	int first, nmade; /* the specs every image has */
 };
 void ladder_init(struct ladder *l, int nspecs);
 /* Where a search of n sorted specs starts: the first spec guessed to be
@@ -97,7 +97,6 @@ int ladder_partial(const struct ladder *l);
 int menu_takes(const struct filter_report *rep, const struct report_variant *v);
 /* Sorts the measured variants v by rank and appends to rep's menu those
  * it takes (menu_takes). rep's keep comes first. */
-void menu_publish(struct filter_report *rep, struct report_variant *v,
-    int n);
+void menu_publish(struct filter_report *rep, struct report_variant *v, int n);
 
 #endif

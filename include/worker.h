@@ -17,32 +17,32 @@ struct job;
 typedef void (*job_done_cb)(struct job *job);
 
 enum job_result {
-	JOB_OK,		/* a report was parsed into job->report */
-	JOB_CRASHED,	/* killed by a signal (seccomp, rlimit, abort) */
-	JOB_FAILED,	/* exited nonzero, or its report was malformed */
-	JOB_TIMEOUT,	/* killed at its deadline */
-	JOB_CANCELLED,	/* killed or dropped by pool_cancel */
-	JOB_SPAWN,	/* could not be started */
+	JOB_OK,	       /* a report was parsed into job->report */
+	JOB_CRASHED,   /* killed by a signal (seccomp, rlimit, abort) */
+	JOB_FAILED,    /* exited nonzero, or its report was malformed */
+	JOB_TIMEOUT,   /* killed at its deadline */
+	JOB_CANCELLED, /* killed or dropped by pool_cancel */
+	JOB_SPAWN,     /* could not be started */
 };
 
 struct pool {
 	uv_loop_t *loop;
 	int limit;
 	int running;
-	struct job *head, *tail;	/* queued, not started */
-	struct job *live;		/* started, not yet finished */
-	uv_timer_t kick;		/* delivers cancellations of queued jobs */
-	char **env;			/* the workers' environment */
-	uint64_t failures, timeouts;	/* jobs crashed or failed, timed out */
+	struct job *head, *tail;     /* queued, not started */
+	struct job *live;	     /* started, not yet finished */
+	uv_timer_t kick;	     /* delivers cancellations of queued jobs */
+	char **env;		     /* the workers' environment */
+	uint64_t failures, timeouts; /* jobs crashed or failed, timed out */
 };
 
 struct job {
 	/* set by the caller before pool_submit */
-	char **argv;			/* NULL-terminated; owned by the caller */
-	int in_fd;			/* the upload; rewound before each start */
-	int out_fd;			/* output file, or -1 for --probe-only */
+	char **argv; /* NULL-terminated; owned by the caller */
+	int in_fd;   /* the upload; rewound before each start */
+	int out_fd;  /* output file, or -1 for --probe-only */
 	uint64_t timeout_ms;
-	const char *tag;		/* "<id> '<file>'" for log lines */
+	const char *tag; /* "<id> '<file>'" for log lines */
 	job_done_cb done;
 	void *data;
 	/* results */
@@ -51,7 +51,7 @@ struct job {
 	int64_t exit_status;
 	int term_signal;
 	uint64_t ms;
-	char why[160];			/* what went wrong, for the log */
+	char why[160]; /* what went wrong, for the log */
 	/* private */
 	struct pool *pool;
 	struct job *next, *lnext;

@@ -27,16 +27,20 @@
 #include "fuzz.h"
 #include "pngcodec.h"
 
-
 static const struct filter_limits fuzz_limits = {
-	.max_bytes = DEFAULT_MAX_FILE_BYTES, .max_pixels = 4000000,
-	.max_pages = DEFAULT_MAX_PAGES, .max_objects = DEFAULT_MAX_PDF_OBJECTS,
+	.max_bytes = DEFAULT_MAX_FILE_BYTES,
+	.max_pixels = 4000000,
+	.max_pages = DEFAULT_MAX_PAGES,
+	.max_objects = DEFAULT_MAX_PDF_OBJECTS,
 	.max_stream_bytes = DEFAULT_MAX_STREAM_BYTES,
-	.cpu_seconds = DEFAULT_WORKER_CPU_SECONDS, .memory_mb = 256,
+	.cpu_seconds = DEFAULT_WORKER_CPU_SECONDS,
+	.memory_mb = 256,
 	/* low_dpi 1: the seeds are tiny (48x32 on an A4 page is 6 dpi), and
 	 * at the daemon's 100 they would all stop at lowres before a pixel
 	 * is decoded */
-	.max_dpi = DEFAULT_MAX_DPI, .min_dpi = DEFAULT_MIN_DPI, .low_dpi = 1,
+	.max_dpi = DEFAULT_MAX_DPI,
+	.min_dpi = DEFAULT_MIN_DPI,
+	.low_dpi = 1,
 	.quality_floor = DEFAULT_QUALITY_FLOOR,
 };
 
@@ -47,8 +51,8 @@ check(const struct filter_report *rep)
 	char buf[REPORT_MAX];
 
 	if (memchr(rep->detail, 0, sizeof(rep->detail)) == NULL ||
-	    memchr(rep->type, 0, sizeof(rep->type)) == NULL ||
-	    rep->width < 0 || rep->height < 0 || rep->pages < 0)
+	    memchr(rep->type, 0, sizeof(rep->type)) == NULL || rep->width < 0 ||
+	    rep->height < 0 || rep->pages < 0)
 		abort();
 	if (report_format(rep, buf, sizeof(buf)) < 0)
 		abort();
@@ -71,7 +75,8 @@ run_menu(const struct fmt_ops *fmt, const struct filter_input *in,
 	/* half the menus look for a sheet to flatten (flat.h) */
 	lim.flatten = (in->len >> 2) % 2;
 	lim.target = in->len % 4 == 3 ? in->len - in->len / 20 :
-	    in->len % 4 ? in->len / (in->len % 4 + 1) : 0;
+	    in->len % 4		      ? in->len / (in->len % 4 + 1) :
+					0;
 	fmt->emit(&e);
 	check(&rep);
 	if (!e.out_borrowed)

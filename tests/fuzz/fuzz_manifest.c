@@ -22,7 +22,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	if (catalogue_load(FUZZ_CONF_DIR "/services.conf",
-	    FUZZ_CONF_DIR "/messages.conf", &cat, &err) < 0) {
+		FUZZ_CONF_DIR "/messages.conf", &cat, &err) < 0) {
 		fprintf(stderr, "fuzz_manifest: %s\n", err.msg);
 		abort();
 	}
@@ -35,8 +35,10 @@ render(const struct reasons *r)
 	for (size_t i = 0; i < r->n; i++)
 		for (int l = 0; l < LANG_COUNT; l++) {
 			const struct reason *x = &r->v[i];
-			char *doc = x->document ? catalogue_document_names(cat,
-			    x->document, (enum lang)l) : NULL;
+			char *doc = x->document ?
+			    catalogue_document_names(cat, x->document,
+				(enum lang)l) :
+			    NULL;
 			free(catalogue_render(cat, x->msg_key, (enum lang)l,
 			    x->file, doc, x->detail));
 			free(doc);

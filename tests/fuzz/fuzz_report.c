@@ -22,13 +22,14 @@ check(const struct filter_report *r)
 	    memchr(r->detail, 0, sizeof(r->detail)) == NULL ||
 	    memchr(r->transform, 0, sizeof(r->transform)) == NULL ||
 	    r->nvariants < 0 || r->nvariants > REPORT_MAX_VARIANTS ||
-	    r->width < 0 || r->height < 0 || r->pages < 0 ||
-	    r->bytes_in < 0 || r->bytes_out < 0)
+	    r->width < 0 || r->height < 0 || r->pages < 0 || r->bytes_in < 0 ||
+	    r->bytes_out < 0)
 		abort();
 	for (int i = 0; i < r->nvariants; i++)
 		if (memchr(r->variants[i].id, 0, sizeof(r->variants[i].id)) ==
-		    NULL || r->variants[i].rank < 0 ||
-		    r->variants[i].rank > 100 || r->variants[i].bytes < 0)
+			NULL ||
+		    r->variants[i].rank < 0 || r->variants[i].rank > 100 ||
+		    r->variants[i].bytes < 0)
 			abort();
 	if ((size_t)r->status > FS_LOWRES)
 		abort();

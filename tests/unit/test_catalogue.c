@@ -18,24 +18,25 @@
 
 /* iin_invalid has no text of its own: every IIN refused is the child's
  * or the applicant's (the finer keys below). */
-static const char *const contract_codes[] = {
-	"manifest_invalid", "service_unknown", "file_missing",
-	"file_unlisted", "file_not_regular", "type_unsupported",
-	"file_corrupt", "pdf_encrypted", "limit_exceeded", "blank_page",
-	"resolution_too_low", "document_missing", "duplicate_application",
-	"too_large", "processing_failed",
+static const char *const contract_codes[] = { "manifest_invalid",
+	"service_unknown", "file_missing", "file_unlisted", "file_not_regular",
+	"type_unsupported", "file_corrupt", "pdf_encrypted", "limit_exceeded",
+	"blank_page", "resolution_too_low", "document_missing",
+	"duplicate_application", "too_large", "processing_failed",
 	/* finer keys */
 	"limit_files", "limit_file_bytes", "limit_pixels", "limit_pages",
 	"limit_objects", "file_size_mismatch", "file_checksum_mismatch",
 	"document_missing_group", "iin_invalid_child", "iin_invalid_applicant",
 	"document_not_in_checklist", "document_missing_alternative",
 	"processing_failed_bundle", "limit_stream", "too_large_signed",
-	"blank_page_in_document", NULL
-};
+	"blank_page_in_document", NULL };
 
 static const char *const g1[] = {
-	"asp_certificate", "unemployed_certificate", "income_documents",
-	"guardianship_decision", "collegial_decision",
+	"asp_certificate",
+	"unemployed_certificate",
+	"income_documents",
+	"guardianship_decision",
+	"collegial_decision",
 };
 
 /* services.md: the required entries, and one set that meets each. */
@@ -44,9 +45,11 @@ static const struct {
 	const char *req[4];
 	const char *have[4];
 } services[] = {
-	{ "school_admission", { "photo_3x4", "med_065u",
-	    "med_052_2u|med_026u3" }, { "photo_3x4", "med_065u", "med_052_2u" } },
-	{ "free_transport", { "school_certificate" }, { "school_certificate" } },
+	{ "school_admission",
+	    { "photo_3x4", "med_065u", "med_052_2u|med_026u3" },
+	    { "photo_3x4", "med_065u", "med_052_2u" } },
+	{ "free_transport", { "school_certificate" },
+	    { "school_certificate" } },
 	{ "free_meals", { "G1" }, { "income_documents" } },
 	{ "summer_camp", { "G1", "medical_079u" },
 	    { "asp_certificate", "medical_079u" } },
@@ -118,8 +121,9 @@ check_without(const struct catalogue *cat, size_t i, size_t j)
 	size_t k, n = 0;
 	int got;
 	const char *want_key = strcmp(services[i].req[j], "G1") == 0 ?
-	    "document_missing_group" : strchr(services[i].req[j], '|') ?
-	    "document_missing_alternative" : "document_missing";
+	    "document_missing_group" :
+	    strchr(services[i].req[j], '|') ? "document_missing_alternative" :
+					      "document_missing";
 
 	for (k = 0; k < count(services[i].have); k++)
 		if (k != j)
@@ -129,8 +133,9 @@ check_without(const struct catalogue *cat, size_t i, size_t j)
 	    strcmp(miss[0].msg_key, want_key) != 0) {
 		printf("%s without %s: got %d '%s' '%s', want 1 '%s' '%s'\n",
 		    services[i].service, services[i].have[j], got,
-		    got > 0 ? miss[0].document : "", got > 0 ? miss[0].msg_key :
-		    "", services[i].req[j], want_key);
+		    got > 0 ? miss[0].document : "",
+		    got > 0 ? miss[0].msg_key : "", services[i].req[j],
+		    want_key);
 		return 1;
 	}
 	return 0;
@@ -158,17 +163,21 @@ test_alternatives_and_group(void **state)
 	size_t i;
 
 	assert_int_equal(catalogue_check(cat, "school_admission", sa, 3, miss,
-	    8), 0);
+			     8),
+	    0);
 	for (i = 0; i < 5; i++)
 		assert_int_equal(catalogue_check(cat, "free_meals", &g1[i], 1,
-		    miss, 8), 0);
-	assert_int_equal(catalogue_check(cat, "school_admission", none, 1,
-	    miss, 8), 3);
+				     miss, 8),
+		    0);
+	assert_int_equal(catalogue_check(cat, "school_admission", none, 1, miss,
+			     8),
+	    3);
 	assert_string_equal(miss[2].document, "med_052_2u|med_026u3");
-	assert_int_equal(catalogue_check(cat, "school_admission", none, 1,
-	    miss, 2), 2);
-	assert_int_equal(catalogue_check(cat, "summer_camp", none, 1, miss,
-	    8), 2);
+	assert_int_equal(catalogue_check(cat, "school_admission", none, 1, miss,
+			     2),
+	    2);
+	assert_int_equal(catalogue_check(cat, "summer_camp", none, 1, miss, 8),
+	    2);
 	assert_string_equal(miss[0].document, "G1");
 	assert_string_equal(miss[0].msg_key, "document_missing_group");
 }
@@ -186,14 +195,14 @@ test_lookups(void **state)
 	assert_false(catalogue_has_document(cat, "med_052"));
 	assert_true(catalogue_is_photo(cat, "photo_3x4"));
 	assert_false(catalogue_is_photo(cat, "med_065u"));
-	assert_true(catalogue_service_lists(cat, "school_admission",
-	    "med_026u3"));
-	assert_true(catalogue_service_lists(cat, "school_admission",
-	    "migration_card"));
-	assert_true(catalogue_service_lists(cat, "summer_camp",
-	    "collegial_decision"));
-	assert_false(catalogue_service_lists(cat, "free_meals",
-	    "vkk_conclusion"));
+	assert_true(
+	    catalogue_service_lists(cat, "school_admission", "med_026u3"));
+	assert_true(
+	    catalogue_service_lists(cat, "school_admission", "migration_card"));
+	assert_true(
+	    catalogue_service_lists(cat, "summer_camp", "collegial_decision"));
+	assert_false(
+	    catalogue_service_lists(cat, "free_meals", "vkk_conclusion"));
 	assert_false(catalogue_service_lists(cat, "school_admission", "med"));
 }
 
@@ -269,16 +278,16 @@ test_render(void **state)
 	    "не более 50.");
 	expect_render(cat, "limit_files", LANG_KK, NULL, NULL, "50",
 	    "ең көбі 50 файл");
-	expect_render(cat, "document_missing", LANG_RU, NULL, "Справка X",
-	    NULL, "документ: Справка X.");
+	expect_render(cat, "document_missing", LANG_RU, NULL, "Справка X", NULL,
+	    "документ: Справка X.");
 	/* a value is never expanded again */
-	expect_render(cat, "file_missing", LANG_EN, "{detail}{file}.jpg",
-	    NULL, "BAD", "“{detail}{file}.jpg”");
+	expect_render(cat, "file_missing", LANG_EN, "{detail}{file}.jpg", NULL,
+	    "BAD", "“{detail}{file}.jpg”");
 	/* NULL values render empty */
 	expect_render(cat, "file_missing", LANG_RU, NULL, NULL, NULL,
 	    "Файл «» указан");
-	assert_null(catalogue_render(cat, "no_such_key", LANG_EN, NULL, NULL,
-	    NULL));
+	assert_null(
+	    catalogue_render(cat, "no_such_key", LANG_EN, NULL, NULL, NULL));
 }
 
 static void
@@ -301,8 +310,8 @@ test_every_code(void **state)
 			if (t == NULL || strlen(t) < 40 || strchr(t, '{') ||
 			    t[strlen(t) - 1] != '.') {
 				printf("%s/%s: got '%s', want a whole "
-				    "sentence\n", *k, lang_code[l],
-				    t ? t : "(null)");
+				       "sentence\n",
+				    *k, lang_code[l], t ? t : "(null)");
 				fails++;
 			}
 			free(t);
@@ -314,19 +323,16 @@ test_every_code(void **state)
 /* --- the rules of spec/services.md "Refusal texts", over every text --- */
 
 /* Keys whose {detail} is a field, a code or a page, shown as it is. */
-static const char *const detail_keys[] = {
-	"manifest_invalid", "document_field_invalid", "document_type_unknown",
-	"service_unknown", "blank_page_in_document", NULL
-};
+static const char *const detail_keys[] = { "manifest_invalid",
+	"document_field_invalid", "document_type_unknown", "service_unknown",
+	"blank_page_in_document", NULL };
 
 /* Not a fault the parent fixes by submitting again. */
-static const char *const no_resubmit_keys[] = {
-	"duplicate_application", "document_not_in_checklist", NULL
-};
+static const char *const no_resubmit_keys[] = { "duplicate_application",
+	"document_not_in_checklist", NULL };
 
-static const char *const resubmit[LANG_COUNT] = {
-	"өтінімді", "одайте заявление ещё раз", "submit the application again"
-};
+static const char *const resubmit[LANG_COUNT] = { "өтінімді",
+	"одайте заявление ещё раз", "submit the application again" };
 
 static bool
 listed(const char *const *v, const char *key)
@@ -370,7 +376,8 @@ kk_wrong_word(const char *t)
 	static const char *const w[] = { "өтініш", "Өтініш" };
 
 	for (int i = 0; i < 2; i++)
-		for (const char *p = strstr(t, w[i]); p; p = strstr(p + 1, w[i]))
+		for (const char *p = strstr(t, w[i]); p;
+		     p = strstr(p + 1, w[i]))
 			if (strncmp(p + strlen(w[i]), " беруш", 11) != 0)
 				return true;
 	return strstr(t, "сығу") || strstr(t, "болуы мүмкін") ||
@@ -390,12 +397,12 @@ rule_broken(const char *key, enum lang l, const char *t)
 		return "no 'submit the application again'";
 	if (l == LANG_KK && kk_wrong_word(t))
 		return "«өтініш» without «беруші», «сығу», «болуы мүмкін» "
-		    "or «байт»";
+		       "or «байт»";
 	if (l == LANG_KK && strstr(t, "қайта беріңіз") == NULL &&
 	    !listed(no_resubmit_keys, key))
 		return "no «қайта беріңіз»";
-	if (l == LANG_RU && (strstr(t, "не читаются") ||
-	    strstr(t, "через печать")))
+	if (l == LANG_RU &&
+	    (strstr(t, "не читаются") || strstr(t, "через печать")))
 		return "colloquial Russian";
 	if (l == LANG_EN && (strchr(t, '\'') || strchr(t, '"')))
 		return "straight quotes or apostrophes";
@@ -450,16 +457,21 @@ test_text_rules_catch(void **state)
 {
 	(void)state;
 	assert_non_null(rule_broken("x", LANG_KK, "Өтінішті қайта беріңіз."));
-	assert_null(rule_broken("x", LANG_KK, "Өтініш берушінің ЖСН-і. "
+	assert_null(rule_broken("x", LANG_KK,
+	    "Өтініш берушінің ЖСН-і. "
 	    "Өтінімді қайта беріңіз."));
-	assert_non_null(rule_broken("x", LANG_RU, "Файл больше 52428800 байт. "
+	assert_non_null(rule_broken("x", LANG_RU,
+	    "Файл больше 52428800 байт. "
 	    "Подайте заявление ещё раз."));
-	assert_non_null(rule_broken("x", LANG_EN, "A / B. Please submit the "
+	assert_non_null(rule_broken("x", LANG_EN,
+	    "A / B. Please submit the "
 	    "application again."));
 	assert_non_null(rule_broken("x", LANG_EN, "Please attach it again."));
-	assert_non_null(rule_broken("x", LANG_EN, "The child's photo. Please "
+	assert_non_null(rule_broken("x", LANG_EN,
+	    "The child's photo. Please "
 	    "submit the application again."));
-	assert_non_null(rule_broken("x", LANG_RU, "Не более 5 МБ. Подайте "
+	assert_non_null(rule_broken("x", LANG_RU,
+	    "Не более 5 МБ. Подайте "
 	    "заявление ещё раз."));
 }
 
@@ -500,7 +512,8 @@ test_numbers_and_alternatives(void **state)
 	    "more than 100,000,000 pixels");
 	expect_text(cat, "limit_files", LANG_RU, NULL, "50", "не более 50.");
 	expect_text(cat, "document_missing_alternative", LANG_EN,
-	    "med_052_2u|med_026u3", NULL, "missing, one of: “Child health "
+	    "med_052_2u|med_026u3", NULL,
+	    "missing, one of: “Child health "
 	    "passport, form 052-2/u” or “Child health passport, form "
 	    "026/u-3”. Please attach one of them");
 	expect_text(cat, "document_missing_alternative", LANG_KK,
@@ -529,8 +542,7 @@ slurp(const char *path)
 /* Writes src with the first from replaced by to into path; returns the
  * line the replacement starts on. */
 static int
-write_edit(const char *src, const char *from, const char *to,
-    const char *path)
+write_edit(const char *src, const char *from, const char *to, const char *path)
 {
 	char *text = slurp(src), *at = strstr(text, from), *p;
 	FILE *f = fopen(path, "w");
@@ -550,14 +562,16 @@ write_edit(const char *src, const char *from, const char *to,
 
 static const struct {
 	const char *name;
-	int services;		/* edit services.conf, else messages.conf */
+	int services; /* edit services.conf, else messages.conf */
 	const char *from, *to;
-	const char *want;	/* in the error message */
-	int line_of_edit;	/* err.line is the edited line */
+	const char *want; /* in the error message */
+	int line_of_edit; /* err.line is the edited line */
 } bad_cases[] = {
 	{ "unknown type in service", 1, "\"med_052_2u|med_026u3\"",
-	    "\"med_052_2u|med_999\"", "requires unknown document "
-	    "'med_052_2u|med_999'", 0 },
+	    "\"med_052_2u|med_999\"",
+	    "requires unknown document "
+	    "'med_052_2u|med_999'",
+	    0 },
 	{ "unknown optional", 1, "\"migration_card\",", "\"passport\",",
 	    "lists unknown document 'passport'", 0 },
 	{ "unknown key in type", 1, "photo = true;", "foto = true;",
@@ -566,13 +580,13 @@ static const struct {
 	    "'photo' must be true or false", 1 },
 	{ "no required", 1, "required = [ \"vkk_conclusion\" ];",
 	    "optional = [ \"vkk_conclusion\" ];", "has no required", 0 },
-	{ "unknown group member", 1, "\"income_documents\",",
-	    "\"incomes\",", "group 'G1' lists unknown document 'incomes'", 0 },
+	{ "unknown group member", 1, "\"income_documents\",", "\"incomes\",",
+	    "group 'G1' lists unknown document 'incomes'", 0 },
 	{ "syntax", 1, "free_meals = {", "free_meals = {{", "syntax error", 1 },
 	{ "missing key", 0, "too_large = {", "too_larg = {",
 	    "no text for 'too_large'", 0 },
-	{ "missing language", 0, "  en = \"The service",
-	    "  fr = \"The service", "unknown key 'fr'", 1 },
+	{ "missing language", 0, "  en = \"The service", "  fr = \"The service",
+	    "unknown key 'fr'", 1 },
 	{ "unknown placeholder", 0, "«{file}» файлы бүлінген",
 	    "«{fiel}» файлы бүлінген", "unknown placeholder '{fiel}", 0 },
 };
@@ -602,8 +616,9 @@ test_load_errors(void **state)
 		if (rc != -EINVAL || !strstr(err.msg, bad_cases[i].want) ||
 		    (bad_cases[i].line_of_edit && err.line != line)) {
 			printf("%s: got %d '%s' line %d, want %d '%s' line "
-			    "%d\n", bad_cases[i].name, rc, err.msg, err.line,
-			    -EINVAL, bad_cases[i].want, line);
+			       "%d\n",
+			    bad_cases[i].name, rc, err.msg, err.line, -EINVAL,
+			    bad_cases[i].want, line);
 			fails++;
 		}
 	}
@@ -612,7 +627,8 @@ test_load_errors(void **state)
 	rmdir(dir);
 	assert_int_equal(fails, 0);
 	assert_int_equal(catalogue_load("/nonexistent/s.conf", MESSAGES, &cat,
-	    &err), -ENOENT);
+			     &err),
+	    -ENOENT);
 	assert_non_null(strstr(err.msg, "cannot open '/nonexistent/s.conf'"));
 }
 
@@ -633,6 +649,5 @@ main(void)
 		cmocka_unit_test(test_load_errors),
 	};
 
-	return cmocka_run_group_tests_name("catalogue", tests, setup,
-	    teardown);
+	return cmocka_run_group_tests_name("catalogue", tests, setup, teardown);
 }

@@ -25,11 +25,11 @@ struct page {
 	int ch;
 	struct rgb paper;
 	struct rgb ink;
-	int text;		/* rows of black text stripes */
+	int text; /* rows of black text stripes */
 	struct rgb stamp;
-	int stamp_r;		/* the stamp's radius, 0: none */
-	int noise;		/* dark pixels, one in every noise */
-	int fringe;		/* colour fringes (magenta / green) in 2x2 */
+	int stamp_r; /* the stamp's radius, 0: none */
+	int noise;   /* dark pixels, one in every noise */
+	int fringe;  /* colour fringes (magenta / green) in 2x2 */
 	int want_colour, want_blank;
 };
 
@@ -50,7 +50,7 @@ static void
 draw(struct raster *r, const struct page *pg)
 {
 	static const struct rgb magenta = { 255, 200, 255 },
-	    green = { 200, 255, 200 };
+				green = { 200, 255, 200 };
 	int dx, dy;
 
 	assert_int_equal(raster_init(r, W, H, pg->ch), 0);
@@ -80,10 +80,22 @@ draw(struct raster *r, const struct page *pg)
 			put(r, x, y, x % 2 ? magenta : green);
 }
 
-#define PAPER { 255, 255, 255 }
-#define CREAM { 250, 238, 200 }
-#define BLACK { 20, 20, 20 }
-#define BLUE { 40, 60, 190 }
+#define PAPER \
+	{ \
+		255, 255, 255 \
+	}
+#define CREAM \
+	{ \
+		250, 238, 200 \
+	}
+#define BLACK \
+	{ \
+		20, 20, 20 \
+	}
+#define BLUE \
+	{ \
+		40, 60, 190 \
+	}
 
 static const struct page pages[] = {
 	{ "white page", 3, PAPER, BLACK, 0, BLUE, 0, 0, 0, 0, 1 },
@@ -91,8 +103,7 @@ static const struct page pages[] = {
 	{ "scanner dust", 3, PAPER, BLACK, 0, BLUE, 0, 100000, 0, 0, 1 },
 	{ "dusty past the share", 3, PAPER, BLACK, 0, BLUE, 0, 10000, 0, 0, 0 },
 	{ "black text", 3, PAPER, BLACK, 20, BLUE, 0, 0, 0, 0, 0 },
-	{ "black text, grey raster", 1, PAPER, BLACK, 20, BLUE, 0, 0, 0, 0,
-	    0 },
+	{ "black text, grey raster", 1, PAPER, BLACK, 20, BLUE, 0, 0, 0, 0, 0 },
 	{ "blue stamp on white", 3, PAPER, BLACK, 20, BLUE, 60, 0, 0, 1, 0 },
 	{ "blue stamp alone", 3, PAPER, BLACK, 0, BLUE, 60, 0, 0, 1, 0 },
 	{ "blue ink", 3, PAPER, BLUE, 20, BLUE, 0, 0, 0, 1, 0 },
@@ -105,15 +116,14 @@ static const struct page pages[] = {
 	    0 },
 	/* the paper's tint is white: raw chroma 50, balanced none */
 	{ "cream paper", 3, CREAM, BLACK, 0, BLUE, 0, 0, 0, 0, 1 },
-	{ "cream paper, black text", 3, CREAM, BLACK, 20, BLUE, 0, 0, 0, 0,
-	    0 },
+	{ "cream paper, black text", 3, CREAM, BLACK, 20, BLUE, 0, 0, 0, 0, 0 },
 	{ "cream paper, blue stamp", 3, CREAM, BLACK, 20, BLUE, 60, 0, 0, 1,
 	    0 },
 	/* a dark page's median is not its paper: white is */
 	{ "dark red page", 3, { 110, 20, 20 }, BLACK, 0, BLUE, 0, 0, 0, 1, 0 },
 	{ "dark grey page", 3, { 60, 60, 60 }, BLACK, 0, BLUE, 0, 0, 0, 0, 1 },
-	{ "white text on black", 3, { 10, 10, 10 }, PAPER, 20, BLUE, 0, 0, 0,
-	    0, 0 },
+	{ "white text on black", 3, { 10, 10, 10 }, PAPER, 20, BLUE, 0, 0, 0, 0,
+	    0 },
 	{ "colour fringes cancel", 3, PAPER, BLACK, 20, BLUE, 0, 0, 1, 0, 0 },
 };
 
@@ -132,9 +142,9 @@ test_pages(void **state)
 		if (look.colour != pages[i].want_colour ||
 		    look.blank != pages[i].want_blank || look.photo != 0) {
 			printf("%s: got colour %d blank %d photo %d, want "
-			    "colour %d blank %d\n", pages[i].name, look.colour,
-			    look.blank, look.photo, pages[i].want_colour,
-			    pages[i].want_blank);
+			       "colour %d blank %d\n",
+			    pages[i].name, look.colour, look.blank, look.photo,
+			    pages[i].want_colour, pages[i].want_blank);
 			bad++;
 		}
 		raster_release(&r);
@@ -146,8 +156,8 @@ test_pages(void **state)
 static void
 test_odd_sizes(void **state)
 {
-	static const int sizes[][2] = { { 1, 1 }, { 1, 7 }, { 7, 1 },
-	    { 3, 3 }, { 333, 101 } };
+	static const int sizes[][2] = { { 1, 1 }, { 1, 7 }, { 7, 1 }, { 3, 3 },
+		{ 333, 101 } };
 	struct page_look look;
 	struct raster r;
 
@@ -155,9 +165,10 @@ test_odd_sizes(void **state)
 	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
 		for (int ch = 1; ch <= 3; ch += 2) {
 			assert_int_equal(raster_init(&r, sizes[i][0],
-			    sizes[i][1], ch), 0);
-			memset(r.px, 255, (size_t)r.w * (size_t)r.h *
-			    (size_t)ch);
+					     sizes[i][1], ch),
+			    0);
+			memset(r.px, 255,
+			    (size_t)r.w * (size_t)r.h * (size_t)ch);
 			page_analyse(&r, &look);
 			assert_int_equal(look.colour, 0);
 			assert_int_equal(look.blank, 1);

@@ -29,8 +29,10 @@ write_conf(const char *body)
 
 	assert_non_null(f);
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	fprintf(f, "services_file = \"%s/conf/services.conf\";\n"
-	    "messages_file = \"%s/conf/messages.conf\";\n%s", cwd, cwd, body);
+	fprintf(f,
+	    "services_file = \"%s/conf/services.conf\";\n"
+	    "messages_file = \"%s/conf/messages.conf\";\n%s",
+	    cwd, cwd, body);
 	fclose(f);
 }
 
@@ -112,7 +114,7 @@ test_defaults(void **state)
 	assert_int_equal(c->limits.max_manifest_depth, 32);
 	assert_int_equal(c->limits.bundle_timeout_ms, 600000);
 	assert_int_equal(c->log_level, LOG_INFO);
-	assert_int_equal(c->flatten, 1);	/* photo_pages = "flatten" */
+	assert_int_equal(c->flatten, 1); /* photo_pages = "flatten" */
 	conf_unref(c);
 }
 
@@ -153,7 +155,7 @@ test_spool(void **state)
 	assert_string_equal(c->state_dir, "/tmp/sp/state");
 	conf_unref(c);
 	write_conf("spool = \"/srv/q\";\nstate_dir = \"/var/lib/qujat\";\n"
-	    "workers = 3;\nlog_level = \"debug\";\n");
+		   "workers = 3;\nlog_level = \"debug\";\n");
 	assert_int_equal(conf_load(tmpconf, "/tmp/sp", &c, NULL), 0);
 	assert_string_equal(c->state_dir, "/var/lib/qujat");
 	assert_int_equal(conf_workers(c), 3);
@@ -173,8 +175,10 @@ test_int64(void **state)
 		{ "max_bundle_bytes = 4294968320;\n", 4294968320LL, 100000000 },
 		{ "max_bundle_bytes = 1099511627776;\n", 1099511627776LL,
 		    100000000 },
-		{ "max_bundle_bytes = 4294968320L;\n", 4294968320LL, 100000000 },
-		{ "max_bundle_bytes = 0x100000400;\n", 4294968320LL, 100000000 },
+		{ "max_bundle_bytes = 4294968320L;\n", 4294968320LL,
+		    100000000 },
+		{ "max_bundle_bytes = 0x100000400;\n", 4294968320LL,
+		    100000000 },
 		{ "workers = 2; max_bundle_bytes = 6000000000; # 6 GB\n",
 		    6000000000LL, 100000000 },
 		{ "limits = { max_files = 5; max_pixels = 8589934592; };\n",
@@ -192,7 +196,8 @@ test_int64(void **state)
 		    c->max_bundle_bytes != cases[i].budget ||
 		    c->limits.max_pixels != cases[i].pixels) {
 			printf("%s: got %lld %lld (%s), want %lld %lld\n",
-			    cases[i].body, c ? (long long)c->max_bundle_bytes : 0,
+			    cases[i].body,
+			    c ? (long long)c->max_bundle_bytes : 0,
 			    c ? (long long)c->limits.max_pixels : 0,
 			    c ? "" : err.msg, cases[i].budget, cases[i].pixels);
 			fails++;
@@ -208,7 +213,7 @@ static void
 test_store(void **state)
 {
 	static const char *ok[] = { "sqlite", "postgresql://q@db/q",
-	    "postgres://db/q", "host=/run/postgresql dbname=qujat" };
+		"postgres://db/q", "host=/run/postgresql dbname=qujat" };
 	struct conf *c;
 	struct qerr err;
 	char body[200];
@@ -237,7 +242,7 @@ test_relative_paths(void **state)
 
 	(void)state;
 	write_conf("spool = \"sp\";\nmetrics_file = \"m/q.prom\";\n"
-	    "filter = \"bin/qf\";\n");
+		   "filter = \"bin/qf\";\n");
 	assert_int_equal(conf_load(tmpconf, NULL, &c, NULL), 0);
 	snprintf(want, sizeof(want), "%s/sp", tmpdir);
 	assert_string_equal(c->spool, want);
@@ -270,7 +275,7 @@ test_check_files(void **state)
 		{ "handoff_ca_file = \"/nonexistent/ca.pem\";\n",
 		    "cannot read '/nonexistent/ca.pem' (handoff_ca_file)" },
 		{ "handoff_client_cert = \"c.pem\";\n"
-		    "handoff_client_key = \"/etc/passwd\";\n",
+		  "handoff_client_key = \"/etc/passwd\";\n",
 		    "/c.pem' (handoff_client_cert)" },
 		{ "metrics_file = \"/nonexistent/textfile/q.prom\";\n",
 		    "cannot write into '/nonexistent/textfile' (metrics_file)" },
@@ -280,14 +285,18 @@ test_check_files(void **state)
 	int fails = 0;
 
 	(void)state;
-	write_conf("filter = \"/bin/true\";\nmetrics_file = \"/tmp/q.prom\";\n");
+	write_conf(
+	    "filter = \"/bin/true\";\nmetrics_file = \"/tmp/q.prom\";\n");
 	assert_int_equal(conf_load(tmpconf, NULL, &c, &err), 0);
 	assert_int_equal(conf_check_files(c, &err), 0);
 	conf_unref(c);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char body[300];
-		snprintf(body, sizeof(body), "%s%s", strstr(cases[i].body,
-		    "filter") ? "" : "filter = \"/bin/true\";\n", cases[i].body);
+		snprintf(body, sizeof(body), "%s%s",
+		    strstr(cases[i].body, "filter") ?
+			"" :
+			"filter = \"/bin/true\";\n",
+		    cases[i].body);
 		write_conf(body);
 		err.msg[0] = '\0';
 		assert_int_equal(conf_load(tmpconf, NULL, &c, &err), 0);
@@ -322,14 +331,16 @@ test_relative(void **state)
 
 static const struct {
 	const char *name;
-	const char *body;	/* after the two catalogue lines */
+	const char *body; /* after the two catalogue lines */
 	int want_line;
 	const char *want;
 } bad[] = {
 	{ "unknown key", "workers = 2;\nwokers = 2;\n", 4,
 	    "qujat.conf:4: unknown key 'wokers'" },
-	{ "unknown limit", "limits = {\n  max_files = 5;\n  max_flies = 5;\n"
-	    "};\n", 5, "qujat.conf:5: unknown key 'max_flies'" },
+	{ "unknown limit",
+	    "limits = {\n  max_files = 5;\n  max_flies = 5;\n"
+	    "};\n",
+	    5, "qujat.conf:5: unknown key 'max_flies'" },
 	{ "string for int", "workers = \"2\";\n", 3,
 	    "'workers' must be an integer" },
 	{ "float for int", "workers = 2.0;\n", 3,
@@ -344,8 +355,11 @@ static const struct {
 	    "'max_manifest_depth' is 5000" },
 	{ "int64 too big", "max_bundle_bytes = 9000000000000000L;\n", 3,
 	    "'max_bundle_bytes' is 9000000000000000" },
-	{ "over 64 bits", "limits = {\n max_pixels = 99999999999999999999;\n"
-	    "};\n", 4, "'max_pixels' is 99999999999999999999, which does not "
+	{ "over 64 bits",
+	    "limits = {\n max_pixels = 99999999999999999999;\n"
+	    "};\n",
+	    4,
+	    "'max_pixels' is 99999999999999999999, which does not "
 	    "fit in 64 bits" },
 	{ "over 1 TiB without L", "max_bundle_bytes = 1099511628800;\n", 3,
 	    "'max_bundle_bytes' is 1099511628800, must be 1024 to "
@@ -378,7 +392,8 @@ test_errors(void **state)
 		    strstr(err.msg, bad[i].want) == NULL ||
 		    strncmp(err.msg, tmpconf, strlen(tmpconf)) != 0) {
 			printf("%s: got %d '%s' line %d, want %d '%s' line "
-			    "%d\n", bad[i].name, rc, err.msg, err.line, -EINVAL,
+			       "%d\n",
+			    bad[i].name, rc, err.msg, err.line, -EINVAL,
 			    bad[i].want, bad[i].want_line);
 			fails++;
 		}

@@ -12,13 +12,15 @@
 
 static const struct {
 	const char *id, *json;
-	const char *why;	/* NULL: valid */
+	const char *why; /* NULL: valid */
 	const char *outcome;
 } cases[] = {
 	{ "A-1", "{\"application_id\": \"A-1\", \"outcome\": \"enrolled\"}",
 	    NULL, "enrolled" },
-	{ "A-1", "{\"application_id\": \"A-1\", \"outcome\": \"withdrawn\", "
-	    "\"note\": 1}", NULL, "withdrawn" },
+	{ "A-1",
+	    "{\"application_id\": \"A-1\", \"outcome\": \"withdrawn\", "
+	    "\"note\": 1}",
+	    NULL, "withdrawn" },
 	{ "A-1", "{\"application_id\": \"A-2\", \"outcome\": \"refused\"}",
 	    "its application_id is not its file name's", NULL },
 	{ "A-1", "{\"application_id\": \"A-1\", \"outcome\": \"admitted\"}",
@@ -26,8 +28,10 @@ static const struct {
 	{ "A-1", "{\"application_id\": \"A-1\"}", "no outcome", NULL },
 	{ "A-1", "{\"application_id\": \"A-1\", \"outcome\": 3}", "no outcome",
 	    NULL },
-	{ "A-1", "{\"application_id\": \"A-1\", \"outcome\": \"refused\", "
-	    "\"outcome\": \"enrolled\"}", "not a JSON object", NULL },
+	{ "A-1",
+	    "{\"application_id\": \"A-1\", \"outcome\": \"refused\", "
+	    "\"outcome\": \"enrolled\"}",
+	    "not a JSON object", NULL },
 	{ "A-1", "[\"A-1\"]", "not a JSON object", NULL },
 	{ "A-1", "{\"application_id\": ", "not a JSON object", NULL },
 	{ "A-1", "", "not a JSON object", NULL },
@@ -45,9 +49,9 @@ test_parse(void **state)
 		outcome[0] = '\0';
 		why = decision_parse(cases[i].id, cases[i].json,
 		    strlen(cases[i].json), outcome, sizeof(outcome));
-		if ((why == NULL) != (cases[i].why == NULL) || (why &&
-		    strcmp(why, cases[i].why) != 0) || (!why &&
-		    strcmp(outcome, cases[i].outcome) != 0)) {
+		if ((why == NULL) != (cases[i].why == NULL) ||
+		    (why && strcmp(why, cases[i].why) != 0) ||
+		    (!why && strcmp(outcome, cases[i].outcome) != 0)) {
 			printf("%s: got '%s' '%s', want '%s' '%s'\n",
 			    cases[i].json, why ? why : "(valid)", outcome,
 			    cases[i].why ? cases[i].why : "(valid)",

@@ -64,7 +64,7 @@ r16(const struct blk *b, size_t off)
 	const unsigned char *q = b->p + 6 + off;
 
 	return b->be ? (unsigned)(q[0] << 8 | q[1]) :
-	    (unsigned)(q[1] << 8 | q[0]);
+		       (unsigned)(q[1] << 8 | q[0]);
 }
 
 static uint32_t
@@ -73,15 +73,14 @@ r32(const struct blk *b, size_t off)
 	uint32_t v = 0;
 
 	for (int i = 0; i < 4; i++)
-		v |= (uint32_t)b->p[6 + off + (size_t)(b->be ? 3 - i : i)] <<
-		    (8 * i);
+		v |= (uint32_t)b->p[6 + off + (size_t)(b->be ? 3 - i : i)]
+		    << (8 * i);
 	return v;
 }
 
 /* Writes n entries of {tag, type, count, value} at ifd, then its link. */
 static void
-ifd(struct blk *b, size_t off, const uint32_t (*e)[4], int n,
-    uint32_t link)
+ifd(struct blk *b, size_t off, const uint32_t (*e)[4], int n, uint32_t link)
 {
 	w16(b, off, (unsigned)n);
 	for (int i = 0; i < n; i++) {
@@ -114,7 +113,7 @@ build(struct blk *b, int be, int orient)
 		{ 0x829A, T_RATIONAL, 1, EXPOSURE },
 		{ 0x927C, T_UNDEFINED, sizeof makernote, MAKERNOTE },
 		{ 0xA431, T_ASCII, sizeof serial, SERIAL },
-		{ 0xA420, T_ASCII, 4, 0 },	/* "abc", inline */
+		{ 0xA420, T_ASCII, 4, 0 }, /* "abc", inline */
 	};
 	static const uint32_t gps[][4] = {
 		{ 0x0001, T_ASCII, 2, 'N' },
@@ -247,13 +246,14 @@ test_orientation_read(void **state)
 			if (res.tag != (o < 0 ? -1 : o) ||
 			    res.orientation != (o >= 1 && o <= 8 ? o : 1)) {
 				printf("%s orientation %d: got tag %d "
-				    "orientation %d\n", be ? "MM" : "II", o,
-				    res.tag, res.orientation);
+				       "orientation %d\n",
+				    be ? "MM" : "II", o, res.tag,
+				    res.orientation);
 				bad++;
 			}
 			/* read, not changed, without set_upright */
-			if (o >= 0 && r16(&b, entry(&b, IFD0, 0x0112) + 8) !=
-			    (unsigned)o)
+			if (o >= 0 &&
+			    r16(&b, entry(&b, IFD0, 0x0112) + 8) != (unsigned)o)
 				bad++;
 		}
 	assert_int_equal(bad, 0);
@@ -320,8 +320,7 @@ test_clean_untouched(void **state)
  * back: whatever the block, nothing outside it is written, and res stays
  * in its range. The number of things wrong. */
 static int
-scrub_guarded(unsigned char *p, size_t len, int upright,
-    struct exif_scrub *res)
+scrub_guarded(unsigned char *p, size_t len, int upright, struct exif_scrub *res)
 {
 	enum { G = 64 };
 	unsigned char *m = malloc(len + 2 * G);
@@ -350,7 +349,7 @@ static const struct {
 	size_t off;
 	int bits;
 	uint32_t v;
-	int refused;		/* left as it is, nothing read */
+	int refused; /* left as it is, nothing read */
 } breaks[] = {
 	{ "byte order", 0, 16, 0x5858, 1 },
 	{ "magic", 2, 16, 0x2B, 1 },
@@ -369,8 +368,7 @@ static const struct {
 	{ "maker note count huge", EXIF_IFD + 2 + 12 + 4, 32, 0xFFFFFFFF, 0 },
 	{ "maker note past the end", EXIF_IFD + 2 + 12 + 8, 32, TIFF_LEN - 8,
 	    0 },
-	{ "maker note offset wraps", EXIF_IFD + 2 + 12 + 8, 32, 0xFFFFFFFC,
-	    0 },
+	{ "maker note offset wraps", EXIF_IFD + 2 + 12 + 8, 32, 0xFFFFFFFC, 0 },
 	{ "GPS value count huge", GPS_IFD + 2 + 12 + 4, 32, 0x20000000, 0 },
 	{ "IFD1 past the end", IFD0 + 2 + 48, 32, 0xFFFFFFFF, 0 },
 	{ "IFD1 is IFD0", IFD0 + 2 + 48, 32, IFD0, 0 },
@@ -434,7 +432,8 @@ test_not_exif(void **state)
 		if (scrub_guarded(m, cases[i].len, 1, &res) != 0 ||
 		    memcmp(m, cases[i].p, cases[i].len) != 0 || res.tag != -1 ||
 		    res.orientation != 1 || res.gps || res.serial) {
-			printf("%s: got tag %d orientation %d gps %d serial %d\n",
+			printf(
+			    "%s: got tag %d orientation %d gps %d serial %d\n",
 			    cases[i].name, res.tag, res.orientation, res.gps,
 			    res.serial);
 			bad++;
@@ -462,8 +461,8 @@ test_cut_and_flipped(void **state)
 	for (int round = 0; round < 20000; round++) {
 		build(&b, round & 1, 6);
 		for (int n = 1 + (int)(rand_r(&seed) % 8); n > 0; n--)
-			b.p[6 + rand_r(&seed) % TIFF_LEN] =
-			    (unsigned char)rand_r(&seed);
+			b.p[6 + rand_r(&seed) % TIFF_LEN] = (unsigned char)
+			    rand_r(&seed);
 		bad += scrub_guarded(b.p, 6 + rand_r(&seed) % TIFF_LEN,
 		    (round >> 1) & 1, &res);
 	}

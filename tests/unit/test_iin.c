@@ -12,32 +12,23 @@ static const struct {
 	bool want;
 } cases[] = {
 	/* services.md */
-	{ "180512600157", true },
-	{ "850101300124", true },
-	{ "190823500014", true },
-	{ "180512600908", true },	/* second weights */
-	{ "180512600158", false },	/* check digit */
-	{ "12345678901", false },	/* 11 digits */
+	{ "180512600157", true }, { "850101300124", true },
+	{ "190823500014", true }, { "180512600908", true }, /* second weights */
+	{ "180512600158", false },			    /* check digit */
+	{ "12345678901", false },			    /* 11 digits */
 	/* computed: first weights, second weights */
-	{ "301661318607", true },
-	{ "913909960309", true },
-	{ "526018159081", true },
-	{ "231948757497", true },
-	{ "752917034238", true },
-	{ "526018159082", false },
+	{ "301661318607", true }, { "913909960309", true },
+	{ "526018159081", true }, { "231948757497", true },
+	{ "752917034238", true }, { "526018159082", false },
 	{ "231948757490", false },
 	/* both weightings give 10: no check digit is valid */
-	{ "786843353260", false },
-	{ "786843353261", false },
+	{ "786843353260", false }, { "786843353261", false },
 	{ "786843353269", false },
 	/* format */
-	{ "", false },
-	{ "1805126001570", false },
-	{ "18051260015a", false },
-	{ " 180512600157", false },
-	{ "180512600157 ", false },
+	{ "", false }, { "1805126001570", false }, { "18051260015a", false },
+	{ " 180512600157", false }, { "180512600157 ", false },
 	{ "-80512600157", false },
-	{ "１80512600157", false },	/* fullwidth digit */
+	{ "１80512600157", false }, /* fullwidth digit */
 };
 
 static void

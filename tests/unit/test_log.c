@@ -54,8 +54,10 @@ test_masked(void **state)
 		char *line = logged(cases[i].id, cases[i].text);
 		/* the message after its prefix: "<3>" for the journal, a
 		 * timestamp and "error: " elsewhere (log.h) */
-		const char *got = strstr(line, "error: ") ? strstr(line,
-		    "error: ") + 7 : line[0] == '<' ? strchr(line, '>') + 1 : line;
+		const char *got = strstr(line, "error: ") ?
+		    strstr(line, "error: ") + 7 :
+		    line[0] == '<' ? strchr(line, '>') + 1 :
+				     line;
 		if (strcmp(got, cases[i].want) != 0) {
 			printf("got  '%s'\nwant '%s'\n", got, cases[i].want);
 			fails++;

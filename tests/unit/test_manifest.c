@@ -14,21 +14,23 @@
 #include "manifest.h"
 
 #define ID "KZ-EDU-2026-000123"
-#define SHA_UP "9F2C000000000000000000000000000000000000000000000000000000E1E1E1"
-#define SHA_LOW "9f2c000000000000000000000000000000000000000000000000000000e1e1e1"
+#define SHA_UP \
+	"9F2C000000000000000000000000000000000000000000000000000000E1E1E1"
+#define SHA_LOW \
+	"9f2c000000000000000000000000000000000000000000000000000000e1e1e1"
 
 static const char base_json[] =
-	"{\"version\": 1, \"application_id\": \"" ID "\","
-	" \"service\": \"home_schooling\","
-	" \"submitted_at\": \"2026-11-24T09:15:00+05:00\", \"locale\": \"kk\","
-	" \"child\": {\"iin\": \"180512600157\"},"
-	" \"applicant\": {\"iin\": \"850101300124\"},"
-	" \"institution\": {\"id\": \"000140001239\", \"name\": \"No. 12\"},"
-	" \"documents\": ["
-	"  {\"file\": \"vkk-page1.jpg\", \"type\": \"vkk_conclusion\","
-	"   \"bytes\": 3912044, \"sha256\": \"" SHA_UP "\"},"
-	"  {\"file\": \"vkk-page2.jpg\", \"type\": \"vkk_conclusion\"}],"
-	" \"future_field\": {\"x\": [1, 2]}}";
+    "{\"version\": 1, \"application_id\": \"" ID "\","
+    " \"service\": \"home_schooling\","
+    " \"submitted_at\": \"2026-11-24T09:15:00+05:00\", \"locale\": \"kk\","
+    " \"child\": {\"iin\": \"180512600157\"},"
+    " \"applicant\": {\"iin\": \"850101300124\"},"
+    " \"institution\": {\"id\": \"000140001239\", \"name\": \"No. 12\"},"
+    " \"documents\": ["
+    "  {\"file\": \"vkk-page1.jpg\", \"type\": \"vkk_conclusion\","
+    "   \"bytes\": 3912044, \"sha256\": \"" SHA_UP "\"},"
+    "  {\"file\": \"vkk-page2.jpg\", \"type\": \"vkk_conclusion\"}],"
+    " \"future_field\": {\"x\": [1, 2]}}";
 
 static const struct manifest_limits lim = { 1048576, 32, 50 };
 
@@ -39,7 +41,7 @@ setup(void **state)
 	struct qerr err;
 
 	if (catalogue_load("conf/services.conf", "conf/messages.conf", &cat,
-	    &err) != 0) {
+		&err) != 0) {
 		printf("catalogue_load: %s\n", err.msg);
 		return -1;
 	}
@@ -58,8 +60,8 @@ static int
 parse(const struct catalogue *cat, const char *text, const char *dir_id,
     const struct manifest_limits *l, struct manifest *m, struct reasons *r)
 {
-	return manifest_parse((const unsigned char *)text, strlen(text),
-	    dir_id, l, cat, m, r);
+	return manifest_parse((const unsigned char *)text, strlen(text), dir_id,
+	    l, cat, m, r);
 }
 
 static void
@@ -81,8 +83,10 @@ has_reason(const struct reasons *r, const char *code, const char *key,
 
 	for (i = 0; i < r->n; i++)
 		if (strcmp(r->v[i].code, code) == 0 &&
-		    strcmp(r->v[i].msg_key, key) == 0 && (detail == NULL ||
-		    (r->v[i].detail && strcmp(r->v[i].detail, detail) == 0)))
+		    strcmp(r->v[i].msg_key, key) == 0 &&
+		    (detail == NULL ||
+			(r->v[i].detail &&
+			    strcmp(r->v[i].detail, detail) == 0)))
 			return true;
 	return false;
 }
@@ -107,8 +111,9 @@ test_valid(void **state)
 	assert_string_equal(m.docs[0].type, "vkk_conclusion");
 	assert_int_equal(m.docs[0].bytes, 3912044);
 	assert_string_equal(m.docs[0].sha256, SHA_LOW);
-	assert_string_equal(json_string_value(json_object_get(m.docs[0].entry,
-	    "sha256")), SHA_LOW);
+	assert_string_equal(json_string_value(
+				json_object_get(m.docs[0].entry, "sha256")),
+	    SHA_LOW);
 	assert_int_equal(m.docs[1].bytes, -1);
 	assert_null(m.docs[1].sha256);
 	manifest_release(&m);
@@ -122,9 +127,9 @@ test_valid(void **state)
  * manifest, then expects one reason. */
 static const struct {
 	const char *key;
-	const char *value;	/* JSON text, or NULL to remove key */
+	const char *value; /* JSON text, or NULL to remove key */
 	int want_rc;
-	const char *code, *msg_key, *detail;	/* code NULL: no reason */
+	const char *code, *msg_key, *detail; /* code NULL: no reason */
 } fields[] = {
 	{ "version", NULL, 0, "manifest_invalid", "manifest_invalid",
 	    "version" },
@@ -145,8 +150,8 @@ static const struct {
 	{ "service", "\"flying_lessons\"", 0, "service_unknown",
 	    "service_unknown", "flying_lessons" },
 	{ "submitted_at", NULL, 0, NULL, NULL, NULL },
-	{ "submitted_at", "20261124", 0, "manifest_invalid",
-	    "manifest_invalid", "submitted_at" },
+	{ "submitted_at", "20261124", 0, "manifest_invalid", "manifest_invalid",
+	    "submitted_at" },
 	{ "locale", NULL, 0, "manifest_invalid", "manifest_invalid", "locale" },
 	{ "locale", "\"de\"", 0, "manifest_invalid", "manifest_invalid",
 	    "locale" },
@@ -179,41 +184,54 @@ static const struct {
 	    "documents" },
 	{ "documents", "{\"file\": \"a.jpg\"}", -EINVAL, "manifest_invalid",
 	    "manifest_invalid", "documents" },
-	{ "documents", "[\"a.jpg\"]", 0, "manifest_invalid",
-	    "manifest_invalid", "documents[0]" },
+	{ "documents", "[\"a.jpg\"]", 0, "manifest_invalid", "manifest_invalid",
+	    "documents[0]" },
 	{ "documents", "[{\"type\": \"vkk_conclusion\"}]", 0,
 	    "manifest_invalid", "manifest_invalid", "documents[0].file" },
 	{ "documents", "[{\"file\": \".a.jpg\", \"type\": \"vkk_conclusion\"}]",
 	    0, "manifest_invalid", "file_name_invalid", "documents[0].file" },
-	{ "documents", "[{\"file\": \"a/b.jpg\", \"type\": \"vkk_conclusion\"}]",
+	{ "documents",
+	    "[{\"file\": \"a/b.jpg\", \"type\": \"vkk_conclusion\"}]", 0,
+	    "manifest_invalid", "file_name_invalid", "documents[0].file" },
+	{ "documents",
+	    "[{\"file\": \"report.json\", \"type\": "
+	    "\"vkk_conclusion\"}]",
 	    0, "manifest_invalid", "file_name_invalid", "documents[0].file" },
-	{ "documents", "[{\"file\": \"report.json\", \"type\": "
-	    "\"vkk_conclusion\"}]", 0, "manifest_invalid", "file_name_invalid",
-	    "documents[0].file" },
-	{ "documents", "[{\"file\": \"a\\u0001.jpg\", \"type\": "
-	    "\"vkk_conclusion\"}]", 0, "manifest_invalid", "file_name_invalid",
-	    "documents[0].file" },
-	{ "documents", "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\"}, "
-	    "{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\"}]", 0,
-	    "manifest_invalid", "file_listed_twice", "documents[1].file" },
+	{ "documents",
+	    "[{\"file\": \"a\\u0001.jpg\", \"type\": "
+	    "\"vkk_conclusion\"}]",
+	    0, "manifest_invalid", "file_name_invalid", "documents[0].file" },
+	{ "documents",
+	    "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\"}, "
+	    "{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\"}]",
+	    0, "manifest_invalid", "file_listed_twice", "documents[1].file" },
 	{ "documents", "[{\"file\": \"a.jpg\"}]", 0, "manifest_invalid",
 	    "document_field_invalid", "documents[0].type" },
 	{ "documents", "[{\"file\": \"a.jpg\", \"type\": \"passport\"}]", 0,
 	    "manifest_invalid", "document_type_unknown", "passport" },
-	{ "documents", "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\", "
-	    "\"bytes\": -1}]", 0, "manifest_invalid", "document_field_invalid",
+	{ "documents",
+	    "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\", "
+	    "\"bytes\": -1}]",
+	    0, "manifest_invalid", "document_field_invalid",
 	    "documents[0].bytes" },
-	{ "documents", "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\", "
-	    "\"bytes\": 1.5}]", 0, "manifest_invalid", "document_field_invalid",
+	{ "documents",
+	    "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\", "
+	    "\"bytes\": 1.5}]",
+	    0, "manifest_invalid", "document_field_invalid",
 	    "documents[0].bytes" },
-	{ "documents", "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\", "
-	    "\"sha256\": \"abc\"}]", 0, "manifest_invalid", "document_field_invalid",
+	{ "documents",
+	    "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\", "
+	    "\"sha256\": \"abc\"}]",
+	    0, "manifest_invalid", "document_field_invalid",
 	    "documents[0].sha256" },
-	{ "documents", "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\", "
-	    "\"sha256\": \"" SHA_LOW "\", \"bytes\": 0}]", 0, NULL, NULL,
-	    NULL },
-	{ "documents", "[{\"file\": \"қағаз 1.jpg\", \"type\": "
-	    "\"vkk_conclusion\"}]", 0, NULL, NULL, NULL },
+	{ "documents",
+	    "[{\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\", "
+	    "\"sha256\": \"" SHA_LOW "\", \"bytes\": 0}]",
+	    0, NULL, NULL, NULL },
+	{ "documents",
+	    "[{\"file\": \"қағаз 1.jpg\", \"type\": "
+	    "\"vkk_conclusion\"}]",
+	    0, NULL, NULL, NULL },
 };
 
 static char *
@@ -226,8 +244,8 @@ edited(const char *key, const char *value)
 	if (value == NULL)
 		json_object_del(root, key);
 	else
-		json_object_set_new(root, key, json_loads(value,
-		    JSON_DECODE_ANY, NULL));
+		json_object_set_new(root, key,
+		    json_loads(value, JSON_DECODE_ANY, NULL));
 	text = json_dumps(root, 0);
 	json_decref(root);
 	assert_non_null(text);
@@ -245,14 +263,18 @@ test_fields(void **state)
 		struct reasons r = { 0 };
 		char *text = edited(fields[i].key, fields[i].value);
 		rc = parse(*state, text, ID, &lim, &m, &r);
-		if (rc != fields[i].want_rc || (fields[i].code == NULL ?
-		    r.n != 0 : (r.n != 1 || !has_reason(&r, fields[i].code,
-		    fields[i].msg_key, fields[i].detail)))) {
+		if (rc != fields[i].want_rc ||
+		    (fields[i].code == NULL ?
+			    r.n != 0 :
+			    (r.n != 1 ||
+				!has_reason(&r, fields[i].code,
+				    fields[i].msg_key, fields[i].detail)))) {
 			printf("%s = %s: got %d, %zu reasons; want %d, %s/%s "
-			    "detail=%s\n", fields[i].key, fields[i].value ?
-			    fields[i].value : "(removed)", rc, r.n,
-			    fields[i].want_rc, fields[i].code, fields[i].msg_key,
-			    fields[i].detail);
+			       "detail=%s\n",
+			    fields[i].key,
+			    fields[i].value ? fields[i].value : "(removed)", rc,
+			    r.n, fields[i].want_rc, fields[i].code,
+			    fields[i].msg_key, fields[i].detail);
 			print_reasons(&r);
 			fails++;
 		}
@@ -272,18 +294,19 @@ expect_unreadable(const struct catalogue *cat, const char *text, size_t len,
 {
 	struct manifest m;
 	struct reasons r = { 0 };
-	int rc = manifest_parse((const unsigned char *)text, len, ID, &lim,
-	    cat, &m, &r);
+	int rc = manifest_parse((const unsigned char *)text, len, ID, &lim, cat,
+	    &m, &r);
 
-	if (rc != -EINVAL || r.n != 1 || !has_reason(&r, "manifest_invalid",
-	    "manifest_unreadable", detail)) {
+	if (rc != -EINVAL || r.n != 1 ||
+	    !has_reason(&r, "manifest_invalid", "manifest_unreadable",
+		detail)) {
 		printf("got %d, %zu reasons; want %d manifest_unreadable %s\n",
 		    rc, r.n, -EINVAL, detail);
 		print_reasons(&r);
 	}
 	assert_int_equal(rc, -EINVAL);
-	assert_true(has_reason(&r, "manifest_invalid", "manifest_unreadable",
-	    detail));
+	assert_true(
+	    has_reason(&r, "manifest_invalid", "manifest_unreadable", detail));
 	assert_null(m.root);
 	manifest_release(&m);
 	reasons_release(&r);
@@ -302,7 +325,7 @@ test_depth_bomb(void **state)
 	}
 	text[2 * n] = '\0';
 	expect_unreadable(*state, text, 2 * n, "depth");
-	memset(text, '{', 2 * n);	/* unbalanced too */
+	memset(text, '{', 2 * n); /* unbalanced too */
 	expect_unreadable(*state, text, 2 * n, "depth");
 	free(text);
 }
@@ -311,7 +334,8 @@ test_depth_bomb(void **state)
 static void
 test_depth_strings(void **state)
 {
-	char *text = edited("note", "\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+	char *text = edited("note",
+	    "\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
 	    "[[[[[[[[ \\\" [[[[\"");
 	struct manifest m;
 	struct reasons r = { 0 };
@@ -360,16 +384,16 @@ static void
 test_all_reasons(void **state)
 {
 	static const char text[] =
-		"{\"version\": 2, \"application_id\": \"OTHER\","
-		" \"service\": \"flying\", \"locale\": \"fr\","
-		" \"child\": {\"iin\": \"180512600158\"},"
-		" \"applicant\": {\"iin\": \"1\"},"
-		" \"documents\": ["
-		"  {\"file\": \".x\", \"type\": \"vkk_conclusion\"},"
-		"  {\"file\": \"a.jpg\", \"type\": \"passport\"},"
-		"  {\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\"},"
-		"  {\"file\": \"b.jpg\", \"type\": \"vkk_conclusion\","
-		"   \"bytes\": \"5\"}]}";
+	    "{\"version\": 2, \"application_id\": \"OTHER\","
+	    " \"service\": \"flying\", \"locale\": \"fr\","
+	    " \"child\": {\"iin\": \"180512600158\"},"
+	    " \"applicant\": {\"iin\": \"1\"},"
+	    " \"documents\": ["
+	    "  {\"file\": \".x\", \"type\": \"vkk_conclusion\"},"
+	    "  {\"file\": \"a.jpg\", \"type\": \"passport\"},"
+	    "  {\"file\": \"a.jpg\", \"type\": \"vkk_conclusion\"},"
+	    "  {\"file\": \"b.jpg\", \"type\": \"vkk_conclusion\","
+	    "   \"bytes\": \"5\"}]}";
 	static const struct manifest_limits small = { 4096, 8, 3 };
 	struct manifest m;
 	struct reasons r = { 0 };
@@ -377,30 +401,30 @@ test_all_reasons(void **state)
 	assert_int_equal(parse(*state, text, ID, &small, &m, &r), 0);
 	if (r.n != 12)
 		print_reasons(&r);
-	assert_true(has_reason(&r, "manifest_invalid", "manifest_invalid",
-	    "version"));
+	assert_true(
+	    has_reason(&r, "manifest_invalid", "manifest_invalid", "version"));
 	assert_true(has_reason(&r, "manifest_invalid", "manifest_invalid",
 	    "application_id"));
-	assert_true(has_reason(&r, "service_unknown", "service_unknown",
-	    "flying"));
-	assert_true(has_reason(&r, "manifest_invalid", "manifest_invalid",
-	    "locale"));
+	assert_true(
+	    has_reason(&r, "service_unknown", "service_unknown", "flying"));
+	assert_true(
+	    has_reason(&r, "manifest_invalid", "manifest_invalid", "locale"));
 	assert_true(has_reason(&r, "iin_invalid", "iin_invalid_child", NULL));
-	assert_true(has_reason(&r, "iin_invalid", "iin_invalid_applicant",
-	    NULL));
+	assert_true(
+	    has_reason(&r, "iin_invalid", "iin_invalid_applicant", NULL));
 	assert_true(has_reason(&r, "manifest_invalid", "manifest_invalid",
 	    "institution.id"));
-	assert_true(has_reason(&r, "manifest_invalid", "file_name_invalid",
-	    NULL));
+	assert_true(
+	    has_reason(&r, "manifest_invalid", "file_name_invalid", NULL));
 	assert_true(has_reason(&r, "manifest_invalid", "document_type_unknown",
 	    "passport"));
-	assert_true(has_reason(&r, "manifest_invalid", "file_listed_twice",
-	    NULL));
+	assert_true(
+	    has_reason(&r, "manifest_invalid", "file_listed_twice", NULL));
 	assert_true(has_reason(&r, "manifest_invalid", "document_field_invalid",
 	    "documents[3].bytes"));
 	assert_true(has_reason(&r, "limit_exceeded", "limit_files", "3"));
 	assert_int_equal(r.n, 12);
-	assert_int_equal(m.ndocs, 2);	/* a.jpg and b.jpg */
+	assert_int_equal(m.ndocs, 2); /* a.jpg and b.jpg */
 	assert_null(m.locale);
 	assert_null(m.application_id);
 	assert_null(m.child_iin);
@@ -415,20 +439,13 @@ test_names(void **state)
 		const char *s;
 		int id, file;
 	} names[] = {
-		{ "KZ-EDU-2026-000123", 1, 1 },
-		{ "a", 1, 1 },
-		{ "a.b_c-d", 1, 1 },
-		{ "-a", 0, 1 },
-		{ ".a", 0, 0 },
-		{ "", 0, 0 },
-		{ "a b", 0, 1 },
-		{ "a/b", 0, 0 },
-		{ "скан.jpg", 0, 1 },
-		{ "a\x7f", 0, 0 },
-		{ "a\n", 0, 0 },
-		{ "a\xc2\x85", 0, 0 },		/* NEL, a C1 control */
-		{ "a\xc3\x28", 0, 0 },		/* invalid UTF-8 */
-		{ "a\xed\xa0\x80", 0, 0 },	/* a surrogate */
+		{ "KZ-EDU-2026-000123", 1, 1 }, { "a", 1, 1 },
+		{ "a.b_c-d", 1, 1 }, { "-a", 0, 1 }, { ".a", 0, 0 },
+		{ "", 0, 0 }, { "a b", 0, 1 }, { "a/b", 0, 0 },
+		{ "скан.jpg", 0, 1 }, { "a\x7f", 0, 0 }, { "a\n", 0, 0 },
+		{ "a\xc2\x85", 0, 0 },	   /* NEL, a C1 control */
+		{ "a\xc3\x28", 0, 0 },	   /* invalid UTF-8 */
+		{ "a\xed\xa0\x80", 0, 0 }, /* a surrogate */
 	};
 	char long_id[130], long_name[257];
 	size_t i;

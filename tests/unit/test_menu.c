@@ -18,7 +18,10 @@
 
 /* The worker's defaults (filters/main.c). */
 static const struct filter_limits deflim = {
-	.max_dpi = 200, .min_dpi = 150, .low_dpi = 100, .quality_floor = 40,
+	.max_dpi = 200,
+	.min_dpi = 150,
+	.low_dpi = 100,
+	.quality_floor = 40,
 };
 
 static const struct {
@@ -85,20 +88,20 @@ test_rank_monotonic(void **state)
 
 static const struct {
 	const char *id;
-	int want;		/* 0 or -EINVAL */
+	int want; /* 0 or -EINVAL */
 	int level, quality, grey, lossless, photo, flat;
 } parse_cases[] = {
 	{ "d200q70g", 0, 200, 70, 1, 0, 0, 0 },
 	{ "d150q85c", 0, 150, 85, 0, 0, 0, 0 },
 	{ "p600q55c", 0, 600, 55, 0, 0, 1, 0 },
-	{ "d200q70gf", 0, 200, 70, 1, 0, 0, 1 },	/* of the found sheet */
+	{ "d200q70gf", 0, 200, 70, 1, 0, 0, 1 }, /* of the found sheet */
 	{ "d150q85cf", 0, 150, 85, 0, 0, 0, 1 },
 	{ "d200q70gff", -EINVAL, 0, 0, 0, 0, 0, 0 },
 	{ "d200q70gx", -EINVAL, 0, 0, 0, 0, 0, 0 },
-	{ "d0200q70c", -EINVAL, 0, 0, 0, 0, 0, 0 },		/* one spelling */
+	{ "d0200q70c", -EINVAL, 0, 0, 0, 0, 0, 0 }, /* one spelling */
 	{ "d200q+70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
 	{ "lossless", 0, 0, 0, 0, 1, 0, 0 },
-	{ "d10q1c", 0, 10, 1, 0, 0, 0, 0 },		/* the bounds */
+	{ "d10q1c", 0, 10, 1, 0, 0, 0, 0 }, /* the bounds */
 	{ "d10000q100g", 0, 10000, 100, 1, 0, 0, 0 },
 	{ "d9q70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
 	{ "d10001q70c", -EINVAL, 0, 0, 0, 0, 0, 0 },
@@ -126,15 +129,17 @@ test_parse_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof parse_cases / sizeof *parse_cases; i++) {
 		rc = vspec_parse(parse_cases[i].id, &s);
-		if (rc != parse_cases[i].want || (rc == 0 &&
-		    (s.level != parse_cases[i].level ||
-		    s.quality != parse_cases[i].quality ||
-		    s.grey != parse_cases[i].grey ||
-		    s.lossless != parse_cases[i].lossless ||
-		    s.photo != parse_cases[i].photo ||
-		    s.flat != parse_cases[i].flat ||
-		    strcmp(s.id, parse_cases[i].id) != 0))) {
-			printf("'%s': got %d level %d q %d grey %d lossless %d, "
+		if (rc != parse_cases[i].want ||
+		    (rc == 0 &&
+			(s.level != parse_cases[i].level ||
+			    s.quality != parse_cases[i].quality ||
+			    s.grey != parse_cases[i].grey ||
+			    s.lossless != parse_cases[i].lossless ||
+			    s.photo != parse_cases[i].photo ||
+			    s.flat != parse_cases[i].flat ||
+			    strcmp(s.id, parse_cases[i].id) != 0))) {
+			printf(
+			    "'%s': got %d level %d q %d grey %d lossless %d, "
 			    "want %d level %d q %d grey %d lossless %d\n",
 			    parse_cases[i].id, rc, s.level, s.quality, s.grey,
 			    s.lossless, parse_cases[i].want,
@@ -159,14 +164,15 @@ test_parse_round_trip(void **state)
 	for (int photo = 0; photo < 2; photo++)
 		for (int grey = 0; grey < 2; grey++)
 			for (lim.quality_floor = 1; lim.quality_floor <= 100;
-			    lim.quality_floor += 3) {
+			     lim.quality_floor += 3) {
 				n = menu_specs(&lim, photo, 300, grey, specs,
 				    MENU_MAX_SPECS);
 				assert_in_range(n, 1, MENU_MAX_SPECS);
 				for (int i = 0; i < n; i++) {
-					assert_int_equal(vspec_parse(specs[i].id,
-					    &back), 0);
-					assert_string_equal(back.id, specs[i].id);
+					assert_int_equal(
+					    vspec_parse(specs[i].id, &back), 0);
+					assert_string_equal(back.id,
+					    specs[i].id);
 					assert_int_equal(back.level,
 					    specs[i].level);
 					assert_int_equal(back.quality,
@@ -181,7 +187,7 @@ static const struct {
 	const char *name;
 	int photo, grey, floor, min_dpi, max;
 	double dpi;
-	const char *want;	/* the IDs, space-separated */
+	const char *want; /* the IDs, space-separated */
 } specs_cases[] = {
 	{ "two levels, floor 40: the top one down to q70", 0, 0, 40, 150, 15,
 	    300, "d200q85c d200q70c d150q85c d150q70c d150q55c d150q40c" },
@@ -192,8 +198,7 @@ static const struct {
 	{ "floor 75: the top level's floor too", 0, 0, 75, 150, 15, 300,
 	    "d200q85c d200q75c d150q85c d150q75c" },
 	{ "floor 85", 0, 0, 85, 150, 15, 300, "d200q85c d150q85c" },
-	{ "floor over the steps", 0, 0, 90, 150, 15, 300,
-	    "d200q90c d150q90c" },
+	{ "floor over the steps", 0, 0, 90, 150, 15, 300, "d200q90c d150q90c" },
 	{ "grey", 0, 1, 70, 150, 15, 300,
 	    "d200q85g d200q70g d150q85g d150q70g" },
 	{ "a 150 dpi page has one level", 0, 0, 40, 150, 15, 150,
@@ -228,8 +233,8 @@ test_specs_table(void **state)
 			off += (size_t)snprintf(got + off, sizeof got - off,
 			    "%s%s", k ? " " : "", specs[k].id);
 		if (strcmp(got, specs_cases[i].want) != 0) {
-			printf("%s: got '%s', want '%s'\n",
-			    specs_cases[i].name, got, specs_cases[i].want);
+			printf("%s: got '%s', want '%s'\n", specs_cases[i].name,
+			    got, specs_cases[i].want);
 			bad++;
 		}
 	}
@@ -280,7 +285,7 @@ test_sort(void **state)
 static const struct {
 	const char *name;
 	int w, h, photo, level;
-	double dpi;		/* page_dpi(w, h) */
+	double dpi; /* page_dpi(w, h) */
 	int tw, th;
 } dims_cases[] = {
 	{ "A4 at 300 dpi to 200", 2480, 3508, 0, 200, 300, 1654, 2340 },
@@ -307,12 +312,12 @@ test_level_dims(void **state)
 		    dims_cases[i].photo, dims_cases[i].level, &tw, &th);
 		d = page_dpi(dims_cases[i].w, dims_cases[i].h);
 		if (tw != dims_cases[i].tw || th != dims_cases[i].th ||
-		    (!dims_cases[i].photo && (int)(d + 0.5) !=
-		    (int)dims_cases[i].dpi)) {
+		    (!dims_cases[i].photo &&
+			(int)(d + 0.5) != (int)dims_cases[i].dpi)) {
 			printf("%s: got %dx%d at %.1f dpi, want %dx%d at "
-			    "%.0f\n", dims_cases[i].name, tw, th, d,
-			    dims_cases[i].tw, dims_cases[i].th,
-			    dims_cases[i].dpi);
+			       "%.0f\n",
+			    dims_cases[i].name, tw, th, d, dims_cases[i].tw,
+			    dims_cases[i].th, dims_cases[i].dpi);
 			bad++;
 		}
 	}
@@ -333,7 +338,10 @@ check_strictly_decreasing(const struct filter_report *rep)
 			    rep->variants[i - 1].rank);
 }
 
-#define VAR(i, b, r) { .id = (i), .bytes = (b), .rank = (r), .offset = -1 }
+#define VAR(i, b, r) \
+	{ \
+		.id = (i), .bytes = (b), .rank = (r), .offset = -1 \
+	}
 
 static void
 test_publish(void **state)
@@ -342,15 +350,15 @@ test_publish(void **state)
 	struct report_variant v[] = {
 		VAR("d150q55c", 200000, 70),
 		VAR("d200q85c", 700000, 92),
-		VAR("d200q70c", 800000, 86),	/* larger than a better one */
+		VAR("d200q70c", 800000, 86), /* larger than a better one */
 		VAR("d150q85c", 400000, 79),
-		VAR("d200q55c", 500000, 79),	/* same rank, larger */
-		VAR("big", 1200000, 95),	/* larger than keep */
-		VAR("same", 200000, 60),	/* not smaller */
+		VAR("d200q55c", 500000, 79), /* same rank, larger */
+		VAR("big", 1200000, 95),     /* larger than keep */
+		VAR("same", 200000, 60),     /* not smaller */
 		VAR("d150q40c", 150000, 64),
 	};
 	static const char *const want[] = { "keep", "d200q85c", "d150q85c",
-	    "d150q55c", "d150q40c" };
+		"d150q55c", "d150q40c" };
 
 	(void)state;
 	memset(&rep, 0, sizeof rep);
@@ -400,15 +408,16 @@ static void
 test_menu_offsets(void **state)
 {
 	struct report_variant v[3] = { { .offset = -1 }, { .offset = -1 },
-	    { .offset = -1 } };
+		{ .offset = -1 } };
 	struct engine e = { .fd = -1 };
 	char got[32] = "";
 	FILE *f;
 
 	(void)state;
 	assert_int_equal(buf_add(&e.out, "KEEP", 4), 0);
-	assert_int_equal(engine_menu_add(&e, &v[0], (const unsigned char *)
-	    "AAAAAA", 6, "jpg"), 0);
+	assert_int_equal(engine_menu_add(&e, &v[0],
+			     (const unsigned char *)"AAAAAA", 6, "jpg"),
+	    0);
 	assert_int_equal(engine_menu_open(&e, &v[1]), 0);
 	assert_int_equal(engine_menu_put(&e, (const unsigned char *)"BB", 2),
 	    0);
@@ -424,10 +433,12 @@ test_menu_offsets(void **state)
 	/* streamed: nothing held, keep written before the first variant */
 	assert_non_null(f = tmpfile());
 	e.fd = fileno(f);
-	assert_int_equal(engine_menu_add(&e, &v[0], (const unsigned char *)
-	    "AAAAAA", 6, "pdf"), 0);
-	assert_int_equal(engine_menu_add(&e, &v[2], (const unsigned char *)
-	    "CCC", 3, "pdf"), 0);
+	assert_int_equal(engine_menu_add(&e, &v[0],
+			     (const unsigned char *)"AAAAAA", 6, "pdf"),
+	    0);
+	assert_int_equal(engine_menu_add(&e, &v[2],
+			     (const unsigned char *)"CCC", 3, "pdf"),
+	    0);
 	assert_int_equal(v[0].offset, 4);
 	assert_int_equal(v[2].offset, 10);
 	assert_int_equal(e.streamed, 13);
@@ -442,7 +453,7 @@ test_menu_offsets(void **state)
 	assert_non_null(f = fopen("/dev/null", "r"));
 	e.fd = fileno(f);
 	assert_true(engine_menu_add(&e, &v[0], (const unsigned char *)"A", 1,
-	    "jpg") < 0);
+			"jpg") < 0);
 	assert_int_equal(e.streamed, 0);
 	fclose(f);
 	buf_release(&e.out);
@@ -460,15 +471,15 @@ test_menu_takes(void **state)
 	assert_true(menu_takes(&rep, &v));
 	rep.variants[rep.nvariants++] = v;
 	v.rank = 90, v.bytes = 900;
-	assert_false(menu_takes(&rep, &v));	/* same rank */
+	assert_false(menu_takes(&rep, &v)); /* same rank */
 	v.rank = 80, v.bytes = 1000;
-	assert_false(menu_takes(&rep, &v));	/* not smaller */
+	assert_false(menu_takes(&rep, &v)); /* not smaller */
 	v.rank = 80, v.bytes = 999;
 	assert_true(menu_takes(&rep, &v));
 	rep.nvariants = REPORT_MAX_VARIANTS;
 	rep.variants[rep.nvariants - 1] = (struct report_variant){ .rank = 99,
-	    .bytes = 1 << 30 };
-	assert_false(menu_takes(&rep, &v));	/* full */
+		.bytes = 1 << 30 };
+	assert_false(menu_takes(&rep, &v)); /* full */
 }
 
 /* The ladder over a table of sizes: which specs each image encodes. */
@@ -491,7 +502,7 @@ static const struct {
 	const char *name;
 	int hint;
 	uint64_t share;
-	const char *encoded;	/* the first image's encodes, in order */
+	const char *encoded; /* the first image's encodes, in order */
 	int first, nmade;
 } ladder_cases[] = {
 	{ "down from the hint to the first that fits", 2, 45, "2 3", 2, 4 },
@@ -500,8 +511,8 @@ static const struct {
 	{ "everything fits: the top alone", 3, 1000, "3 2 1 0", 0, 1 },
 	{ "nothing fits: the two smallest", 2, 10, "2 3 4 5", 4, 6 },
 	{ "a hint past the end is the last", 9, 25, "5 4", 4, 6 },
-	{ "nothing fits from the last: the one above made too", 5, 10, "5 4",
-	    4, 6 },
+	{ "nothing fits from the last: the one above made too", 5, 10, "5 4", 4,
+	    6 },
 };
 
 static void
@@ -513,7 +524,7 @@ test_ladder_search(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof ladder_cases / sizeof *ladder_cases;
-	    i++) {
+	     i++) {
 		struct fake_img f = { .bytes = sizes };
 		struct ladder l;
 		size_t off = 0;
@@ -521,7 +532,8 @@ test_ladder_search(void **state)
 		ladder_init(&l, 6);
 		l.hint = ladder_cases[i].hint;
 		assert_int_equal(ladder_run(&l, ladder_cases[i].share,
-		    fake_encode, &f), 0);
+				     fake_encode, &f),
+		    0);
 		got[0] = '\0';
 		for (int k = 0; k < f.nmade; k++)
 			off += (size_t)snprintf(got + off, sizeof got - off,
@@ -529,7 +541,8 @@ test_ladder_search(void **state)
 		if (strcmp(got, ladder_cases[i].encoded) != 0 ||
 		    l.first != ladder_cases[i].first ||
 		    l.nmade != ladder_cases[i].nmade) {
-			printf("%s: encoded '%s' [%d, %d), want '%s' [%d, %d)\n",
+			printf(
+			    "%s: encoded '%s' [%d, %d), want '%s' [%d, %d)\n",
 			    ladder_cases[i].name, got, l.first, l.nmade,
 			    ladder_cases[i].encoded, ladder_cases[i].first,
 			    ladder_cases[i].nmade);
@@ -566,8 +579,8 @@ test_ladder_matches_walk(void **state)
 
 		sizes[0] = 200 + rand_r(&seed) % 1000;
 		for (int s = 1; s < n; s++)
-			sizes[s] = sizes[s - 1] - 1 - rand_r(&seed) %
-			    (sizes[s - 1] / 3 + 1);
+			sizes[s] = sizes[s - 1] - 1 -
+			    rand_r(&seed) % (sizes[s - 1] / 3 + 1);
 		for (walk = 0; walk < n && sizes[walk] > share; walk++)
 			;
 		walk = walk == n ? n - 1 : walk;
@@ -603,10 +616,18 @@ test_ladder_matches_walk(void **state)
 static void
 test_ladder_hint(void **state)
 {
-	static const struct { double ratio; const char *want; } page[] = {
-		{ 2.0, "d200q85c" }, { 0.80, "d200q85c" }, { 0.60, "d200q70c" },
-		{ 0.45, "d150q85c" }, { 0.33, "d150q70c" }, { 0.31, "d150q55c" },
-		{ 0.28, "d150q40c" }, { 0.01, "d150q40c" },
+	static const struct {
+		double ratio;
+		const char *want;
+	} page[] = {
+		{ 2.0, "d200q85c" },
+		{ 0.80, "d200q85c" },
+		{ 0.60, "d200q70c" },
+		{ 0.45, "d150q85c" },
+		{ 0.33, "d150q70c" },
+		{ 0.31, "d150q55c" },
+		{ 0.28, "d150q40c" },
+		{ 0.01, "d150q40c" },
 	};
 	struct vspec specs[MENU_MAX_SPECS];
 	int n;
@@ -614,8 +635,9 @@ test_ladder_hint(void **state)
 	(void)state;
 	n = menu_specs(&deflim, 0, 300, 0, specs, MENU_MAX_SPECS);
 	for (size_t i = 0; i < sizeof page / sizeof *page; i++)
-		assert_string_equal(specs[menu_guess(specs, n, 300,
-		    page[i].ratio)].id, page[i].want);
+		assert_string_equal(
+		    specs[menu_guess(specs, n, 300, page[i].ratio)].id,
+		    page[i].want);
 	/* a 150 dpi source keeps every pixel at either level */
 	assert_string_equal(specs[menu_guess(specs, n, 150, 1.5)].id,
 	    "d200q70c");

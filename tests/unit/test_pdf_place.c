@@ -36,25 +36,36 @@ pdf_build(struct buf *out, const struct pobj *o, int n)
 		off[i] = out->len;
 		if (o[i].data) {
 			/* buf_printf writes at most 512 bytes: data apart */
-			assert_int_equal(buf_printf(out, "%d 0 obj\n<< %s "
-			    "/Length %zu >>\nstream\n", i + 1, o[i].dict,
-			    strlen(o[i].data)), 0);
+			assert_int_equal(buf_printf(out,
+					     "%d 0 obj\n<< %s "
+					     "/Length %zu >>\nstream\n",
+					     i + 1, o[i].dict,
+					     strlen(o[i].data)),
+			    0);
 			assert_int_equal(buf_add(out, o[i].data,
-			    strlen(o[i].data)), 0);
-			assert_int_equal(buf_printf(out, "\nendstream\nendobj\n"),
+					     strlen(o[i].data)),
+			    0);
+			assert_int_equal(buf_printf(out,
+					     "\nendstream\nendobj\n"),
 			    0);
 		} else
-			assert_int_equal(buf_printf(out, "%d 0 obj\n%s\nendobj\n",
-			    i + 1, o[i].dict), 0);
+			assert_int_equal(buf_printf(out,
+					     "%d 0 obj\n%s\nendobj\n", i + 1,
+					     o[i].dict),
+			    0);
 	}
 	off[n] = out->len;
 	assert_int_equal(buf_printf(out, "xref\n0 %d\n0000000000 65535 f \n",
-	    n + 1), 0);
+			     n + 1),
+	    0);
 	for (int i = 0; i < n; i++)
 		assert_int_equal(buf_printf(out, "%010zu 00000 n \n", off[i]),
 		    0);
-	assert_int_equal(buf_printf(out, "trailer\n<< /Size %d /Root 1 0 R >>\n"
-	    "startxref\n%zu\n%%%%EOF\n", n + 1, off[n]), 0);
+	assert_int_equal(buf_printf(out,
+			     "trailer\n<< /Size %d /Root 1 0 R >>\n"
+			     "startxref\n%zu\n%%%%EOF\n",
+			     n + 1, off[n]),
+	    0);
 }
 
 static qpdf_data
@@ -65,13 +76,14 @@ pdf_open(const struct buf *b)
 	assert_non_null(q);
 	qpdf_silence_errors(q);
 	qpdf_set_suppress_warnings(q, QPDF_TRUE);
-	assert_false(qpdf_read_memory(q, "test", (const char *)b->p, b->len,
-	    "") & QPDF_ERRORS);
+	assert_false(
+	    qpdf_read_memory(q, "test", (const char *)b->p, b->len, "") &
+	    QPDF_ERRORS);
 	return q;
 }
 
-#define IM0 5			/* 100 x 80, drawn */
-#define IM1 7			/* 2000 x 1000, named but maybe not drawn */
+#define IM0 5 /* 100 x 80, drawn */
+#define IM1 7 /* 2000 x 1000, named but maybe not drawn */
 #define A4 "/MediaBox [0 0 595 842]"
 
 struct use_want {
@@ -82,12 +94,12 @@ struct use_want {
 
 static const struct {
 	const char *name;
-	const char *pages_extra;	/* in /Pages */
-	const char *page_extra;		/* in the page; NULL: A4 */
+	const char *pages_extra; /* in /Pages */
+	const char *page_extra;	 /* in the page; NULL: A4 */
 	const char *content;
-	const char *form_matrix;	/* NULL: none */
+	const char *form_matrix; /* NULL: none */
 	const char *form_content;
-	int undrawn;			/* IM1 in the page's resources */
+	int undrawn; /* IM1 in the page's resources */
 	int nuses;
 	struct use_want want[4];
 	int text, paint;
@@ -103,14 +115,12 @@ static const struct {
 	{ "Q restores", "", NULL,
 	    "q 10 0 0 10 0 0 cm Q 100 0 0 80 0 0 cm /Im0 Do", NULL, "", 0, 1,
 	    { { IM0, 100, 80, 0, 0 } }, 0, 0, 595, 842 },
-	{ "a Q too many is ignored", "", NULL,
-	    "Q Q 100 0 0 80 0 0 cm /Im0 Do", NULL, "", 0, 1,
-	    { { IM0, 100, 80, 0, 0 } }, 0, 0, 595, 842 },
+	{ "a Q too many is ignored", "", NULL, "Q Q 100 0 0 80 0 0 cm /Im0 Do",
+	    NULL, "", 0, 1, { { IM0, 100, 80, 0, 0 } }, 0, 0, 595, 842 },
 	{ "drawn twice", "", NULL,
-	    "q 100 0 0 80 0 0 cm /Im0 Do Q q 50 0 0 40 0 0 cm /Im0 Do Q",
-	    NULL, "", 0, 2,
-	    { { IM0, 100, 80, 0, 0 }, { IM0, 50, 40, 0, 0 } }, 0, 0, 595,
-	    842 },
+	    "q 100 0 0 80 0 0 cm /Im0 Do Q q 50 0 0 40 0 0 cm /Im0 Do Q", NULL,
+	    "", 0, 2, { { IM0, 100, 80, 0, 0 }, { IM0, 50, 40, 0, 0 } }, 0, 0,
+	    595, 842 },
 	{ "a form's matrix", "", NULL, "q 1 0 0 1 50 50 cm /Fm0 Do Q",
 	    "[0.5 0 0 0.5 0 0]", "200 0 0 300 0 0 cm /Im0 Do", 0, 1,
 	    { { IM0, 100, 150, 0, 0 } }, 0, 0, 595, 842 },
@@ -121,20 +131,20 @@ static const struct {
 	{ "a form drawing itself", "", NULL, "/Fm0 Do", NULL,
 	    "/Fm0 Do 10 0 0 10 0 0 cm /Im0 Do", 0, 3,
 	    { { IM0, 10, 10, 0, 0 }, { IM0, 10, 10, 0, 0 },
-	    { IM0, 10, 10, 0, 0 } }, 0, 1, 595, 842 },
+		{ IM0, 10, 10, 0, 0 } },
+	    0, 1, 595, 842 },
 	/* the long side along the page's: a landscape image on a portrait
 	 * page is placed turned */
 	{ "an image named, not drawn", "", NULL, "100 0 0 80 0 0 cm /Im0 Do",
-	    NULL, "", 1, 2,
-	    { { IM0, 100, 80, 0, 0 }, { IM1, 842, 595, 1, 0 } }, 0, 0, 595,
-	    842 },
+	    NULL, "", 1, 2, { { IM0, 100, 80, 0, 0 }, { IM1, 842, 595, 1, 0 } },
+	    0, 0, 595, 842 },
 	{ "drawn in a form is drawn", "", NULL, "/Fm0 Do", NULL,
 	    "30 0 0 40 0 0 cm /Im1 Do", 1, 2,
 	    { { IM1, 30, 40, 0, 0 }, { IM0, 842, 595, 1, 0 } }, 0, 0, 595,
 	    842 },
 	{ "text over an image", "", NULL,
-	    "q 595 0 0 842 0 0 cm /Im0 Do Q BT /F1 12 Tf (hi) Tj ET", NULL,
-	    "", 0, 1, { { IM0, 595, 842, 0, 1 } }, 1, 0, 595, 842 },
+	    "q 595 0 0 842 0 0 cm /Im0 Do Q BT /F1 12 Tf (hi) Tj ET", NULL, "",
+	    0, 1, { { IM0, 595, 842, 0, 1 } }, 1, 0, 595, 842 },
 	{ "an invisible OCR layer", "", NULL,
 	    "q 595 0 0 842 0 0 cm /Im0 Do Q BT 3 Tr (hi) Tj [(a)] TJ ET", NULL,
 	    "", 0, 1, { { IM0, 595, 842, 0, 0 } }, 1, 0, 595, 842 },
@@ -148,29 +158,30 @@ static const struct {
 	    { { IM0, 842, 595, 1, 0 } }, 0, 1, 595, 842 },
 	{ "an inline image paints and is skipped", "", NULL,
 	    "BI /W 4 /H 1 /BPC 8 /CS /G ID \001EI\002 EI 100 0 0 80 0 0 cm "
-	    "/Im0 Do", NULL, "", 0, 1, { { IM0, 100, 80, 0, 0 } }, 0, 1, 595,
-	    842 },
+	    "/Im0 Do",
+	    NULL, "", 0, 1, { { IM0, 100, 80, 0, 0 } }, 0, 1, 595, 842 },
 	{ "strings, hex, dicts and comments hide operators", "", NULL,
 	    "(q 9 0 0 9 0 0 cm \\) /Im0 Do) pop <2f496d3020446f> pop "
 	    "<< /Im0 /Do >> pop % 5 0 0 5 0 0 cm /Im0 Do\n"
-	    "100 0 0 80 0 0 cm /Im0 Do", NULL, "", 0, 1,
-	    { { IM0, 100, 80, 0, 0 } }, 0, 0, 595, 842 },
-	{ "cm short of numbers", "", NULL, "100 0 0 80 0 cm /Im0 Do", NULL,
-	    "", 0, 1, { { IM0, 1, 1, 0, 0 } }, 0, 0, 595, 842 },
+	    "100 0 0 80 0 0 cm /Im0 Do",
+	    NULL, "", 0, 1, { { IM0, 100, 80, 0, 0 } }, 0, 0, 595, 842 },
+	{ "cm short of numbers", "", NULL, "100 0 0 80 0 cm /Im0 Do", NULL, "",
+	    0, 1, { { IM0, 1, 1, 0, 0 } }, 0, 0, 595, 842 },
 	{ "a missing name", "", NULL, "/Nope Do /Im0 Do", NULL, "", 0, 1,
 	    { { IM0, 1, 1, 0, 0 } }, 0, 0, 595, 842 },
-	{ "annotations paint", "", A4 " /Annots [<< /Type /Annot /Subtype "
-	    "/Text /Rect [0 0 10 10] >>]", "", NULL, "", 0, 1,
-	    { { IM0, 842, 595, 1, 0 } }, 0, 1, 595, 842 },
+	{ "annotations paint", "",
+	    A4 " /Annots [<< /Type /Annot /Subtype "
+	       "/Text /Rect [0 0 10 10] >>]",
+	    "", NULL, "", 0, 1, { { IM0, 842, 595, 1, 0 } }, 0, 1, 595, 842 },
 	/* the guess's long side along the page's long side */
 	{ "an inherited MediaBox", "/MediaBox [0 0 842 595]", "", "", NULL, "",
 	    0, 1, { { IM0, 842, 595, 1, 0 } }, 0, 0, 842, 595 },
 	{ "a MediaBox not at 0", "", "/MediaBox [100 200 400 -100]", "", NULL,
 	    "", 0, 1, { { IM0, 300, 300, 1, 0 } }, 0, 0, 300, 300 },
-	{ "an empty MediaBox is A4", "", "/MediaBox [0 0 0 0]", "", NULL, "",
-	    0, 1, { { IM0, 841.68, 595.44, 1, 0 } }, 0, 0, 595.44, 841.68 },
-	{ "a short MediaBox is A4", "", "/MediaBox [0 0 100]", "", NULL, "",
-	    0, 1, { { IM0, 841.68, 595.44, 1, 0 } }, 0, 0, 595.44, 841.68 },
+	{ "an empty MediaBox is A4", "", "/MediaBox [0 0 0 0]", "", NULL, "", 0,
+	    1, { { IM0, 841.68, 595.44, 1, 0 } }, 0, 0, 595.44, 841.68 },
+	{ "a short MediaBox is A4", "", "/MediaBox [0 0 100]", "", NULL, "", 0,
+	    1, { { IM0, 841.68, 595.44, 1, 0 } }, 0, 0, 595.44, 841.68 },
 };
 
 static int
@@ -190,22 +201,30 @@ case_pdf(size_t i, struct buf *b)
 		{ page, NULL },
 		{ "", cases[i].content },
 		{ "/Type /XObject /Subtype /Image /Width 100 /Height 80 "
-		    "/ColorSpace /DeviceGray /BitsPerComponent 8", "x" },
+		  "/ColorSpace /DeviceGray /BitsPerComponent 8",
+		    "x" },
 		{ form, cases[i].form_content },
 		{ "/Type /XObject /Subtype /Image /Width 2000 /Height 1000 "
-		    "/ColorSpace /DeviceGray /BitsPerComponent 8", "x" },
+		  "/ColorSpace /DeviceGray /BitsPerComponent 8",
+		    "x" },
 	};
 
-	snprintf(pages, sizeof pages, "<< /Type /Pages /Kids [3 0 R] /Count 1 "
-	    "%s >>", cases[i].pages_extra);
-	snprintf(page, sizeof page, "<< /Type /Page /Parent 2 0 R %s "
+	snprintf(pages, sizeof pages,
+	    "<< /Type /Pages /Kids [3 0 R] /Count 1 "
+	    "%s >>",
+	    cases[i].pages_extra);
+	snprintf(page, sizeof page,
+	    "<< /Type /Page /Parent 2 0 R %s "
 	    "/Resources << /XObject << /Im0 5 0 R /Fm0 6 0 R %s >> >> "
-	    "/Contents 4 0 R >>", cases[i].page_extra ? cases[i].page_extra :
-	    A4, cases[i].undrawn ? "/Im1 7 0 R" : "");
-	snprintf(form, sizeof form, "/Type /XObject /Subtype /Form "
+	    "/Contents 4 0 R >>",
+	    cases[i].page_extra ? cases[i].page_extra : A4,
+	    cases[i].undrawn ? "/Im1 7 0 R" : "");
+	snprintf(form, sizeof form,
+	    "/Type /XObject /Subtype /Form "
 	    "/BBox [0 0 1000 1000] %s%s /Resources << /XObject << /Im0 5 0 R "
-	    "/Im1 7 0 R /Fm0 6 0 R >> >>", cases[i].form_matrix ? "/Matrix " :
-	    "", cases[i].form_matrix ? cases[i].form_matrix : "");
+	    "/Im1 7 0 R /Fm0 6 0 R >> >>",
+	    cases[i].form_matrix ? "/Matrix " : "",
+	    cases[i].form_matrix ? cases[i].form_matrix : "");
 	pdf_build(b, o, 7);
 }
 
@@ -226,19 +245,20 @@ check_case(size_t i, const struct pdf_uses *u, const struct pdf_page_info *in)
 		    !near(u->v[k].w, w[k].w) || !near(u->v[k].h, w[k].h) ||
 		    u->v[k].guess != w[k].guess ||
 		    u->v[k].under != w[k].under) {
-			printf("%s: use %zu got obj %d %gx%g guess %d under %d, "
+			printf(
+			    "%s: use %zu got obj %d %gx%g guess %d under %d, "
 			    "want obj %d %gx%g guess %d under %d\n",
-			    cases[i].name, k, u->v[k].obj, u->v[k].w,
-			    u->v[k].h, u->v[k].guess, u->v[k].under, w[k].obj,
-			    w[k].w, w[k].h, w[k].guess, w[k].under);
+			    cases[i].name, k, u->v[k].obj, u->v[k].w, u->v[k].h,
+			    u->v[k].guess, u->v[k].under, w[k].obj, w[k].w,
+			    w[k].h, w[k].guess, w[k].under);
 			bad++;
 		}
 	if (in->text != cases[i].text || in->paint != cases[i].paint ||
 	    !near(in->mw, cases[i].mw) || !near(in->mh, cases[i].mh)) {
 		printf("%s: got text %d paint %d %gx%g pt, want text %d paint "
-		    "%d %gx%g\n", cases[i].name, in->text, in->paint, in->mw,
-		    in->mh, cases[i].text, cases[i].paint, cases[i].mw,
-		    cases[i].mh);
+		       "%d %gx%g\n",
+		    cases[i].name, in->text, in->paint, in->mw, in->mh,
+		    cases[i].text, cases[i].paint, cases[i].mw, cases[i].mh);
 		bad++;
 	}
 	return bad;
@@ -284,10 +304,12 @@ test_deep_and_over_limit(void **state)
 		{ "<< /Type /Catalog /Pages 2 0 R >>", NULL },
 		{ "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", NULL },
 		{ "<< /Type /Page /Parent 2 0 R " A4 " /Resources << /XObject "
-		    "<< /Im0 5 0 R >> >> /Contents 4 0 R >>", NULL },
+		  "<< /Im0 5 0 R >> >> /Contents 4 0 R >>",
+		    NULL },
 		{ "", NULL },
 		{ "/Type /XObject /Subtype /Image /Width 100 /Height 80 "
-		    "/ColorSpace /DeviceGray /BitsPerComponent 8", "x" },
+		  "/ColorSpace /DeviceGray /BitsPerComponent 8",
+		    "x" },
 	};
 	qpdf_data q;
 	qpdf_oh page;
@@ -298,7 +320,7 @@ test_deep_and_over_limit(void **state)
 	for (int i = 0; i < 70; i++)
 		assert_int_equal(buf_printf(&content, "Q "), 0);
 	assert_int_equal(buf_printf(&content, "100 0 0 80 0 0 cm /Im0 Do"), 0);
-	assert_int_equal(buf_add(&content, "", 1), 0);	/* a C string */
+	assert_int_equal(buf_add(&content, "", 1), 0); /* a C string */
 	o[3].data = (const char *)content.p;
 	pdf_build(&b, o, 5);
 	q = pdf_open(&b);
@@ -312,7 +334,7 @@ test_deep_and_over_limit(void **state)
 	assert_int_equal(pdf_page_scan(q, page, 0, 100, &u, &info), 0);
 	assert_int_equal(info.text, 1);
 	assert_int_equal(info.paint, 1);
-	assert_int_equal(u.n, 1);	/* Im0 named: a guess */
+	assert_int_equal(u.n, 1); /* Im0 named: a guess */
 	assert_int_equal(u.v[0].guess, 1);
 	free(u.v);
 	qpdf_oh_release(q, page);
@@ -324,62 +346,61 @@ test_deep_and_over_limit(void **state)
 /* The resolution of a document's images and pages (pdf_job_open). */
 struct job_page {
 	const char *mediabox;
-	const char *content;	/* draws /Im0 (and /Im1) */
+	const char *content; /* draws /Im0 (and /Im1) */
 };
 
 static const struct {
 	const char *name;
 	int npages;
 	struct job_page pages[2];
-	int w[2], h[2];		/* Im0, Im1 (0: none) */
+	int w[2], h[2]; /* Im0, Im1 (0: none) */
 	double want_dpi, want_res;
 	double img_dpi[2];
 } jobs[] = {
-	{ "an A4 scan at 200 dpi", 1,
-	    { { A4, "595 0 0 842 0 0 cm /Im0 Do" } }, { 1654 }, { 2339 },
-	    200, 200, { 200 } },
-	{ "an A4 scan at 300 dpi", 1,
-	    { { A4, "595 0 0 842 0 0 cm /Im0 Do" } }, { 2480 }, { 3508 },
-	    300, 300, { 300 } },
+	{ "an A4 scan at 200 dpi", 1, { { A4, "595 0 0 842 0 0 cm /Im0 Do" } },
+	    { 1654 }, { 2339 }, 200, 200, { 200 } },
+	{ "an A4 scan at 300 dpi", 1, { { A4, "595 0 0 842 0 0 cm /Im0 Do" } },
+	    { 2480 }, { 3508 }, 300, 300, { 300 } },
 	/* the same pixels on an A3 page are 141 dpi as placed, but a scan
 	 * whose page is larger than A4 is taken as on A4 */
 	{ "a scan on a page larger than A4", 1,
 	    { { "/MediaBox [0 0 842 1191]", "842 0 0 1191 0 0 cm /Im0 Do" } },
 	    { 1654 }, { 2339 }, 200, 200, { 200 } },
 	/* the least of its two axes' resolutions */
-	{ "stretched", 1, { { A4, "297.5 0 0 421 0 0 cm /Im0 Do" } },
-	    { 1654 }, { 585 }, 0, 100, { 100 } },
+	{ "stretched", 1, { { A4, "297.5 0 0 421 0 0 cm /Im0 Do" } }, { 1654 },
+	    { 585 }, 0, 100, { 100 } },
 	/* a covering scan's pixels are taken as on A4 at the least */
 	{ "stretched over the page", 1,
-	    { { A4, "595 0 0 842 0 0 cm /Im0 Do" } }, { 1654 }, { 1170 },
-	    141.4, 141.4, { 141.4 } },
+	    { { A4, "595 0 0 842 0 0 cm /Im0 Do" } }, { 1654 }, { 1170 }, 141.4,
+	    141.4, { 141.4 } },
 	/* a quarter of the page: not a scan, so the page has no
 	 * resolution; ranks use the worst drawing's */
 	{ "an image on a quarter of the page", 1,
 	    { { A4, "297.5 0 0 421 0 0 cm /Im0 Do" } }, { 1654 }, { 2339 }, 0,
 	    400, { 400 } },
 	{ "half the page is a scan", 1,
-	    { { A4, "595 0 0 421 0 0 cm /Im0 Do" } }, { 1654 }, { 1170 },
-	    200, 200, { 200 } },
+	    { { A4, "595 0 0 421 0 0 cm /Im0 Do" } }, { 1654 }, { 1170 }, 200,
+	    200, { 200 } },
 	/* a mixed-raster page: its scan is the sharpest cover */
 	{ "a mask over a background", 1,
-	    { { A4, "q 595 0 0 842 0 0 cm /Im0 Do Q 595 0 0 842 0 0 cm "
-	    "/Im1 Do" } }, { 1240, 4960 }, { 1754, 7016 }, 600, 600,
-	    { 150, 600 } },
+	    { { A4,
+		"q 595 0 0 842 0 0 cm /Im0 Do Q 595 0 0 842 0 0 cm "
+		"/Im1 Do" } },
+	    { 1240, 4960 }, { 1754, 7016 }, 600, 600, { 150, 600 } },
 	/* the document's resolution is its worst scanned page's */
 	{ "two pages", 2,
 	    { { A4, "595 0 0 842 0 0 cm /Im0 Do" },
-	    { A4, "595 0 0 842 0 0 cm /Im1 Do" } }, { 2480, 1240 },
-	    { 3508, 1754 }, 150, 150, { 300, 150 } },
+		{ A4, "595 0 0 842 0 0 cm /Im1 Do" } },
+	    { 2480, 1240 }, { 3508, 1754 }, 150, 150, { 300, 150 } },
 	/* an image drawn at two sizes has the resolution of the larger */
 	{ "one image drawn twice", 2,
 	    { { A4, "595 0 0 842 0 0 cm /Im0 Do" },
-	    { A4, "297.5 0 0 421 0 0 cm /Im0 Do" } }, { 1654 }, { 2339 },
-	    200, 200, { 200 } },
+		{ A4, "297.5 0 0 421 0 0 cm /Im0 Do" } },
+	    { 1654 }, { 2339 }, 200, 200, { 200 } },
 	/* a certificate's background: text over it, not the page's scan */
 	{ "text over the image", 1,
-	    { { A4, "q 595 0 0 842 0 0 cm /Im0 Do Q BT (x) Tj ET" } },
-	    { 1654 }, { 2339 }, 0, 200, { 200 } },
+	    { { A4, "q 595 0 0 842 0 0 cm /Im0 Do Q BT (x) Tj ET" } }, { 1654 },
+	    { 2339 }, 0, 200, { 200 } },
 	{ "an OCR layer over a scan", 1,
 	    { { A4, "q 595 0 0 842 0 0 cm /Im0 Do Q BT 3 Tr (x) Tj ET" } },
 	    { 827 }, { 1170 }, 100, 100, { 100 } },
@@ -387,8 +408,7 @@ static const struct {
 	{ "drawn tiny", 1, { { A4, "30 0 0 30 0 0 cm /Im0 Do" } }, { 1654 },
 	    { 2339 }, 0, 200, { 0 } },
 	/* named, never drawn: a guess sizes its encoding only */
-	{ "a guess", 1, { { A4, "" } }, { 2480 }, { 3508 }, 0, 200,
-	    { 300 } },
+	{ "a guess", 1, { { A4, "" } }, { 2480 }, { 3508 }, 0, 200, { 300 } },
 };
 
 /* Job i's PDF: catalogue, pages, then per page its page and content,
@@ -400,23 +420,30 @@ job_pdf(size_t i, struct buf *b)
 	struct pobj o[10];
 	int n = 0, np = jobs[i].npages, im = 2 + 2 * np + 1;
 
-	snprintf(kids, sizeof kids, "<< /Type /Pages /Kids [3 0 R%s] "
-	    "/Count %d >>", np == 2 ? " 5 0 R" : "", np);
+	snprintf(kids, sizeof kids,
+	    "<< /Type /Pages /Kids [3 0 R%s] "
+	    "/Count %d >>",
+	    np == 2 ? " 5 0 R" : "", np);
 	o[n++] = (struct pobj){ "<< /Type /Catalog /Pages 2 0 R >>", NULL };
 	o[n++] = (struct pobj){ kids, NULL };
 	for (int p = 0; p < np; p++) {
-		snprintf(page[p], sizeof page[p], "<< /Type /Page /Parent 2 0 R "
+		snprintf(page[p], sizeof page[p],
+		    "<< /Type /Page /Parent 2 0 R "
 		    "%s /Resources << /XObject << /Im0 %d 0 R%s >> >> "
-		    "/Contents %d 0 R >>", jobs[i].pages[p].mediabox, im,
+		    "/Contents %d 0 R >>",
+		    jobs[i].pages[p].mediabox, im,
 		    jobs[i].w[1] ? (np == 2 ? " /Im1 8 0 R" : " /Im1 6 0 R") :
-		    "", n + 2);
+				   "",
+		    n + 2);
 		o[n++] = (struct pobj){ page[p], NULL };
 		o[n++] = (struct pobj){ "", jobs[i].pages[p].content };
 	}
 	for (int k = 0; k < 2 && jobs[i].w[k]; k++) {
-		snprintf(img[k], sizeof img[k], "/Type /XObject /Subtype /Image "
+		snprintf(img[k], sizeof img[k],
+		    "/Type /XObject /Subtype /Image "
 		    "/Width %d /Height %d /ColorSpace /DeviceGray "
-		    "/BitsPerComponent 8", jobs[i].w[k], jobs[i].h[k]);
+		    "/BitsPerComponent 8",
+		    jobs[i].w[k], jobs[i].h[k]);
 		o[n++] = (struct pobj){ img[k], "x" };
 	}
 	pdf_build(b, o, n);
@@ -426,7 +453,9 @@ static void
 test_job_dpi(void **state)
 {
 	struct filter_limits lim = { .max_stream_bytes = 1u << 30,
-	    .max_pixels = 1u << 30, .max_dpi = 200, .min_dpi = 150 };
+		.max_pixels = 1u << 30,
+		.max_dpi = 200,
+		.min_dpi = 150 };
 	struct filter_input in = { .lim = &lim };
 	struct buf b = { 0 };
 	struct pdf_job j;
@@ -448,9 +477,11 @@ test_job_dpi(void **state)
 		}
 		for (size_t k = 0; k < j.nimg; k++)
 			if (fabs(j.img[k].dpi - jobs[i].img_dpi[k]) > 0.5) {
-				printf("%s: image %zu (obj %d) got %g dpi, want "
-				    "%g\n", jobs[i].name, k, j.img[k].obj,
-				    j.img[k].dpi, jobs[i].img_dpi[k]);
+				printf(
+				    "%s: image %zu (obj %d) got %g dpi, want "
+				    "%g\n",
+				    jobs[i].name, k, j.img[k].obj, j.img[k].dpi,
+				    jobs[i].img_dpi[k]);
 				bad++;
 			}
 		pdf_job_release(&j);

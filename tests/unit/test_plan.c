@@ -10,14 +10,23 @@
 
 #include "plan.h"
 
-#define V(b, r) { "v", (b), (r), -1, "" }
+#define V(b, r) \
+	{ \
+		"v", (b), (r), -1, "" \
+	}
 
 static const struct report_variant big[] = {
-	V(4000000, 100), V(1500000, 80), V(900000, 60), V(500000, 40),
+	V(4000000, 100),
+	V(1500000, 80),
+	V(900000, 60),
+	V(500000, 40),
 	V(300000, 20),
 };
 static const struct report_variant mid[] = {
-	V(2500000, 100), V(1000000, 80), V(600000, 60), V(350000, 40),
+	V(2500000, 100),
+	V(1000000, 80),
+	V(600000, 60),
+	V(350000, 40),
 };
 static const struct report_variant fixed[] = { V(800000, 100) };
 
@@ -85,7 +94,7 @@ test_many_files(void **state)
 	}
 	assert_int_equal(plan_choose(f, 12, 5000000), 0);
 	assert_true(plan_total(f, 12) <= 5000000);
-	for (int i = 1; i < 12; i++)	/* equal files end within one step */
+	for (int i = 1; i < 12; i++) /* equal files end within one step */
 		assert_true(f[i].chosen - f[0].chosen <= 1 &&
 		    f[0].chosen - f[i].chosen <= 1);
 }
@@ -106,7 +115,7 @@ test_binding_partial_menu(void **state)
 	assert_int_equal(plan_binding(f, 2, 2300000, rc), 1);
 	assert_false(f[0].binds);
 	assert_true(f[1].binds);
-	f[1].partial = 0;	/* the whole menu: nothing more to ask */
+	f[1].partial = 0; /* the whole menu: nothing more to ask */
 	assert_int_equal(plan_binding(f, 2, 2300000, rc), 0);
 	/* big's cheapest variant above 60 (1.5 MB at 80) leaves less than
 	 * mid's menu could need: even free, its variants would not help */
@@ -133,9 +142,11 @@ random_menu(struct report_variant *v, unsigned *seed)
 	int rank = 100;
 
 	for (int k = 0; k < n; k++) {
-		v[k] = (struct report_variant){ .bytes = bytes, .rank = rank,
-		    .offset = -1 };
-		bytes -= 1 + (int64_t)(rand_r(seed) % (unsigned)(bytes / 2 + 1));
+		v[k] = (struct report_variant){ .bytes = bytes,
+			.rank = rank,
+			.offset = -1 };
+		bytes -= 1 +
+		    (int64_t)(rand_r(seed) % (unsigned)(bytes / 2 + 1));
 		rank -= 1 + (int)(rand_r(seed) % 15);
 		if (bytes < 1 || rank < 0)
 			return k + 1;
@@ -187,19 +198,21 @@ test_property_random_menus(void **state)
 
 		for (size_t i = 0; i < n; i++) {
 			f[i] = (struct plan_file){ .v = menus[i],
-			    .n = random_menu(menus[i], &seed) };
+				.n = random_menu(menus[i], &seed) };
 			smallest += menus[i][f[i].n - 1].bytes;
 		}
-		budget = (int64_t)(rand_r(&seed) % (unsigned)(2 * smallest +
-		    1000000));
+		budget = (int64_t)(rand_r(&seed) %
+		    (unsigned)(2 * smallest + 1000000));
 		rc = plan_choose(f, n, budget);
 		want = best_worst(f, n, budget);
-		if ((rc == 0) != (smallest <= budget) || (rc == 0 &&
-		    (plan_total(f, n) > budget || plan_worst(f, n) != want)))
+		if ((rc == 0) != (smallest <= budget) ||
+		    (rc == 0 &&
+			(plan_total(f, n) > budget ||
+			    plan_worst(f, n) != want)))
 			fail_msg("round %d: %zu files, budget %lld, smallest "
-			    "%lld: got rc %d worst %d, want worst %d", round, n,
-			    (long long)budget, (long long)smallest, rc,
-			    plan_worst(f, n), want);
+				 "%lld: got rc %d worst %d, want worst %d",
+			    round, n, (long long)budget, (long long)smallest,
+			    rc, plan_worst(f, n), want);
 	}
 }
 
@@ -225,33 +238,37 @@ test_property_binding(void **state)
 		for (size_t i = 0; i < n; i++) {
 			int m = random_menu(menus[i], &seed);
 			int a = 1 + (int)(rand_r(&seed) % (unsigned)m);
-			int b = a + (int)(rand_r(&seed) % (unsigned)(m - a + 1));
+			int b = a +
+			    (int)(rand_r(&seed) % (unsigned)(m - a + 1));
 
-			if (b == a + 1)	/* a run of one is the ladder's top */
+			if (b == a + 1) /* a run of one is the ladder's top */
 				a = 1, b = 2;
 
 			whole[i] = (struct plan_file){ .v = menus[i], .n = m };
 			cuts[i][0] = menus[i][0];
 			for (int k = a; k < b; k++)
 				cuts[i][1 + k - a] = menus[i][k];
-			f[i] = (struct plan_file){ .v = cuts[i], .n = 1 + b - a,
-			    .partial = 1 + b - a < m };
+			f[i] = (struct plan_file){ .v = cuts[i],
+				.n = 1 + b - a,
+				.partial = 1 + b - a < m };
 			smallest += menus[i][m - 1].bytes;
 		}
-		budget = (int64_t)(rand_r(&seed) % (unsigned)(2 * smallest +
-		    1000000));
+		budget = (int64_t)(rand_r(&seed) %
+		    (unsigned)(2 * smallest + 1000000));
 		rc = plan_choose(f, n, budget);
 		if (plan_binding(f, n, budget, rc) > 0) {
 			asked++;
 			continue;
 		}
 		want = best_worst(whole, n, budget);
-		if ((rc == 0) != (want >= 0) || (rc == 0 &&
-		    plan_worst(f, n) != want))
-			fail_msg("round %d: %zu files, budget %lld: nothing "
+		if ((rc == 0) != (want >= 0) ||
+		    (rc == 0 && plan_worst(f, n) != want))
+			fail_msg(
+			    "round %d: %zu files, budget %lld: nothing "
 			    "binds, but the cut plan's rc %d worst %d, the "
-			    "whole menus' worst %d", round, n,
-			    (long long)budget, rc, plan_worst(f, n), want);
+			    "whole menus' worst %d",
+			    round, n, (long long)budget, rc, plan_worst(f, n),
+			    want);
 	}
 	printf("asked again in %d of 20000 rounds\n", asked);
 }

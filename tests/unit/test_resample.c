@@ -23,8 +23,8 @@ make(struct raster *r, int w, int h, int ch,
 		for (int x = 0; x < w; x++)
 			for (int c = 0; c < ch; c++)
 				r->px[((size_t)y * (size_t)w + (size_t)x) *
-				    (size_t)ch + (size_t)c] =
-				    (unsigned char)f(x, y, c, arg);
+					(size_t)ch +
+				    (size_t)c] = (unsigned char)f(x, y, c, arg);
 }
 
 static int
@@ -44,10 +44,18 @@ constant(int x, int y, int c, const void *arg)
 static const struct {
 	int sw, sh, dw, dh;
 } size_cases[] = {
-	{ 1, 1, 1, 1 }, { 7, 5, 3, 2 }, { 10, 10, 10, 3 }, { 10, 10, 3, 10 },
-	{ 2480, 4, 1654, 3 }, { 3, 3, 2, 2 }, { 1000, 7, 1, 1 },
-	{ 101, 99, 100, 98 }, { 640, 480, 211, 157 }, { 5, 300, 4, 1 },
-	{ 17, 13, 16, 12 }, { 9, 9, 8, 2 },
+	{ 1, 1, 1, 1 },
+	{ 7, 5, 3, 2 },
+	{ 10, 10, 10, 3 },
+	{ 10, 10, 3, 10 },
+	{ 2480, 4, 1654, 3 },
+	{ 3, 3, 2, 2 },
+	{ 1000, 7, 1, 1 },
+	{ 101, 99, 100, 98 },
+	{ 640, 480, 211, 157 },
+	{ 5, 300, 4, 1 },
+	{ 17, 13, 16, 12 },
+	{ 9, 9, 8, 2 },
 };
 
 /* The samples of r that are not val[c % 3], printing the first. */
@@ -60,9 +68,11 @@ off_constant(const struct raster *r, const int val[3])
 		for (int x = 0; x < r->w; x++)
 			for (int c = 0; c < r->ch; c++)
 				if (px(r, x, y, c) != val[c % 3] && n++ == 0)
-					printf("%dx%d ch %d: (%d,%d,%d) got %d, "
-					    "want %d\n", r->w, r->h, r->ch, x,
-					    y, c, px(r, x, y, c), val[c % 3]);
+					printf(
+					    "%dx%d ch %d: (%d,%d,%d) got %d, "
+					    "want %d\n",
+					    r->w, r->h, r->ch, x, y, c,
+					    px(r, x, y, c), val[c % 3]);
 	return n;
 }
 
@@ -72,7 +82,7 @@ static void
 test_constant_stays_constant(void **state)
 {
 	static const int vals[][3] = { { 0, 0, 0 }, { 255, 255, 255 },
-	    { 1, 128, 254 }, { 77, 3, 200 } };
+		{ 1, 128, 254 }, { 77, 3, 200 } };
 	struct raster src, dst;
 	size_t nv = sizeof vals / sizeof *vals;
 	int bad = 0;
@@ -82,8 +92,9 @@ test_constant_stays_constant(void **state)
 		for (size_t k = 0; k < 4 * nv; k++) {
 			make(&src, size_cases[i].sw, size_cases[i].sh,
 			    1 + (int)(k / nv), constant, vals[k % nv]);
-			assert_int_equal(raster_resample(&src,
-			    size_cases[i].dw, size_cases[i].dh, &dst), 0);
+			assert_int_equal(raster_resample(&src, size_cases[i].dw,
+					     size_cases[i].dh, &dst),
+			    0);
 			assert_int_equal(dst.w, size_cases[i].dw);
 			assert_int_equal(dst.h, size_cases[i].dh);
 			assert_int_equal(dst.ch, src.ch);
@@ -105,16 +116,16 @@ static const struct {
 	    { 0, 4, 20, 40, 8, 12, 60, 80, 100, 100, 1, 3, 100, 100, 5, 7 },
 	    { 6, 50, 100, 4 } },
 	{ "a row of three into one", 3, 1, 1, 1, { 3, 6, 9 }, { 6 } },
-	{ "a column of four into one", 1, 4, 1, 1, { 10, 20, 30, 40 },
-	    { 25 } },
+	{ "a column of four into one", 1, 4, 1, 1, { 10, 20, 30, 40 }, { 25 } },
 	/* 3 into 2: each output covers one input and half the middle one */
 	{ "3 into 2 across", 3, 1, 2, 1, { 0, 90, 180 }, { 30, 150 } },
 	{ "3 into 2 down", 1, 3, 1, 2, { 0, 90, 180 }, { 30, 150 } },
 	{ "3x3 into 2x2", 3, 3, 2, 2, { 0, 0, 0, 0, 90, 0, 0, 0, 0 },
 	    { 10, 10, 10, 10 } },
 	{ "a whole image into one", 4, 4, 1, 1,
-	    { 0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208,
-	    224, 240 }, { 120 } },
+	    { 0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224,
+		240 },
+	    { 120 } },
 	{ "same size is a copy", 2, 2, 2, 2, { 1, 2, 254, 255 },
 	    { 1, 2, 254, 255 } },
 };
@@ -128,11 +139,13 @@ test_box_average_exact(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof box_cases / sizeof *box_cases; i++) {
 		assert_int_equal(raster_init(&src, box_cases[i].sw,
-		    box_cases[i].sh, 1), 0);
+				     box_cases[i].sh, 1),
+		    0);
 		memcpy(src.px, box_cases[i].in,
 		    (size_t)box_cases[i].sw * (size_t)box_cases[i].sh);
 		assert_int_equal(raster_resample(&src, box_cases[i].dw,
-		    box_cases[i].dh, &dst), 0);
+				     box_cases[i].dh, &dst),
+		    0);
 		for (int k = 0; k < dst.w * dst.h; k++)
 			if (dst.px[k] != box_cases[i].want[k]) {
 				printf("%s: output %d got %d, want %d\n",
@@ -195,14 +208,14 @@ test_edge_rows(void **state)
 	assert_int_equal(raster_resample(&src, 3, 2, &dst), 0);
 	assert_int_equal(px(&dst, 0, 0, 0), 0);
 	assert_int_equal(px(&dst, 1, 0, 0), 0);
-	assert_int_equal(px(&dst, 2, 0, 0), 80);	/* 3 of 9 white */
+	assert_int_equal(px(&dst, 2, 0, 0), 80); /* 3 of 9 white */
 	assert_int_equal(px(&dst, 0, 1, 0), 80);
 	assert_int_equal(px(&dst, 1, 1, 0), 80);
-	assert_int_equal(px(&dst, 2, 1, 0), 133);	/* 5 of 9 */
+	assert_int_equal(px(&dst, 2, 1, 0), 133); /* 5 of 9 */
 	raster_release(&dst);
 	/* 9 into 2 across: the last output covers 4.5 inputs, one white */
 	assert_int_equal(raster_resample(&src, 2, 1, &dst), 0);
-	assert_int_equal(px(&dst, 0, 0, 0), 40);	/* 1/6 white */
+	assert_int_equal(px(&dst, 0, 0, 0), 40); /* 1/6 white */
 	/* 4.5 columns: 4.5 of 54 samples in the last row plus the whole
 	 * column of 6: 9.5 / 27 of 240 */
 	assert_int_equal(px(&dst, 1, 0, 0), 84);
@@ -228,7 +241,7 @@ test_stream_last_row(void **state)
 		assert_int_equal(resampler_row(rs, row), 0);
 	assert_int_equal(dst.px[0], 200);
 	assert_int_equal(dst.px[1], 200);
-	assert_int_equal(dst.px[2], 0);	/* not yet */
+	assert_int_equal(dst.px[2], 0); /* not yet */
 	assert_int_equal(dst.px[3], 0);
 	assert_int_equal(resampler_row(rs, row), 0);
 	assert_int_equal(dst.px[2], 200);
@@ -246,16 +259,21 @@ test_refused_sizes(void **state)
 	static const struct {
 		int sw, sh, dw, dh, ch;
 	} bad[] = {
-		{ 4, 4, 5, 4, 1 }, { 4, 4, 4, 5, 1 }, { 4, 4, 0, 4, 1 },
-		{ 4, 4, 4, 0, 1 }, { 4, 4, 2, 2, 0 }, { 4, 4, 2, 2, 5 },
+		{ 4, 4, 5, 4, 1 },
+		{ 4, 4, 4, 5, 1 },
+		{ 4, 4, 0, 4, 1 },
+		{ 4, 4, 4, 0, 1 },
+		{ 4, 4, 2, 2, 0 },
+		{ 4, 4, 2, 2, 5 },
 	};
 	struct resampler *rs = NULL;
 	struct raster dst;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		dst = (struct raster){ .w = bad[i].dw, .h = bad[i].dh,
-		    .ch = bad[i].ch };
+		dst = (struct raster){ .w = bad[i].dw,
+			.h = bad[i].dh,
+			.ch = bad[i].ch };
 		assert_int_equal(resampler_new(&rs, bad[i].sw, bad[i].sh, &dst),
 		    -EINVAL);
 		assert_null(rs);

@@ -88,13 +88,13 @@ setup(void **state)
 		snprintf(target, sizeof(target), "%s/outside", root);
 		assert_int_equal(symlink(target, p), 0);
 	}
-	mk("sent/.A-2", NULL);		/* a dot name is not a bundle */
-	mk("originals/B-1", NULL);	/* its bundle still in outbox/ */
+	mk("sent/.A-2", NULL);	   /* a dot name is not a bundle */
+	mk("originals/B-1", NULL); /* its bundle still in outbox/ */
 	mk("originals/B-1/x.jpg", "x");
 	mk("outbox/B-1", NULL);
-	mk("originals/B-2", NULL);	/* publication unfinished */
+	mk("originals/B-2", NULL); /* publication unfinished */
 	mk("originals/B-2/.qujat-out", NULL);
-	mk("originals/B-3", NULL);	/* done: removable */
+	mk("originals/B-3", NULL); /* done: removable */
 	mk("originals/B-3/x.jpg", "x");
 	return 0;
 }
@@ -153,8 +153,8 @@ test_originals_kept_while_unfinished(void **state)
 static void
 age(const char *rel, int days)
 {
-	struct timespec t[2] = { { 0, UTIME_OMIT }, { time(NULL) -
-	    (time_t)days * 86400, 0 } };
+	struct timespec t[2] = { { 0, UTIME_OMIT },
+		{ time(NULL) - (time_t)days * 86400, 0 } };
 	char p[256];
 
 	snprintf(p, sizeof(p), "%s/%s", root, rel);
@@ -176,8 +176,9 @@ test_age_is_mtime(void **state)
 	age("rejected/R-old", 100);
 	age("rejected/R-young", 80);
 	fd = dirfd_of("rejected");
-	assert_int_equal(retention_sweep(fd, "rejected", time(NULL) -
-	    90 * 86400, -1), 1);
+	assert_int_equal(retention_sweep(fd, "rejected",
+			     time(NULL) - 90 * 86400, -1),
+	    1);
 	assert_false(exists("rejected/R-old"));
 	assert_true(exists("rejected/R-young"));
 	close(fd);

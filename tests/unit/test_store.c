@@ -89,26 +89,31 @@ test_claim_release(void **state)
 	tmp_path(path, sizeof(path));
 	st = open_at(path);
 	assert_int_equal(store_claim(st, "free_meals", IIN, "A-1",
-	    "000140001239", DAYS, NULL), 0);
+			     "000140001239", DAYS, NULL),
+	    0);
 	/* A resumed bundle claims again: still ours. */
 	assert_int_equal(store_claim(st, "free_meals", IIN, "A-1",
-	    "000140001239", DAYS, NULL), 0);
+			     "000140001239", DAYS, NULL),
+	    0);
 	assert_int_equal(store_claim(st, "free_meals", IIN, "B-2",
-	    "000140001239", DAYS, &holder), -EEXIST);
+			     "000140001239", DAYS, &holder),
+	    -EEXIST);
 	assert_string_equal(holder, "A-1");
 	free(holder);
 	assert_true(store_held_by_other(st, "free_meals", IIN, "B-2", DAYS));
 	assert_false(store_held_by_other(st, "free_meals", IIN, "A-1", DAYS));
 	/* Another service for the same child is another place. */
 	assert_int_equal(store_claim(st, "summer_camp", IIN, "B-2",
-	    "000140001239", DAYS, NULL), 0);
+			     "000140001239", DAYS, NULL),
+	    0);
 	/* Releasing what B-2 does not hold changes nothing. */
 	assert_int_equal(store_release(st, "free_meals", IIN, "B-2"), 0);
 	assert_true(store_held_by_other(st, "free_meals", IIN, "B-2", DAYS));
 	/* A refused A-1 holds nothing: C-3 may now claim. */
 	assert_int_equal(store_release(st, "free_meals", IIN, "A-1"), 0);
 	assert_int_equal(store_claim(st, "free_meals", IIN, "C-3",
-	    "000140001239", DAYS, NULL), 0);
+			     "000140001239", DAYS, NULL),
+	    0);
 	store_close(st);
 	assert_false(file_holds(path, IIN));
 	remove_db(path);
@@ -124,15 +129,18 @@ test_decide(void **state)
 	tmp_path(path, sizeof(path));
 	st = open_at(path);
 	assert_int_equal(store_claim(st, "free_meals", IIN, "A-1", NULL, DAYS,
-	    NULL), 0);
+			     NULL),
+	    0);
 	assert_int_equal(store_claim(st, "free_meals", IIN, "B-2", NULL, DAYS,
-	    NULL), -EEXIST);
+			     NULL),
+	    -EEXIST);
 	assert_int_equal(store_decide(st, "A-1", "enrolled"), 0);
 	/* again: already decided, still fine */
 	assert_int_equal(store_decide(st, "A-1", "enrolled"), 0);
 	assert_int_equal(store_decide(st, "NO-SUCH", "refused"), -ENOENT);
 	assert_int_equal(store_claim(st, "free_meals", IIN, "B-2", NULL, DAYS,
-	    NULL), 0);
+			     NULL),
+	    0);
 	store_close(st);
 	remove_db(path);
 }
@@ -148,11 +156,13 @@ test_expiry(void **state)
 	tmp_path(path, sizeof(path));
 	st = open_at(path);
 	assert_int_equal(store_claim(st, "free_meals", IIN, "A-1", NULL, 0,
-	    NULL), 0);
+			     NULL),
+	    0);
 	assert_false(store_held_by_other(st, "free_meals", IIN, "B-2", 0));
 	assert_true(store_held_by_other(st, "free_meals", IIN, "B-2", DAYS));
 	assert_int_equal(store_claim(st, "free_meals", IIN, "B-2", NULL, 0,
-	    NULL), 0);
+			     NULL),
+	    0);
 	assert_int_equal(store_prune(st, "free_meals", DAYS), 0);
 	assert_int_equal(store_prune(st, "free_meals", 0), 1);
 	assert_int_equal(store_decide(st, "B-2", "refused"), -ENOENT);
@@ -167,14 +177,17 @@ make_legacy(const char *path)
 	sqlite3 *db;
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
-	    "CREATE TABLE holds (service TEXT NOT NULL, child_iin TEXT NOT "
-	    "NULL, application_id TEXT NOT NULL, institution TEXT, created "
-	    "INTEGER NOT NULL, PRIMARY KEY (service, child_iin));"
-	    "INSERT INTO holds VALUES ('free_meals', '" IIN "', 'OLD-1', "
-	    "'000140001239', strftime('%s','now'));"
-	    "INSERT INTO holds VALUES ('summer_camp', '850101300124', "
-	    "'OLD-2', NULL, strftime('%s','now'));", NULL, NULL, NULL),
+	assert_int_equal(
+	    sqlite3_exec(db,
+		"PRAGMA journal_mode=WAL;"
+		"CREATE TABLE holds (service TEXT NOT NULL, child_iin TEXT NOT "
+		"NULL, application_id TEXT NOT NULL, institution TEXT, created "
+		"INTEGER NOT NULL, PRIMARY KEY (service, child_iin));"
+		"INSERT INTO holds VALUES ('free_meals', '" IIN "', 'OLD-1', "
+		"'000140001239', strftime('%s','now'));"
+		"INSERT INTO holds VALUES ('summer_camp', '850101300124', "
+		"'OLD-2', NULL, strftime('%s','now'));",
+		NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
 	assert_true(file_holds(path, IIN));
@@ -191,8 +204,9 @@ test_upgrade(void **state)
 	make_legacy(path);
 	st = open_at(path);
 	/* every hold kept */
-	assert_int_equal(store_claim(st, "free_meals", IIN, "NEW-1", NULL,
-	    DAYS, &holder), -EEXIST);
+	assert_int_equal(store_claim(st, "free_meals", IIN, "NEW-1", NULL, DAYS,
+			     &holder),
+	    -EEXIST);
 	assert_string_equal(holder, "OLD-1");
 	free(holder);
 	assert_true(store_held_by_other(st, "summer_camp", "850101300124",
@@ -216,7 +230,7 @@ static void
 test_key(void **state)
 {
 	char dir[] = "/tmp/qujat-key-XXXXXX", path[64], a[STORE_HMAC_HEX],
-	    b[STORE_HMAC_HEX];
+	     b[STORE_HMAC_HEX];
 	struct store_key k1, k2;
 	struct qerr err = { 0 };
 
