@@ -579,7 +579,8 @@ publish(struct pjob *j)
 			    &j->specs[s]) };
 		snprintf(v[n++].id, sizeof v[0].id, "%s", j->specs[s].id);
 	}
-	if (lb && lb->len && lb->len < j->e->out.len)
+	/* the frame rewritten is not offered for a found sheet */
+	if (lb && lb->len && lb->len < j->e->out.len && !j->flat)
 		v[n++] = (struct report_variant){ .id = "lossless",
 			.bytes = (int64_t)lb->len,
 			.rank = 99 };
