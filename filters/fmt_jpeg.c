@@ -226,8 +226,10 @@ jsrc_decode(void *ctx, int page, int tw, int th, struct raster *out, char *msg,
 		return image_src_resample(&s->img, tw, th, out, msg, msgsz);
 	rc = jpeg_decode_junk(s->e->out.p, s->e->out.len, o >= 5 ? th : tw,
 	    o >= 5 ? tw : th, s->memory_mb, out, &junk, msg, msgsz);
-	if (rc == 0 && o != 1 && (rc = raster_orient(out, o)) < 0)
+	if (rc == 0 && o != 1 && (rc = raster_orient(out, o)) < 0) {
+		raster_release(out);
 		snprintf(msg, msgsz, "out of memory");
+	}
 	if (rc < 0 || !junk)
 		return rc;
 	/* junk between the scans no viewer shows: keep is rewritten (the

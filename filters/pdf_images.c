@@ -304,21 +304,29 @@ use_dpi(const struct pdf_job *j, const struct pdf_img *im,
 	return covers_page(j, u) ? fmax(d, page_dpi(im->w, im->h)) : d;
 }
 
-/* Every drawn Flate image the engine will not decode, inflated within
- * the limit and not kept: the probe left them to us (pdf_flate_image).
- * 0, -E2BIG or -ENOMEM. */
+static struct pdf_img *find_img(struct pdf_job *j, int obj, int gen);
+
+/* Every Flate image the engine will not decode (drawn or not), inflated
+ * within the limit and not kept: the probe left them to us
+ * (pdf_flate_image), as it walks the xref (generation 0). 0, -E2BIG or
+ * -ENOMEM. */
 static int
 check_flate(struct pdf_job *j)
 {
 	uint64_t limit = j->in->lim->max_stream_bytes;
+	long long size = int_key(j->q, qpdf_get_trailer(j->q), "/Size");
+	struct pdf_img *im;
 	qpdf_oh obj, dict;
 	int rc = 0;
 
-	for (size_t i = 0; i < j->nimg && rc == 0; i++) {
-		if (j->img[i].ok)
-			continue;
-		obj = qpdf_get_object_by_id(j->q, j->img[i].obj, j->img[i].gen);
-		dict = qpdf_oh_get_dict(j->q, obj);
+	for (long long i = 1; i < size && rc == 0; i++) {
+		im = find_img(j, (int)i, 0);
+		if (im && im->ok)
+			continue; /* decoded within the limit */
+		obj = qpdf_get_object_by_id(j->q, (int)i, 0);
+		dict = qpdf_oh_is_stream(j->q, obj) ?
+		    qpdf_oh_get_dict(j->q, obj) :
+		    qpdf_oh_new_null(j->q);
 		if (pdf_flate_image(j->q, dict))
 			rc = pdf_stream_decode(j->q, obj, limit, 1, NULL);
 		qpdf_oh_release(j->q, dict);
@@ -340,8 +348,8 @@ collect(struct pdf_job *j)
 	qpdf_oh obj;
 	double d;
 
-	if (u->n == 0)
-		return 0; /* no image drawn (qsort of NULL is undefined) */
+	if (u->n == 0) /* no image drawn (qsort of NULL is undefined) */
+		return check_flate(j);
 	qsort(u->v, u->n, sizeof *u->v, cmp_use);
 	if (u->n && (j->img = calloc(u->n, sizeof *j->img)) == NULL)
 		return -ENOMEM;
@@ -604,6 +612,10 @@ struct img_rung {
 	struct pdf_img *im;
 	int level; /* top's level, 0: not decoded */
 	struct raster top, lv;
+	/* the first decode (judge_level), kept while another level's is
+	 * top: the specs of its level come back to it, not to a third */
+	int low_level;
+	struct raster low;
 };
 
 /* Judges the image (colour, blank) from its decode at judge_level,
@@ -642,9 +654,21 @@ rung_top(struct img_rung *r, int level)
 
 	if (r->level == level)
 		return 0;
-	raster_release(&r->top);
 	raster_release(&r->lv);
+	if (r->low_level == 0 && r->level) { /* keep the first one */
+		r->low = r->top, r->low_level = r->level;
+		r->top = (struct raster){ 0 };
+	} else
+		raster_release(&r->top);
 	r->level = 0;
+	if (level == r->low_level) { /* swap back to the kept one */
+		struct raster t = r->top;
+
+		r->top = r->low, r->low = t;
+		r->low_level = 0;
+		r->level = level;
+		return 0;
+	}
 	obj = qpdf_get_object_by_id(j->q, im->obj, im->gen);
 	img_dims(im, level, &tw, &th);
 	rc = im->dct ? decode_dct(j, im, obj, tw, th, &r->top) :
@@ -721,9 +745,16 @@ process(struct pdf_job *j, struct pdf_img *im)
 			trim_search(j, im);
 	}
 	raster_release(&r.top);
+	raster_release(&r.low);
 	raster_release(&r.lv);
-	if (rc == -ENOENT)
+	if (rc == -ENOENT) { /* left as it is: nothing of it is held */
 		im->ok = 0;
+		for (int s = 0; s < j->nspecs; s++) {
+			j->held -= im->enc[s].data.len;
+			buf_release(&im->enc[s].data);
+			im->enc[s] = (struct pdf_enc){ 0 };
+		}
+	}
 	return rc == -ENOENT ? 0 : rc;
 }
 

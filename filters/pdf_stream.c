@@ -70,7 +70,11 @@ inflate_whole(const unsigned char *in, size_t len, struct sink *s)
 	libdeflate_free_decompressor(d);
 	if (r != LIBDEFLATE_SUCCESS) {
 		free(p);
-		return -EAGAIN;
+		/* no room up to the limit: past it, not worth a second try */
+		return r == LIBDEFLATE_INSUFFICIENT_SPACE &&
+			cap == s->limit - s->n ?
+		    -E2BIG :
+		    -EAGAIN;
 	}
 	buf_release(s->b);
 	*s->b = (struct buf){ .p = p, .len = got, .cap = cap };
@@ -87,8 +91,9 @@ inflate_stage(const unsigned char *in, size_t len, struct sink *s)
 	z_stream z = { 0 };
 	int zr = Z_OK, rc = 0;
 
-	if (s->b && s->hint && inflate_whole(in, len, s) == 0)
-		return 0;
+	if (s->b && s->hint && (rc = inflate_whole(in, len, s)) != -EAGAIN)
+		return rc;
+	rc = 0;
 	if (inflateInit(&z) != Z_OK)
 		return -ENOMEM;
 	z.next_in = (unsigned char *)in;

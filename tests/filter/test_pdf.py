@@ -576,13 +576,22 @@ class PdfTest(WorkerTest):
         image = pdfmake.stream(b"/Type /XObject /Subtype /Image /Width 100 /Height 100 "
                            b"/ColorSpace /DeviceGray /BitsPerComponent 8 "
                            b"/Filter [/FlateDecode /FlateDecode]", zlib.compress(bomb))
+        # Flate alone: the engine's decode or its open-time check bounds
+        # it (the probe leaves it), drawn or only named
+        flate = pdfmake.stream(b"/Type /XObject /Subtype /Image /Width 100 /Height 100 "
+                           b"/ColorSpace /DeviceGray /BitsPerComponent 8 "
+                           b"/Filter /FlateDecode", bomb)
         ok = pdf_one_page(b"BT /F1 24 Tf 72 720 Td (x) Tj ET", [])
         for name, pdf in (
                 ("content", ok.replace(pdfmake.stream(b"", b"BT /F1 24 Tf 72 720 Td (x) Tj ET"),
                                        content)),
                 ("form", pdf_one_page(b"/Fm0 Do", [("Fm0", form)])),
-                ("image", pdf_one_page(b"q 100 0 0 100 0 0 cm /Im0 Do Q", [("Im0", image)]))):
-            for args in (["--probe-only"], ["--menu"]):
+                ("image", pdf_one_page(b"q 100 0 0 100 0 0 cm /Im0 Do Q", [("Im0", image)])),
+                ("drawn Flate image", pdf_one_page(b"q 40 0 0 40 0 0 cm /Im0 Do Q",
+                                                   [("Im0", flate)])),
+                ("Flate image not drawn", pdf_one_page(b"BT /F1 24 Tf 72 720 Td (x) Tj ET",
+                                                       [("Im0", flate)]))):
+            for args in (["--probe-only"], [], ["--menu"]):
                 t = time.time()
                 r, out = run_filter(tmp, pdf, args + ["--max-stream-bytes", "4000000"])
                 if r["status"] != "limit" or r.get("limit") != "stream" or out:
