@@ -128,9 +128,9 @@ write_manifest(int dst, json_t *root)
 	if (fd >= 0)
 		give_group(fd, 0640);
 	if (!text || fd < 0)
+		r = text ? -errno : -ENOMEM;
+	else if ((r = write_all(fd, text, strlen(text))) == 0 && fsync(fd) < 0)
 		r = -errno;
-	else if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
-		r = -EIO;
 	if (fd >= 0)
 		close(fd);
 	free(text);

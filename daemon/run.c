@@ -168,8 +168,9 @@ file_reported(struct bfile *f)
 		merge_variant(f); /* out holds the variant alone */
 	else if (f->target < 0)
 		f->state = FILE_PROBED;
-	else
-		f->state = r->menu_partial ? MENU_CUT : MENU_FULL;
+	else /* a whole menu is whole, whatever the worker says */
+		f->state = f->target > 0 && r->menu_partial ? MENU_CUT :
+							      MENU_FULL;
 	if (f->state == CHOSEN)
 		log_msg(LOG_DEBUG, f->b->id, "'%s': pass %d: variant %s",
 		    f->doc->file, f->tries, f->variant);

@@ -131,6 +131,7 @@ class Passes(q.SpoolTest):
         self.assertRefused("PASS-REFUSED", ["file_corrupt"], files,
                            timeout=180)
         log = d.log()
+        self.assertIn("plan: none: a file is refused", log)
         for name in files:
             self.assertIn("'%s': pass 1: " % name, log)
             self.assertNotIn("'%s': pass 2: " % name, log)
